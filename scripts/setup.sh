@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Makes this machine ready for wgpu-style: npm dependencies, then a WebGPU adapter.
+# Idempotent. Where it cannot install something itself (no root, not Debian/Ubuntu)
+# it prints exactly what to install and exits non-zero.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*"; }
+
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  export XDG_RUNTIME_DIR="/tmp/runtime-$(id -u)"
+  mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+  say "XDG_RUNTIME_DIR was unset; using $XDG_RUNTIME_DIR"
+fi
+
+if [ -f package-lock.json ]; then
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+else
+  say "installing npm dependencies (npm install)"
+  npm install --no-audit --no-fund
+fi
+
+probe() { node scripts/probe-adapter.mjs; }
+
+if probe; then
+  say "a WebGPU adapter is available; nothing more to install"
+  exit 0
+fi
+
+say "no usable WebGPU adapter; a Vulkan driver is needed"
+
+# Dawn rejects Mesa 22's lavapipe (Debian bookworm's stock version): it lacks
+# shaderUniform*ArrayDynamicIndexing. Mesa >= 25 (bookworm-backports) works.
+. /etc/os-release 2>/dev/null || true
+codename="${VERSION_CODENAME:-}"
+manual() {
+  cat <<MSG
+[setup] Please install a Vulkan driver yourself, then run 'npm run setup' again:
+  - with a GPU: your vendor's Vulkan driver (NVIDIA, AMD/Intel Mesa >= 25) and libvulkan1;
+  - without a GPU (software rendering): Mesa >= 25's lavapipe, e.g. on Debian bookworm as root:
+      echo 'deb http://deb.debian.org/debian bookworm-backports main' > /etc/apt/sources.list.d/backports.list
+      apt-get update && apt-get install -t bookworm-backports libvulkan1 mesa-vulkan-drivers
+    on Ubuntu >= 24.04: apt-get install libvulkan1 mesa-vulkan-drivers
+MSG
+  exit 1
+}
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+  say "cannot install system packages here (need root and apt-get)"
+  manual
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+if [ "$codename" = bookworm ]; then
+  list=/etc/apt/sources.list.d/bookworm-backports.list
+  if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    say "adding the bookworm-backports suite to apt ($list)"
+    echo 'deb http://deb.debian.org/debian bookworm-backports main' > "$list"
+  fi
+  say "apt-get update"
+  apt-get update -qq
+  say "installing libvulkan1 and mesa-vulkan-drivers from bookworm-backports (Mesa 25 lavapipe)"
+  apt-get install -y -qq -t bookworm-backports libvulkan1 mesa-vulkan-drivers
+elif [ "${ID:-}" = debian ] || [ "${ID:-}" = ubuntu ] || [ "${ID_LIKE:-}" = debian ]; then
+  say "apt-get update"
+  apt-get update -qq
+  say "installing libvulkan1 and mesa-vulkan-drivers"
+  apt-get install -y -qq libvulkan1 mesa-vulkan-drivers
+else
+  say "unknown distribution '${ID:-?}'"
+  manual
+fi
+
+if probe; then
+  say "a WebGPU adapter is available now"
+else
+  say "still no usable adapter after installing the driver"
+  manual
+fi

@@ -1,0 +1,64 @@
+// 3×3 convolution, stride 1, zero padding 1, NCHW, weights [Cout, Cin, 3, 3]:
+// y[n,co,r,c] = bias[co] + Σ_{ci,ky,kx} w[co,ci,ky,kx] · x[n,ci,r+ky-1,c+kx-1].
+// One invocation computes 4 output channels × 4 neighbouring pixels of one row, holding a
+// 6-pixel input window in registers. Also the input gradient, run on flipped weights (conv3x3.ts).
+struct Params { batch: u32, cin: u32, cout: u32, height: u32, width: u32 }
+override HAS_BIAS: bool = true;
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+const CO_BLOCK: u32 = 4u;
+const PX_BLOCK: u32 = 4u;
+
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let x0 = gid.x * PX_BLOCK;
+  let row = gid.y;
+  let co_blocks = (p.cout + CO_BLOCK - 1u) / CO_BLOCK;
+  let n = gid.z / co_blocks;
+  let co0 = (gid.z % co_blocks) * CO_BLOCK;
+  if (x0 >= p.width || row >= p.height) { return; }
+  let plane = p.height * p.width;
+  let last_col = i32(p.width) - 1;
+
+  // Weight offsets per output channel, clamped so the loads of a partial block stay in bounds.
+  var wbase: array<u32, CO_BLOCK>;
+  for (var j = 0u; j < CO_BLOCK; j++) {
+    wbase[j] = min(co0 + j, p.cout - 1u) * p.cin * 9u;
+  }
+  var acc: array<vec4f, CO_BLOCK>;
+  for (var ci = 0u; ci < p.cin; ci++) {
+    let xplane = (n * p.cin + ci) * plane;
+    for (var ky = 0u; ky < 3u; ky++) {
+      let iy = i32(row) + i32(ky) - 1;
+      if (iy < 0 || iy >= i32(p.height)) { continue; }
+      let xrow = xplane + u32(iy) * p.width;
+      var win: array<f32, 6>;
+      for (var k = 0u; k < 6u; k++) {
+        let ix = i32(x0) + i32(k) - 1;
+        win[k] = select(0.0, x[xrow + u32(clamp(ix, 0, last_col))], ix >= 0 && ix <= last_col);
+      }
+      let v0 = vec4f(win[0], win[1], win[2], win[3]);
+      let v1 = vec4f(win[1], win[2], win[3], win[4]);
+      let v2 = vec4f(win[2], win[3], win[4], win[5]);
+      let wk = ci * 9u + ky * 3u;
+      for (var j = 0u; j < CO_BLOCK; j++) {
+        let wi = wbase[j] + wk;
+        acc[j] += w[wi] * v0 + w[wi + 1u] * v1 + w[wi + 2u] * v2;
+      }
+    }
+  }
+  for (var j = 0u; j < CO_BLOCK; j++) {
+    let co = co0 + j;
+    if (co >= p.cout) { break; }
+    var b = 0.0;
+    if (HAS_BIAS) { b = bias[co]; }
+    let out = ((n * p.cout + co) * p.height + row) * p.width + x0;
+    for (var k = 0u; k < PX_BLOCK; k++) {
+      if (x0 + k < p.width) { y[out + k] = acc[j][k] + b; }
+    }
+  }
+}

@@ -1,0 +1,36 @@
+// 2×2 max-pool gradient: each output gradient goes to exactly one input, the window's first
+// maximum in row-major order (the forward's choice). One invocation per input element: it
+// re-finds its window's winner and takes dy if it is that winner, else 0 (no atomics, deterministic).
+#include "lib/grid"
+struct Params { n: u32, height: u32, width: u32, out_h: u32, out_w: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flat_index(gid, nwg, 256u);
+  if (i >= p.n) { return; }
+  let col = i % p.width;
+  let row = (i / p.width) % p.height;
+  let plane = i / (p.width * p.height);
+  let ox = col / 2u;
+  let oy = row / 2u;
+  if (ox >= p.out_w || oy >= p.out_h) {
+    dx[i] = 0.0;
+    return;
+  }
+  let base = (plane * p.height + 2u * oy) * p.width + 2u * ox;
+  var winner = base;
+  var m = x[base];
+  let candidates = array<u32, 3>(base + 1u, base + p.width, base + p.width + 1u);
+  for (var k = 0u; k < 3u; k++) {
+    let c = candidates[k];
+    if (x[c] > m) {
+      m = x[c];
+      winner = c;
+    }
+  }
+  dx[i] = select(0.0, dy[(plane * p.out_h + oy) * p.out_w + ox], winner == i);
+}

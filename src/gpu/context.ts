@@ -1,0 +1,256 @@
+// The device and everything kernels need from it: tensor allocation from a pool, cached
+// pipelines, one command encoder that collects dispatches until the next submit, readback,
+// and error scopes that turn validation and out-of-memory errors into exceptions naming the kernel.
+
+import { GpuError, TensorTooLargeError } from './errors.js';
+import { PipelineCache, type Overrides } from './pipelines.js';
+import { BufferPool, type PoolStats } from './pool.js';
+import { Profiler, type KernelTiming } from './profiler.js';
+import { ShaderLibrary, type ShaderSources } from './shaders.js';
+import { DeviceTensor, formatShape, shapeSize, type Shape } from './tensor.js';
+import { UniformCache } from './uniforms.js';
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  features: string[];
+}
+
+export interface Dispatch {
+  /** Shader name in shaders/ (without .wgsl). */
+  kernel: string;
+  /** Kernel and shapes, used in error messages and timings. */
+  label: string;
+  /** Packed `Params` uniform (binding 0); omit for kernels without one. */
+  params?: Uint8Array;
+  /** Storage buffers, bound in order after the params. */
+  buffers: readonly GPUBuffer[];
+  workgroups: readonly [number, number?, number?];
+  overrides?: Overrides;
+}
+
+type PendingError = Promise<string | null>;
+
+export class GpuContext {
+  readonly pipelines: PipelineCache;
+  readonly profiler: Profiler;
+  readonly maxBindingBytes: number;
+  readonly maxWorkgroupsPerDimension: number;
+  private readonly storage: BufferPool;
+  private readonly staging: BufferPool;
+  private readonly uniforms: UniformCache;
+  private readonly shaderLibrary: ShaderLibrary;
+  private encoder: GPUCommandEncoder | null = null;
+  private pendingErrors: PendingError[] = [];
+  private uncaptured: string[] = [];
+  private placeholderBuffer: GPUBuffer | null = null;
+  private destroyed = false;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterSummary,
+    shaders: ShaderSources,
+  ) {
+    this.shaderLibrary = new ShaderLibrary(shaders);
+    this.pipelines = new PipelineCache(device, this.shaderLibrary);
+    this.profiler = new Profiler(device, device.features.has('timestamp-query'));
+    this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
+    this.maxWorkgroupsPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
+    const copy = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    this.storage = new BufferPool(device, GPUBufferUsage.STORAGE | copy, 'tensor');
+    this.staging = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
+    this.uniforms = new UniformCache(device);
+    device.addEventListener('uncapturederror', (event) => {
+      this.uncaptured.push((event as GPUUncapturedErrorEvent).error.message);
+    });
+  }
+
+  // ---- tensors ----
+
+  /** A tensor with undefined contents (from the pool). */
+  empty(shape: Shape, label = 'tensor'): DeviceTensor {
+    const bytes = shapeSize(shape) * 4;
+    if (bytes > this.maxBindingBytes) throw new TensorTooLargeError(shape, bytes, this.maxBindingBytes, label);
+    const buffer = this.withErrorScope(`allocating ${label} ${formatShape(shape)}`, () => this.storage.acquire(bytes));
+    return new DeviceTensor(this, shape, buffer);
+  }
+
+  zeros(shape: Shape, label = 'zeros'): DeviceTensor {
+    const tensor = this.empty(shape, label);
+    this.commandEncoder().clearBuffer(tensor.buffer);
+    return tensor;
+  }
+
+  upload(shape: Shape, data: ArrayLike<number>, label = 'upload'): DeviceTensor {
+    const size = shapeSize(shape);
+    if (data.length !== size) {
+      throw new Error(`${label}: shape ${formatShape(shape)} holds ${size} values but ${data.length} were given`);
+    }
+    const tensor = this.empty(shape, label);
+    this.write(tensor, data);
+    return tensor;
+  }
+
+  /** Overwrites a tensor's contents, in order with the work recorded so far. */
+  write(tensor: DeviceTensor, data: ArrayLike<number>): void {
+    if (data.length !== tensor.size) throw new Error(`write: ${tensor} holds ${tensor.size} values, got ${data.length}`);
+    // Recorded work must run before the write lands, so submit it first (queue order).
+    this.submit();
+    const values = data instanceof Float32Array ? data : Float32Array.from(data);
+    this.device.queue.writeBuffer(tensor.buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+  }
+
+  copy(source: DeviceTensor, label = 'copy'): DeviceTensor {
+    const tensor = this.empty(source.shape, label);
+    this.commandEncoder().copyBufferToBuffer(source.buffer, 0, tensor.buffer, 0, source.bytes);
+    return tensor;
+  }
+
+  /** Submits recorded work, waits for it and returns the tensor's values. */
+  async read(tensor: DeviceTensor): Promise<Float32Array> {
+    const bytes = tensor.bytes;
+    const staging = this.staging.acquire(bytes);
+    this.commandEncoder().copyBufferToBuffer(tensor.buffer, 0, staging, 0, bytes);
+    this.submit();
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, staging.size);
+    } catch (err) {
+      await this.checkErrors();
+      throw new GpuError(`reading ${tensor} back failed: ${(err as Error).message}`);
+    }
+    const values = new Float32Array(staging.getMappedRange(0, staging.size).slice(0, bytes));
+    staging.unmap();
+    this.staging.release(staging);
+    await this.checkErrors();
+    return values;
+  }
+
+  releaseBuffer(buffer: GPUBuffer): void {
+    this.storage.release(buffer);
+  }
+
+  memory(): PoolStats {
+    return this.storage.stats();
+  }
+
+  /** A 16-byte buffer for bindings a specialization does not use (WGSL still declares them). */
+  get placeholder(): GPUBuffer {
+    this.placeholderBuffer ??= this.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE, label: 'placeholder' });
+    return this.placeholderBuffer;
+  }
+
+  // ---- dispatch and submission ----
+
+  dispatch(d: Dispatch): void {
+    const [x, y = 1, z = 1] = d.workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    const max = this.maxWorkgroupsPerDimension;
+    if (x > max || y > max || z > max) {
+      throw new GpuError(`${d.label}: dispatch of ${x}×${y}×${z} workgroups exceeds ${max} per dimension`);
+    }
+    this.withErrorScope(d.label, () => {
+      const pipeline = this.pipelines.get(d.kernel, d.overrides);
+      const entries: GPUBindGroupEntry[] = [];
+      if (d.params) entries.push({ binding: 0, resource: { buffer: this.uniforms.get(d.params) } });
+      d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+      const bindGroup = this.device.createBindGroup({ label: d.label, layout: pipeline.getBindGroupLayout(0), entries });
+      const timestampWrites = this.profiler.passWrites(d.kernel, d.label);
+      const pass = this.commandEncoder().beginComputePass(timestampWrites ? { label: d.label, timestampWrites } : { label: d.label });
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(x, y, z);
+      pass.end();
+    });
+  }
+
+  /** Sends the recorded work to the GPU without waiting. */
+  submit(): void {
+    if (!this.encoder) return;
+    const encoder = this.encoder;
+    this.encoder = null;
+    this.withErrorScope('submitting recorded kernels', () => this.device.queue.submit([encoder.finish()]));
+    this.uniforms.afterSubmit();
+  }
+
+  /** Submits and waits until the GPU has finished; throws the first error any kernel raised. */
+  async sync(): Promise<void> {
+    this.submit();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  startProfiling(): void {
+    this.submit();
+    this.profiler.start();
+  }
+
+  async stopProfiling(): Promise<KernelTiming[]> {
+    const resolveBytes = 2048 * 2 * 8;
+    const resolve = this.device.createBuffer({ size: resolveBytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const entries = this.profiler.stop(this.commandEncoder(), resolve);
+    const staging = this.staging.acquire(resolveBytes);
+    this.commandEncoder().copyBufferToBuffer(resolve, 0, staging, 0, resolveBytes);
+    this.submit();
+    await staging.mapAsync(GPUMapMode.READ);
+    const stamps = new BigUint64Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    this.staging.release(staging);
+    resolve.destroy();
+    await this.checkErrors();
+    return Profiler.timings(entries, stamps);
+  }
+
+  async checkErrors(): Promise<void> {
+    const pending = this.pendingErrors;
+    this.pendingErrors = [];
+    const messages = (await Promise.all(pending)).filter((m): m is string => m !== null);
+    messages.push(...this.uncaptured.splice(0));
+    if (messages.length > 0) {
+      const more = messages.length > 1 ? ` (and ${messages.length - 1} more error(s): ${messages.slice(1, 4).join(' | ')})` : '';
+      throw new GpuError(messages[0]! + more);
+    }
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.encoder = null;
+    this.storage.trim();
+    this.staging.trim();
+    this.device.destroy();
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    if (this.destroyed) throw new GpuError('the GPU context was destroyed');
+    this.encoder ??= this.device.createCommandEncoder({ label: 'wgpu-style' });
+    return this.encoder;
+  }
+
+  /** Runs `fn` inside validation and out-of-memory error scopes labelled `label`. */
+  private withErrorScope<T>(label: string, fn: () => T): T {
+    this.device.pushErrorScope('validation');
+    this.device.pushErrorScope('out-of-memory');
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      const oom = this.device.popErrorScope();
+      const validation = this.device.popErrorScope();
+      this.pendingErrors.push(
+        Promise.all([oom, validation]).then(([o, v]) => {
+          if (o) return `${label}: out of GPU memory (${o.message}). Use a smaller image size.`;
+          if (v) return `${label}: ${v.message}`;
+          return null;
+        }),
+      );
+    }
+    return result;
+  }
+}

@@ -1,0 +1,62 @@
+// Getting a device from any WebGPU implementation (a browser's navigator.gpu or Dawn in Node):
+// a hardware adapter when there is one, the adapter's real limits instead of the defaults,
+// and timestamp queries when available.
+
+import { GpuContext, type AdapterSummary } from './context.js';
+import { NoAdapterError } from './errors.js';
+import type { ShaderSources } from './shaders.js';
+
+export interface ContextOptions {
+  shaders: ShaderSources;
+  powerPreference?: GPUPowerPreference;
+  /** Words for the error when no adapter exists: which backends or adapters were tried. */
+  tried?: string;
+}
+
+/** Limits we raise to the adapter's maximum; the WebGPU defaults (128 MiB bindings) are too small for big images. */
+const RAISED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxStorageBuffersPerShaderStage',
+] as const;
+
+const OPTIONAL_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16'];
+
+export async function createContext(gpu: GPU, options: ContextOptions): Promise<GpuContext> {
+  const tried = options.tried ?? 'the default backends';
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  } catch (err) {
+    throw new NoAdapterError(tried, (err as Error).message);
+  }
+  if (!adapter) throw new NoAdapterError(tried);
+
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({ label: 'wgpu-style', requiredLimits, requiredFeatures });
+  return new GpuContext(device, summarize(adapter), options.shaders);
+}
+
+export function summarize(adapter: GPUAdapter): AdapterSummary {
+  const info = adapter.info;
+  return {
+    vendor: info.vendor || 'unknown',
+    architecture: info.architecture || 'unknown',
+    device: info.device || '',
+    description: info.description || '',
+    isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+    features: [...adapter.features].sort(),
+  };
+}
+
+export function describeAdapter(a: AdapterSummary): string {
+  const name = a.description || a.device || 'unnamed adapter';
+  return `${name} (vendor ${a.vendor}, architecture ${a.architecture}${a.isFallbackAdapter ? ', software fallback' : ''})`;
+}

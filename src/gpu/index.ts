@@ -1,0 +1,8 @@
+export { GpuContext, type AdapterSummary, type Dispatch } from './context.js';
+export { createContext, describeAdapter, type ContextOptions } from './device.js';
+export { GpuError, NoAdapterError, TensorTooLargeError } from './errors.js';
+export { DeviceTensor, formatShape, shapeSize, type Shape } from './tensor.js';
+export { packParams } from './uniforms.js';
+export type { ShaderSources } from './shaders.js';
+export type { KernelTiming } from './profiler.js';
+export type { PoolStats } from './pool.js';

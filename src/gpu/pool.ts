@@ -1,0 +1,81 @@
+// Recycles GPU buffers by exact byte size, so a training loop that allocates the same shapes
+// every step stops creating buffers after its first step. Counts what is live for memory tests.
+
+export interface PoolStats {
+  /** Buffers handed out and not yet released. */
+  liveBuffers: number;
+  liveBytes: number;
+  /** Buffers released and waiting for reuse. */
+  pooledBuffers: number;
+  pooledBytes: number;
+  /** Most bytes ever allocated from the device at once (live + pooled). */
+  peakBytes: number;
+  /** Buffers created over the pool's life. */
+  created: number;
+}
+
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private liveBuffers = 0;
+  private liveBytes = 0;
+  private pooledBuffers = 0;
+  private pooledBytes = 0;
+  private peakBytes = 0;
+  private created = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly usage: GPUBufferUsageFlags,
+    private readonly label: string,
+  ) {}
+
+  /** A buffer of at least `bytes` (rounded up to 16); its contents are undefined. */
+  acquire(bytes: number): GPUBuffer {
+    const size = roundUp(Math.max(bytes, 16), 16);
+    const reused = this.free.get(size)?.pop();
+    this.liveBuffers++;
+    this.liveBytes += size;
+    if (reused) {
+      this.pooledBuffers--;
+      this.pooledBytes -= size;
+      return reused;
+    }
+    this.created++;
+    this.peakBytes = Math.max(this.peakBytes, this.liveBytes + this.pooledBytes);
+    return this.device.createBuffer({ size, usage: this.usage, label: `${this.label}:${size}` });
+  }
+
+  release(buffer: GPUBuffer): void {
+    const size = buffer.size;
+    let list = this.free.get(size);
+    if (!list) this.free.set(size, (list = []));
+    list.push(buffer);
+    this.liveBuffers--;
+    this.liveBytes -= size;
+    this.pooledBuffers++;
+    this.pooledBytes += size;
+  }
+
+  /** Destroys every pooled (not live) buffer. */
+  trim(): void {
+    for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
+    this.free.clear();
+    this.pooledBuffers = 0;
+    this.pooledBytes = 0;
+  }
+
+  stats(): PoolStats {
+    return {
+      liveBuffers: this.liveBuffers,
+      liveBytes: this.liveBytes,
+      pooledBuffers: this.pooledBuffers,
+      pooledBytes: this.pooledBytes,
+      peakBytes: this.peakBytes,
+      created: this.created,
+    };
+  }
+}
+
+export function roundUp(value: number, multiple: number): number {
+  return Math.ceil(value / multiple) * multiple;
+}

@@ -1,0 +1,60 @@
+// An f32 tensor that lives on the device: a shape and a pooled GPU buffer.
+// It holds no autodiff state; src/graph wraps it for that.
+
+import type { GpuContext } from './context.js';
+
+export type Shape = readonly number[];
+
+export class DeviceTensor {
+  readonly size: number;
+  private released = false;
+
+  constructor(
+    readonly ctx: GpuContext,
+    readonly shape: Shape,
+    private readonly storage: GPUBuffer,
+  ) {
+    this.size = shapeSize(shape);
+  }
+
+  get buffer(): GPUBuffer {
+    if (this.released) throw new Error(`tensor [${this.shape.join(', ')}] was used after release()`);
+    return this.storage;
+  }
+
+  get bytes(): number {
+    return this.size * 4;
+  }
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  /** Returns the buffer to the pool. Work already recorded that reads it stays valid. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.ctx.releaseBuffer(this.storage);
+  }
+
+  read(): Promise<Float32Array> {
+    return this.ctx.read(this);
+  }
+
+  toString(): string {
+    return `DeviceTensor[${this.shape.join(', ')}]`;
+  }
+}
+
+export function shapeSize(shape: Shape): number {
+  let size = 1;
+  for (const dim of shape) {
+    if (!Number.isInteger(dim) || dim < 0) throw new Error(`invalid shape [${shape.join(', ')}]: dimensions must be integers >= 0`);
+    size *= dim;
+  }
+  return size;
+}
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(',')}]`;
+}

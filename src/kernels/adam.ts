@@ -1,0 +1,35 @@
+// One Adam step that updates a parameter in place with its moment buffers (shaders/adam.wgsl).
+
+import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import { dispatchElementwise, label, requireSameShape } from './launch.js';
+
+export interface AdamHyper {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
+
+/** `step` counts from 1 (bias correction 1 - β^step). m and v start at zero. */
+export function adamStep(
+  ctx: GpuContext,
+  state: { param: DeviceTensor; grad: DeviceTensor; m: DeviceTensor; v: DeviceTensor },
+  step: number,
+  { lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8 }: AdamHyper,
+): void {
+  const { param, grad, m, v } = state;
+  requireSameShape('adam', ['param', 'grad'], param, grad);
+  requireSameShape('adam', ['param', 'm'], param, m);
+  requireSameShape('adam', ['param', 'v'], param, v);
+  if (!Number.isInteger(step) || step < 1) throw new Error(`adam: step must be an integer >= 1, got ${step}`);
+  const params = packParams([
+    ['u32', param.size],
+    ['f32', lr],
+    ['f32', beta1],
+    ['f32', beta2],
+    ['f32', eps],
+    ['f32', 1 - beta1 ** step],
+    ['f32', 1 - beta2 ** step],
+  ]);
+  dispatchElementwise(ctx, 'adam', label('adam', { param }), param.size, params, [grad.buffer, param.buffer, m.buffer, v.buffer]);
+}

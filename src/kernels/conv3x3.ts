@@ -1,0 +1,88 @@
+// 3×3 convolution, stride 1, zero padding 1, NCHW, weights [Cout, Cin, 3, 3]:
+// forward (shaders/conv3x3_forward.wgsl), input gradient (the same shader on weights flipped by
+// shaders/conv3x3_flip_weights.wgsl) and weight/bias gradients (shaders/conv3x3_weight_grad.wgsl),
+// kept separate so that style transfer, which needs only the input gradient, never pays for the rest.
+
+import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import { dispatchElementwise, label, requireRank } from './launch.js';
+
+const CO_BLOCK = 4;
+const PX_BLOCK = 4;
+const WG_X = 8;
+const WG_Y = 8;
+
+function checkWeights(kernel: string, x: DeviceTensor, w: DeviceTensor, bias?: DeviceTensor): void {
+  requireRank(kernel, 'x', x, 4);
+  const cin = x.shape[1]!;
+  const [cout, wcin, kh, kw] = w.shape;
+  if (w.shape.length !== 4 || wcin !== cin || kh !== 3 || kw !== 3) {
+    throw new Error(`${kernel}: weights must have shape [Cout, ${cin}, 3, 3] for input [${x.shape.join(',')}], got [${w.shape.join(',')}]`);
+  }
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== cout)) {
+    throw new Error(`${kernel}: bias must have shape [${cout}], got [${bias.shape.join(',')}]`);
+  }
+}
+
+function convParams(x: DeviceTensor, cout: number): Uint8Array {
+  const [n, cin, h, w] = x.shape as [number, number, number, number];
+  return packParams([['u32', n], ['u32', cin], ['u32', cout], ['u32', h], ['u32', w]]);
+}
+
+function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: DeviceTensor, bias: DeviceTensor | undefined): DeviceTensor {
+  const [n, , h, width] = x.shape as [number, number, number, number];
+  const cout = w.shape[0]!;
+  const y = ctx.empty([n, cout, h, width], 'conv3x3 output');
+  ctx.dispatch({
+    kernel: 'conv3x3_forward',
+    label: labelText,
+    params: convParams(x, cout),
+    buffers: [x.buffer, w.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer],
+    overrides: { HAS_BIAS: bias ? 1 : 0 },
+    workgroups: [Math.ceil(Math.ceil(width / PX_BLOCK) / WG_X), Math.ceil(h / WG_Y), n * Math.ceil(cout / CO_BLOCK)],
+  });
+  return y;
+}
+
+export function conv3x3Forward(ctx: GpuContext, x: DeviceTensor, w: DeviceTensor, bias?: DeviceTensor): DeviceTensor {
+  checkWeights('conv3x3_forward', x, w, bias);
+  return dispatchConv(ctx, label('conv3x3_forward', { x, w }), x, w, bias);
+}
+
+/** Weights [Cin, Cout, 3, 3] rotated 180°, for conv3x3InputGrad. Compute once per weight tensor. */
+export function flipConv3x3Weights(ctx: GpuContext, w: DeviceTensor): DeviceTensor {
+  const [cout, cin] = w.shape as [number, number];
+  if (w.shape.length !== 4 || w.shape[2] !== 3 || w.shape[3] !== 3) {
+    throw new Error(`conv3x3_flip_weights: weights must have shape [Cout, Cin, 3, 3], got [${w.shape.join(',')}]`);
+  }
+  const flipped = ctx.empty([cin, cout, 3, 3], 'conv3x3 flipped weights');
+  const params = packParams([['u32', w.size], ['u32', cin], ['u32', cout]]);
+  dispatchElementwise(ctx, 'conv3x3_flip_weights', label('conv3x3_flip_weights', { w }), w.size, params, [w.buffer, flipped.buffer]);
+  return flipped;
+}
+
+/** dx for y = conv3x3(x, w): a convolution of dy with the flipped weights (from flipConv3x3Weights). */
+export function conv3x3InputGrad(ctx: GpuContext, dy: DeviceTensor, flippedWeights: DeviceTensor): DeviceTensor {
+  checkWeights('conv3x3_input_grad', dy, flippedWeights);
+  return dispatchConv(ctx, label('conv3x3_input_grad', { dy, wFlipped: flippedWeights }), dy, flippedWeights, undefined);
+}
+
+/** dw [Cout, Cin, 3, 3] and db [Cout] for y = conv3x3(x, w, b). */
+export function conv3x3WeightGrad(ctx: GpuContext, x: DeviceTensor, dy: DeviceTensor): { dw: DeviceTensor; db: DeviceTensor } {
+  requireRank('conv3x3_weight_grad', 'x', x, 4);
+  requireRank('conv3x3_weight_grad', 'dy', dy, 4);
+  const [n, cin, h, w] = x.shape as [number, number, number, number];
+  const cout = dy.shape[1]!;
+  if (dy.shape[0] !== n || dy.shape[2] !== h || dy.shape[3] !== w) {
+    throw new Error(`conv3x3_weight_grad: dy [${dy.shape.join(',')}] does not match x [${x.shape.join(',')}]`);
+  }
+  const dw = ctx.empty([cout, cin, 3, 3], 'conv3x3 weight gradient');
+  const db = ctx.empty([cout], 'conv3x3 bias gradient');
+  ctx.dispatch({
+    kernel: 'conv3x3_weight_grad',
+    label: label('conv3x3_weight_grad', { x, dy }),
+    params: convParams(x, cout),
+    buffers: [x.buffer, dy.buffer, dw.buffer, db.buffer],
+    workgroups: [cin + 1, cout],
+  });
+  return { dw, db };
+}
