@@ -19,24 +19,13 @@ export function numericGradient(f: (x: Float64Array) => number, x: ArrayLike<num
   return grad;
 }
 
-/**
- * Central differences computed on the device in f32 at `count` sampled coordinates.
- * Returns the sampled indices and the numeric derivatives there.
- */
+/** Central differences computed on the device in f32 at the given coordinates. */
 export async function deviceNumericGradient(
   f: (x: Float64Array) => Promise<number>,
   x: ArrayLike<number>,
-  count: number,
+  indices: readonly number[],
   h: number,
-  seed = 7,
-): Promise<{ indices: number[]; values: number[] }> {
-  const next = rng(seed);
-  const all = Array.from({ length: x.length }, (_, i) => i);
-  for (let i = all.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [all[i], all[j]] = [all[j]!, all[i]!];
-  }
-  const indices = all.slice(0, Math.min(count, x.length)).sort((a, b) => a - b);
+): Promise<number[]> {
   const probe = Float64Array.from(x);
   const values: number[] = [];
   for (const i of indices) {
@@ -48,5 +37,18 @@ export async function deviceNumericGradient(
     probe[i] = saved;
     values.push((plus - minus) / (2 * h));
   }
-  return { indices, values };
+  return values;
+}
+
+/** `count` coordinates: half where |reference| is largest (so sparse gradients are probed), half at random. */
+export function sampleCoordinates(reference: ArrayLike<number>, count: number, seed = 7): number[] {
+  const byMagnitude = Array.from({ length: reference.length }, (_, i) => i).sort(
+    (a, b) => Math.abs(reference[b]!) - Math.abs(reference[a]!),
+  );
+  const chosen = new Set(byMagnitude.slice(0, Math.ceil(count / 2)));
+  const next = rng(seed);
+  for (let tries = 0; chosen.size < Math.min(count, reference.length) && tries < 10 * count; tries++) {
+    chosen.add(Math.floor(next() * reference.length));
+  }
+  return [...chosen].sort((a, b) => a - b);
 }

@@ -160,7 +160,15 @@ export function tvGrad(x: Arr, [n, c, h, w]: Shape4, dLoss = 1): Float64Array {
 }
 
 /** Adam as in PyTorch's torch.optim.Adam (no weight decay, no amsgrad), float64. */
-export function adam(param: Float64Array, grads: Float64Array[], lr: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-8): Float64Array {
+export function adam(
+  param: Float64Array,
+  grads: Float64Array[],
+  lr: number | ((step: number) => number),
+  beta1 = 0.9,
+  beta2 = 0.999,
+  eps = 1e-8,
+): Float64Array {
+  const lrAt = typeof lr === 'number' ? () => lr : lr;
   const p = Float64Array.from(param);
   const m = new Float64Array(p.length);
   const v = new Float64Array(p.length);
@@ -170,7 +178,7 @@ export function adam(param: Float64Array, grads: Float64Array[], lr: number, bet
       m[i] = beta1 * m[i]! + (1 - beta1) * g[i]!;
       v[i] = beta2 * v[i]! + (1 - beta2) * g[i]! * g[i]!;
       const denom = Math.sqrt(v[i]!) / Math.sqrt(1 - beta2 ** step) + eps;
-      p[i]! -= (lr / (1 - beta1 ** step)) * (m[i]! / denom);
+      p[i]! -= (lrAt(step) / (1 - beta1 ** step)) * (m[i]! / denom);
     }
   });
   return p;

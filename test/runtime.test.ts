@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { createContext, GpuContext, GpuError, NoAdapterError, packParams, TensorTooLargeError } from '../src/gpu/index.js';
+import { ShaderLibrary } from '../src/gpu/shaders.js';
+import { conv3x3Forward, mseForward, reluForward } from '../src/kernels/index.js';
+import { useGpu } from './helpers/gpu.js';
+import { randomArray } from './helpers/random.js';
+
+describe('GPU runtime', () => {
+  const gpu = useGpu();
+
+  it('reports the adapter and the raised storage-binding limit', () => {
+    const ctx = gpu();
+    expect(ctx.adapter.vendor.length).toBeGreaterThan(0);
+    expect(ctx.maxBindingBytes).toBe(ctx.device.limits.maxStorageBufferBindingSize);
+    expect(ctx.maxBindingBytes).toBeGreaterThanOrEqual(128 * 2 ** 20);
+  });
+
+  it('a loop that repeats the same shapes stops allocating buffers and compiling pipelines after its first step', async () => {
+    const ctx = gpu();
+    const w = ctx.upload([8, 3, 3, 3], randomArray(216, 1));
+    const target = ctx.zeros([1, 8, 9, 10]);
+    const step = async () => {
+      const x = ctx.upload([1, 3, 9, 10], randomArray(270, 2));
+      const y = conv3x3Forward(ctx, x, w);
+      const r = reluForward(ctx, y);
+      const loss = mseForward(ctx, r, target);
+      await loss.read();
+      for (const t of [x, y, r, loss]) t.release();
+    };
+    await step();
+    const after1 = { ...ctx.memory(), pipelines: ctx.pipelines.size };
+    for (let i = 0; i < 50; i++) await step();
+    const after51 = { ...ctx.memory(), pipelines: ctx.pipelines.size };
+    expect(after51.created).toBe(after1.created);
+    expect(after51.liveBytes).toBe(after1.liveBytes);
+    expect(after51.peakBytes).toBe(after1.peakBytes);
+    expect(after51.pipelines).toBe(after1.pipelines);
+  });
+
+  it('turns a validation error into an exception naming the kernel and its shapes', async () => {
+    const ctx = gpu();
+    const notStorage = ctx.device.createBuffer({ size: 64, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const y = ctx.empty([4, 4]);
+    ctx.dispatch({
+      kernel: 'relu_forward',
+      label: 'relu_forward(x[4,4])',
+      params: packParams([['u32', 16]]),
+      buffers: [notStorage, y.buffer],
+      workgroups: [1],
+    });
+    await expect(ctx.sync()).rejects.toThrow(/relu_forward\(x\[4,4\]\)/);
+    await ctx.sync(); // the error was reported once and the context still works
+  });
+
+  it('names the kernel when its WGSL does not compile', async () => {
+    const ctx = gpu();
+    const broken = new GpuContext(ctx.device, ctx.adapter, { broken_kernel: '@compute @workgroup_size(1) fn main() { let x: u32 = 1.5; }' });
+    broken.dispatch({ kernel: 'broken_kernel', label: 'broken_kernel(x[1])', buffers: [], workgroups: [1] });
+    await expect(broken.sync()).rejects.toThrow(/broken_kernel\(x\[1\]\)/);
+  });
+
+  it('refuses a tensor over the binding limit with the largest image size that fits', () => {
+    const ctx = gpu();
+    const side = Math.floor(Math.sqrt(ctx.maxBindingBytes / 4 / 64));
+    expect(() => ctx.empty([1, 64, side + 1, side + 1], 'conv1_1 output')).toThrow(TensorTooLargeError);
+    expect(() => ctx.empty([1, 64, side + 1, side + 1], 'conv1_1 output')).toThrow(
+      new RegExp(`conv1_1 output: tensor of shape \\[1, 64, ${side + 1}, ${side + 1}\\].*largest square image that fits is ${side}×${side}`),
+    );
+    ctx.empty([1, 64, side, side]).release();
+  });
+
+  it('refuses a dispatch with more workgroups than a dimension allows', () => {
+    const ctx = gpu();
+    expect(() => ctx.dispatch({ kernel: 'relu_forward', label: 'huge', buffers: [], workgroups: [70000] })).toThrow(/exceeds 65535/);
+  });
+
+  it('refuses to use a tensor after release', () => {
+    const ctx = gpu();
+    const t = ctx.zeros([3]);
+    t.release();
+    expect(() => reluForward(ctx, t)).toThrow(/used after release/);
+  });
+
+  it('times each dispatch with timestamp queries when the adapter has them', async () => {
+    const ctx = gpu();
+    const x = ctx.upload([1, 3, 16, 16], randomArray(768, 3));
+    const w = ctx.upload([16, 3, 3, 3], randomArray(432, 4));
+    if (!ctx.profiler.supported) {
+      expect(() => ctx.startProfiling()).toThrow(/timestamp-query/);
+      return;
+    }
+    ctx.startProfiling();
+    const y = conv3x3Forward(ctx, x, w);
+    const r = reluForward(ctx, y);
+    const timings = await ctx.stopProfiling();
+    expect(timings.map((t) => t.kernel)).toEqual(['conv3x3_forward', 'relu_forward']);
+    expect(timings[0]!.label).toContain('[1,3,16,16]');
+    for (const t of timings) expect(t.ms).toBeGreaterThanOrEqual(0);
+    expect(timings[0]!.ms).toBeGreaterThan(0);
+    for (const t of [x, w, y, r]) t.release();
+  });
+});
+
+describe('device acquisition', () => {
+  it('explains how to install a driver when there is no adapter', async () => {
+    const noAdapters = { requestAdapter: async () => null } as unknown as GPU;
+    const attempt = createContext(noAdapters, { shaders: {}, tried: 'backend vulkan' });
+    await expect(attempt).rejects.toThrow(NoAdapterError);
+    await expect(attempt).rejects.toThrow(/tried: backend vulkan.*npm run setup.*bookworm-backports/);
+  });
+
+  it('GpuError is an Error', () => {
+    expect(new GpuError('x')).toBeInstanceOf(Error);
+  });
+});
+
+describe('shader library', () => {
+  it('inlines each include once and names the including shader when one is missing', () => {
+    const lib = new ShaderLibrary({
+      'lib/a': 'fn a() {}',
+      'lib/b': '#include "lib/a"\nfn b() {}',
+      main: '#include "lib/a"\n#include "lib/b"\nfn main() {}',
+      bad: '#include "lib/missing"',
+    });
+    const text = lib.get('main');
+    expect(text.match(/fn a\(\)/g)).toHaveLength(1);
+    expect(text).toContain('fn b()');
+    expect(() => lib.get('bad')).toThrow(/shader "lib\/missing" not found \(included from bad\)/);
+  });
+});
