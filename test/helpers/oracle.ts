@@ -189,3 +189,25 @@ export function dot(a: Arr, b: Arr): number {
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
+
+export function avgPool(x: Arr, [n, c, h, w]: Shape4): Float64Array {
+  const oh = Math.floor(h / 2);
+  const ow = Math.floor(w / 2);
+  const y = new Float64Array(n * c * oh * ow);
+  for (let p = 0; p < n * c; p++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const base = (p * h + 2 * oy) * w + 2 * ox;
+        y[(p * oh + oy) * ow + ox] = 0.25 * (x[base]! + x[base + 1]! + x[base + w]! + x[base + w + 1]!);
+      }
+  return y;
+}
+
+export function avgPoolGrad([n, c, h, w]: Shape4, dy: Arr): Float64Array {
+  const oh = Math.floor(h / 2);
+  const ow = Math.floor(w / 2);
+  const dx = new Float64Array(n * c * h * w);
+  for (let p = 0; p < n * c; p++)
+    for (let r = 0; r < 2 * oh; r++) for (let col = 0; col < 2 * ow; col++) dx[(p * h + r) * w + col] = 0.25 * dy[(p * oh + (r >> 1)) * ow + (col >> 1)]!;
+  return dx;
+}

@@ -1,15 +1,7 @@
 // Deterministic test data.
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { uniformRandom as rng } from '../../src/util/random.js';
+import { uniformRandom as rng } from '../../src/util/random.js';
 
 /** Uniform values in [-1, 1), rounded to f32 so the oracle sees exactly what the device sees. */
 export function randomArray(n: number, seed: number, scale = 1): Float64Array {

@@ -1,0 +1,5 @@
+export { GRADIENTS, type Backward, type OpName } from './gradients.js';
+export * as ops from './ops.js';
+export type { ConvWeights } from './ops.js';
+export { Tape, type TapeNode } from './tape.js';
+export { Tensor } from './tensor.js';

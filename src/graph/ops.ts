@@ -1,0 +1,63 @@
+// Differentiable ops: each runs its forward kernel and records itself on the tape.
+// Their backward functions are in gradients.ts.
+
+import type { DeviceTensor } from '../gpu/index.js';
+import * as k from '../kernels/index.js';
+import type { Tape } from './tape.js';
+import type { Tensor } from './tensor.js';
+
+export interface ConvWeights {
+  weight: DeviceTensor;
+  bias: DeviceTensor;
+  /** flipConv3x3Weights(weight), made once when the weights are loaded. */
+  flippedWeights: DeviceTensor;
+}
+
+export function conv3x3(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
+  const y = k.conv3x3Forward(tape.ctx, x.value, w.weight, w.bias);
+  return tape.record('conv3x3', [x], y, { flippedWeights: w.flippedWeights });
+}
+
+export function relu(tape: Tape, x: Tensor): Tensor {
+  return tape.record('relu', [x], k.reluForward(tape.ctx, x.value));
+}
+
+export function maxPool(tape: Tape, x: Tensor): Tensor {
+  return tape.record('maxpool', [x], k.maxPool2x2Forward(tape.ctx, x.value));
+}
+
+export function avgPool(tape: Tape, x: Tensor): Tensor {
+  return tape.record('avgpool', [x], k.avgPool2x2Forward(tape.ctx, x.value));
+}
+
+export function gram(tape: Tape, x: Tensor): Tensor {
+  return tape.record('gram', [x], k.gramForward(tape.ctx, x.value));
+}
+
+export function mse(tape: Tape, a: Tensor, b: Tensor): Tensor {
+  return tape.record('mse', [a, b], k.mseForward(tape.ctx, a.value, b.value));
+}
+
+export function totalVariation(tape: Tape, x: Tensor): Tensor {
+  return tape.record('tv', [x], k.tvForward(tape.ctx, x.value));
+}
+
+export function scale(tape: Tape, x: Tensor, factor: number): Tensor {
+  return tape.record('scale', [x], k.scale(tape.ctx, x.value, factor), { factor });
+}
+
+export function add(tape: Tape, a: Tensor, b: Tensor): Tensor {
+  return tape.record('add', [a, b], k.add(tape.ctx, a.value, b.value));
+}
+
+/** Σ weights[i]·terms[i] (terms with weight 0 are left out). */
+export function weightedSum(tape: Tape, terms: ReadonlyArray<readonly [Tensor, number]>): Tensor {
+  let total: Tensor | null = null;
+  for (const [term, weight] of terms) {
+    if (weight === 0) continue;
+    const scaled = weight === 1 ? term : scale(tape, term, weight);
+    total = total ? add(tape, total, scaled) : scaled;
+  }
+  if (!total) throw new Error('weightedSum: every term has weight 0');
+  return total;
+}

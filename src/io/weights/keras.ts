@@ -1,0 +1,41 @@
+// What Keras-trained VGG-19 files share, whichever container they come in (HDF5, TF.js):
+// layer names (block1_conv1), HWIO kernels, and Caffe's input convention.
+
+import { CAFFE_INPUT, kerasName, VGG19_CONVS, type VggModule, type VggWeights, type WeightTensor } from '../../vgg/index.js';
+
+export class ConvertError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConvertError';
+  }
+}
+
+/** The convs to convert: all 16, or those up to a layer the user names (conv3_4, block3_conv4, 16). */
+export function convsUpTo(upTo: number | undefined): VggModule[] {
+  return VGG19_CONVS.filter((m) => upTo === undefined || m.index <= upTo);
+}
+
+/** Keras kernel [3, 3, Cin, Cout] (HWIO) -> ours [Cout, Cin, 3, 3]. */
+export function hwioToOihw(data: Float32Array, shape: readonly number[], layer: VggModule, source: string): WeightTensor {
+  const [kh, kw, cin, cout] = shape;
+  if (shape.length !== 4 || kh !== 3 || kw !== 3 || cin !== layer.cin || cout !== layer.cout) {
+    throw new ConvertError(`${source}: ${kerasName(layer.name)} kernel has shape [${shape}], expected [3,3,${layer.cin},${layer.cout}] (HWIO)`);
+  }
+  const out = new Float32Array(cout * cin * 9);
+  for (let h = 0; h < 3; h++)
+    for (let w = 0; w < 3; w++)
+      for (let i = 0; i < cin; i++)
+        for (let o = 0; o < cout; o++) out[((o * cin + i) * 3 + h) * 3 + w] = data[((h * 3 + w) * cin + i) * cout + o]!;
+  return { shape: [cout, cin, 3, 3], data: out };
+}
+
+export function checkBias(data: Float32Array, shape: readonly number[], layer: VggModule, source: string): WeightTensor {
+  if (shape.length !== 1 || shape[0] !== layer.cout) {
+    throw new ConvertError(`${source}: ${kerasName(layer.name)} bias has shape [${shape}], expected [${layer.cout}]`);
+  }
+  return { shape: [layer.cout], data };
+}
+
+export function kerasWeights(tensors: Map<string, WeightTensor>, provenance: Record<string, string>): VggWeights {
+  return { architecture: 'vgg19', tensors, input: { ...CAFFE_INPUT }, provenance: { ...provenance, inputConvention: 'Caffe: BGR, 0-255, minus mean, no std' } };
+}
