@@ -1,7 +1,10 @@
 // 3×3 convolution, stride 1, zero padding 1, NCHW, weights [Cout, Cin, 3, 3]:
 // y[n,co,r,c] = bias[co] + Σ_{ci,ky,kx} w[co,ci,ky,kx] · x[n,ci,r+ky-1,c+kx-1].
 // One invocation computes 4 output channels × 4 neighbouring pixels of one row, holding a
-// 6-pixel input window in registers. Also the input gradient, run on flipped weights (conv3x3.ts).
+// 6-pixel input window in registers; invocations are numbered flat over (n, channel block, row,
+// pixel block) so that small images with many channels still fill whole workgroups.
+// Also the input gradient, run on flipped weights (conv3x3.ts).
+#include "lib/grid"
 struct Params { batch: u32, cin: u32, cout: u32, height: u32, width: u32 }
 override HAS_BIAS: bool = true;
 @group(0) @binding(0) var<uniform> p: Params;
@@ -13,14 +16,16 @@ override HAS_BIAS: bool = true;
 const CO_BLOCK: u32 = 4u;
 const PX_BLOCK: u32 = 4u;
 
-@compute @workgroup_size(8, 8, 1)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let x0 = gid.x * PX_BLOCK;
-  let row = gid.y;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let px_blocks = (p.width + PX_BLOCK - 1u) / PX_BLOCK;
   let co_blocks = (p.cout + CO_BLOCK - 1u) / CO_BLOCK;
-  let n = gid.z / co_blocks;
-  let co0 = (gid.z % co_blocks) * CO_BLOCK;
-  if (x0 >= p.width || row >= p.height) { return; }
+  let i = flat_index(gid, nwg, 64u);
+  if (i >= p.batch * co_blocks * p.height * px_blocks) { return; }
+  let x0 = (i % px_blocks) * PX_BLOCK;
+  let row = (i / px_blocks) % p.height;
+  let co0 = ((i / (px_blocks * p.height)) % co_blocks) * CO_BLOCK;
+  let n = i / (px_blocks * p.height * co_blocks);
   let plane = p.height * p.width;
   let last_col = i32(p.width) - 1;
 

@@ -39,6 +39,8 @@ export class GpuContext {
   readonly profiler: Profiler;
   readonly maxBindingBytes: number;
   readonly maxWorkgroupsPerDimension: number;
+  /** Dispatches per kernel since the context was made (tests use it to prove work is skipped). */
+  readonly dispatchCounts = new Map<string, number>();
   private readonly storage: BufferPool;
   private readonly staging: BufferPool;
   private readonly uniforms: UniformCache;
@@ -147,6 +149,7 @@ export class GpuContext {
   dispatch(d: Dispatch): void {
     const [x, y = 1, z = 1] = d.workgroups;
     if (x === 0 || y === 0 || z === 0) return;
+    this.dispatchCounts.set(d.kernel, (this.dispatchCounts.get(d.kernel) ?? 0) + 1);
     const max = this.maxWorkgroupsPerDimension;
     if (x > max || y > max || z > max) {
       throw new GpuError(`${d.label}: dispatch of ${x}×${y}×${z} workgroups exceeds ${max} per dimension`);

@@ -4,12 +4,11 @@
 // kept separate so that style transfer, which needs only the input gradient, never pays for the rest.
 
 import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
-import { dispatchElementwise, label, requireRank } from './launch.js';
+import { dispatchElementwise, gridFor, label, requireRank } from './launch.js';
 
 const CO_BLOCK = 4;
 const PX_BLOCK = 4;
-const WG_X = 8;
-const WG_Y = 8;
+const CONV_WG = 64;
 
 function checkWeights(kernel: string, x: DeviceTensor, w: DeviceTensor, bias?: DeviceTensor): void {
   requireRank(kernel, 'x', x, 4);
@@ -38,7 +37,7 @@ function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: De
     params: convParams(x, cout),
     buffers: [x.buffer, w.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer],
     overrides: { HAS_BIAS: bias ? 1 : 0 },
-    workgroups: [Math.ceil(Math.ceil(width / PX_BLOCK) / WG_X), Math.ceil(h / WG_Y), n * Math.ceil(cout / CO_BLOCK)],
+    workgroups: gridFor(ctx, n * Math.ceil(cout / CO_BLOCK) * h * Math.ceil(width / PX_BLOCK), CONV_WG),
   });
   return y;
 }
