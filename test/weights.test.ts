@@ -1,13 +1,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import h5wasm from 'h5wasm/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeWeights, encodeWeights } from '../src/io/weights/format.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { convertKerasH5 } from '../src/node/keras-h5.js';
 import { convertTfjsFolder, readWeightsFile, writeWeightsFile } from '../src/node/weights-files.js';
-import { layerIndex, VGG19_CONVS } from '../src/vgg/index.js';
+import { layerIndex } from '../src/vgg/index.js';
+import { ramp, writeKerasH5 } from './helpers/keras-h5.js';
 import { sharedAvailable, TFJS_MODEL } from './helpers/shared.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-weights-'));
@@ -95,25 +95,6 @@ describe.runIf(sharedAvailable('TF.js converter on the real partial VGG-19', TFJ
 });
 
 describe('Keras HDF5 converter', () => {
-  /** A small file in the Keras weights layout, written with h5wasm; old or new weight names. */
-  async function writeKerasH5(path: string, upTo: number, style: 'new' | 'old', values: (n: number, seed: number) => Float32Array) {
-    await h5wasm.ready;
-    const f = new h5wasm.File(path, 'w');
-    const convs = VGG19_CONVS.filter((m) => m.index <= upTo);
-    f.create_attribute('layer_names', convs.map((m) => `block${m.name[4]}_conv${m.name[6]}`));
-    convs.forEach((m, k) => {
-      const name = `block${m.name[4]}_conv${m.name[6]}`;
-      const g = f.create_group(name);
-      const [kernel, bias] = style === 'new' ? [`${name}/kernel:0`, `${name}/bias:0`] : [`${name}_W_1:0`, `${name}_b_1:0`];
-      g.create_attribute('weight_names', [kernel, bias]);
-      // New names hold a subgroup ("block1_conv1/kernel:0" is block1_conv1/block1_conv1/kernel:0).
-      const holder = style === 'new' ? g.create_group(name) : g;
-      holder.create_dataset({ name: kernel.split('/').pop()!, data: values(9 * m.cin * m.cout, k), shape: [3, 3, m.cin, m.cout], dtype: '<f' });
-      holder.create_dataset({ name: bias.split('/').pop()!, data: values(m.cout, 100 + k), shape: [m.cout], dtype: '<f' });
-    });
-    f.close();
-  }
-  const ramp = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.1 + seed));
 
   for (const style of ['new', 'old'] as const) {
     it(`reads layers through weight_names (${style} Keras names) and transposes HWIO kernels`, async () => {

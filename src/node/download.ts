@@ -1,0 +1,96 @@
+// Downloads a file into place safely: into `<dest>.part`, resuming with HTTP Range after a
+// dropped connection (and across runs), verified by checksum before it is renamed to `dest`.
+// Only `dest` is ever trusted; a failed or interrupted download never produces it.
+
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+
+export interface DownloadOptions {
+  url: string;
+  dest: string;
+  /** Expected checksum, hex. */
+  md5?: string;
+  sha256?: string;
+  /** Called as bytes arrive; total is null when the server does not say. */
+  onProgress?: (received: number, total: number | null) => void;
+  /** Attempts after a dropped connection, each resuming where the last stopped. */
+  retries?: number;
+}
+
+export class DownloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DownloadError';
+  }
+}
+
+export async function download(options: DownloadOptions): Promise<void> {
+  const { url, dest, retries = 5 } = options;
+  const part = `${dest}.part`;
+  mkdirSync(dirname(dest), { recursive: true });
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    try {
+      await fetchInto(url, part, options.onProgress);
+      lastError = undefined;
+      break;
+    } catch (err) {
+      if (err instanceof DownloadError) throw err; // HTTP errors: retrying will not help
+      lastError = err;
+      if (attempt < retries) await new Promise((resolve) => setTimeout(resolve, 250 * (attempt + 1)));
+    }
+  }
+  if (lastError) {
+    const resume = existsSync(part) ? `; run the command again to resume from ${part}` : '; check the network and run the command again';
+    throw new DownloadError(`downloading ${url} failed after ${retries + 1} attempts (${describe(lastError)})${resume}`);
+  }
+  await verify(part, options, url);
+  renameSync(part, dest);
+}
+
+async function fetchInto(url: string, part: string, onProgress: DownloadOptions['onProgress']): Promise<void> {
+  const have = existsSync(part) ? statSync(part).size : 0;
+  const response = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {} });
+  if (response.status === 416) {
+    // Nothing left to fetch: the partial file is already complete (verification decides).
+    await response.body?.cancel();
+    return;
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new DownloadError(`downloading ${url} failed: HTTP ${response.status} ${response.statusText}. Check the URL, or pass --weights FILE to use weights you already have.`);
+  }
+  const resumed = response.status === 206;
+  const start = resumed ? have : 0; // a 200 means the server ignored Range: start over
+  const length = Number(response.headers.get('content-length'));
+  const total = Number.isFinite(length) && length > 0 ? start + length : null;
+  let received = start;
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  body.on('data', (chunk: Buffer) => {
+    received += chunk.byteLength;
+    onProgress?.(received, total);
+  });
+  await pipeline(body, createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
+  if (total !== null && received < total) throw new Error(`connection closed at ${received} of ${total} bytes`);
+}
+
+async function verify(part: string, options: DownloadOptions, url: string): Promise<void> {
+  const checks = [['md5', options.md5], ['sha256', options.sha256]].filter((c): c is [string, string] => Boolean(c[1]));
+  for (const [algorithm, expected] of checks) {
+    const hash = createHash(algorithm);
+    await pipeline(createReadStream(part), hash);
+    const actual = hash.digest('hex');
+    if (actual !== expected.toLowerCase()) {
+      rmSync(part, { force: true });
+      throw new DownloadError(`the file downloaded from ${url} has ${algorithm} ${actual}, expected ${expected}; it was deleted. Run the command again; if this repeats, the server sends a different file.`);
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  return [e.message, e.cause?.code ?? e.cause?.message].filter(Boolean).join(': ');
+}
