@@ -5,6 +5,8 @@
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import {
   avgPool2x2Backward,
+  channelAffineBackward,
+  type ChannelAffine,
   conv3x3InputGrad,
   gramBackward,
   maxPool2x2Backward,
@@ -15,7 +17,7 @@ import {
 } from '../kernels/index.js';
 import type { TapeNode } from './tape.js';
 
-export type OpName = 'conv3x3' | 'relu' | 'maxpool' | 'avgpool' | 'gram' | 'mse' | 'tv' | 'scale' | 'add';
+export type OpName = 'conv3x3' | 'relu' | 'maxpool' | 'avgpool' | 'gram' | 'mse' | 'tv' | 'scale' | 'add' | 'channelAffine';
 
 export type Backward = (ctx: GpuContext, node: TapeNode, dOut: DeviceTensor, needs: readonly boolean[]) => Array<DeviceTensor | null>;
 
@@ -34,4 +36,5 @@ export const GRADIENTS: Record<OpName, Backward> = {
   tv: (ctx, node, dOut) => [tvBackward(ctx, input(node), dOut)],
   scale: (ctx, node, dOut) => [scale(ctx, dOut, node.saved.factor as number)],
   add: (ctx, node, dOut, needs) => needs.map((need) => (need ? ctx.copy(dOut, 'add gradient') : null)),
+  channelAffine: (ctx, node, dOut) => [channelAffineBackward(ctx, dOut, node.saved.affine as ChannelAffine)],
 };

@@ -50,6 +50,11 @@ export function add(tape: Tape, a: Tensor, b: Tensor): Tensor {
   return tape.record('add', [a, b], k.add(tape.ctx, a.value, b.value));
 }
 
+/** y = a·x[perm] + b per channel: a change of pixel convention (e.g. into the weights' own). */
+export function channelAffine(tape: Tape, x: Tensor, affine: k.ChannelAffine): Tensor {
+  return tape.record('channelAffine', [x], k.channelAffineForward(tape.ctx, x.value, affine), { affine });
+}
+
 /** Σ weights[i]·terms[i] (terms with weight 0 are left out). */
 export function weightedSum(tape: Tape, terms: ReadonlyArray<readonly [Tensor, number]>): Tensor {
   let total: Tensor | null = null;

@@ -7,3 +7,6 @@ export { avgPool2x2Backward, avgPool2x2Forward, maxPool2x2Backward, maxPool2x2Fo
 export { mseBackward, mseForward } from './mse.js';
 export { reluBackward, reluForward } from './relu.js';
 export { tvBackward, tvForward } from './tv.js';
+export { channelAffineBackward, channelAffineForward, IDENTITY_AFFINE, type ChannelAffine } from './channel-affine.js';
+export { originalColors } from './original-colors.js';
+export { resize } from './resize.js';

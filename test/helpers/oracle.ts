@@ -211,3 +211,56 @@ export function avgPoolGrad([n, c, h, w]: Shape4, dy: Arr): Float64Array {
     for (let r = 0; r < 2 * oh; r++) for (let col = 0; col < 2 * ow; col++) dx[(p * h + r) * w + col] = 0.25 * dy[(p * oh + (r >> 1)) * ow + (col >> 1)]!;
   return dx;
 }
+
+export function channelAffine(x: Arr, [n, , h, w]: Shape4, perm: readonly number[], a: readonly number[], b: readonly number[], lo = -Infinity, hi = Infinity): Float64Array {
+  const plane = h * w;
+  const y = new Float64Array(n * 3 * plane);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < 3; c++)
+      for (let p = 0; p < plane; p++) y[(i * 3 + c) * plane + p] = Math.min(hi, Math.max(lo, a[c]! * x[(i * 3 + perm[c]!) * plane + p]! + b[c]!));
+  return y;
+}
+
+/** One axis of an area (shrink) / half-pixel linear (enlarge) resample, as resize_axis.wgsl. */
+function resampleWeights(lenIn: number, lenOut: number, o: number): Array<[number, number]> {
+  const scale = lenIn / lenOut;
+  if (scale > 1) {
+    const lo = o * scale;
+    const hi = lo + scale;
+    const taps: Array<[number, number]> = [];
+    for (let j = Math.floor(lo); j < Math.min(Math.ceil(hi), lenIn); j++) taps.push([j, (Math.min(hi, j + 1) - Math.max(lo, j)) / scale]);
+    return taps;
+  }
+  const src = Math.min(Math.max((o + 0.5) * scale - 0.5, 0), lenIn - 1);
+  const j0 = Math.floor(src);
+  const t = src - j0;
+  return [[j0, 1 - t], [Math.min(j0 + 1, lenIn - 1), t]];
+}
+
+export function resize(x: Arr, [n, c, h, w]: Shape4, height: number, width: number): Float64Array {
+  const y = new Float64Array(n * c * height * width);
+  for (let p = 0; p < n * c; p++)
+    for (let oy = 0; oy < height; oy++)
+      for (let ox = 0; ox < width; ox++) {
+        let s = 0;
+        for (const [iy, wy] of h === height ? [[oy, 1] as [number, number]] : resampleWeights(h, height, oy))
+          for (const [ix, wx] of w === width ? [[ox, 1] as [number, number]] : resampleWeights(w, width, ox)) s += wy * wx * x[(p * h + iy) * w + ix]!;
+        y[(p * height + oy) * width + ox] = s;
+      }
+  return y;
+}
+
+export function originalColors(styled: Arr, content: Arr, [n, , h, w]: Shape4): Float64Array {
+  const plane = h * w;
+  const out = new Float64Array(styled.length);
+  for (let i = 0; i < n; i++)
+    for (let p = 0; p < plane; p++) {
+      const at = (arr: Arr, c: number) => arr[(i * 3 + c) * plane + p]!;
+      const y = 0.299 * at(styled, 0) + 0.587 * at(styled, 1) + 0.114 * at(styled, 2);
+      const iq = 0.595716 * at(content, 0) - 0.274453 * at(content, 1) - 0.321263 * at(content, 2);
+      const q = 0.211456 * at(content, 0) - 0.522591 * at(content, 1) + 0.311135 * at(content, 2);
+      const rgb = [y + 0.9563 * iq + 0.621 * q, y - 0.2721 * iq - 0.6474 * q, y - 1.107 * iq + 1.7046 * q];
+      rgb.forEach((v, c) => (out[(i * 3 + c) * plane + p] = Math.min(1, Math.max(0, v))));
+    }
+  return out;
+}

@@ -1,0 +1,51 @@
+// Per-channel affine maps with a channel permutation on 3-channel images
+// (shaders/channel_affine.wgsl, shaders/channel_affine_backward.wgsl): pixel-convention changes,
+// and the differentiable input transform in front of conv1_1.
+
+import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import { dispatchElementwise, label, requireRank } from './launch.js';
+
+export interface ChannelAffine {
+  /** Output channel c reads input channel perm[c]. */
+  perm: readonly [number, number, number];
+  a: readonly [number, number, number];
+  b: readonly [number, number, number];
+}
+
+export const IDENTITY_AFFINE: ChannelAffine = { perm: [0, 1, 2], a: [1, 1, 1], b: [0, 0, 0] };
+
+function checkImage(kernel: string, x: DeviceTensor): number {
+  requireRank(kernel, 'x', x, 4);
+  if (x.shape[1] !== 3) throw new Error(`${kernel}: expects 3 channels, got [${x.shape.join(',')}]`);
+  return x.shape[2]! * x.shape[3]!;
+}
+
+/** y = clamp(a·x[perm] + b, lo, hi). */
+export function channelAffineForward(ctx: GpuContext, x: DeviceTensor, t: ChannelAffine, lo = -Infinity, hi = Infinity): DeviceTensor {
+  const plane = checkImage('channel_affine', x);
+  const y = ctx.empty(x.shape, 'channel affine output');
+  const params = packParams([
+    ['u32', x.size], ['u32', plane], ['f32', Math.max(lo, -3.4e38)], ['f32', Math.min(hi, 3.4e38)],
+    ...t.perm.map((v) => ['u32', v] as const), ['u32', 0],
+    ...t.a.map((v) => ['f32', v] as const), ['f32', 0],
+    ...t.b.map((v) => ['f32', v] as const), ['f32', 0],
+  ]);
+  dispatchElementwise(ctx, 'channel_affine', label('channel_affine', { x }), x.size, params, [x.buffer, y.buffer]);
+  return y;
+}
+
+/** dx for y = a·x[perm] + b (no clamp). */
+export function channelAffineBackward(ctx: GpuContext, dy: DeviceTensor, t: ChannelAffine): DeviceTensor {
+  const plane = checkImage('channel_affine_backward', dy);
+  const inverse = [0, 0, 0];
+  t.perm.forEach((k, c) => (inverse[k] = c));
+  if (new Set(t.perm).size !== 3) throw new Error(`channel_affine_backward: perm [${t.perm}] is not a permutation of 0,1,2`);
+  const dx = ctx.empty(dy.shape, 'channel affine input gradient');
+  const params = packParams([
+    ['u32', dy.size], ['u32', plane], ['u32', 0], ['u32', 0],
+    ...inverse.map((v) => ['u32', v] as const), ['u32', 0],
+    ...t.a.map((v) => ['f32', v] as const), ['f32', 0],
+  ]);
+  dispatchElementwise(ctx, 'channel_affine_backward', label('channel_affine_backward', { dy }), dy.size, params, [dy.buffer, dx.buffer]);
+  return dx;
+}

@@ -1,0 +1,27 @@
+// Image resampling on the device (shaders/resize_axis.wgsl): area filter when shrinking
+// (antialiased), linear interpolation when enlarging; rows first, then columns.
+
+import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import { dispatchElementwise, label, requireRank } from './launch.js';
+
+function resizeAxis(ctx: GpuContext, x: DeviceTensor, outer: number, lenIn: number, lenOut: number, inner: number, shape: number[]): DeviceTensor {
+  const y = ctx.empty(shape, 'resized');
+  const params = packParams([['u32', y.size], ['u32', lenIn], ['u32', lenOut], ['u32', inner]]);
+  dispatchElementwise(ctx, 'resize_axis', label('resize_axis', { x, y: shape }), y.size, params, [x.buffer, y.buffer]);
+  return y;
+}
+
+/** [N, C, H, W] -> [N, C, height, width]. A tensor already at that size is copied unchanged. */
+export function resize(ctx: GpuContext, x: DeviceTensor, height: number, width: number): DeviceTensor {
+  requireRank('resize', 'x', x, 4);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  if (!(height >= 1 && width >= 1 && Number.isInteger(height) && Number.isInteger(width))) {
+    throw new Error(`resize: target size ${width}×${height} must be whole numbers >= 1`);
+  }
+  if (h === height && w === width) return ctx.copy(x, 'resized');
+  const rows = w === width ? ctx.copy(x) : resizeAxis(ctx, x, n * c * h, w, width, 1, [n, c, h, width]);
+  if (h === height) return rows;
+  const out = resizeAxis(ctx, rows, n * c, h, height, width, [n, c, height, width]);
+  rows.release();
+  return out;
+}
