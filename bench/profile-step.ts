@@ -3,6 +3,7 @@ import { Tape, Tensor } from '../src/graph/index.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { createNodeContext } from '../src/node/gpu.js';
 import { computeTargets, SEED_LOSS, styleTransferLoss } from '../src/style/loss.js';
+import { StyleNetwork } from '../src/style/network.js';
 import { Vgg19 } from '../src/vgg/index.js';
 
 const ctx = await createNodeContext();
@@ -11,11 +12,12 @@ const shape = [1, 3, side, side];
 const n = 3 * side * side;
 const rand = () => Float32Array.from({ length: n }, () => Math.random());
 const vgg = Vgg19.load(ctx, syntheticWeights(3), { upTo: 28 });
-const targets = computeTargets(ctx, vgg, ctx.upload(shape, rand()), ctx.upload(shape, rand()), SEED_LOSS);
+const net = new StyleNetwork(vgg);
+const targets = computeTargets(ctx, net, ctx.upload(shape, rand()), [ctx.upload(shape, rand())], SEED_LOSS);
 const image = Tensor.leaf(ctx.upload(shape, rand()), true);
 const step = () => {
   const tape = new Tape(ctx);
-  const loss = styleTransferLoss(tape, vgg, image, targets, SEED_LOSS).total;
+  const loss = styleTransferLoss(tape, net, image, targets, SEED_LOSS).total;
   tape.backward(loss, [image])[0]!.release();
   tape.dispose();
 };

@@ -4,6 +4,7 @@ import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { adamStep } from '../src/kernels/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
 import { computeTargets, SEED_LOSS, styleTransferLoss } from '../src/style/loss.js';
+import { StyleNetwork } from '../src/style/network.js';
 import { Vgg19 } from '../src/vgg/index.js';
 
 const ctx = await createNodeContext();
@@ -12,7 +13,8 @@ const shape = [1, 3, side, side];
 const n = 3 * side * side;
 const rand = () => Float32Array.from({ length: n }, () => Math.random());
 const vgg = Vgg19.load(ctx, syntheticWeights(3), { upTo: 28 });
-const targets = computeTargets(ctx, vgg, ctx.upload(shape, rand()), ctx.upload(shape, rand()), SEED_LOSS);
+const net = new StyleNetwork(vgg);
+const targets = computeTargets(ctx, net, ctx.upload(shape, rand()), [ctx.upload(shape, rand())], SEED_LOSS);
 const param = ctx.upload(shape, rand());
 const m = ctx.zeros(shape);
 const v = ctx.zeros(shape);
@@ -26,7 +28,7 @@ for (let step = 1; step <= steps + 3; step++) {
     dispatches = [...ctx.dispatchCounts.values()].reduce((a, b) => a + b, 0);
   }
   const tape = new Tape(ctx);
-  const loss = styleTransferLoss(tape, vgg, image, targets, SEED_LOSS).total;
+  const loss = styleTransferLoss(tape, net, image, targets, SEED_LOSS).total;
   const [grad] = tape.backward(loss, [image]);
   adamStep(ctx, { param, grad: grad!, m, v }, step, { lr: 0.01 });
   grad!.release();

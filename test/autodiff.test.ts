@@ -3,6 +3,7 @@ import { ops, GRADIENTS, Tape, Tensor } from '../src/graph/index.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { adamStep, scale } from '../src/kernels/index.js';
 import { computeTargets, SEED_LOSS, styleTransferLoss, type LossConfig } from '../src/style/loss.js';
+import { StyleNetwork } from '../src/style/network.js';
 import { Vgg19 } from '../src/vgg/index.js';
 import { expectClose, relativeError } from './helpers/compare.js';
 import { useGpu } from './helpers/gpu.js';
@@ -74,10 +75,11 @@ describe('whole-graph gradient of the seed loss', () => {
   async function deviceGradient(config: LossConfig): Promise<{ grad: Float32Array; loss: number }> {
     const ctx = gpu();
     const vgg = Vgg19.load(ctx, weights, { upTo: 28 });
-    const targets = computeTargets(ctx, vgg, ctx.upload(shape, content), ctx.upload(shape, style), config);
+    const net = new StyleNetwork(vgg);
+    const targets = computeTargets(ctx, net, ctx.upload(shape, content), [ctx.upload(shape, style)], config);
     const tape = new Tape(ctx);
     const x = Tensor.leaf(ctx.upload(shape, image), true, 'image');
-    const terms = styleTransferLoss(tape, vgg, x, targets, config);
+    const terms = styleTransferLoss(tape, net, x, targets, config);
     const loss = (await terms.total.value.read())[0]!;
     const [dx] = tape.backward(terms.total, [x]);
     const grad = await dx!.read();
@@ -154,7 +156,8 @@ describe('memory over a training loop', () => {
     const ctx = gpu();
     const shape = [1, 3, 16, 16];
     const vgg = Vgg19.load(ctx, syntheticWeights(3, 10), { upTo: 10 });
-    const targets = computeTargets(ctx, vgg, ctx.upload(shape, randomArray(768, 1)), ctx.upload(shape, randomArray(768, 2)), CONFIG);
+    const net = new StyleNetwork(vgg);
+    const targets = computeTargets(ctx, net, ctx.upload(shape, randomArray(768, 1)), [ctx.upload(shape, randomArray(768, 2))], CONFIG);
     const param = ctx.upload(shape, randomArray(768, 1));
     const m = ctx.zeros(shape);
     const v = ctx.zeros(shape);
@@ -164,7 +167,7 @@ describe('memory over a training loop', () => {
     const started = performance.now();
     for (let step = 1; step <= 1000; step++) {
       const tape = new Tape(ctx);
-      const loss = styleTransferLoss(tape, vgg, image, targets, CONFIG).total;
+      const loss = styleTransferLoss(tape, net, image, targets, CONFIG).total;
       if (step % 100 === 1) losses.push((await loss.value.read())[0]!);
       const [grad] = tape.backward(loss, [image]);
       adamStep(ctx, { param, grad: grad!, m, v }, step, { lr: 0.01 * 0.1 ** Math.floor((step - 1) / 200) });

@@ -111,6 +111,12 @@ export class GpuContext {
     return tensor;
   }
 
+  /** Copies all of `source` into `target` starting at element `offset`, in order with recorded work. */
+  copyInto(source: DeviceTensor, target: DeviceTensor, offset = 0): void {
+    if (offset + source.size > target.size) throw new Error(`copyInto: ${source} does not fit in ${target} at offset ${offset}`);
+    this.commandEncoder().copyBufferToBuffer(source.buffer, 0, target.buffer, offset * 4, source.bytes);
+  }
+
   /** Submits recorded work, waits for it and returns the tensor's values. */
   async read(tensor: DeviceTensor): Promise<Float32Array> {
     const bytes = tensor.bytes;

@@ -1,0 +1,14 @@
+// wgpu-style's library entry for Node. (The browser-safe core is under src/gpu, src/kernels,
+// src/graph, src/vgg and src/style.)
+
+export { stylize, type StylizeOptions } from './node/stylize.js';
+export { createNodeContext, type NodeGpuOptions } from './node/gpu.js';
+export { readImage, writeImage, decodeImage, encodeImage } from './io/image.js';
+export { ensureWeights, DEFAULT_WEIGHTS } from './node/weights-cache.js';
+export { readWeightsFile, writeWeightsFile, convertTfjsFolder } from './node/weights-files.js';
+export { convertKerasH5 } from './node/keras-h5.js';
+export { syntheticWeights } from './io/weights/synthetic.js';
+export { runStyleJob, type StyleHooks, type StyleOptions, type StyleProgress, type StyleResult } from './style/job.js';
+export { DEFAULT_SETTINGS, planJob, type StyleSettings } from './style/settings.js';
+export type { RgbaImage } from './style/image-tensor.js';
+export type { VggWeights } from './vgg/index.js';

@@ -1,0 +1,273 @@
+// The style-transfer job: for each scale, resize the images, compute the targets once, then run
+// Adam on the image (in the seed's space) against the Gatys loss; each scale starts from the
+// upscaled result of the one before. Browser-safe: images in, image out, progress through hooks.
+
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
+import { Tape, Tensor } from '../graph/index.js';
+import { adamStep, channelAffineForward, originalColors, resize } from '../kernels/index.js';
+import { uniformRandom } from '../util/random.js';
+import { Vgg19, type Pooling, type VggWeights } from '../vgg/index.js';
+import { RGB_TO_SEED } from './convention.js';
+import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
+import { computeTargets, releaseTargets, styleTransferLoss, type LossConfig, type Targets } from './loss.js';
+import { StyleNetwork } from './network.js';
+import { learningRate, minimumSide, type Scale } from './schedule.js';
+
+export interface StyleOptions {
+  scales: Scale[];
+  lr: number;
+  /** Learning-rate factor applied every scale.lrDecayEvery steps. */
+  lrDecay: number;
+  loss: LossConfig;
+  /** Divide content/style terms by the weights' input scale (see convention.ts). Default true. */
+  normalizeConvention?: boolean;
+  /** One weight per style image (normalised to sum 1); default equal. */
+  styleBlend?: readonly number[];
+  /** Style images are resized to this many times the working size's longest side. */
+  styleScale: number;
+  init: 'content' | 'random' | RgbaImage;
+  seed: number;
+  originalColors: boolean;
+  pooling: Pooling;
+  /** Report losses every this many steps (and at each scale's first and last step). */
+  reportEvery: number;
+  /** Hand out intermediate images every this many steps; 0 = never. */
+  snapshotEvery: number;
+}
+
+export interface StyleProgress {
+  scale: number;
+  scales: number;
+  step: number;
+  steps: number;
+  width: number;
+  height: number;
+  /** Unweighted (convention-normalised) terms; null when their weight is 0. */
+  content: number | null;
+  style: number | null;
+  tv: number | null;
+  total: number;
+  seconds: number;
+  stepSeconds: number;
+}
+
+export interface StyleHooks {
+  onProgress?: (progress: StyleProgress) => void;
+  onSnapshot?: (image: RgbaImage, at: { scale: number; step: number }) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export interface StyleResult {
+  image: RgbaImage;
+  /** Why the run ended early, if it did. */
+  stopped: null | 'aborted' | 'diverged';
+  message: string | null;
+  history: StyleProgress[];
+  seconds: number;
+}
+
+export async function runStyleJob(
+  ctx: GpuContext,
+  weights: VggWeights,
+  content: RgbaImage,
+  styles: readonly RgbaImage[],
+  options: StyleOptions,
+  hooks: StyleHooks = {},
+): Promise<StyleResult> {
+  const job = new StyleJob(ctx, weights, content, styles, options, hooks);
+  try {
+    return await job.run();
+  } finally {
+    job.dispose();
+  }
+}
+
+class StyleJob {
+  private readonly net: StyleNetwork;
+  private readonly loss: LossConfig;
+  private readonly blend: number[];
+  private readonly contentRgb: DeviceTensor;
+  private readonly styleRgb: DeviceTensor[];
+  private readonly history: StyleProgress[] = [];
+  private readonly started = performance.now();
+  private image: DeviceTensor | null = null;
+  private lastGood: DeviceTensor | null = null;
+
+  constructor(
+    private readonly ctx: GpuContext,
+    weights: VggWeights,
+    content: RgbaImage,
+    styles: readonly RgbaImage[],
+    private readonly options: StyleOptions,
+    private readonly hooks: StyleHooks,
+  ) {
+    const loss = options.loss;
+    if (loss.styleWeight && styles.length === 0) throw new Error('style transfer needs at least one style image');
+    const blend = options.styleBlend ?? styles.map(() => 1);
+    if (blend.length !== styles.length) throw new Error(`--style-blend has ${blend.length} weights for ${styles.length} style images`);
+    const blendSum = blend.reduce((a, b) => a + b, 0);
+    if (!(blendSum > 0) || blend.some((b) => b < 0)) throw new Error(`--style-blend weights must be >= 0 and not all 0, got ${blend.join(',')}`);
+    this.blend = blend.map((b) => b / blendSum);
+    const deepest = Math.max(...(loss.contentWeight ? loss.contentLayers : []), ...(loss.styleWeight ? loss.styleLayers : []), 0);
+    const minSide = minimumSide(deepest);
+    for (const s of options.scales) {
+      if (Math.min(s.width, s.height) < minSide) {
+        throw new Error(`a ${s.width}×${s.height} scale is too small for layer ${deepest}: it needs at least ${minSide} px on the short side (use a larger --size or fewer --scales)`);
+      }
+    }
+    this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: deepest, pooling: options.pooling }));
+    const normalize = options.normalizeConvention ?? true;
+    const k = normalize ? this.net.inputScale : 1;
+    this.loss = { ...loss, contentScale: 1 / k ** 2, styleScale: 1 / k ** 4 };
+    this.contentRgb = uploadImage(ctx, content, 'content image');
+    this.styleRgb = styles.map((s, i) => uploadImage(ctx, s, `style image ${i + 1}`));
+  }
+
+  async run(): Promise<StyleResult> {
+    const scales = this.options.scales;
+    for (let s = 0; s < scales.length; s++) {
+      const stopped = await this.runScale(s);
+      if (stopped) return this.finish(stopped.reason, stopped.message);
+    }
+    return this.finish(null, null);
+  }
+
+  dispose(): void {
+    for (const t of [this.image, this.lastGood, this.contentRgb, ...this.styleRgb]) t?.release();
+    this.net.vgg.dispose();
+  }
+
+  private async runScale(s: number): Promise<{ reason: 'aborted' | 'diverged'; message: string } | null> {
+    const scale = this.options.scales[s]!;
+    const { ctx } = this;
+    const content = this.toSeed(this.contentRgb, scale.width, scale.height);
+    const styles = this.styleRgb.map((rgb) => {
+      const [, , h, w] = rgb.shape as [number, number, number, number];
+      const f = (this.options.styleScale * Math.max(scale.width, scale.height)) / Math.max(w, h);
+      return this.toSeed(rgb, Math.max(1, Math.round(w * f)), Math.max(1, Math.round(h * f)));
+    });
+    const targets = computeTargets(ctx, this.net, content, styles, this.loss, this.blend);
+    for (const t of styles) t.release();
+    const previous = this.image;
+    this.image = previous ? resize(ctx, previous, scale.height, scale.width) : this.initialImage(content, scale);
+    previous?.release();
+    content.release();
+    try {
+      return await this.optimise(s, scale, targets);
+    } finally {
+      releaseTargets(targets);
+    }
+  }
+
+  private async optimise(s: number, scale: Scale, targets: Targets): Promise<{ reason: 'aborted' | 'diverged'; message: string } | null> {
+    const { ctx, options } = this;
+    const param = this.image!;
+    const m = ctx.zeros(param.shape, 'adam m');
+    const v = ctx.zeros(param.shape, 'adam v');
+    const image = Tensor.leaf(param, true, 'image');
+    let since = performance.now();
+    let stepsSince = 0;
+    try {
+      this.keepGood();
+      for (let step = 1; step <= scale.steps; step++) {
+        if (this.hooks.signal?.aborted) return { reason: 'aborted', message: `stopped at step ${step - 1} of scale ${s + 1}` };
+        const report = step === 1 || step === scale.steps || step % options.reportEvery === 0;
+        const tape = new Tape(ctx);
+        const terms = styleTransferLoss(tape, this.net, image, targets, this.loss);
+        const values = report ? this.collect(terms) : null;
+        const [grad] = tape.backward(terms.total, [image]);
+        adamStep(ctx, { param, grad: grad!, m, v }, step, { lr: learningRate(options.lr, options.lrDecay, scale.lrDecayEvery, step) });
+        grad!.release();
+        tape.dispose();
+        stepsSince++;
+        if (values) {
+          const [c, st, tv, total] = await values.read();
+          values.release();
+          const now = performance.now();
+          const progress: StyleProgress = {
+            scale: s + 1, scales: options.scales.length, step, steps: scale.steps, width: scale.width, height: scale.height,
+            content: terms.content ? c! : null, style: terms.style ? st! : null, tv: terms.tv ? tv! : null, total: total!,
+            seconds: (now - this.started) / 1000, stepSeconds: (now - since) / 1000 / stepsSince,
+          };
+          since = now;
+          stepsSince = 0;
+          if (!Number.isFinite(total!)) {
+            ctx.copyInto(this.lastGood!, param);
+            return { reason: 'diverged', message: `the loss became ${total} at step ${step} of scale ${s + 1}; kept the image from the last finite loss (try a smaller --lr)` };
+          }
+          this.keepGood();
+          this.history.push(progress);
+          this.hooks.onProgress?.(progress);
+        }
+        if (options.snapshotEvery > 0 && step % options.snapshotEvery === 0 && this.hooks.onSnapshot) {
+          await this.hooks.onSnapshot(await this.output(), { scale: s + 1, step });
+        }
+      }
+      return null;
+    } finally {
+      m.release();
+      v.release();
+    }
+  }
+
+  /** The four loss values of a step in one small tensor, read once the step is submitted. */
+  private collect(terms: ReturnType<typeof styleTransferLoss>): DeviceTensor {
+    const values = this.ctx.zeros([4], 'reported losses');
+    [terms.content, terms.style, terms.tv, terms.total].forEach((t, i) => t && this.ctx.copyInto(t.value, values, i));
+    return values;
+  }
+
+  private keepGood(): void {
+    if (!this.lastGood || this.lastGood.size !== this.image!.size) {
+      this.lastGood?.release();
+      this.lastGood = this.ctx.empty(this.image!.shape, 'last good image');
+    }
+    this.ctx.copyInto(this.image!, this.lastGood);
+  }
+
+  private initialImage(content: DeviceTensor, scale: Scale): DeviceTensor {
+    const init = this.options.init;
+    if (init === 'content') return this.ctx.copy(content, 'image');
+    if (init === 'random') {
+      const next = uniformRandom(this.options.seed);
+      const noise = { width: scale.width, height: scale.height, data: Uint8Array.from({ length: scale.width * scale.height * 4 }, () => Math.floor(next() * 256)) };
+      const rgb = uploadImage(this.ctx, noise, 'random init');
+      const seed = channelAffineForward(this.ctx, rgb, RGB_TO_SEED);
+      rgb.release();
+      return seed;
+    }
+    const rgb = uploadImage(this.ctx, init, 'init image');
+    const seed = this.toSeed(rgb, scale.width, scale.height);
+    rgb.release();
+    return seed;
+  }
+
+  /** RGB 0..1 at any size -> seed space at width×height. */
+  private toSeed(rgb: DeviceTensor, width: number, height: number): DeviceTensor {
+    const sized = resize(this.ctx, rgb, height, width);
+    const seed = channelAffineForward(this.ctx, sized, RGB_TO_SEED);
+    sized.release();
+    return seed;
+  }
+
+  /** The current image as 8-bit RGBA, with the content's colours if asked. */
+  private async output(): Promise<RgbaImage> {
+    const { ctx } = this;
+    const rgb = seedToRgb(ctx, this.image!);
+    if (!this.options.originalColors) {
+      const image = await downloadImage(rgb);
+      rgb.release();
+      return image;
+    }
+    const [, , h, w] = rgb.shape as [number, number, number, number];
+    const content = resize(ctx, this.contentRgb, h, w);
+    const recoloured = originalColors(ctx, rgb, content);
+    const image = await downloadImage(recoloured);
+    for (const t of [rgb, content, recoloured]) t.release();
+    return image;
+  }
+
+  private async finish(stopped: StyleResult['stopped'], message: string | null): Promise<StyleResult> {
+    return { image: await this.output(), stopped, message, history: this.history, seconds: (performance.now() - this.started) / 1000 };
+  }
+}
