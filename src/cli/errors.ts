@@ -1,11 +1,8 @@
 // Errors that are the user's to fix: printed as one line, exit code 2.
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { UserError } from '../util/errors.js';
+
+export class UsageError extends UserError {}
 
 export function positiveInt(name: string, text: string | undefined): number {
   const value = Number(text);

@@ -4,12 +4,15 @@
 import { readFileSync } from 'node:fs';
 import { GpuError } from '../gpu/index.js';
 import { demoCommand, infoCommand } from './demo.js';
-import { UsageError } from './errors.js';
+import { UserError } from '../util/errors.js';
+import { STYLIZE_HELP, stylizeCommand } from './stylize.js';
 import { weightsCommand } from './weights.js';
 
 const HELP = `wgpu-style — neural style transfer on WebGPU
 
-Usage:
+${STYLIZE_HELP}
+
+Other commands:
   wgpu-style info [options]          Show the WebGPU adapter, its limits and features
   wgpu-style demo [options]          Run a VGG-sized 3×3 convolution + ReLU on the device, timed
   wgpu-style weights <command>       Fetch, convert and inspect VGG-19 weights (wgpu-style weights --help)
@@ -48,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(HELP);
       return 2;
     default:
-      throw new UsageError(`unknown command "${command}". Run \`wgpu-style --help\` for the commands.`);
+      return stylizeCommand(argv);
   }
 }
 
@@ -59,7 +62,7 @@ function readVersion(): string {
 
 function isUserError(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
-  return err instanceof UsageError || err instanceof GpuError || code.startsWith('ERR_PARSE_ARGS') || ['ConvertError', 'WeightsFormatError', 'DownloadError'].includes((err as Error).name);
+  return err instanceof UserError || err instanceof GpuError || code.startsWith('ERR_PARSE_ARGS');
 }
 
 // Dawn keeps the process alive while its instance is referenced: exit explicitly.
@@ -67,7 +70,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
-    const user = isUserError(err) || /^\/|: /.test(message);
+    const user = isUserError(err);
     console.error(`wgpu-style: ${user ? message : ((err as Error).stack ?? message)}`);
     process.exit(user ? 2 : 1);
   },

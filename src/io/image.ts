@@ -7,6 +7,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { writeFileAtomic } from '../node/weights-files.js';
 import type { RgbaImage } from '../style/image-tensor.js';
+import { UserError } from '../util/errors.js';
 
 export type { RgbaImage };
 
@@ -18,7 +19,7 @@ export function readImage(path: string): RgbaImage {
     bytes = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: cannot read the image (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`);
+    throw new UserError(`${path}: cannot read the image (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`);
   }
   return decodeImage(bytes, path);
 }
@@ -38,9 +39,9 @@ export function decodeImage(bytes: Uint8Array, name: string): RgbaImage {
       throw new Error('not a JPEG or PNG file');
     }
   } catch (err) {
-    throw new Error(`${name}: cannot decode the image (${(err as Error).message}); use a JPEG or PNG file`);
+    throw new UserError(`${name}: cannot decode the image (${(err as Error).message}); use a JPEG or PNG file`);
   }
-  if (image.width < 1 || image.height < 1) throw new Error(`${name}: the image is empty (${image.width}×${image.height})`);
+  if (image.width < 1 || image.height < 1) throw new UserError(`${name}: the image is empty (${image.width}×${image.height})`);
   return image;
 }
 
@@ -59,7 +60,7 @@ export function encodeImage(path: string, image: RgbaImage, quality = 92): Uint8
   if (ext === 'jpg' || ext === 'jpeg') {
     return jpeg.encode({ width: image.width, height: image.height, data: Buffer.from(image.data) }, quality).data;
   }
-  throw new Error(`${path}: unknown image type ".${ext}"; use .png, .jpg or .jpeg`);
+  throw new UserError(`${path}: unknown image type ".${ext}"; use .png, .jpg or .jpeg`);
 }
 
 function compositeOverWhite(image: RgbaImage): void {

@@ -9,6 +9,7 @@ const WG = 8;
 
 function geometry(x: DeviceTensor) {
   const [n, c, h, w] = x.shape as [number, number, number, number];
+  if (c * h * w === 0) throw new Error(`gram: features [${x.shape.join(',')}] are empty (the image is too small for this layer)`);
   return { n, c, pixels: h * w, params: packParams([['u32', c], ['u32', h * w], ['f32', 1 / (c * h * w)]]) };
 }
 

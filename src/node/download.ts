@@ -7,6 +7,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync,
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { UserError } from '../util/errors.js';
 
 export interface DownloadOptions {
   url: string;
@@ -20,12 +21,7 @@ export interface DownloadOptions {
   retries?: number;
 }
 
-export class DownloadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DownloadError';
-  }
-}
+export class DownloadError extends UserError {}
 
 export async function download(options: DownloadOptions): Promise<void> {
   const { url, dest, retries = 5 } = options;

@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
 import { download } from './download.js';
 import { convertKerasH5 } from './keras-h5.js';
@@ -35,7 +36,7 @@ export async function ensureWeights(source: WeightsSource = {}): Promise<{ weigh
   const h5 = join(dir, DEFAULT_WEIGHTS.h5Name);
   if (!existsSync(h5)) {
     if (source.offline) {
-      throw new Error(
+      throw new UserError(
         `no weights in the cache (${bin}) and --offline forbids downloading them. ` +
           'Run `wgpu-style weights fetch` once with network access, or pass --weights FILE.bin ' +
           '(make one with `wgpu-style weights convert vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`).',

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { decodeWeights, encodeWeights } from '../io/weights/format.js';
 import { ConvertError } from '../io/weights/keras.js';
 import { convertTfjs } from '../io/weights/tfjs.js';
+import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
 
 export async function readWeightsFile(path: string): Promise<VggWeights> {
@@ -15,7 +16,7 @@ export async function readWeightsFile(path: string): Promise<VggWeights> {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new Error(`${path}: cannot read weights (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ` +
+    throw new UserError(`${path}: cannot read weights (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ` +
       'Give an existing .bin file, or run `wgpu-style weights fetch` to download the default weights.');
   }
   return decodeWeights(bytes, path);

@@ -5,6 +5,7 @@
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { Tape, Tensor } from '../graph/index.js';
 import { adamStep, channelAffineForward, originalColors, resize } from '../kernels/index.js';
+import { UserError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
 import { Vgg19, type Pooling, type VggWeights } from '../vgg/index.js';
 import { RGB_TO_SEED } from './convention.js';
@@ -92,6 +93,8 @@ class StyleJob {
   private readonly started = performance.now();
   private image: DeviceTensor | null = null;
   private lastGood: DeviceTensor | null = null;
+  /** The smallest image side that keeps the deepest layer used at least 1 px. */
+  private readonly minSide: number;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -102,17 +105,17 @@ class StyleJob {
     private readonly hooks: StyleHooks,
   ) {
     const loss = options.loss;
-    if (loss.styleWeight && styles.length === 0) throw new Error('style transfer needs at least one style image');
+    if (loss.styleWeight && styles.length === 0) throw new UserError('style transfer needs at least one style image');
     const blend = options.styleBlend ?? styles.map(() => 1);
-    if (blend.length !== styles.length) throw new Error(`--style-blend has ${blend.length} weights for ${styles.length} style images`);
+    if (blend.length !== styles.length) throw new UserError(`--style-blend has ${blend.length} weights for ${styles.length} style images`);
     const blendSum = blend.reduce((a, b) => a + b, 0);
-    if (!(blendSum > 0) || blend.some((b) => b < 0)) throw new Error(`--style-blend weights must be >= 0 and not all 0, got ${blend.join(',')}`);
+    if (!(blendSum > 0) || blend.some((b) => b < 0)) throw new UserError(`--style-blend weights must be >= 0 and not all 0, got ${blend.join(',')}`);
     this.blend = blend.map((b) => b / blendSum);
     const deepest = Math.max(...(loss.contentWeight ? loss.contentLayers : []), ...(loss.styleWeight ? loss.styleLayers : []), 0);
-    const minSide = minimumSide(deepest);
+    const minSide = (this.minSide = minimumSide(deepest));
     for (const s of options.scales) {
       if (Math.min(s.width, s.height) < minSide) {
-        throw new Error(`a ${s.width}×${s.height} scale is too small for layer ${deepest}: it needs at least ${minSide} px on the short side (use a larger --size or fewer --scales)`);
+        throw new UserError(`a ${s.width}×${s.height} scale is too small for layer ${deepest}: it needs at least ${minSide} px on the short side (use a larger --size or fewer --scales)`);
       }
     }
     this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: deepest, pooling: options.pooling }));
@@ -143,7 +146,8 @@ class StyleJob {
     const content = this.toSeed(this.contentRgb, scale.width, scale.height);
     const styles = this.styleRgb.map((rgb) => {
       const [, , h, w] = rgb.shape as [number, number, number, number];
-      const f = (this.options.styleScale * Math.max(scale.width, scale.height)) / Math.max(w, h);
+      // --style-scale times the working size, but never so small that the deepest layer is empty.
+      const f = Math.max((this.options.styleScale * Math.max(scale.width, scale.height)) / Math.max(w, h), this.minSide / Math.min(w, h));
       return this.toSeed(rgb, Math.max(1, Math.round(w * f)), Math.max(1, Math.round(h * f)));
     });
     const targets = computeTargets(ctx, this.net, content, styles, this.loss, this.blend);

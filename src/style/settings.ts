@@ -1,6 +1,7 @@
 // What a person sets (sizes, steps, weights, layers...) and its defaults, turned into a job plan.
 // Shared by the CLI, the library API and the web page.
 
+import { UserError } from '../util/errors.js';
 import { layerIndex, type Pooling } from '../vgg/index.js';
 import type { RgbaImage } from './image-tensor.js';
 import type { StyleOptions } from './job.js';
@@ -63,10 +64,10 @@ export function planJob(settings: Partial<StyleSettings>, contentWidth: number, 
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
   const s: StyleSettings = { ...DEFAULT_SETTINGS, ...given };
   const positive = (name: string, v: number) => {
-    if (!(v > 0) || !Number.isFinite(v)) throw new Error(`${name} must be a number > 0, got ${v}`);
+    if (!(v > 0) || !Number.isFinite(v)) throw new UserError(`${name} must be a number > 0, got ${v}`);
   };
   const whole = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a whole number >= 1, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new UserError(`${name} must be a whole number >= 1, got ${v}`);
   };
   whole('size', s.size);
   whole('scales', s.scales);
@@ -76,12 +77,12 @@ export function planJob(settings: Partial<StyleSettings>, contentWidth: number, 
   positive('lr', s.lr);
   positive('styleScale', s.styleScale);
   for (const [name, v] of [['contentWeight', s.contentWeight], ['styleWeight', s.styleWeight], ['tvWeight', s.tvWeight], ['lrDecay', s.lrDecay]] as const) {
-    if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`${name} must be a number >= 0, got ${v}`);
+    if (!(v >= 0) || !Number.isFinite(v)) throw new UserError(`${name} must be a number >= 0, got ${v}`);
   }
-  if (!Number.isInteger(s.saveEvery) || s.saveEvery < 0) throw new Error(`saveEvery must be a whole number >= 0, got ${s.saveEvery}`);
+  if (!Number.isInteger(s.saveEvery) || s.saveEvery < 0) throw new UserError(`saveEvery must be a whole number >= 0, got ${s.saveEvery}`);
   const styleLayers = s.styleLayers.map(layerIndex);
   if (s.styleLayerWeights && s.styleLayerWeights.length !== styleLayers.length) {
-    throw new Error(`styleLayerWeights has ${s.styleLayerWeights.length} values for ${styleLayers.length} style layers`);
+    throw new UserError(`styleLayerWeights has ${s.styleLayerWeights.length} values for ${styleLayers.length} style layers`);
   }
   const scales = s.preset === 'seed' ? seedPreset(s.presetStepsScale) : pyramid(contentWidth, contentHeight, s.size, s.scales, s.steps, s.lrDecayEvery);
   return {

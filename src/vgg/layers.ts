@@ -2,6 +2,7 @@
 // (64,64 | 128,128 | 256×4 | 512×4 | 512×4), each block ending in a 2×2 pool (indices 4, 9, 18, 27, 36).
 // Index i names the output of module i: 0 is conv1_1 before its ReLU, 1 is relu1_1, 4 is pool1.
 
+import { UserError } from '../util/errors.js';
 export type ModuleKind = 'conv' | 'relu' | 'pool';
 
 export interface VggModule {
@@ -50,13 +51,13 @@ export function layerIndex(layer: string | number): number {
   if (/^\d+$/.test(text)) {
     const index = Number(text);
     if (index < VGG19_FEATURES.length) return index;
-    throw new Error(`VGG-19 layer index ${index} is out of range: features has indices 0–${VGG19_FEATURES.length - 1}`);
+    throw new UserError(`VGG-19 layer index ${index} is out of range: features has indices 0–${VGG19_FEATURES.length - 1}`);
   }
   const keras = /^block(\d)_conv(\d)$/.exec(text);
   const name = keras ? `conv${keras[1]}_${keras[2]}` : text.toLowerCase();
   const found = VGG19_FEATURES.find((m) => m.name === name);
   if (!found) {
-    throw new Error(`unknown VGG-19 layer "${text}": use an index 0–36 or a name like conv4_2, relu3_1, pool2 or block4_conv2`);
+    throw new UserError(`unknown VGG-19 layer "${text}": use an index 0–36 or a name like conv4_2, relu3_1, pool2 or block4_conv2`);
   }
   return found.index;
 }

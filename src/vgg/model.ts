@@ -3,6 +3,7 @@
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { ops, type ConvWeights, type Tape, type Tensor } from '../graph/index.js';
 import { flipConv3x3Weights } from '../kernels/index.js';
+import { UserError } from '../util/errors.js';
 import { VGG19_FEATURES, type VggModule } from './layers.js';
 import type { InputConvention, VggWeights } from './weights.js';
 
@@ -34,7 +35,7 @@ export class Vgg19 {
       const weight = weights.tensors.get(`${m.name}.weight`);
       const bias = weights.tensors.get(`${m.name}.bias`);
       if (!weight || !bias) {
-        throw new Error(
+        throw new UserError(
           `the weights have no ${m.name} (module ${m.index}), needed to build VGG-19 up to module ${upTo}: ` +
             `use layers up to module ${m.index - 1}, or weights that include ${m.name}.`,
         );

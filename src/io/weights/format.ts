@@ -2,6 +2,7 @@
 // architecture, input convention, provenance, each tensor's name/shape/dtype/offset, sha256 of
 // the data), zero padding to 16 bytes, then little-endian f32 data. Browser-safe: bytes in, bytes out.
 
+import { UserError } from '../../util/errors.js';
 import { expectedTensors, VGG19_FEATURES, type InputConvention, type VggWeights, type WeightTensor } from '../../vgg/index.js';
 
 export const MAGIC = 'WGPUSTYL';
@@ -29,10 +30,9 @@ export interface WeightsHeader {
   sha256: string;
 }
 
-export class WeightsFormatError extends Error {
+export class WeightsFormatError extends UserError {
   constructor(file: string, problem: string) {
     super(`${file}: ${problem}`);
-    this.name = 'WeightsFormatError';
   }
 }
 

@@ -1,14 +1,10 @@
 // What Keras-trained VGG-19 files share, whichever container they come in (HDF5, TF.js):
 // layer names (block1_conv1), HWIO kernels, and Caffe's input convention.
 
+import { UserError } from '../../util/errors.js';
 import { CAFFE_INPUT, kerasName, VGG19_CONVS, type VggModule, type VggWeights, type WeightTensor } from '../../vgg/index.js';
 
-export class ConvertError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConvertError';
-  }
-}
+export class ConvertError extends UserError {}
 
 /** The convs to convert: all 16, or those up to a layer the user names (conv3_4, block3_conv4, 16). */
 export function convsUpTo(upTo: number | undefined): VggModule[] {
