@@ -6,8 +6,8 @@
 import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, gridFor, label, requireRank } from './launch.js';
 
-const CO_BLOCK = 4;
-const PX_BLOCK = 4;
+const CO_BLOCK = 8;
+const PX_BLOCK = 8;
 const CONV_WG = 64;
 
 function checkWeights(kernel: string, x: DeviceTensor, w: DeviceTensor, bias?: DeviceTensor): void {
