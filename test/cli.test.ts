@@ -6,8 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readWeightsFile } from '../src/node/weights-files.js';
 import { startServer } from './helpers/http-server.js';
 import { ramp, writeKerasH5 } from './helpers/keras-h5.js';
+import { spawnSync } from 'node:child_process';
 import { cli } from './helpers/cli.js';
-import { sharedAvailable, TFJS_MODEL } from './helpers/shared.js';
+import { REPO_ROOT, sharedAvailable, TFJS_MODEL } from './helpers/shared.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -24,6 +25,13 @@ describe('wgpu-style command line', async () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/paint\.jpg: no such file/);
     expect((await run(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('the package exports the library API with its types (import { stylize } from "wgpu-style")', async () => {
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', "import { stylize, DEFAULT_SETTINGS } from 'wgpu-style'; console.log(typeof stylize, DEFAULT_SETTINGS.steps)"], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('function 300');
+    expect(readFileSync(join(REPO_ROOT, 'dist', 'index.d.ts'), 'utf8')).toMatch(/export \{ stylize, type StylizeOptions \}/);
   });
 
   it('demo runs a convolution on the adapter and prints it', async () => {
