@@ -1,16 +1,14 @@
 // y = a·x + b·y in place over flat f32 arrays: scaling, adding and accumulating gradients.
 // When b is 0, y is not read (a pooled output buffer may hold NaNs). One invocation per element.
-#include "lib/grid"
 struct Params { n: u32, a: f32, b: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flat_index(gid, nwg, 256u);
-  if (i >= p.n) { return; }
+fn apply(i: u32) {
   var r = p.a * x[i];
   if (p.b != 0.0) { r += p.b * y[i]; }
   y[i] = r;
 }
+
+#include "lib/elementwise"

@@ -1,17 +1,13 @@
 // 2×2 max-pool gradient: each output gradient goes to exactly one input, the window's first
 // maximum in row-major order (the forward's choice). One invocation per input element: it
 // re-finds its window's winner and takes dy if it is that winner, else 0 (no atomics, deterministic).
-#include "lib/grid"
 struct Params { n: u32, height: u32, width: u32, out_h: u32, out_w: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flat_index(gid, nwg, 256u);
-  if (i >= p.n) { return; }
+fn apply(i: u32) {
   let col = i % p.width;
   let row = (i / p.width) % p.height;
   let plane = i / (p.width * p.height);
@@ -34,3 +30,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   dx[i] = select(0.0, dy[(plane * p.out_h + oy) * p.out_w + ox], winner == i);
 }
+
+#include "lib/elementwise"

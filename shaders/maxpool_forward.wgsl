@@ -1,16 +1,12 @@
 // 2×2 max-pool, stride 2, NCHW viewed as (planes, H, W); odd sizes floor (the last row/column
 // is dropped, as in PyTorch). Ties go to the first maximum in row-major window order.
 // One invocation per output element.
-#include "lib/grid"
 struct Params { n: u32, height: u32, width: u32, out_h: u32, out_w: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let o = flat_index(gid, nwg, 256u);
-  if (o >= p.n) { return; }
+fn apply(o: u32) {
   let ox = o % p.out_w;
   let oy = (o / p.out_w) % p.out_h;
   let plane = o / (p.out_w * p.out_h);
@@ -21,3 +17,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   m = select(m, x[base + p.width + 1u], x[base + p.width + 1u] > m);
   y[o] = m;
 }
+
+#include "lib/elementwise"

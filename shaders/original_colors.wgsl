@@ -1,7 +1,6 @@
 // Keeps the content's colours: takes the luminance Y of `styled` and the chroma (I, Q of YIQ)
 // of `content`, both RGB 0..1 NCHW images of the same size, and returns RGB clamped to 0..1.
 // One invocation per pixel.
-#include "lib/grid"
 struct Params { n: u32, plane: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> styled: array<f32>;
@@ -11,10 +10,7 @@ struct Params { n: u32, plane: u32 }
 const TO_YIQ = mat3x3f(0.299, 0.595716, 0.211456, 0.587, -0.274453, -0.522591, 0.114, -0.321263, 0.311135);
 const TO_RGB = mat3x3f(1.0, 1.0, 1.0, 0.9563, -0.2721, -1.107, 0.621, -0.6474, 1.7046);
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flat_index(gid, nwg, 256u);
-  if (i >= p.n) { return; }
+fn apply(i: u32) {
   let pixel = i % p.plane;
   let base = (i / p.plane) * 3u * p.plane + pixel;
   let s = vec3f(styled[base], styled[base + p.plane], styled[base + 2u * p.plane]);
@@ -25,3 +21,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   out[base + p.plane] = rgb.y;
   out[base + 2u * p.plane] = rgb.z;
 }
+
+#include "lib/elementwise"

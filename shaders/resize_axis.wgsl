@@ -2,16 +2,12 @@
 // Shrinking averages the exact footprint of each output sample (area filter: antialiased);
 // enlarging interpolates linearly between pixel centres (half-pixel, edges clamped).
 // Two dispatches (rows, then columns) resize an image. One invocation per output element.
-#include "lib/grid"
 struct Params { n: u32, len_in: u32, len_out: u32, inner: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flat_index(gid, nwg, 256u);
-  if (i >= p.n) { return; }
+fn apply(i: u32) {
   let k = i % p.inner;
   let o = (i / p.inner) % p.len_out;
   let outer = i / (p.inner * p.len_out);
@@ -36,3 +32,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   y[i] = value;
 }
+
+#include "lib/elementwise"
