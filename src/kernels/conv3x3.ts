@@ -81,7 +81,7 @@ export function conv3x3WeightGrad(ctx: GpuContext, x: DeviceTensor, dy: DeviceTe
     label: label('conv3x3_weight_grad', { x, dy }),
     params: convParams(x, cout),
     buffers: [x.buffer, dy.buffer, dw.buffer, db.buffer],
-    workgroups: [cin + 1, cout],
+    workgroups: gridFor(ctx, cout * (cin + 1), CONV_WG),
   });
   return { dw, db };
 }

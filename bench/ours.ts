@@ -1,0 +1,127 @@
+// wgpu-style's side of the benchmark: every kernel on every VGG shape, timed with GPU timestamps
+// (wall time around a full sync when the adapter has none), plus the device-peak probes.
+
+import { packParams, type DeviceTensor, type GpuContext } from '../src/gpu/index.js';
+import * as k from '../src/kernels/index.js';
+import { bytes, flops, type KernelCase, type Pass } from './shapes.js';
+import type { BenchRecord } from './record.js';
+import { summarize } from './record.js';
+
+type Run = () => DeviceTensor[];
+
+function random(ctx: GpuContext, shape: number[]): DeviceTensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return ctx.upload(shape, Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5));
+}
+
+/** Median and min over `runs` of the GPU milliseconds one call of `run` takes. */
+export async function timeGpu(ctx: GpuContext, run: Run, runs: number): Promise<number[]> {
+  const once = async () => {
+    if (ctx.profiler.supported) {
+      ctx.startProfiling();
+      const outs = run();
+      const timings = await ctx.stopProfiling();
+      for (const t of outs) t.release();
+      return timings.reduce((a, t) => a + t.ms, 0);
+    }
+    await ctx.sync();
+    const started = performance.now();
+    const outs = run();
+    await ctx.sync();
+    for (const t of outs) t.release();
+    return performance.now() - started;
+  };
+  await once(); // compiles the pipelines; lavapipe compiles at the first dispatch
+  await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await once());
+  return times;
+}
+
+function passes(ctx: GpuContext, c: KernelCase): Array<[Pass, Run, DeviceTensor[]]> {
+  const x = random(ctx, c.shape);
+  switch (c.op) {
+    case 'conv3x3': {
+      const w = random(ctx, [c.cout!, c.shape[1]!, 3, 3]);
+      const b = random(ctx, [c.cout!]);
+      const flipped = k.flipConv3x3Weights(ctx, w);
+      const dy = random(ctx, [c.shape[0]!, c.cout!, c.shape[2]!, c.shape[3]!]);
+      return [
+        ['forward', () => [k.conv3x3Forward(ctx, x, w, b)], [x, w, b, flipped, dy]],
+        ['input-grad', () => [k.conv3x3InputGrad(ctx, dy, flipped)], []],
+        ['weight-grad', () => Object.values(k.conv3x3WeightGrad(ctx, x, dy)), []],
+      ];
+    }
+    case 'relu': {
+      const dy = random(ctx, c.shape);
+      return [['forward', () => [k.reluForward(ctx, x)], [x, dy]], ['backward', () => [k.reluBackward(ctx, x, dy)], []]];
+    }
+    case 'maxpool': {
+      const [n, ch, h, w] = c.shape as [number, number, number, number];
+      const dy = random(ctx, [n, ch, Math.floor(h / 2), Math.floor(w / 2)]);
+      return [['forward', () => [k.maxPool2x2Forward(ctx, x)], [x, dy]], ['backward', () => [k.maxPool2x2Backward(ctx, x, dy)], []]];
+    }
+    case 'gram': {
+      const dg = random(ctx, [c.shape[0]!, c.shape[1]!, c.shape[1]!]);
+      return [['forward', () => [k.gramForward(ctx, x)], [x, dg]], ['backward', () => [k.gramBackward(ctx, x, dg)], []]];
+    }
+    case 'mse': {
+      const target = random(ctx, c.shape);
+      const d = ctx.upload([1], [1]);
+      return [['forward', () => [k.mseForward(ctx, x, target)], [x, target, d]], ['backward', () => [k.mseBackward(ctx, x, target, d)], []]];
+    }
+    case 'tv': {
+      const d = ctx.upload([1], [1]);
+      return [['forward', () => [k.tvForward(ctx, x)], [x, d]], ['backward', () => [k.tvBackward(ctx, x, d)], []]];
+    }
+    case 'adam': {
+      const [g, m, v] = [random(ctx, c.shape), ctx.zeros(c.shape), ctx.zeros(c.shape)];
+      return [['step', () => (k.adamStep(ctx, { param: x, grad: g, m, v }, 1, { lr: 0.01 }), []), [x, g, m, v]]];
+    }
+  }
+}
+
+export async function benchKernels(ctx: GpuContext, cases: KernelCase[], size: number, runs: number, log: (s: string) => void): Promise<BenchRecord[]> {
+  const records: BenchRecord[] = [];
+  for (const c of cases) {
+    const list = passes(ctx, c);
+    for (const [pass, run] of list) {
+      const times = await timeGpu(ctx, run, runs);
+      const record = summarize({ impl: 'wgpu-style', op: c.op, pass, layer: c.layer, shape: c.cout ? [...c.shape, c.cout] : c.shape, size }, times, flops(c, pass), bytes(c, pass));
+      records.push(record);
+      log(`  ${c.op} ${pass} [${record.shape.join(',')}] ${record.medianMs.toFixed(3)} ms`);
+    }
+    for (const [, , owned] of list) for (const t of owned) t.release();
+  }
+  return records;
+}
+
+/** Matmul GFLOP/s and copy GB/s this adapter reaches with simple register-blocked kernels. */
+export async function probePeak(ctx: GpuContext, runs: number, quick: boolean): Promise<{ matmulGflops: number; copyGbps: number }> {
+  const n = quick ? 256 : 1024;
+  const a = random(ctx, [n, n]);
+  const b = random(ctx, [n, n]);
+  const matmul = await timeGpu(
+    ctx,
+    () => {
+      const out = ctx.empty([n, n]);
+      ctx.dispatch({ kernel: 'bench_matmul', label: `bench_matmul ${n}`, params: packParams([['u32', n], ['u32', n], ['u32', n]]), buffers: [a.buffer, b.buffer, out.buffer], workgroups: [n / 16, n / 64] });
+      return [out];
+    },
+    runs,
+  );
+  const elements = quick ? 1 << 20 : 1 << 24;
+  const x = random(ctx, [elements]);
+  const copy = await timeGpu(
+    ctx,
+    () => {
+      const out = ctx.empty([elements]);
+      ctx.dispatch({ kernel: 'bench_copy', label: 'bench_copy', params: packParams([['u32', elements / 4]]), buffers: [x.buffer, out.buffer], workgroups: k.gridFor(ctx, elements / 4) });
+      return [out];
+    },
+    runs,
+  );
+  for (const t of [a, b, x]) t.release();
+  const best = (t: number[]) => Math.min(...t);
+  return { matmulGflops: (2 * n ** 3) / (best(matmul) * 1e6), copyGbps: (2 * elements * 4) / (best(copy) * 1e6) };
+}

@@ -1,0 +1,138 @@
+// `npm run bench`: per-kernel timings for every VGG-19 (0..28) shape, a device-peak probe,
+// full style steps, and the same work in TensorFlow.js (WebGPU and WASM) and PyTorch when present.
+//   npm run bench -- [--size 256 ...] [--quick] [--runs 5] [--peers tfjs-webgpu,tfjs-wasm,pytorch]
+
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeAdapter } from '../src/gpu/index.js';
+import { createNodeContext } from '../src/node/gpu.js';
+import { benchKernels, probePeak } from './ours.js';
+import type { BenchRecord } from './record.js';
+import { table, writeOutputs, type AdapterRecord, type Output, type ShareRecord, type StepRecord } from './report.js';
+import { vggCases } from './shapes.js';
+import { profileStyleStep, timeStyleStep } from './style-step.js';
+import { benchTfjsKernels, timeTfjsStyleStep, type TfjsImpl } from './tfjs.js';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', multiple: true },
+    'step-sizes': { type: 'string' },
+    quick: { type: 'boolean' },
+    runs: { type: 'string' },
+    peers: { type: 'string', default: 'tfjs-webgpu,tfjs-wasm,pytorch' },
+    out: { type: 'string', default: join('bench', 'results') },
+    'max-step-seconds': { type: 'string', default: '60' },
+  },
+});
+const quick = Boolean(values.quick);
+const sizes = (values.size ?? [quick ? '24' : '256']).map(Number);
+const stepSizes = (values['step-sizes'] ?? (quick ? '24' : '128,256,512')).split(',').map(Number);
+const runs = Number(values.runs ?? (quick ? 2 : 5));
+const peers = values.peers!.split(',').filter(Boolean);
+const maxStepSeconds = Number(values['max-step-seconds']);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const ctx = await createNodeContext();
+log(`adapter: ${describeAdapter(ctx.adapter)}`);
+const peak = await probePeak(ctx, runs, quick);
+const adapter: AdapterRecord = {
+  kind: 'adapter',
+  vendor: ctx.adapter.vendor,
+  architecture: ctx.adapter.architecture,
+  description: ctx.adapter.description,
+  backend: process.env.WGPU_STYLE_BACKEND ?? `Dawn default (${process.platform === 'linux' ? 'Vulkan' : 'platform'})`,
+  peakMatmulGflops: peak.matmulGflops,
+  peakCopyGbps: peak.copyGbps,
+};
+const output: Output = [adapter];
+const records: BenchRecord[] = [];
+
+for (const size of sizes) {
+  const cases = vggCases(size);
+  log(`kernels at ${size} px (${cases.length} shapes):`);
+  records.push(...(await benchKernels(ctx, cases, size, runs, log)));
+  for (const peer of peers.filter((p): p is TfjsImpl => p.startsWith('tfjs-'))) {
+    try {
+      records.push(...(await benchTfjsKernels(peer, cases.filter((c) => ['conv3x3', 'relu', 'maxpool', 'gram'].includes(c.op)), size, runs, log)));
+    } catch (err) {
+      log(`  ${peer} skipped: ${(err as Error).message}`);
+    }
+  }
+  if (ctx.profiler.supported) output.push(...(await stepShares(size)));
+}
+
+output.push(...(await styleSteps()));
+output.push(...records);
+console.log(table(records, adapter, peers.filter((p) => p !== 'pytorch')));
+for (const s of output.filter((r): r is StepRecord => 'kind' in r && r.kind === 'style-step')) {
+  console.log(`style step ${s.impl} ${s.size} px: ${s.secondsPerStep === null ? s.note : `${s.secondsPerStep.toFixed(3)} s/step`}${s.peakBytes ? `, peak ${(s.peakBytes / 2 ** 20).toFixed(1)} MiB` : ''}`);
+}
+const shares = output.filter((r): r is ShareRecord => 'kind' in r && r.kind === 'step-share');
+for (const s of shares.slice(0, 6)) console.log(`share of a ${s.size} px step: ${s.kernel} ${(s.share * 100).toFixed(1)}% (${s.ms.toFixed(1)} ms)`);
+const files = writeOutputs(values.out!, output);
+console.log(`wrote ${files.json} and ${files.html}`);
+ctx.destroy();
+process.exit(0);
+
+/** Each kernel's share of one full style step's GPU time. */
+async function stepShares(size: number): Promise<ShareRecord[]> {
+  const timings = await profileStyleStep(ctx, size);
+  const total = timings.reduce((a, t) => a + t.ms, 0);
+  const byKernel = new Map<string, number>();
+  for (const t of timings) {
+    const name = t.label.split('(')[0]!;
+    byKernel.set(name, (byKernel.get(name) ?? 0) + t.ms);
+  }
+  return [...byKernel]
+    .sort((a, b) => b[1] - a[1])
+    .map(([kernel, ms]) => ({ kind: 'step-share', size, kernel, ms, share: ms / total }));
+}
+
+/** Seconds per style step for us and each peer; a size is skipped once the last took > max/4. */
+async function styleSteps(): Promise<StepRecord[]> {
+  const out: StepRecord[] = [];
+  const impls: Array<StepRecord['impl']> = ['wgpu-style', ...(peers as Array<StepRecord['impl']>)];
+  const torch = peers.includes('pytorch') ? pytorchSteps() : null;
+  for (const impl of impls) {
+    let last: number | null = null;
+    for (const size of stepSizes) {
+      if (last !== null && last * 4 > maxStepSeconds) {
+        out.push({ kind: 'style-step', impl, size, secondsPerStep: null, peakBytes: null, note: `skipped: about ${(last * 4).toFixed(0)} s per step expected (limit ${maxStepSeconds} s)` });
+        continue;
+      }
+      try {
+        if (impl === 'wgpu-style') {
+          const { secondsPerStep, peakBytes } = await timeStyleStep(ctx, size, quick ? 1 : 3);
+          last = secondsPerStep;
+          out.push({ kind: 'style-step', impl, size, secondsPerStep, peakBytes, note: null });
+        } else if (impl === 'pytorch') {
+          if (typeof torch === 'string') {
+            out.push({ kind: 'style-step', impl, size, secondsPerStep: null, peakBytes: null, note: torch });
+            break;
+          }
+          last = torch?.[String(size)] ?? null;
+          out.push({ kind: 'style-step', impl, size, secondsPerStep: last, peakBytes: null, note: null });
+        } else {
+          last = await timeTfjsStyleStep(impl, size, quick ? 1 : 2);
+          out.push({ kind: 'style-step', impl, size, secondsPerStep: last, peakBytes: null, note: null });
+        }
+        log(`style step ${impl} ${size} px: ${last?.toFixed(3)} s`);
+      } catch (err) {
+        out.push({ kind: 'style-step', impl, size, secondsPerStep: null, peakBytes: null, note: `failed: ${(err as Error).message}` });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** PyTorch CPU seconds per step by size, or why it was skipped. */
+function pytorchSteps(): Record<string, number> | string {
+  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return 'skipped: no python3 with torch (Debian: apt-get install python3-torch libopenblas0-pthread)';
+  const sizes = stepSizes.filter((s) => s <= 512).join(',');
+  const run = spawnSync('python3', [join('bench', 'pytorch_step.py'), sizes, quick ? '1' : '3'], { encoding: 'utf8', timeout: 30 * 60_000 });
+  if (run.status !== 0) return `failed: ${run.stderr.trim().split('\n').at(-1)}`;
+  return (JSON.parse(run.stdout) as { steps: Record<string, number> }).steps;
+}

@@ -1,0 +1,66 @@
+// One full style step (seed loss through VGG-19 0..28, backward, Adam) on random images with
+// synthetic weights — the same work as with real weights — for timing and profiling.
+
+import type { GpuContext, KernelTiming } from '../src/gpu/index.js';
+import { Tape, Tensor } from '../src/graph/index.js';
+import { syntheticWeights } from '../src/io/weights/synthetic.js';
+import { adamStep } from '../src/kernels/index.js';
+import { computeTargets, releaseTargets, SEED_LOSS, styleTransferLoss } from '../src/style/loss.js';
+import { StyleNetwork } from '../src/style/network.js';
+import { Vgg19 } from '../src/vgg/index.js';
+
+export interface StyleStep {
+  step(t: number): void;
+  dispose(): void;
+}
+
+export function makeStyleStep(ctx: GpuContext, size: number): StyleStep {
+  const shape = [1, 3, size, size];
+  const random = () => Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 7.31) * 1.5);
+  const net = new StyleNetwork(Vgg19.load(ctx, syntheticWeights(3), { upTo: 28 }));
+  const [content, style] = [ctx.upload(shape, random()), ctx.upload(shape, random().reverse())];
+  const targets = computeTargets(ctx, net, content, [style], SEED_LOSS);
+  const param = ctx.upload(shape, random());
+  const [m, v] = [ctx.zeros(shape), ctx.zeros(shape)];
+  const image = Tensor.leaf(param, true);
+  return {
+    step(t: number) {
+      const tape = new Tape(ctx);
+      const [grad] = tape.backward(styleTransferLoss(tape, net, image, targets, SEED_LOSS).total, [image]);
+      adamStep(ctx, { param, grad: grad!, m, v }, t, { lr: 0.01 });
+      grad!.release();
+      tape.dispose();
+      ctx.submit();
+    },
+    dispose() {
+      releaseTargets(targets);
+      for (const t of [content, style, param, m, v]) t.release();
+      net.vgg.dispose();
+    },
+  };
+}
+
+/** Seconds per step (after one warm-up step) and the pool's peak bytes. */
+export async function timeStyleStep(ctx: GpuContext, size: number, steps: number): Promise<{ secondsPerStep: number; peakBytes: number }> {
+  const s = makeStyleStep(ctx, size);
+  s.step(1);
+  await ctx.sync();
+  const started = performance.now();
+  for (let t = 2; t <= steps + 1; t++) s.step(t);
+  await ctx.sync();
+  const secondsPerStep = (performance.now() - started) / 1000 / steps;
+  s.dispose();
+  return { secondsPerStep, peakBytes: ctx.memory().peakBytes };
+}
+
+/** GPU time of every dispatch of one step (timestamp queries). */
+export async function profileStyleStep(ctx: GpuContext, size: number): Promise<KernelTiming[]> {
+  const s = makeStyleStep(ctx, size);
+  s.step(1);
+  await ctx.sync();
+  ctx.startProfiling();
+  s.step(2);
+  const timings = await ctx.stopProfiling();
+  s.dispose();
+  return timings;
+}
