@@ -40,8 +40,10 @@ export function makeStyleStep(ctx: GpuContext, size: number): StyleStep {
   };
 }
 
-/** Seconds per step (after one warm-up step) and the pool's peak bytes. */
+/** Seconds per step (after one warm-up step) and the peak bytes of GPU tensors the step needs (weights included). */
 export async function timeStyleStep(ctx: GpuContext, size: number, steps: number): Promise<{ secondsPerStep: number; peakBytes: number }> {
+  await ctx.sync();
+  ctx.resetMemoryPeak();
   const s = makeStyleStep(ctx, size);
   s.step(1);
   await ctx.sync();

@@ -144,6 +144,13 @@ export class GpuContext {
     return this.storage.stats();
   }
 
+  /** Frees the pooled (unused) buffers and restarts the peak from the live bytes, to measure one job. */
+  resetMemoryPeak(): void {
+    this.submit();
+    this.storage.trim();
+    this.storage.resetPeak();
+  }
+
   /** A 16-byte buffer for bindings a specialization does not use (WGSL still declares them). */
   get placeholder(): GPUBuffer {
     this.placeholderBuffer ??= this.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE, label: 'placeholder' });

@@ -64,6 +64,11 @@ export class BufferPool {
     this.pooledBytes = 0;
   }
 
+  /** Starts a new high-water mark from what is allocated now. */
+  resetPeak(): void {
+    this.peakBytes = this.liveBytes + this.pooledBytes;
+  }
+
   stats(): PoolStats {
     return {
       liveBuffers: this.liveBuffers,

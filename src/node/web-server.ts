@@ -1,0 +1,72 @@
+// `npm run web`: bundles the page (src/web) with esbuild — the WGSL shaders included as text —
+// and serves it on 127.0.0.1 together with the .bin weights in the CLI's cache directory.
+
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { loadShaders } from './shaders.js';
+import { cacheDir } from './weights-files.js';
+
+const WEB_SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+
+/** Bundles src/web/main.ts for browsers into `outDir`; a Node-only import anywhere in it fails the build. */
+export async function buildWebApp(outDir: string): Promise<void> {
+  mkdirSync(outDir, { recursive: true });
+  await build({
+    entryPoints: [join(WEB_SRC, 'main.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: true,
+    outfile: join(outDir, 'main.js'),
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'wgsl-shaders',
+        setup(b) {
+          b.onResolve({ filter: /^virtual:shaders$/ }, () => ({ path: 'shaders', namespace: 'wgsl' }));
+          b.onLoad({ filter: /.*/, namespace: 'wgsl' }, () => ({ contents: `export default ${JSON.stringify(loadShaders())};`, loader: 'js' }));
+        },
+      },
+    ],
+  });
+  for (const file of ['index.html', 'style.css']) copyFileSync(join(WEB_SRC, file), join(outDir, file));
+}
+
+export interface WebServerOptions {
+  port?: number;
+  /** Folder whose .bin files the page may load (default: the CLI's weights cache). */
+  weightsDir?: string;
+  outDir?: string;
+}
+
+export async function startWebServer(options: WebServerOptions = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const outDir = options.outDir ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'web');
+  const weightsDir = options.weightsDir ?? cacheDir();
+  await buildWebApp(outDir);
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (path === '/weights/') {
+      const list = existsSync(weightsDir) ? readdirSync(weightsDir).filter((f) => f.endsWith('.bin')).sort() : [];
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(list));
+      return;
+    }
+    const file = path.startsWith('/weights/') ? join(weightsDir, basename(path)) : join(outDir, basename(path === '/' ? 'index.html' : path));
+    if (!existsSync(file) || (path.startsWith('/weights/') && !file.endsWith('.bin'))) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' }).end(readFileSync(file));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8787, '127.0.0.1', resolve);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return { url, server, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
