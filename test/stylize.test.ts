@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage, stylize, syntheticWeights, writeImage, type StyleProgress } from '../src/index.js';
 import { convertTfjsFolder, writeWeightsFile } from '../src/node/weights-files.js';
 import { cli } from './helpers/cli.js';
+import { picture } from './helpers/pictures.js';
 import { IMAGES, sharedAvailable, TFJS_MODEL } from './helpers/shared.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-run-'));
@@ -12,18 +13,6 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const path = (name: string) => join(work, name);
 const run = (args: string[], onStderr?: Parameters<typeof cli>[1]['onStderr']) =>
   cli(args, { cwd: work, env: { WGPU_STYLE_CACHE: path('empty-cache') }, onStderr });
-
-/** A smooth colourful picture and a wavy one: enough structure for every loss term. */
-function picture(width: number, height: number, kind: 'content' | 'style') {
-  const data = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      if (kind === 'content') data.set([(x * 255) / width, (y * 255) / height, 128 + 100 * Math.sin(x / 3), 255], i);
-      else data.set([190 + 60 * Math.sin((x + 2 * y) / 4), 110 + 90 * Math.cos(y / 5), 70 + 50 * Math.sin(x / 7), 255], i);
-    }
-  return { width, height, data };
-}
 
 const TINY = ['--weights', 'syn.bin', '--size', '32', '--scales', '1'];
 

@@ -7,22 +7,12 @@ import { writeImage } from '../src/io/image.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { startWebServer } from '../src/node/web-server.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
+import { picture } from './helpers/pictures.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-web-'));
 const ARTIFACTS = join(REPO_ROOT, 'test-results');
-
-function picture(width: number, height: number, kind: 'content' | 'style') {
-  const data = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      if (kind === 'content') data.set([(x * 255) / width, (y * 255) / height, 128 + 100 * Math.sin(x / 3), 255], i);
-      else data.set([190 + 60 * Math.sin((x + 2 * y) / 4), 110 + 90 * Math.cos(y / 5), 70 + 50 * Math.sin(x / 7), 255], i);
-    }
-  return { width, height, data };
-}
 
 describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CHROMIUM} is absent (apt-get install chromium)`), false))('the page in headless Chromium (WebGPU on SwiftShader)', () => {
   let server: Awaited<ReturnType<typeof startWebServer>>;
