@@ -65,8 +65,11 @@ for (const size of sizes) {
 output.push(...(await styleSteps()));
 output.push(...records);
 console.log(table(records, adapter, peers.filter((p) => p !== 'pytorch')));
-for (const s of output.filter((r): r is StepRecord => 'kind' in r && r.kind === 'style-step')) {
-  console.log(`style step ${s.impl} ${s.size} px: ${s.secondsPerStep === null ? s.note : `${s.secondsPerStep.toFixed(3)} s/step`}${s.peakBytes ? `, peak ${(s.peakBytes / 2 ** 20).toFixed(1)} MiB` : ''}`);
+const steps = output.filter((r): r is StepRecord => 'kind' in r && r.kind === 'style-step');
+for (const s of steps) {
+  const ours = steps.find((o) => o.impl === 'wgpu-style' && o.size === s.size)?.secondsPerStep;
+  const ratio = s.impl !== 'wgpu-style' && ours && s.secondsPerStep ? ` (${(s.secondsPerStep / ours).toFixed(2)}× ours)` : '';
+  console.log(`style step ${s.impl} ${s.size} px: ${s.secondsPerStep === null ? s.note : `${s.secondsPerStep.toFixed(3)} s/step${ratio}`}${s.peakBytes ? `, peak ${(s.peakBytes / 2 ** 20).toFixed(1)} MiB` : ''}`);
 }
 const shares = output.filter((r): r is ShareRecord => 'kind' in r && r.kind === 'step-share');
 for (const s of shares.slice(0, 6)) console.log(`share of a ${s.size} px step: ${s.kernel} ${(s.share * 100).toFixed(1)}% (${s.ms.toFixed(1)} ms)`);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
-import { download } from './download.js';
+import { download, DownloadError } from './download.js';
 import { convertKerasH5 } from './keras-h5.js';
 import { cacheDir, readWeightsFile, writeWeightsFile } from './weights-files.js';
 
@@ -44,7 +44,15 @@ export async function ensureWeights(source: WeightsSource = {}): Promise<{ weigh
     }
     const url = source.url ?? DEFAULT_WEIGHTS.url;
     source.log?.(`downloading VGG-19 weights (80 MB) from ${url} into ${dir}`);
-    await download({ url, dest: h5, md5: source.md5 ?? DEFAULT_WEIGHTS.md5, onProgress: source.onProgress });
+    try {
+      await download({ url, dest: h5, md5: source.md5 ?? DEFAULT_WEIGHTS.md5, onProgress: source.onProgress });
+    } catch (err) {
+      if (!(err instanceof DownloadError)) throw err;
+      throw new DownloadError(
+        `${err.message}. Without network, pass weights you have with --weights FILE.bin: convert the Keras file ` +
+          `(${DEFAULT_WEIGHTS.h5Name}, md5 ${DEFAULT_WEIGHTS.md5}) or a TF.js copy with \`wgpu-style weights convert\`.`,
+      );
+    }
   }
   source.log?.(`converting ${h5} to ${bin}`);
   const weights = await convertKerasH5(h5);
