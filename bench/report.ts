@@ -32,7 +32,15 @@ export interface ShareRecord {
   share: number;
 }
 
-export type Output = Array<BenchRecord | AdapterRecord | StepRecord | ShareRecord>;
+export interface AutotuneRecord {
+  kind: 'autotune';
+  size: number;
+  key: string;
+  chosen: string;
+  ms: Record<string, number>;
+}
+
+export type Output = Array<BenchRecord | AdapterRecord | StepRecord | ShareRecord | AutotuneRecord>;
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);

@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeAdapter } from '../src/gpu/index.js';
+import { autotuneConv } from '../src/kernels/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
+import { convShapesForStep } from '../src/vgg/index.js';
 import { benchKernels, probePeak } from './ours.js';
 import type { BenchRecord } from './record.js';
 import { table, writeOutputs, type AdapterRecord, type Output, type ShareRecord, type StepRecord } from './report.js';
@@ -50,6 +52,11 @@ const records: BenchRecord[] = [];
 
 for (const size of sizes) {
   const cases = vggCases(size);
+  // Our kernels run with the variants the autotuner picks for this adapter (listed in the JSON).
+  for (const r of await autotuneConv(ctx, convShapesForStep(size, size, 28))) {
+    output.push({ kind: 'autotune', size, key: r.key, chosen: r.chosen, ms: r.ms });
+    log(`  autotune ${r.key}: ${r.chosen}`);
+  }
   log(`kernels at ${size} px (${cases.length} shapes):`);
   records.push(...(await benchKernels(ctx, cases, size, runs, log)));
   for (const peer of peers.filter((p): p is TfjsImpl => p.startsWith('tfjs-'))) {

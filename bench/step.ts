@@ -1,15 +1,24 @@
 // Times full style steps and, with --profile, lists the GPU time of each kernel in one step.
-//   npx tsx bench/step.ts [--size 128] [--steps 10] [--profile]
+//   npx tsx bench/step.ts [--size 128] [--steps 10] [--profile] [--autotune]
 
 import { parseArgs } from 'node:util';
 import { describeAdapter } from '../src/gpu/index.js';
+import { autotuneConv } from '../src/kernels/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
+import { convShapesForStep } from '../src/vgg/index.js';
 import { profileStyleStep, timeStyleStep } from './style-step.js';
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '128' }, steps: { type: 'string', default: '10' }, profile: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { size: { type: 'string', default: '128' }, steps: { type: 'string', default: '10' }, profile: { type: 'boolean' }, autotune: { type: 'boolean' } } });
 const size = Number(values.size);
 const ctx = await createNodeContext();
 console.log(`adapter: ${describeAdapter(ctx.adapter)}`);
+if (values.autotune) {
+  ctx.tuning.clear();
+  const started = performance.now();
+  const results = await autotuneConv(ctx, convShapesForStep(size, size, 28));
+  console.log(`autotuned ${results.length} conv shapes in ${((performance.now() - started) / 1000).toFixed(1)} s:`);
+  for (const r of results) console.log(`  ${r.key}: ${r.chosen}  (${Object.entries(r.ms).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')} ms)`);
+}
 if (values.profile && ctx.profiler.supported) {
   const timings = await profileStyleStep(ctx, size);
   const total = timings.reduce((a, t) => a + t.ms, 0);

@@ -40,6 +40,8 @@ describe('benchmark harness (quick mode, tiny sizes)', () => {
     const step = records.find((r) => r.kind === 'style-step' && r.impl === 'wgpu-style')!;
     expect(step.secondsPerStep as number).toBeGreaterThan(0);
     expect(records.filter((r) => r.kind === 'step-share').length).toBeGreaterThan(5);
+    // The autotuner's pick for every conv shape of the step (forward and input gradient).
+    expect(records.filter((r) => r.kind === 'autotune').length).toBeGreaterThanOrEqual(9);
     expect(readFileSync(join(out, 'latest.html'), 'utf8')).toMatch(/<svg[^>]*>.*wgpu-style.*<\/svg>/s);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DeviceTensor, GpuContext } from '../src/gpu/index.js';
-import { conv3x3Forward, conv3x3InputGrad, conv3x3WeightGrad, flipConv3x3Weights } from '../src/kernels/index.js';
+import { GpuContext, type DeviceTensor } from '../src/gpu/index.js';
+import { loadShaders } from '../src/node/shaders.js';
+import { autotuneConv, CONV_VARIANTS, conv3x3Forward, conv3x3InputGrad, conv3x3WeightGrad, convTuningKey, flipConv3x3Weights } from '../src/kernels/index.js';
 import { expectClose } from './helpers/compare.js';
 import { useGpu } from './helpers/gpu.js';
 import { describeDifferentiable, shape4 } from './helpers/kernel-check.js';
@@ -101,3 +102,58 @@ function withTemps(_ctx: GpuContext, temps: DeviceTensor[], fn: (t: DeviceTensor
   for (const t of temps) t.release();
   return out;
 }
+
+describe('conv3x3 register-blocking variants (every one the autotuner can pick)', () => {
+  const gpu = useGpu();
+  for (const variant of CONV_VARIANTS) {
+    for (const [shape, cout] of [[[1, 6, 9, 11], 6], [[2, 5, 3, 37], 9]] as Array<[number[], number]>) {
+      const s = shape4(shape);
+      const [n, cin, h, w] = s;
+      const weights = randomArray(cout * cin * 9, 15 + cout);
+      const bias = randomArray(cout, 16);
+      describeDifferentiable(gpu, {
+        name: `conv3x3 ${variant.name} [${shape}]→${cout}`,
+        inputShape: shape,
+        outputShape: [n, cout, h, w],
+        input: randomArray(size(shape), 17),
+        forward: (ctx, xt) => withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt, variant)),
+        backward: (ctx, _xt, dy) =>
+          withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
+            const flipped = flipConv3x3Weights(ctx, wt!);
+            const dx = conv3x3InputGrad(ctx, dy, flipped, variant);
+            flipped.release();
+            return dx;
+          }),
+        oracle: (xs) => oracle.conv3x3(xs, s, weights, cout, bias),
+        oracleBackward: (xs, dy) => oracle.conv3x3Grads(xs, s, weights, cout, dy).dx,
+      });
+    }
+  }
+
+  it('the autotuner times every variant once per shape, keeps the fastest, saves it, and the launcher uses it', async () => {
+    const ctx = gpu();
+    const saved: Array<Record<string, string>> = [];
+    ctx.tuningStore = { load: () => ({}), save: (choices) => saved.push({ ...choices }) };
+    const shapes = [{ shape: [1, 16, 12, 20] as [number, number, number, number], cout: 24 }, { shape: [1, 24, 12, 20] as [number, number, number, number], cout: 16 }];
+    const results = await autotuneConv(ctx, [...shapes, shapes[0]!]);
+    expect(results).toHaveLength(2);
+    for (const r of results) {
+      expect(CONV_VARIANTS.map((v) => v.name)).toContain(r.chosen);
+      expect(r.ms[r.chosen]).toBe(Math.min(...Object.values(r.ms)));
+      expect(Object.keys(r.ms).length).toBeGreaterThanOrEqual(1);
+    }
+    expect(saved).toHaveLength(1);
+    expect(saved[0]![convTuningKey(shapes[0]!.shape, 24)]).toBe(results[0]!.chosen);
+    expect(await autotuneConv(ctx, shapes)).toEqual([]); // already tuned: nothing measured again
+    ctx.tuningStore = null;
+    // A fresh pipeline cache on the same device shows which variant the launcher compiles.
+    const fresh = new GpuContext(ctx.device, ctx.adapter, loadShaders());
+    fresh.tuning.set(convTuningKey([1, 3, 5, 7], 5), 'co16-px4');
+    const co16 = { CO_BLOCK: 16, PX_VECS: 1 };
+    const y = conv3x3Forward(fresh, fresh.zeros([1, 3, 5, 7]), fresh.zeros([5, 3, 3, 3]), fresh.upload([5], [1, 2, 3, 4, 5]));
+    expect(fresh.pipelines.has('conv3x3_forward', { HAS_BIAS: 1 }, co16)).toBe(true);
+    expect(fresh.pipelines.size).toBe(1);
+    expect(Array.from(await y.read()).filter((_, i) => i % 35 === 0)).toEqual([1, 2, 3, 4, 5]);
+    ctx.tuningStore = null;
+  });
+});

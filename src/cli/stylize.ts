@@ -67,6 +67,9 @@ Progress
 
 GPU
   --backend <name>, --adapter <name>   As for wgpu-style info
+  --no-autotune              Use the default conv3x3 variant instead of timing the variants for
+                             this adapter and size first (the choices are cached in
+                             <cache>/autotune.json; env WGPU_STYLE_AUTOTUNE=0 does the same)
 
 Ctrl-C writes the current image, then exits. A loss that becomes NaN or infinite stops the run,
 keeps the last good image and exits with status 3.
@@ -104,6 +107,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   backend: { type: 'string' },
   adapter: { type: 'string' },
+  'no-autotune': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -186,6 +190,7 @@ function readSettings(v: Values): Partial<StyleSettings> {
     originalColors: v['original-colors'],
     printEvery: num('--print-every', v['print-every']),
     saveEvery: num('--save-every', v['save-every']),
+    autotune: v['no-autotune'] ? false : undefined,
   };
 }
 

@@ -30,6 +30,14 @@ export interface Dispatch {
   buffers: readonly GPUBuffer[];
   workgroups: readonly [number, number?, number?];
   overrides?: Overrides;
+  /** A text variant of the shader (see ShaderLibrary.get). */
+  consts?: Overrides;
+}
+
+/** Where autotuning results live between runs (the Node edge keeps a JSON file in the cache). */
+export interface TuningStore {
+  load(): Record<string, string>;
+  save(choices: Record<string, string>): void;
 }
 
 type PendingError = Promise<string | null>;
@@ -39,6 +47,10 @@ export class GpuContext {
   readonly profiler: Profiler;
   readonly maxBindingBytes: number;
   readonly maxWorkgroupsPerDimension: number;
+  /** Autotuned kernel variants by "kernel|shape" key (see src/kernels/autotune.ts). */
+  readonly tuning = new Map<string, string>();
+  /** Set by the edge to keep tuning results across runs. */
+  tuningStore: TuningStore | null = null;
   /** Dispatches per kernel since the context was made (tests use it to prove work is skipped). */
   readonly dispatchCounts = new Map<string, number>();
   private readonly storage: BufferPool;
@@ -168,7 +180,7 @@ export class GpuContext {
       throw new GpuError(`${d.label}: dispatch of ${x}×${y}×${z} workgroups exceeds ${max} per dimension`);
     }
     this.withErrorScope(d.label, () => {
-      const pipeline = this.pipelines.get(d.kernel, d.overrides);
+      const pipeline = this.pipelines.get(d.kernel, d.overrides, d.consts);
       const entries: GPUBindGroupEntry[] = [];
       if (d.params) entries.push({ binding: 0, resource: { buffer: this.uniforms.get(d.params) } });
       d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));

@@ -1,4 +1,4 @@
-export { GpuContext, type AdapterSummary, type Dispatch } from './context.js';
+export { GpuContext, type AdapterSummary, type Dispatch, type TuningStore } from './context.js';
 export { createContext, describeAdapter, type ContextOptions } from './device.js';
 export { GpuError, NoAdapterError, TensorTooLargeError } from './errors.js';
 export { DeviceTensor, formatShape, shapeSize, type Shape } from './tensor.js';
@@ -6,3 +6,4 @@ export { packParams } from './uniforms.js';
 export type { ShaderSources } from './shaders.js';
 export type { KernelTiming } from './profiler.js';
 export type { PoolStats } from './pool.js';
+export { measureGpuMs } from './timing.js';

@@ -1,7 +1,7 @@
 // Compute pipelines compiled once per process, keyed by shader name and specialization
 // (override constants). Shader modules are shared between specializations.
 
-import type { ShaderLibrary } from './shaders.js';
+import { constsKey, type ShaderLibrary } from './shaders.js';
 
 export type Overrides = Readonly<Record<string, number>>;
 
@@ -14,32 +14,35 @@ export class PipelineCache {
     private readonly shaders: ShaderLibrary,
   ) {}
 
-  get(kernel: string, overrides: Overrides = {}): GPUComputePipeline {
-    const key = `${kernel}|${Object.entries(overrides)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',')}`;
+  /** `consts` select a text variant of the shader; `overrides` specialise it through override constants. */
+  get(kernel: string, overrides: Overrides = {}, consts: Overrides = {}): GPUComputePipeline {
+    const key = `${kernel}|${constsKey(consts)}|${constsKey(overrides)}`;
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
       pipeline = this.device.createComputePipeline({
         label: key,
         layout: 'auto',
-        compute: { module: this.module(kernel), entryPoint: 'main', constants: { ...overrides } },
+        compute: { module: this.module(kernel, consts), entryPoint: 'main', constants: { ...overrides } },
       });
       this.pipelines.set(key, pipeline);
     }
     return pipeline;
   }
 
+  has(kernel: string, overrides: Overrides = {}, consts: Overrides = {}): boolean {
+    return this.pipelines.has(`${kernel}|${constsKey(consts)}|${constsKey(overrides)}`);
+  }
+
   get size(): number {
     return this.pipelines.size;
   }
 
-  private module(kernel: string): GPUShaderModule {
-    let module = this.modules.get(kernel);
+  private module(kernel: string, consts: Overrides): GPUShaderModule {
+    const key = `${kernel}|${constsKey(consts)}`;
+    let module = this.modules.get(key);
     if (!module) {
-      module = this.device.createShaderModule({ label: kernel, code: this.shaders.get(kernel) });
-      this.modules.set(kernel, module);
+      module = this.device.createShaderModule({ label: key, code: this.shaders.get(kernel, consts) });
+      this.modules.set(key, module);
     }
     return module;
   }

@@ -15,12 +15,22 @@ export class ShaderLibrary {
     return name in this.sources;
   }
 
-  /** The shader's full WGSL text, each include inlined once. */
-  get(name: string): string {
-    let text = this.resolved.get(name);
+  /**
+   * The shader's full WGSL text, each include inlined once. `consts` replaces the values of
+   * `const NAME: u32 = ...u;` declarations (for variants that change array sizes, which override
+   * constants cannot).
+   */
+  get(name: string, consts: Readonly<Record<string, number>> = {}): string {
+    const key = `${name}|${constsKey(consts)}`;
+    let text = this.resolved.get(key);
     if (text === undefined) {
       text = this.expand(name, new Set(), []);
-      this.resolved.set(name, text);
+      for (const [constName, value] of Object.entries(consts)) {
+        const pattern = new RegExp(`const ${constName}: u32 = \\d+u;`);
+        if (!pattern.test(text)) throw new Error(`shader "${name}" has no "const ${constName}: u32 = ...u;" to specialise`);
+        text = text.replace(pattern, `const ${constName}: u32 = ${value}u;`);
+      }
+      this.resolved.set(key, text);
     }
     return text;
   }
@@ -43,4 +53,11 @@ export class ShaderLibrary {
       })
       .join('\n');
   }
+}
+
+export function constsKey(consts: Readonly<Record<string, number>>): string {
+  return Object.entries(consts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }

@@ -10,3 +10,5 @@ export { tvBackward, tvForward } from './tv.js';
 export { channelAffineBackward, channelAffineForward, IDENTITY_AFFINE, type ChannelAffine } from './channel-affine.js';
 export { originalColors } from './original-colors.js';
 export { resize } from './resize.js';
+export { autotuneConv, type ConvShape, type TuneResult } from './autotune.js';
+export { CONV_VARIANTS, convTuningKey, type ConvVariant } from './conv3x3.js';

@@ -4,7 +4,10 @@
 import { setPriority } from 'node:os';
 import { create, globals } from 'webgpu';
 import { createContext, type GpuContext } from '../gpu/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadShaders } from './shaders.js';
+import { cacheDir, writeFileAtomic } from './weights-files.js';
 
 export interface NodeGpuOptions {
   /** Dawn backend: 'vulkan', 'metal', 'd3d12', 'opengl', 'opengles', 'null'. */
@@ -38,6 +41,7 @@ export async function createNodeContext(options: NodeGpuOptions = {}): Promise<G
     .filter(Boolean)
     .join(', ');
   const ctx = await createContext(gpu, { shaders: loadShaders(), powerPreference: options.powerPreference, tried });
+  attachTuningFile(ctx);
   // While a Dawn promise is pending the main thread spins; on a software adapter that steals a
   // core from the driver's worker threads (already created, so they keep their priority).
   try {
@@ -46,6 +50,33 @@ export async function createNodeContext(options: NodeGpuOptions = {}): Promise<G
     // Not permitted everywhere; only costs speed.
   }
   return ctx;
+}
+
+/**
+ * Autotuning choices persist in <cache>/autotune.json, one section per adapter, so the variants
+ * are measured once per machine. An unreadable file is ignored (and rewritten).
+ */
+function attachTuningFile(ctx: GpuContext): void {
+  const file = join(cacheDir(), 'autotune.json');
+  const adapterKey = `${ctx.adapter.vendor}|${ctx.adapter.architecture}|${ctx.adapter.description}`;
+  const readAll = (): Record<string, Record<string, string>> => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
+    } catch {
+      return {};
+    }
+  };
+  for (const [key, variant] of Object.entries(readAll()[adapterKey] ?? {})) ctx.tuning.set(key, variant);
+  ctx.tuningStore = {
+    load: () => readAll()[adapterKey] ?? {},
+    save: (choices) => {
+      try {
+        writeFileAtomic(file, new TextEncoder().encode(JSON.stringify({ ...readAll(), [adapterKey]: choices }, null, 1)));
+      } catch {
+        // A read-only cache only costs re-tuning next time.
+      }
+    },
+  };
 }
 
 /** Destroys the device and lets the process exit (Dawn keeps it alive while referenced). */

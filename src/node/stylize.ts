@@ -31,7 +31,8 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   const content = typeof options.content === 'string' ? readImage(options.content) : options.content;
   const styles = options.styles.map((s) => (typeof s === 'string' ? readImage(s) : s));
   const init = typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? readImage(options.init) : options.init;
-  const plan = planJob({ ...options, init: init as StyleSettings['init'] | undefined }, content.width, content.height);
+  const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
+  const plan = planJob({ ...options, autotune, init: init as StyleSettings['init'] | undefined }, content.width, content.height);
   const weights =
     typeof options.weights === 'object'
       ? options.weights

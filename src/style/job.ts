@@ -4,10 +4,10 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { Tape, Tensor } from '../graph/index.js';
-import { adamStep, channelAffineForward, originalColors, resize } from '../kernels/index.js';
+import { adamStep, autotuneConv, channelAffineForward, originalColors, resize } from '../kernels/index.js';
 import { UserError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
-import { Vgg19, type Pooling, type VggWeights } from '../vgg/index.js';
+import { convShapesForStep, Vgg19, type Pooling, type VggWeights } from '../vgg/index.js';
 import { RGB_TO_SEED } from './convention.js';
 import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
 import { computeTargets, releaseTargets, styleTransferLoss, type LossConfig, type Targets } from './loss.js';
@@ -34,6 +34,8 @@ export interface StyleOptions {
   reportEvery: number;
   /** Hand out intermediate images every this many steps; 0 = never. */
   snapshotEvery: number;
+  /** Autotune the conv3x3 variants for each scale's shapes first (default false). */
+  autotune?: boolean;
 }
 
 export interface StyleProgress {
@@ -143,6 +145,7 @@ class StyleJob {
   private async runScale(s: number): Promise<{ reason: 'aborted' | 'diverged'; message: string } | null> {
     const scale = this.options.scales[s]!;
     const { ctx } = this;
+    if (this.options.autotune) await autotuneConv(ctx, convShapesForStep(scale.height, scale.width, this.net.vgg.depth));
     const content = this.toSeed(this.contentRgb, scale.width, scale.height);
     const styles = this.styleRgb.map((rgb) => {
       const [, , h, w] = rgb.shape as [number, number, number, number];

@@ -32,6 +32,8 @@ export interface StyleSettings {
   pooling: Pooling;
   printEvery: number;
   saveEvery: number;
+  /** Time the conv3x3 variants on this adapter before each scale and use the fastest (cached). */
+  autotune: boolean;
   /** 'seed': the seed's two passes, 500 steps at 200×100 then 300 at 560×320 (size, scales and steps are ignored). */
   preset?: 'seed';
   /** With preset seed: multiply its step counts (tests use a fraction). */
@@ -57,6 +59,7 @@ export const DEFAULT_SETTINGS: StyleSettings = {
   pooling: 'max',
   printEvery: 50,
   saveEvery: 0,
+  autotune: true,
 };
 
 export function planJob(settings: Partial<StyleSettings>, contentWidth: number, contentHeight: number): StyleOptions {
@@ -105,5 +108,6 @@ export function planJob(settings: Partial<StyleSettings>, contentWidth: number, 
     pooling: s.pooling,
     reportEvery: s.printEvery,
     snapshotEvery: s.saveEvery,
+    autotune: s.autotune,
   };
 }

@@ -69,3 +69,20 @@ export function expectedTensors(upTo: number): Array<{ name: string; shape: numb
     { name: `${m.name}.bias`, shape: [m.cout] },
   ]);
 }
+
+/**
+ * The convolutions a style step runs for an H×W image up to module `upTo`: each conv forward
+ * ([1, cin, h, w] -> cout) and its input gradient ([1, cout, h, w] -> cin).
+ */
+export function convShapesForStep(height: number, width: number, upTo: number): Array<{ shape: [number, number, number, number]; cout: number }> {
+  const out: Array<{ shape: [number, number, number, number]; cout: number }> = [];
+  let [h, w] = [height, width];
+  for (const m of VGG19_FEATURES.slice(0, upTo + 1)) {
+    if (m.kind === 'conv') {
+      out.push({ shape: [1, m.cin, h, w], cout: m.cout });
+      out.push({ shape: [1, m.cout, h, w], cout: m.cin });
+    }
+    if (m.kind === 'pool') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+// Picks the fastest conv3x3 variant for each shape on this adapter by timing them all once,
+// remembers the choice in ctx.tuning (launchers read it), and saves it through ctx.tuningStore.
+
+import { measureGpuMs, type GpuContext } from '../gpu/index.js';
+import { conv3x3Forward, convTuningKey, CONV_VARIANTS } from './conv3x3.js';
+
+export interface ConvShape {
+  /** Input [N, Cin, H, W]. */
+  shape: readonly [number, number, number, number];
+  cout: number;
+}
+
+export interface TuneResult {
+  key: string;
+  chosen: string;
+  /** Median GPU ms per variant; variants abandoned early as clearly slower are absent. */
+  ms: Record<string, number>;
+}
+
+/** Tunes every shape not tuned yet. Costs a few dispatches per variant and shape, once per adapter. */
+export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[], runs = 2): Promise<TuneResult[]> {
+  const results: TuneResult[] = [];
+  const todo = shapes.filter((s, i) => {
+    const key = convTuningKey(s.shape, s.cout);
+    return !ctx.tuning.has(key) && shapes.findIndex((o) => convTuningKey(o.shape, o.cout) === key) === i;
+  });
+  for (const { shape, cout } of todo) {
+    const key = convTuningKey(shape, cout);
+    const x = ctx.zeros(shape, 'autotune input');
+    const w = ctx.zeros([cout, shape[1], 3, 3], 'autotune weights');
+    const ms: Record<string, number> = {};
+    let best = Infinity;
+    for (const variant of CONV_VARIANTS) {
+      const first = await measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, variant)], 1, 1);
+      if (first[0]! > 2 * best) continue; // clearly slower: not worth more runs
+      const times = await measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, variant)], runs, 0);
+      const median = [...first, ...times].sort((a, b) => a - b)[Math.floor((times.length + 1) / 2)]!;
+      ms[variant.name] = median;
+      best = Math.min(best, median);
+    }
+    x.release();
+    w.release();
+    const chosen = Object.entries(ms).sort((a, b) => a[1] - b[1])[0]![0];
+    ctx.tuning.set(key, chosen);
+    results.push({ key, chosen, ms });
+  }
+  if (todo.length > 0) ctx.tuningStore?.save(Object.fromEntries(ctx.tuning));
+  return results;
+}
