@@ -37,7 +37,8 @@ export interface AutotuneRecord {
   size: number;
   key: string;
   chosen: string;
-  ms: Record<string, number>;
+  /** Per variant, when measured in this run; null when the choice came from the cache. */
+  ms: Record<string, number> | null;
 }
 
 export type Output = Array<BenchRecord | AdapterRecord | StepRecord | ShareRecord | AutotuneRecord>;

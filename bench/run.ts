@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeAdapter } from '../src/gpu/index.js';
-import { autotuneConv } from '../src/kernels/index.js';
+import { autotuneConv, convTuningKey } from '../src/kernels/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
 import { convShapesForStep } from '../src/vgg/index.js';
 import { benchKernels, probePeak } from './ours.js';
@@ -53,9 +53,11 @@ const records: BenchRecord[] = [];
 for (const size of sizes) {
   const cases = vggCases(size);
   // Our kernels run with the variants the autotuner picks for this adapter (listed in the JSON).
-  for (const r of await autotuneConv(ctx, convShapesForStep(size, size, 28))) {
-    output.push({ kind: 'autotune', size, key: r.key, chosen: r.chosen, ms: r.ms });
-    log(`  autotune ${r.key}: ${r.chosen}`);
+  const shapes = convShapesForStep(size, size, 28);
+  const measured = new Map((await autotuneConv(ctx, shapes)).map((r) => [r.key, r.ms]));
+  for (const key of new Set(shapes.map((s) => convTuningKey(s.shape, s.cout)))) {
+    output.push({ kind: 'autotune', size, key, chosen: ctx.tuning.get(key)!, ms: measured.get(key) ?? null });
+    log(`  autotune ${key}: ${ctx.tuning.get(key)}${measured.has(key) ? '' : ' (cached)'}`);
   }
   log(`kernels at ${size} px (${cases.length} shapes):`);
   records.push(...(await benchKernels(ctx, cases, size, runs, log)));

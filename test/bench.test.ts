@@ -14,6 +14,7 @@ describe('benchmark harness (quick mode, tiny sizes)', () => {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       timeout: 600_000,
+      env: { ...process.env, WGPU_STYLE_CACHE: join(out, 'cache') },
     });
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
     expect(run.stdout).toMatch(/adapter: .*probe: matmul [\d.]+ GFLOP\/s, copy [\d.]+ GB\/s/);
@@ -41,7 +42,9 @@ describe('benchmark harness (quick mode, tiny sizes)', () => {
     expect(step.secondsPerStep as number).toBeGreaterThan(0);
     expect(records.filter((r) => r.kind === 'step-share').length).toBeGreaterThan(5);
     // The autotuner's pick for every conv shape of the step (forward and input gradient).
-    expect(records.filter((r) => r.kind === 'autotune').length).toBeGreaterThanOrEqual(9);
+    const tuned = records.filter((r) => r.kind === 'autotune');
+    expect(tuned.length).toBeGreaterThanOrEqual(9);
+    for (const r of tuned) expect(String(r.chosen)).toMatch(/^co\d+-px\d+$/);
     expect(readFileSync(join(out, 'latest.html'), 'utf8')).toMatch(/<svg[^>]*>.*wgpu-style.*<\/svg>/s);
   });
 });
