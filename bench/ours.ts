@@ -1,7 +1,7 @@
 // wgpu-style's side of the benchmark: every kernel on every VGG shape, timed with GPU timestamps
 // (wall time around a full sync when the adapter has none), plus the device-peak probes.
 
-import { packParams, type DeviceTensor, type GpuContext } from '../src/gpu/index.js';
+import { measureGpuMs, packParams, type DeviceTensor, type GpuContext } from '../src/gpu/index.js';
 import * as k from '../src/kernels/index.js';
 import { bytes, flops, type KernelCase, type Pass } from './shapes.js';
 import type { BenchRecord } from './record.js';
@@ -12,30 +12,6 @@ type Run = () => DeviceTensor[];
 function random(ctx: GpuContext, shape: number[]): DeviceTensor {
   const n = shape.reduce((a, b) => a * b, 1);
   return ctx.upload(shape, Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5));
-}
-
-/** Median and min over `runs` of the GPU milliseconds one call of `run` takes. */
-export async function timeGpu(ctx: GpuContext, run: Run, runs: number): Promise<number[]> {
-  const once = async () => {
-    if (ctx.profiler.supported) {
-      ctx.startProfiling();
-      const outs = run();
-      const timings = await ctx.stopProfiling();
-      for (const t of outs) t.release();
-      return timings.reduce((a, t) => a + t.ms, 0);
-    }
-    await ctx.sync();
-    const started = performance.now();
-    const outs = run();
-    await ctx.sync();
-    for (const t of outs) t.release();
-    return performance.now() - started;
-  };
-  await once(); // compiles the pipelines; lavapipe compiles at the first dispatch
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await once());
-  return times;
 }
 
 function passes(ctx: GpuContext, c: KernelCase): Array<[Pass, Run, DeviceTensor[]]> {
@@ -86,7 +62,7 @@ export async function benchKernels(ctx: GpuContext, cases: KernelCase[], size: n
   for (const c of cases) {
     const list = passes(ctx, c);
     for (const [pass, run] of list) {
-      const times = await timeGpu(ctx, run, runs);
+      const times = await measureGpuMs(ctx, run, runs);
       const record = summarize({ impl: 'wgpu-style', op: c.op, pass, layer: c.layer, shape: c.cout ? [...c.shape, c.cout] : c.shape, size }, times, flops(c, pass), bytes(c, pass));
       records.push(record);
       log(`  ${c.op} ${pass} [${record.shape.join(',')}] ${record.medianMs.toFixed(3)} ms`);
@@ -101,7 +77,7 @@ export async function probePeak(ctx: GpuContext, runs: number, quick: boolean): 
   const n = quick ? 256 : 1024;
   const a = random(ctx, [n, n]);
   const b = random(ctx, [n, n]);
-  const matmul = await timeGpu(
+  const matmul = await measureGpuMs(
     ctx,
     () => {
       const out = ctx.empty([n, n]);
@@ -112,7 +88,7 @@ export async function probePeak(ctx: GpuContext, runs: number, quick: boolean): 
   );
   const elements = quick ? 1 << 20 : 1 << 24;
   const x = random(ctx, [elements]);
-  const copy = await timeGpu(
+  const copy = await measureGpuMs(
     ctx,
     () => {
       const out = ctx.empty([elements]);
