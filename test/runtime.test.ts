@@ -83,8 +83,9 @@ describe('GPU runtime', () => {
 
   it('times each dispatch with timestamp queries when the adapter has them', async () => {
     const ctx = gpu();
-    const x = ctx.upload([1, 3, 16, 16], randomArray(768, 3));
-    const w = ctx.upload([16, 3, 3, 3], randomArray(432, 4));
+    // Big enough (≈19 MFLOP) to stay well above the timestamp resolution.
+    const x = ctx.upload([1, 16, 64, 64], randomArray(16 * 64 * 64, 3));
+    const w = ctx.upload([16, 16, 3, 3], randomArray(16 * 16 * 9, 4));
     if (!ctx.profiler.supported) {
       expect(() => ctx.startProfiling()).toThrow(/timestamp-query/);
       return;
@@ -94,7 +95,7 @@ describe('GPU runtime', () => {
     const r = reluForward(ctx, y);
     const timings = await ctx.stopProfiling();
     expect(timings.map((t) => t.kernel)).toEqual(['conv3x3_forward', 'relu_forward']);
-    expect(timings[0]!.label).toContain('[1,3,16,16]');
+    expect(timings[0]!.label).toContain('[1,16,64,64]');
     for (const t of timings) expect(t.ms).toBeGreaterThanOrEqual(0);
     expect(timings[0]!.ms).toBeGreaterThan(0);
     for (const t of [x, w, y, r]) t.release();
