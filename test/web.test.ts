@@ -78,7 +78,7 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
     expect(errors).toEqual([]);
     console.log(`web page: ${adapter}; loss ${state.totals[0].toFixed(3)} -> ${state.totals.at(-1).toFixed(3)}; screenshot ${relative(REPO_ROOT, join(ARTIFACTS, 'web-page.png'))}`);
     await context.close();
-  });
+  }, 300_000); // SwiftShader runs this in about 85 s on two cores
 
   it('says clearly when the browser has no WebGPU', async () => {
     const page = await browser.newPage();
