@@ -106,7 +106,7 @@ function withTemps(_ctx: GpuContext, temps: DeviceTensor[], fn: (t: DeviceTensor
 describe('conv3x3 register-blocking variants (every one the autotuner can pick)', () => {
   const gpu = useGpu();
   for (const variant of CONV_VARIANTS) {
-    for (const [shape, cout] of [[[1, 6, 9, 11], 6], [[2, 5, 3, 37], 9]] as Array<[number[], number]>) {
+    for (const [shape, cout] of [[[1, 6, 9, 11], 6], [[2, 5, 3, 37], 9], [[1, 4, 2, 3], 37]] as Array<[number[], number]>) {
       const s = shape4(shape);
       const [n, cin, h, w] = s;
       const weights = randomArray(cout * cin * 9, 15 + cout);
@@ -116,7 +116,7 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
         inputShape: shape,
         outputShape: [n, cout, h, w],
         input: randomArray(size(shape), 17),
-        forward: (ctx, xt) => withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt, variant)),
+        forward: (ctx, xt) => withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt, { variant })),
         backward: (ctx, _xt, dy) =>
           withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
             const flipped = flipConv3x3Weights(ctx, wt!);
@@ -128,6 +128,21 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
         oracleBackward: (xs, dy) => oracle.conv3x3Grads(xs, s, weights, cout, dy).dx,
       });
     }
+    it(`conv3x3 ${variant.name} with the fused bias+ReLU equals ReLU of the oracle`, async () => {
+      const ctx = gpu();
+      const shape = [2, 5, 7, 13];
+      const cout = 19;
+      const weights = randomArray(cout * 5 * 9, 21);
+      const bias = randomArray(cout, 22);
+      const x = randomArray(size(shape), 23);
+      const expected = oracle.conv3x3(x, shape4(shape), weights, cout, bias).map((v) => Math.max(v, 0));
+      const [xt, wt, bt] = [ctx.upload(shape, x), ctx.upload([cout, 5, 3, 3], weights), ctx.upload([cout], bias)];
+      const y = conv3x3Forward(ctx, xt, wt, bt, { variant, relu: true });
+      const got = await y.read();
+      expect(got.filter((v) => v === 0).length).toBeGreaterThan(expected.length / 4); // the ReLU did cut
+      expectClose(got, expected, 2e-5, `conv3x3 ${variant.name} bias+ReLU forward`);
+      for (const t of [xt, wt, bt, y]) t.release();
+    });
   }
 
   it('the autotuner times every variant once per shape, keeps the fastest, saves it, and the launcher uses it', async () => {
@@ -151,7 +166,7 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
     fresh.tuning.set(convTuningKey([1, 3, 5, 7], 5), 'co16-px4');
     const co16 = { CO_BLOCK: 16, PX_VECS: 1 };
     const y = conv3x3Forward(fresh, fresh.zeros([1, 3, 5, 7]), fresh.zeros([5, 3, 3, 3]), fresh.upload([5], [1, 2, 3, 4, 5]));
-    expect(fresh.pipelines.has('conv3x3_forward', { HAS_BIAS: 1 }, co16)).toBe(true);
+    expect(fresh.pipelines.has('conv3x3_forward', { HAS_BIAS: 1, RELU: 0 }, co16)).toBe(true);
     expect(fresh.pipelines.size).toBe(1);
     expect(Array.from(await y.read()).filter((_, i) => i % 35 === 0)).toEqual([1, 2, 3, 4, 5]);
     ctx.tuningStore = null;

@@ -17,6 +17,8 @@ export interface AdapterSummary {
   description: string;
   isFallbackAdapter: boolean;
   features: string[];
+  /** Smallest subgroup size the adapter may use (0 when it does not say). */
+  subgroupMinSize: number;
 }
 
 export interface Dispatch {
@@ -47,6 +49,8 @@ export class GpuContext {
   readonly profiler: Profiler;
   readonly maxBindingBytes: number;
   readonly maxWorkgroupsPerDimension: number;
+  /** Shaders may use subgroup operations across at least 8 invocations (conv3x3_forward_subgroup). */
+  readonly subgroupsOf8: boolean;
   /** Autotuned kernel variants by "kernel|shape" key (see src/kernels/autotune.ts). */
   readonly tuning = new Map<string, string>();
   /** Set by the edge to keep tuning results across runs. */
@@ -73,6 +77,7 @@ export class GpuContext {
     this.profiler = new Profiler(device, device.features.has('timestamp-query'));
     this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
     this.maxWorkgroupsPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
+    this.subgroupsOf8 = device.features.has('subgroups') && adapter.subgroupMinSize >= 8;
     const copy = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     this.storage = new BufferPool(device, GPUBufferUsage.STORAGE | copy, 'tensor');
     this.staging = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');

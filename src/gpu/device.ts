@@ -25,7 +25,7 @@ const RAISED_LIMITS = [
   'maxStorageBuffersPerShaderStage',
 ] as const;
 
-const OPTIONAL_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16'];
+const OPTIONAL_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups'];
 
 export async function createContext(gpu: GPU, options: ContextOptions): Promise<GpuContext> {
   const tried = options.tried ?? 'the default backends';
@@ -53,6 +53,7 @@ export function summarize(adapter: GPUAdapter): AdapterSummary {
     description: info.description || '',
     isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
     features: [...adapter.features].sort(),
+    subgroupMinSize: (info as { subgroupMinSize?: number }).subgroupMinSize ?? 0,
   };
 }
 

@@ -2,7 +2,7 @@
 // remembers the choice in ctx.tuning (launchers read it), and saves it through ctx.tuningStore.
 
 import { measureGpuMs, type GpuContext } from '../gpu/index.js';
-import { conv3x3Forward, convTuningKey, CONV_VARIANTS } from './conv3x3.js';
+import { conv3x3Forward, convTuningKey, convVariantsFor } from './conv3x3.js';
 
 export interface ConvShape {
   /** Input [N, Cin, H, W]. */
@@ -30,10 +30,10 @@ export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[]
     const w = ctx.zeros([cout, shape[1], 3, 3], 'autotune weights');
     const ms: Record<string, number> = {};
     let best = Infinity;
-    for (const variant of CONV_VARIANTS) {
-      const first = await measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, variant)], 1, 1);
+    for (const variant of convVariantsFor(ctx)) {
+      const first = await measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, { variant })], 1, 1);
       if (first[0]! > 2 * best) continue; // clearly slower: not worth more runs
-      const times = await measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, variant)], runs, 0);
+      const times = await measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, { variant })], runs, 0);
       const median = [...first, ...times].sort((a, b) => a - b)[Math.floor((times.length + 1) / 2)]!;
       ms[variant.name] = median;
       best = Math.min(best, median);

@@ -9,17 +9,25 @@ import { dispatchElementwise, gridFor, label, requireRank } from './launch.js';
 const CONV_WG = 64;
 
 /**
- * Register-blocking variants of conv3x3_forward: output channels × pixels per invocation
- * (pxVecs vec4s of pixels). Which is fastest depends on the adapter and the shape; the autotuner
- * (autotune.ts) measures them. The first is the default (about 2× faster than 4×4 on lavapipe).
+ * Register-blocking variants of the conv3x3 shaders: output channels × pixels per invocation
+ * (pxVecs vec4s of pixels) and, for conv3x3_forward_subgroup (weights shared through subgroups),
+ * the workgroup size. Which is fastest depends on the adapter and the shape; the autotuner
+ * (autotune.ts) measures those the adapter can run (convVariantsFor).
  */
 export interface ConvVariant {
   name: string;
   coBlock: number;
   pxVecs: number;
+  /** Workgroup size of the subgroup shader; absent for conv3x3_forward (64 invocations). */
+  subgroupWg?: number;
 }
 
+/** Variants of conv3x3_forward_subgroup (2.5–3× faster on lavapipe), then of conv3x3_forward. */
 export const CONV_VARIANTS: readonly ConvVariant[] = [
+  { name: 'sg-co16-px8', coBlock: 16, pxVecs: 2, subgroupWg: 8 },
+  { name: 'sg-co16-px8-wg64', coBlock: 16, pxVecs: 2, subgroupWg: 64 },
+  { name: 'sg-co8-px8', coBlock: 8, pxVecs: 2, subgroupWg: 8 },
+  { name: 'sg-co16-px16', coBlock: 16, pxVecs: 4, subgroupWg: 8 },
   { name: 'co8-px8', coBlock: 8, pxVecs: 2 },
   { name: 'co4-px16', coBlock: 4, pxVecs: 4 },
   { name: 'co16-px4', coBlock: 16, pxVecs: 1 },
@@ -27,15 +35,27 @@ export const CONV_VARIANTS: readonly ConvVariant[] = [
   { name: 'co8-px16', coBlock: 8, pxVecs: 4 },
 ];
 
+/** The variants this context can run, fastest-expected first (the first is the untuned default). */
+export function convVariantsFor(ctx: GpuContext): readonly ConvVariant[] {
+  return ctx.subgroupsOf8 ? CONV_VARIANTS : CONV_VARIANTS.filter((v) => v.subgroupWg === undefined);
+}
+
+/** Bumped whenever CONV_VARIANTS change, so that choices among older variants are measured again. */
+const TUNING_GENERATION = 2;
+
 /** The autotuner's key for a convolution of x [N, Cin, H, W] into `cout` channels. */
 export function convTuningKey(shape: readonly number[], cout: number): string {
-  return `conv3x3|${shape.join('x')}>${cout}`;
+  return `conv3x3.v${TUNING_GENERATION}|${shape.join('x')}>${cout}`;
 }
 
 function chooseVariant(ctx: GpuContext, x: DeviceTensor, cout: number, explicit?: ConvVariant): ConvVariant {
-  if (explicit) return explicit;
+  const usable = convVariantsFor(ctx);
+  if (explicit) {
+    if (!usable.includes(explicit)) throw new Error(`conv3x3: variant ${explicit.name} needs subgroups of at least 8 invocations, which this adapter lacks`);
+    return explicit;
+  }
   const tuned = ctx.tuning.get(convTuningKey(x.shape, cout));
-  return CONV_VARIANTS.find((v) => v.name === tuned) ?? CONV_VARIANTS[0]!;
+  return usable.find((v) => v.name === tuned) ?? usable[0]!;
 }
 
 function checkWeights(kernel: string, x: DeviceTensor, w: DeviceTensor, bias?: DeviceTensor): void {
@@ -55,27 +75,48 @@ function convParams(x: DeviceTensor, cout: number): Uint8Array {
   return packParams([['u32', n], ['u32', cin], ['u32', cout], ['u32', h], ['u32', w]]);
 }
 
-function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: DeviceTensor, bias: DeviceTensor | undefined, explicit?: ConvVariant): DeviceTensor {
+export interface ConvOptions {
+  /** Force a register-blocking variant; by default the autotuned (or first usable) one. */
+  variant?: ConvVariant;
+  /** Apply ReLU after the bias (the fused bias+ReLU epilogue). */
+  relu?: boolean;
+}
+
+function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: DeviceTensor, bias: DeviceTensor | undefined, options: ConvOptions): DeviceTensor {
   const [n, , h, width] = x.shape as [number, number, number, number];
   const cout = w.shape[0]!;
-  const variant = chooseVariant(ctx, x, cout, explicit);
+  const variant = chooseVariant(ctx, x, cout, options.variant);
   const y = ctx.empty([n, cout, h, width], 'conv3x3 output');
+  const pixelBlocks = h * Math.ceil(width / (4 * variant.pxVecs));
+  const channelBlocks = Math.ceil(cout / variant.coBlock);
+  let kernel = 'conv3x3_forward';
+  let workgroups: [number, number, number?];
+  let consts: Record<string, number> = { CO_BLOCK: variant.coBlock, PX_VECS: variant.pxVecs };
+  if (variant.subgroupWg !== undefined) {
+    kernel = 'conv3x3_forward_subgroup';
+    consts = { ...consts, WG: variant.subgroupWg };
+    const [tilesX, tilesZ] = gridFor(ctx, pixelBlocks, variant.subgroupWg);
+    if (n * channelBlocks > ctx.maxWorkgroupsPerDimension) throw new Error(`conv3x3: batch ${n} × ${channelBlocks} channel blocks exceeds ${ctx.maxWorkgroupsPerDimension} workgroups; use a smaller batch`);
+    workgroups = [tilesX, n * channelBlocks, tilesZ];
+  } else {
+    workgroups = gridFor(ctx, n * channelBlocks * pixelBlocks, CONV_WG);
+  }
   ctx.dispatch({
-    kernel: 'conv3x3_forward',
+    kernel,
     label: labelText,
     params: convParams(x, cout),
     buffers: [x.buffer, w.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer],
-    overrides: { HAS_BIAS: bias ? 1 : 0 },
-    consts: { CO_BLOCK: variant.coBlock, PX_VECS: variant.pxVecs },
-    workgroups: gridFor(ctx, n * Math.ceil(cout / variant.coBlock) * h * Math.ceil(width / (4 * variant.pxVecs)), CONV_WG),
+    overrides: { HAS_BIAS: bias ? 1 : 0, RELU: options.relu ? 1 : 0 },
+    consts,
+    workgroups,
   });
   return y;
 }
 
-/** `variant` forces a register-blocking variant; by default the autotuned (or first) one. */
-export function conv3x3Forward(ctx: GpuContext, x: DeviceTensor, w: DeviceTensor, bias?: DeviceTensor, variant?: ConvVariant): DeviceTensor {
+/** y = conv3x3(x, w) + bias, or ReLU of it with options.relu. */
+export function conv3x3Forward(ctx: GpuContext, x: DeviceTensor, w: DeviceTensor, bias?: DeviceTensor, options: ConvOptions = {}): DeviceTensor {
   checkWeights('conv3x3_forward', x, w, bias);
-  return dispatchConv(ctx, label('conv3x3_forward', { x, w }), x, w, bias, variant);
+  return dispatchConv(ctx, label(options.relu ? 'conv3x3_relu_forward' : 'conv3x3_forward', { x, w }), x, w, bias, options);
 }
 
 /** Weights [Cin, Cout, 3, 3] rotated 180°, for conv3x3InputGrad. Compute once per weight tensor. */
@@ -93,7 +134,7 @@ export function flipConv3x3Weights(ctx: GpuContext, w: DeviceTensor): DeviceTens
 /** dx for y = conv3x3(x, w): a convolution of dy with the flipped weights (from flipConv3x3Weights). */
 export function conv3x3InputGrad(ctx: GpuContext, dy: DeviceTensor, flippedWeights: DeviceTensor, variant?: ConvVariant): DeviceTensor {
   checkWeights('conv3x3_input_grad', dy, flippedWeights);
-  return dispatchConv(ctx, label('conv3x3_input_grad', { dy, wFlipped: flippedWeights }), dy, flippedWeights, undefined, variant);
+  return dispatchConv(ctx, label('conv3x3_input_grad', { dy, wFlipped: flippedWeights }), dy, flippedWeights, undefined, { variant });
 }
 
 /** dw [Cout, Cin, 3, 3] and db [Cout] for y = conv3x3(x, w, b). */

@@ -11,4 +11,4 @@ export { channelAffineBackward, channelAffineForward, IDENTITY_AFFINE, type Chan
 export { originalColors } from './original-colors.js';
 export { resize } from './resize.js';
 export { autotuneConv, type ConvShape, type TuneResult } from './autotune.js';
-export { CONV_VARIANTS, convTuningKey, type ConvVariant } from './conv3x3.js';
+export { CONV_VARIANTS, convTuningKey, convVariantsFor, type ConvOptions, type ConvVariant } from './conv3x3.js';
