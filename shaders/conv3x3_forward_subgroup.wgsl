@@ -6,14 +6,9 @@
 // invocations (src/kernels/conv3x3.ts checks the adapter). CO_BLOCK must be a multiple of 8.
 enable subgroups;
 #include "lib/conv3x3"
+#include "lib/lanes8"
 
 const WG: u32 = 8u;
-
-// The values of lanes 0..7.
-fn lanes8(v: f32) -> array<f32, 8> {
-  return array<f32, 8>(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u),
-                       subgroupBroadcast(v, 4u), subgroupBroadcast(v, 5u), subgroupBroadcast(v, 6u), subgroupBroadcast(v, 7u));
-}
 
 // Grid: x and z number the (row, pixel block) tiles of one image in WG-sized runs; y is
 // n × channel blocks. Invocations past the image compute a clamped tile (subgroup operations need
