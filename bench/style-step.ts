@@ -14,9 +14,17 @@ export interface StyleStep {
   dispose(): void;
 }
 
-export function makeStyleStep(ctx: GpuContext, size: number): StyleStep {
-  const shape = [1, 3, size, size];
-  const random = () => Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 7.31) * 1.5);
+/** An image size: the side of a square, or [height, width]. */
+export type StepSize = number | readonly [number, number];
+
+export function stepDims(size: StepSize): [number, number] {
+  return typeof size === 'number' ? [size, size] : [size[0], size[1]];
+}
+
+export function makeStyleStep(ctx: GpuContext, size: StepSize): StyleStep {
+  const [height, width] = stepDims(size);
+  const shape = [1, 3, height, width];
+  const random = () => Float32Array.from({ length: 3 * height * width }, (_, i) => Math.sin(i * 7.31) * 1.5);
   const net = new StyleNetwork(Vgg19.load(ctx, syntheticWeights(3), { upTo: 28 }));
   const [content, style] = [ctx.upload(shape, random()), ctx.upload(shape, random().reverse())];
   const targets = computeTargets(ctx, net, content, [style], SEED_LOSS);
@@ -41,7 +49,7 @@ export function makeStyleStep(ctx: GpuContext, size: number): StyleStep {
 }
 
 /** Seconds per step (after one warm-up step) and the peak bytes of GPU tensors the step needs (weights included). */
-export async function timeStyleStep(ctx: GpuContext, size: number, steps: number): Promise<{ secondsPerStep: number; peakBytes: number }> {
+export async function timeStyleStep(ctx: GpuContext, size: StepSize, steps: number): Promise<{ secondsPerStep: number; peakBytes: number }> {
   await ctx.sync();
   ctx.resetMemoryPeak();
   const s = makeStyleStep(ctx, size);
@@ -56,7 +64,7 @@ export async function timeStyleStep(ctx: GpuContext, size: number, steps: number
 }
 
 /** GPU time of every dispatch of one step (timestamp queries). */
-export async function profileStyleStep(ctx: GpuContext, size: number): Promise<KernelTiming[]> {
+export async function profileStyleStep(ctx: GpuContext, size: StepSize): Promise<KernelTiming[]> {
   const s = makeStyleStep(ctx, size);
   s.step(1);
   await ctx.sync();

@@ -42,7 +42,10 @@ describe('tape autodiff', () => {
     const delta = (k: string) => (ctx.dispatchCounts.get(k) ?? 0) - (before.get(k) ?? 0);
     expect(delta('mse_backward')).toBe(1); // d/d features only, not d/d target
     expect(delta('conv3x3_weight_grad')).toBe(0);
-    expect(delta('conv3x3_forward')).toBe(2 + 2); // two forwards + two input gradients
+    // two forwards + two input gradients, by either conv shader
+    expect(delta('conv3x3_forward') + delta('conv3x3_forward_subgroup')).toBe(2 + 2);
+    expect(delta('relu_forward')).toBe(0); // fused into the first conv: its pre-ReLU output is not asked for
+    expect(delta('relu_backward')).toBe(1);
     tape.dispose();
     vgg.dispose();
   });

@@ -18,6 +18,12 @@ export function conv3x3(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
   return tape.record('conv3x3', [x], y, { flippedWeights: w.flippedWeights });
 }
 
+/** relu(conv3x3(x) + bias) in one kernel; its backward masks dOut by output > 0 (= pre-ReLU > 0). */
+export function conv3x3Relu(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
+  const y = k.conv3x3Forward(tape.ctx, x.value, w.weight, w.bias, { relu: true });
+  return tape.record('conv3x3Relu', [x], y, { flippedWeights: w.flippedWeights });
+}
+
 export function relu(tape: Tape, x: Tensor): Tensor {
   return tape.record('relu', [x], k.reluForward(tape.ctx, x.value));
 }

@@ -13,6 +13,8 @@ export interface VggOptions {
   /** Deepest module index to build (default 28, as the seed). */
   upTo?: number;
   pooling?: Pooling;
+  /** Fuse bias+ReLU into the conv where the pre-ReLU output is not asked for (default true). */
+  fuseRelu?: boolean;
 }
 
 export class Vgg19 {
@@ -22,6 +24,7 @@ export class Vgg19 {
     private readonly convs: Map<number, ConvWeights>,
     readonly pooling: Pooling,
     readonly input: InputConvention,
+    readonly fuseRelu: boolean,
   ) {}
 
   static load(ctx: GpuContext, weights: VggWeights, options: VggOptions = {}): Vgg19 {
@@ -47,7 +50,7 @@ export class Vgg19 {
         flippedWeights: flipConv3x3Weights(ctx, w),
       });
     }
-    return new Vgg19(ctx, modules, convs, options.pooling ?? 'max', weights.input);
+    return new Vgg19(ctx, modules, convs, options.pooling ?? 'max', weights.input, options.fuseRelu ?? true);
   }
 
   get depth(): number {
@@ -61,7 +64,16 @@ export class Vgg19 {
     if (deepest > this.depth) throw new Error(`layer ${deepest} is deeper than this model, built up to module ${this.depth}`);
     const outputs = new Map<number, Tensor>();
     let x = image;
-    for (const m of this.modules.slice(0, deepest + 1)) {
+    for (let i = 0; i <= deepest; i++) {
+      const m = this.modules[i]!;
+      const next = this.modules[i + 1];
+      if (this.fuseRelu && m.kind === 'conv' && !wanted.has(m.index) && next?.kind === 'relu' && next.index <= deepest) {
+        // conv + ReLU in one kernel: the pre-ReLU values are never stored.
+        x = ops.conv3x3Relu(tape, x, this.convs.get(m.index)!);
+        i++;
+        if (wanted.has(next.index)) outputs.set(next.index, x);
+        continue;
+      }
       x = this.apply(tape, m, x);
       if (wanted.has(m.index)) outputs.set(m.index, x);
     }
