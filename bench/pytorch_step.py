@@ -1,5 +1,6 @@
 """PyTorch CPU peer for the wgpu-style benchmark: seconds per full style step (VGG-19 features
-0..28 with random weights, seed loss, autograd, Adam) at the given sizes. Prints one JSON object."""
+0..28 with random weights, seed loss, autograd, Adam) at the given sizes ("128" square or
+"100x200" height × width). Prints one JSON object."""
 import json
 import sys
 import time
@@ -37,8 +38,10 @@ def gram(f):
 
 
 def step_seconds(size, steps):
+    h, _, w = size.partition("x")
+    h, w = int(h), int(w or h)
     layers = build()
-    content, style = torch.randn(1, 3, size, size), torch.randn(1, 3, size, size)
+    content, style = torch.randn(1, 3, h, w), torch.randn(1, 3, h, w)
     with torch.no_grad():
         ct = features(layers, content)[25]
         grams = [gram(features(layers, style)[l]) for l in (0, 5, 10, 19, 28)]
@@ -61,6 +64,6 @@ def step_seconds(size, steps):
 
 
 if __name__ == "__main__":
-    sizes = [int(s) for s in sys.argv[1].split(",")]
+    sizes = sys.argv[1].split(",")
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "steps": {str(s): step_seconds(s, steps) for s in sizes}}))
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "steps": {s: step_seconds(s, steps) for s in sizes}}))

@@ -18,7 +18,8 @@ export interface AdapterRecord {
 export interface StepRecord {
   kind: 'style-step';
   impl: BenchRecord['impl'];
-  size: number;
+  /** "128" for 128×128, "100x200" for height × width. */
+  size: string;
   secondsPerStep: number | null;
   peakBytes: number | null;
   note: string | null;

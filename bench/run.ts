@@ -1,6 +1,7 @@
 // `npm run bench`: per-kernel timings for every VGG-19 (0..28) shape, a device-peak probe,
 // full style steps, and the same work in TensorFlow.js (WebGPU and WASM) and PyTorch when present.
-//   npm run bench -- [--size 256 ...] [--quick] [--runs 5] [--peers tfjs-webgpu,tfjs-wasm,pytorch]
+//   npm run bench -- [--size 256 ...] [--step-sizes 100x200,128,256,512] [--quick] [--runs 5] [--peers tfjs-webgpu,tfjs-wasm,pytorch]
+// (100x200 is height × width: the shape of the PyTorch seed's step.)
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { benchKernels, probePeak } from './ours.js';
 import type { BenchRecord } from './record.js';
 import { table, writeOutputs, type AdapterRecord, type Output, type ShareRecord, type StepRecord } from './report.js';
 import { vggCases } from './shapes.js';
-import { profileStyleStep, timeStyleStep } from './style-step.js';
+import { parseStepSize, profileStyleStep, timeStyleStep } from './style-step.js';
 import { benchTfjsKernels, timeTfjsStyleStep, type TfjsImpl } from './tfjs.js';
 
 const { values } = parseArgs({
@@ -29,7 +30,7 @@ const { values } = parseArgs({
 });
 const quick = Boolean(values.quick);
 const sizes = (values.size ?? [quick ? '24' : '256']).map(Number);
-const stepSizes = (values['step-sizes'] ?? (quick ? '24' : '128,256,512')).split(',').map(Number);
+const stepSizes = (values['step-sizes'] ?? (quick ? '24' : '100x200,128,256,512')).split(',');
 const runs = Number(values.runs ?? (quick ? 2 : 5));
 const peers = values.peers!.split(',').filter(Boolean);
 const maxStepSeconds = Number(values['max-step-seconds']);
@@ -78,7 +79,7 @@ const steps = output.filter((r): r is StepRecord => 'kind' in r && r.kind === 's
 for (const s of steps) {
   const ours = steps.find((o) => o.impl === 'wgpu-style' && o.size === s.size)?.secondsPerStep;
   const ratio = s.impl !== 'wgpu-style' && ours && s.secondsPerStep ? ` (${(s.secondsPerStep / ours).toFixed(2)}× ours)` : '';
-  console.log(`style step ${s.impl} ${s.size} px: ${s.secondsPerStep === null ? s.note : `${s.secondsPerStep.toFixed(3)} s/step${ratio}`}${s.peakBytes ? `, peak ${(s.peakBytes / 2 ** 20).toFixed(1)} MiB` : ''}`);
+  console.log(`style step ${s.impl} ${s.size}: ${s.secondsPerStep === null ? s.note : `${s.secondsPerStep.toFixed(3)} s/step${ratio}`}${s.peakBytes ? `, peak ${(s.peakBytes / 2 ** 20).toFixed(1)} MiB` : ''}`);
 }
 const shares = output.filter((r): r is ShareRecord => 'kind' in r && r.kind === 'step-share');
 for (const s of shares.slice(0, 6)) console.log(`share of a ${s.size} px step: ${s.kernel} ${(s.share * 100).toFixed(1)}% (${s.ms.toFixed(1)} ms)`);
@@ -115,7 +116,7 @@ async function styleSteps(): Promise<StepRecord[]> {
       }
       try {
         if (impl === 'wgpu-style') {
-          const { secondsPerStep, peakBytes } = await timeStyleStep(ctx, size, quick ? 1 : 3);
+          const { secondsPerStep, peakBytes } = await timeStyleStep(ctx, parseStepSize(size), quick ? 1 : 3);
           last = secondsPerStep;
           out.push({ kind: 'style-step', impl, size, secondsPerStep, peakBytes, note: null });
         } else if (impl === 'pytorch') {
@@ -126,10 +127,10 @@ async function styleSteps(): Promise<StepRecord[]> {
           last = torch?.[String(size)] ?? null;
           out.push({ kind: 'style-step', impl, size, secondsPerStep: last, peakBytes: null, note: null });
         } else {
-          last = await timeTfjsStyleStep(impl, size, quick ? 1 : 2);
+          last = await timeTfjsStyleStep(impl, parseStepSize(size), quick ? 1 : 2);
           out.push({ kind: 'style-step', impl, size, secondsPerStep: last, peakBytes: null, note: null });
         }
-        log(`style step ${impl} ${size} px: ${last?.toFixed(3)} s`);
+        log(`style step ${impl} ${size}: ${last?.toFixed(3)} s`);
       } catch (err) {
         out.push({ kind: 'style-step', impl, size, secondsPerStep: null, peakBytes: null, note: `failed: ${(err as Error).message}` });
         break;
@@ -142,8 +143,8 @@ async function styleSteps(): Promise<StepRecord[]> {
 /** PyTorch CPU seconds per step by size, or why it was skipped. */
 function pytorchSteps(): Record<string, number> | string {
   const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return 'skipped: no python3 with torch (Debian: apt-get install python3-torch libopenblas0-pthread)';
-  const sizes = stepSizes.filter((s) => s <= 512).join(',');
+  if (probe.status !== 0) return 'skipped: no python3 with torch (pip install torch, or on Debian apt-get install python3-torch)';
+  const sizes = stepSizes.filter((s) => Math.max(...parseStepSize(s)) <= 512).join(',');
   const run = spawnSync('python3', [join('bench', 'pytorch_step.py'), sizes, quick ? '1' : '3'], { encoding: 'utf8', timeout: 30 * 60_000 });
   if (run.status !== 0) return `failed: ${run.stderr.trim().split('\n').at(-1)}`;
   return (JSON.parse(run.stdout) as { steps: Record<string, number> }).steps;

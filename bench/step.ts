@@ -7,13 +7,11 @@ import { describeAdapter } from '../src/gpu/index.js';
 import { autotuneConv } from '../src/kernels/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
 import { convShapesForStep } from '../src/vgg/index.js';
-import { profileStyleStep, timeStyleStep } from './style-step.js';
+import { parseStepSize, profileStyleStep, timeStyleStep } from './style-step.js';
 
 const { values } = parseArgs({ options: { size: { type: 'string', default: '128' }, steps: { type: 'string', default: '10' }, profile: { type: 'boolean' }, autotune: { type: 'boolean' } } });
-const match = /^(\d+)(?:x(\d+))?$/.exec(values.size);
-if (!match) throw new Error(`--size must be N or HxW (e.g. 128 or 100x200), got "${values.size}"`);
-const [height, width] = [Number(match[1]), Number(match[2] ?? match[1])];
-const size: [number, number] = [height, width];
+const size = parseStepSize(values.size);
+const [height, width] = size;
 const sizeText = `${height}×${width}`;
 const ctx = await createNodeContext();
 console.log(`adapter: ${describeAdapter(ctx.adapter)}`);
@@ -29,6 +27,13 @@ if (values.profile && ctx.profiler.supported) {
   const total = timings.reduce((a, t) => a + t.ms, 0);
   console.log(`one step at ${sizeText}: ${timings.length} dispatches, ${total.toFixed(1)} ms of GPU time; slowest:`);
   for (const t of [...timings].sort((a, b) => b.ms - a.ms).slice(0, 15)) console.log(`${t.ms.toFixed(2).padStart(9)} ms  ${t.label}`);
+  const byKernel = new Map<string, number>();
+  for (const t of timings) {
+    const name = t.label.replace(/\(.*$/, '');
+    byKernel.set(name, (byKernel.get(name) ?? 0) + t.ms);
+  }
+  console.log('by kernel:');
+  for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1])) console.log(`${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${name}`);
 }
 const { secondsPerStep, peakBytes } = await timeStyleStep(ctx, size, Number(values.steps));
 console.log(`${values.steps} steps at ${sizeText} (VGG-19 0..28, seed loss): ${secondsPerStep.toFixed(3)} s/step; pool peak ${(peakBytes / 2 ** 20).toFixed(1)} MiB`);

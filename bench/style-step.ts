@@ -21,6 +21,13 @@ export function stepDims(size: StepSize): [number, number] {
   return typeof size === 'number' ? [size, size] : [size[0], size[1]];
 }
 
+/** "128" (a square) or "100x200" (height × width, the PyTorch seed's shape). */
+export function parseStepSize(text: string): [number, number] {
+  const match = /^(\d+)(?:x(\d+))?$/.exec(text.trim());
+  if (!match) throw new Error(`a step size must be N or HxW (e.g. 128 or 100x200), got "${text}"`);
+  return [Number(match[1]), Number(match[2] ?? match[1])];
+}
+
 export function makeStyleStep(ctx: GpuContext, size: StepSize): StyleStep {
   const [height, width] = stepDims(size);
   const shape = [1, 3, height, width];

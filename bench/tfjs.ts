@@ -89,7 +89,7 @@ export async function benchTfjsKernels(impl: TfjsImpl, cases: KernelCase[], size
 }
 
 /** Seconds per full style step (seed loss, VGG-19 0..28, tf.grad, Adam). */
-export async function timeTfjsStyleStep(impl: TfjsImpl, size: number, steps: number): Promise<number> {
+export async function timeTfjsStyleStep(impl: TfjsImpl, [height, width]: readonly [number, number], steps: number): Promise<number> {
   const tf = await useBackend(impl);
   const weights = syntheticWeights(3);
   const layers = VGG19_FEATURES.slice(0, 29).map((m) => {
@@ -114,8 +114,8 @@ export async function timeTfjsStyleStep(impl: TfjsImpl, size: number, steps: num
     const x = tf.reshape(f, [h * w, c]);
     return tf.div(tf.matMul(x, x, true, false), c * h * w);
   };
-  const content = tf.randomNormal([1, size, size, 3]) as import('@tensorflow/tfjs-core').Tensor4D;
-  const style = tf.randomNormal([1, size, size, 3]) as import('@tensorflow/tfjs-core').Tensor4D;
+  const content = tf.randomNormal([1, height, width, 3]) as import('@tensorflow/tfjs-core').Tensor4D;
+  const style = tf.randomNormal([1, height, width, 3]) as import('@tensorflow/tfjs-core').Tensor4D;
   const targets = tf.tidy(() => {
     const cf = features(content);
     const sf = features(style);
@@ -128,8 +128,8 @@ export async function timeTfjsStyleStep(impl: TfjsImpl, size: number, steps: num
       const f = features(image as unknown as import('@tensorflow/tfjs-core').Tensor4D);
       const c = tf.losses.meanSquaredError(targets.content, f.get(CONTENT_LAYER)!);
       const s = tf.addN(STYLE_LAYERS.map((l, i) => tf.losses.meanSquaredError(targets.grams[i]!, gram(f.get(l)!))));
-      const dx = tf.sub(tf.slice(image, [0, 0, 1, 0], [-1, -1, size - 1, -1]), tf.slice(image, [0, 0, 0, 0], [-1, -1, size - 1, -1]));
-      const dy = tf.sub(tf.slice(image, [0, 1, 0, 0], [-1, size - 1, -1, -1]), tf.slice(image, [0, 0, 0, 0], [-1, size - 1, -1, -1]));
+      const dx = tf.sub(tf.slice(image, [0, 0, 1, 0], [-1, -1, width - 1, -1]), tf.slice(image, [0, 0, 0, 0], [-1, -1, width - 1, -1]));
+      const dy = tf.sub(tf.slice(image, [0, 1, 0, 0], [-1, height - 1, -1, -1]), tf.slice(image, [0, 0, 0, 0], [-1, height - 1, -1, -1]));
       const tv = tf.mul(0.5, tf.add(tf.mean(tf.abs(dx)), tf.mean(tf.abs(dy))));
       return tf.addN([c, tf.mul(1e3, s), tf.mul(50, tv)]) as import('@tensorflow/tfjs-core').Scalar;
     });

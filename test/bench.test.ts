@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CONV_VARIANTS } from '../src/kernels/index.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
 const out = mkdtempSync(join(tmpdir(), 'wgpu-style-bench-'));
@@ -10,7 +11,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('benchmark harness (quick mode, tiny sizes)', () => {
   it('times every kernel and pass, the peers and a full step, and writes JSON and an HTML chart', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'run.ts'), '--quick', '--size', '16', '--step-sizes', '16', '--out', out], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'run.ts'), '--quick', '--size', '16', '--step-sizes', '16,16x24', '--out', out], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       timeout: 600_000,
@@ -38,13 +39,15 @@ describe('benchmark harness (quick mode, tiny sizes)', () => {
     expect(adapter.peakMatmulGflops as number).toBeGreaterThan(0);
     expect(records.some((r) => r.impl === 'tfjs-wasm' && r.op === 'conv3x3')).toBe(true);
     expect(records.some((r) => r.impl === 'tfjs-webgpu' && r.op === 'conv3x3')).toBe(true);
-    const step = records.find((r) => r.kind === 'style-step' && r.impl === 'wgpu-style')!;
-    expect(step.secondsPerStep as number).toBeGreaterThan(0);
+    for (const size of ['16', '16x24']) {
+      const step = records.find((r) => r.kind === 'style-step' && r.impl === 'wgpu-style' && r.size === size)!;
+      expect(step.secondsPerStep as number, size).toBeGreaterThan(0);
+    }
     expect(records.filter((r) => r.kind === 'step-share').length).toBeGreaterThan(5);
     // The autotuner's pick for every conv shape of the step (forward and input gradient).
     const tuned = records.filter((r) => r.kind === 'autotune');
     expect(tuned.length).toBeGreaterThanOrEqual(9);
-    for (const r of tuned) expect(String(r.chosen)).toMatch(/^co\d+-px\d+$/);
+    for (const r of tuned) expect(CONV_VARIANTS.map((v) => v.name)).toContain(r.chosen);
     expect(readFileSync(join(out, 'latest.html'), 'utf8')).toMatch(/<svg[^>]*>.*wgpu-style.*<\/svg>/s);
   });
 });
