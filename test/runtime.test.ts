@@ -94,7 +94,7 @@ describe('GPU runtime', () => {
     const y = conv3x3Forward(ctx, x, w);
     const r = reluForward(ctx, y);
     const timings = await ctx.stopProfiling();
-    expect(timings.map((t) => t.kernel)).toEqual(['conv3x3_forward', 'relu_forward']);
+    expect(timings.map((t) => t.kernel)).toEqual([ctx.subgroupsOf8 ? 'conv3x3_forward_subgroup' : 'conv3x3_forward', 'relu_forward']);
     expect(timings[0]!.label).toContain('[1,16,64,64]');
     for (const t of timings) expect(t.ms).toBeGreaterThanOrEqual(0);
     expect(timings[0]!.ms).toBeGreaterThan(0);

@@ -4,18 +4,16 @@
 // act = ReLU when RELU is set (the fused bias+ReLU epilogue), else the identity.
 // One invocation computes CO_BLOCK output channels × PX_BLOCK neighbouring pixels of one row,
 // holding a (PX_BLOCK + 2)-pixel input window in registers. Also the input gradient, run on
-// flipped weights (src/kernels/conv3x3.ts).
+// flipped weights (src/kernels/conv3x3.ts). (Loading the window's middle as vec4s when the width
+// allows measured no faster on lavapipe, unlike in the Gram kernels, so the loads stay scalar.)
 struct Params { batch: u32, cin: u32, cout: u32, height: u32, width: u32 }
 override HAS_BIAS: bool = true;
 override RELU: bool = false;
-// Width a multiple of 4: the window's middle comes in vec4 loads through x4 (the same buffer as x).
-override ALIGNED: bool = false;
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
-@group(0) @binding(5) var<storage, read> x4: array<vec4f>;
 
 const CO_BLOCK: u32 = 8u;
 const PX_VECS: u32 = 2u;
@@ -31,18 +29,9 @@ struct Taps { v0: array<vec4f, PX_VECS>, v1: array<vec4f, PX_VECS>, v2: array<ve
 fn input_taps(xrow: u32, x0: u32, row_ok: bool) -> Taps {
   let last_col = i32(p.width) - 1;
   var win: array<f32, WINDOW>;
-  if (ALIGNED) { // xrow and x0 are multiples of 4: two scalar loads at the edges, vec4s between
-    win[0] = select(0.0, x[xrow + max(x0, 1u) - 1u], row_ok && x0 > 0u);
-    win[WINDOW - 1u] = select(0.0, x[xrow + min(x0 + PX_BLOCK, p.width - 1u)], row_ok && x0 + PX_BLOCK < p.width);
-    for (var q = 0u; q < PX_VECS; q++) {
-      let v = select(vec4f(0.0), x4[(xrow + x0) / 4u + q], row_ok && x0 + 4u * q < p.width);
-      for (var e = 0u; e < 4u; e++) { win[1u + 4u * q + e] = v[e]; }
-    }
-  } else {
-    for (var k = 0u; k < WINDOW; k++) {
-      let ix = i32(x0) + i32(k) - 1;
-      win[k] = select(0.0, x[xrow + u32(clamp(ix, 0, last_col))], row_ok && ix >= 0 && ix <= last_col);
-    }
+  for (var k = 0u; k < WINDOW; k++) {
+    let ix = i32(x0) + i32(k) - 1;
+    win[k] = select(0.0, x[xrow + u32(clamp(ix, 0, last_col))], row_ok && ix >= 0 && ix <= last_col);
   }
   var t: Taps;
   for (var q = 0u; q < PX_VECS; q++) {

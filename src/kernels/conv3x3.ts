@@ -80,8 +80,6 @@ export interface ConvOptions {
   variant?: ConvVariant;
   /** Apply ReLU after the bias (the fused bias+ReLU epilogue). */
   relu?: boolean;
-  /** Load the input with scalar loads even where the width allows vec4s (tests cover both paths). */
-  unaligned?: boolean;
 }
 
 function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: DeviceTensor, bias: DeviceTensor | undefined, options: ConvOptions): DeviceTensor {
@@ -89,7 +87,6 @@ function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: De
   const cout = w.shape[0]!;
   const variant = chooseVariant(ctx, x, cout, options.variant);
   const y = ctx.empty([n, cout, h, width], 'conv3x3 output');
-  const aligned = width % 4 === 0 && !options.unaligned;
   const pixelBlocks = h * Math.ceil(width / (4 * variant.pxVecs));
   const channelBlocks = Math.ceil(cout / variant.coBlock);
   let kernel = 'conv3x3_forward';
@@ -108,8 +105,8 @@ function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: De
     kernel,
     label: labelText,
     params: convParams(x, cout),
-    buffers: [x.buffer, w.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer, aligned ? x.buffer : ctx.placeholder],
-    overrides: { HAS_BIAS: bias ? 1 : 0, RELU: options.relu ? 1 : 0, ALIGNED: aligned ? 1 : 0 },
+    buffers: [x.buffer, w.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer],
+    overrides: { HAS_BIAS: bias ? 1 : 0, RELU: options.relu ? 1 : 0 },
     consts,
     workgroups,
   });
