@@ -21,7 +21,10 @@ export interface StepRecord {
   /** "128" for 128×128, "100x200" for height × width. */
   size: string;
   secondsPerStep: number | null;
+  /** Most GPU bytes allocated at once (the pool's spare buffers included). */
   peakBytes: number | null;
+  /** Most GPU bytes live at once: what the step needs. */
+  peakLiveBytes?: number | null;
   note: string | null;
 }
 
@@ -109,13 +112,13 @@ function chart(output: Output): string {
   const legend = Object.entries(COLORS)
     .map(([impl, color], i) => `<rect x="${330 + i * 110}" y="5" width="10" height="10" fill="${color}"/><text x="${344 + i * 110}" y="14" font-size="11">${impl}</text>`)
     .join('');
-  const stepRows = steps.map((s) => `<tr><td>${s.impl}</td><td>${s.size}</td><td>${s.secondsPerStep === null ? '-' : s.secondsPerStep.toFixed(3)}</td><td>${s.peakBytes === null ? '-' : (s.peakBytes / 2 ** 20).toFixed(1)}</td><td>${escape(s.note ?? '')}</td></tr>`).join('');
+  const stepRows = steps.map((s) => `<tr><td>${s.impl}</td><td>${s.size}</td><td>${s.secondsPerStep === null ? '-' : s.secondsPerStep.toFixed(3)}</td><td>${s.peakLiveBytes == null ? '-' : (s.peakLiveBytes / 2 ** 20).toFixed(1)}</td><td>${s.peakBytes === null ? '-' : (s.peakBytes / 2 ** 20).toFixed(1)}</td><td>${escape(s.note ?? '')}</td></tr>`).join('');
   return `<!doctype html><meta charset="utf-8"><title>wgpu-style benchmark</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}td,th{padding:2px 10px;text-align:right}</style>
 <h1>wgpu-style benchmark</h1>
 <p>${adapter ? escape(`${adapter.description} — vendor ${adapter.vendor}, ${adapter.architecture}, ${adapter.backend}; matmul probe ${adapter.peakMatmulGflops.toFixed(1)} GFLOP/s, copy ${adapter.peakCopyGbps.toFixed(1)} GB/s`) : ''}</p>
 <h2>Full style step (VGG-19 0..28, seed loss, backward, Adam)</h2>
-<table><tr><th>impl</th><th>size px</th><th>s/step</th><th>peak MiB</th><th>note</th></tr>${stepRows}</table>
+<table><tr><th>impl</th><th>size (px, or HxW)</th><th>s/step</th><th>GPU MiB live at most</th><th>GPU MiB allocated at most</th><th>note</th></tr>${stepRows}</table>
 <h2>Kernels (median ms, log scale; shorter is faster)</h2>
 <svg xmlns="http://www.w3.org/2000/svg" width="960" height="${y + 20}">${legend}${bars.join('')}</svg>
 `;

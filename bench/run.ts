@@ -35,6 +35,7 @@ const runs = Number(values.runs ?? (quick ? 2 : 5));
 const peers = values.peers!.split(',').filter(Boolean);
 const maxStepSeconds = Number(values['max-step-seconds']);
 const log = (s: string) => process.stderr.write(`${s}\n`);
+const mib = (bytes: number | null | undefined) => (bytes == null ? '-' : (bytes / 2 ** 20).toFixed(1));
 
 const ctx = await createNodeContext();
 log(`adapter: ${describeAdapter(ctx.adapter)}`);
@@ -79,7 +80,7 @@ const steps = output.filter((r): r is StepRecord => 'kind' in r && r.kind === 's
 for (const s of steps) {
   const ours = steps.find((o) => o.impl === 'wgpu-style' && o.size === s.size)?.secondsPerStep;
   const ratio = s.impl !== 'wgpu-style' && ours && s.secondsPerStep ? ` (${(s.secondsPerStep / ours).toFixed(2)}× ours)` : '';
-  console.log(`style step ${s.impl} ${s.size}: ${s.secondsPerStep === null ? s.note : `${s.secondsPerStep.toFixed(3)} s/step${ratio}`}${s.peakBytes ? `, peak ${(s.peakBytes / 2 ** 20).toFixed(1)} MiB` : ''}`);
+  console.log(`style step ${s.impl} ${s.size}: ${s.secondsPerStep === null ? s.note : `${s.secondsPerStep.toFixed(3)} s/step${ratio}`}${s.peakBytes ? `, GPU memory ${mib(s.peakLiveBytes)} MiB live at most (${mib(s.peakBytes)} MiB allocated)` : ''}`);
 }
 const shares = output.filter((r): r is ShareRecord => 'kind' in r && r.kind === 'step-share');
 for (const s of shares.slice(0, 6)) console.log(`share of a ${s.size} px step: ${s.kernel} ${(s.share * 100).toFixed(1)}% (${s.ms.toFixed(1)} ms)`);
@@ -116,9 +117,11 @@ async function styleSteps(): Promise<StepRecord[]> {
       }
       try {
         if (impl === 'wgpu-style') {
-          const { secondsPerStep, peakBytes } = await timeStyleStep(ctx, parseStepSize(size), quick ? 1 : 3);
+          const [h, w] = parseStepSize(size);
+          await autotuneConv(ctx, convShapesForStep(h, w, 28)); // as the CLI does before a job
+          const { secondsPerStep, peakBytes, peakLiveBytes } = await timeStyleStep(ctx, [h, w], quick ? 1 : 3);
           last = secondsPerStep;
-          out.push({ kind: 'style-step', impl, size, secondsPerStep, peakBytes, note: null });
+          out.push({ kind: 'style-step', impl, size, secondsPerStep, peakBytes, peakLiveBytes, note: null });
         } else if (impl === 'pytorch') {
           if (typeof torch === 'string') {
             out.push({ kind: 'style-step', impl, size, secondsPerStep: null, peakBytes: null, note: torch });

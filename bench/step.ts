@@ -35,7 +35,7 @@ if (values.profile && ctx.profiler.supported) {
   console.log('by kernel:');
   for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1])) console.log(`${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${name}`);
 }
-const { secondsPerStep, peakBytes } = await timeStyleStep(ctx, size, Number(values.steps));
-console.log(`${values.steps} steps at ${sizeText} (VGG-19 0..28, seed loss): ${secondsPerStep.toFixed(3)} s/step; pool peak ${(peakBytes / 2 ** 20).toFixed(1)} MiB`);
+const { secondsPerStep, peakBytes, peakLiveBytes } = await timeStyleStep(ctx, size, Number(values.steps));
+console.log(`${values.steps} steps at ${sizeText} (VGG-19 0..28, seed loss): ${secondsPerStep.toFixed(3)} s/step; GPU memory: ${(peakLiveBytes / 2 ** 20).toFixed(1)} MiB live at most, ${(peakBytes / 2 ** 20).toFixed(1)} MiB allocated at most`);
 ctx.destroy();
 process.exit(0);

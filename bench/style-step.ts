@@ -55,8 +55,12 @@ export function makeStyleStep(ctx: GpuContext, size: StepSize): StyleStep {
   };
 }
 
-/** Seconds per step (after one warm-up step) and the peak bytes of GPU tensors the step needs (weights included). */
-export async function timeStyleStep(ctx: GpuContext, size: StepSize, steps: number): Promise<{ secondsPerStep: number; peakBytes: number }> {
+/**
+ * Seconds per step (after one warm-up step) and GPU tensor memory, weights included: the most
+ * ever allocated (peakBytes, the pool's spare buffers included) and the most live at once
+ * (peakLiveBytes: what the step needs).
+ */
+export async function timeStyleStep(ctx: GpuContext, size: StepSize, steps: number): Promise<{ secondsPerStep: number; peakBytes: number; peakLiveBytes: number }> {
   await ctx.sync();
   ctx.resetMemoryPeak();
   const s = makeStyleStep(ctx, size);
@@ -67,7 +71,8 @@ export async function timeStyleStep(ctx: GpuContext, size: StepSize, steps: numb
   await ctx.sync();
   const secondsPerStep = (performance.now() - started) / 1000 / steps;
   s.dispose();
-  return { secondsPerStep, peakBytes: ctx.memory().peakBytes };
+  const { peakBytes, peakLiveBytes } = ctx.memory();
+  return { secondsPerStep, peakBytes, peakLiveBytes };
 }
 
 /** GPU time of every dispatch of one step (timestamp queries). */

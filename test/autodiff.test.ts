@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ops, GRADIENTS, Tape, Tensor } from '../src/graph/index.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
-import { adamStep, scale } from '../src/kernels/index.js';
+import { adamStep, flipConv3x3Weights, scale } from '../src/kernels/index.js';
 import { computeTargets, SEED_LOSS, styleTransferLoss, type LossConfig } from '../src/style/loss.js';
 import { StyleNetwork } from '../src/style/network.js';
 import { Vgg19 } from '../src/vgg/index.js';
@@ -27,6 +27,43 @@ describe('tape autodiff', () => {
     const expected = oracle.mseGrad(xs, as).map((g, i) => g + 3 * oracle.reluGrad(xs, oracle.mseGrad(oracle.relu(xs), bs))[i]!);
     expectClose(await dx!.read(), expected, 1e-6, 'tape accumulation');
     tape.dispose();
+  });
+
+  it('frees values no backward reads (releaseUnneeded), keeps the rest, and the gradient is unchanged', async () => {
+    const ctx = gpu();
+    const conv = (cout: number, cin: number, seed: number) => {
+      const weight = ctx.upload([cout, cin, 3, 3], randomArray(cout * cin * 9, seed));
+      return { weight, bias: ctx.upload([cout], randomArray(cout, seed + 1)), flippedWeights: flipConv3x3Weights(ctx, weight) };
+    };
+    const [w1, w2] = [conv(5, 3, 40), conv(4, 5, 50)];
+    const xs = randomArray(3 * 6 * 8, 60);
+    const gradient = async (free: boolean) => {
+      const tape = new Tape(ctx);
+      const x = Tensor.leaf(ctx.upload([1, 3, 6, 8], xs), true);
+      const a = ops.relu(tape, x); // relu's backward reads its input x, not a
+      const b = ops.conv3x3(tape, a, w1); // a conv's backward reads neither
+      if (free) {
+        expect(tape.releaseUnneeded(a)).toBe(true);
+        expect(() => a.value.buffer).toThrow(/used after release/);
+      }
+      const c = ops.maxPool(tape, b); // reads its input b
+      const d = ops.conv3x3Relu(tape, c, w2); // reads its own output d
+      if (free) {
+        expect(tape.releaseUnneeded(b)).toBe(false);
+        expect(tape.releaseUnneeded(c)).toBe(true);
+        expect(tape.releaseUnneeded(d)).toBe(false);
+        expect(tape.releaseUnneeded(x)).toBe(false); // not the tape's
+      }
+      const [dx] = tape.backward(ops.mse(tape, d, Tensor.leaf(ctx.zeros(d.shape))), [x]);
+      const values = await dx!.read();
+      dx!.release();
+      tape.dispose();
+      return values;
+    };
+    const kept = await gradient(false);
+    expect(kept.some((v) => v !== 0)).toBe(true);
+    expect(await gradient(true)).toEqual(kept);
+    for (const w of [w1, w2]) for (const t of [w.weight, w.bias, w.flippedWeights]) t.release();
   });
 
   it('computes no gradient for constants: the target of an MSE and the convolution weights', () => {

@@ -10,6 +10,8 @@ export interface PoolStats {
   pooledBytes: number;
   /** Most bytes ever allocated from the device at once (live + pooled). */
   peakBytes: number;
+  /** Most bytes ever live at once: what the work needed, without the pool's spare buffers. */
+  peakLiveBytes: number;
   /** Buffers created over the pool's life. */
   created: number;
 }
@@ -21,6 +23,7 @@ export class BufferPool {
   private pooledBuffers = 0;
   private pooledBytes = 0;
   private peakBytes = 0;
+  private peakLiveBytes = 0;
   private created = 0;
 
   constructor(
@@ -35,6 +38,7 @@ export class BufferPool {
     const reused = this.free.get(size)?.pop();
     this.liveBuffers++;
     this.liveBytes += size;
+    this.peakLiveBytes = Math.max(this.peakLiveBytes, this.liveBytes);
     if (reused) {
       this.pooledBuffers--;
       this.pooledBytes -= size;
@@ -67,6 +71,7 @@ export class BufferPool {
   /** Starts a new high-water mark from what is allocated now. */
   resetPeak(): void {
     this.peakBytes = this.liveBytes + this.pooledBytes;
+    this.peakLiveBytes = this.liveBytes;
   }
 
   stats(): PoolStats {
@@ -76,6 +81,7 @@ export class BufferPool {
       pooledBuffers: this.pooledBuffers,
       pooledBytes: this.pooledBytes,
       peakBytes: this.peakBytes,
+      peakLiveBytes: this.peakLiveBytes,
       created: this.created,
     };
   }

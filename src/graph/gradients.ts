@@ -23,6 +23,24 @@ export type Backward = (ctx: GpuContext, node: TapeNode, dOut: DeviceTensor, nee
 
 const input = (node: TapeNode, i = 0): DeviceTensor => node.inputs[i]!.value;
 
+/**
+ * Which values each backward below reads: its inputs' and its output's (shapes aside). A value no
+ * recorded backward reads can be freed once the forward pass is past it (Tape.releaseUnneeded).
+ */
+export const BACKWARD_READS: Record<OpName, { inputs: boolean; output: boolean }> = {
+  conv3x3: { inputs: false, output: false },
+  conv3x3Relu: { inputs: false, output: true },
+  relu: { inputs: true, output: false },
+  maxpool: { inputs: true, output: false },
+  avgpool: { inputs: false, output: false },
+  gram: { inputs: true, output: false },
+  mse: { inputs: true, output: false },
+  tv: { inputs: true, output: false },
+  scale: { inputs: false, output: false },
+  add: { inputs: false, output: false },
+  channelAffine: { inputs: false, output: false },
+};
+
 export const GRADIENTS: Record<OpName, Backward> = {
   conv3x3: (ctx, node, dOut) => [conv3x3InputGrad(ctx, dOut, node.saved.flippedWeights as DeviceTensor)],
   conv3x3Relu: (ctx, node, dOut) => {

@@ -5,7 +5,7 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { accumulate } from '../kernels/index.js';
-import { GRADIENTS, type OpName } from './gradients.js';
+import { BACKWARD_READS, GRADIENTS, type OpName } from './gradients.js';
 import { Tensor } from './tensor.js';
 
 export interface TapeNode {
@@ -35,6 +35,22 @@ export class Tape {
     const output = new Tensor(value, requiresGrad, op);
     if (requiresGrad) this.nodes.push({ op, inputs, output, saved });
     return output;
+  }
+
+  /**
+   * Frees an intermediate value now if the tape owns it and no recorded backward reads it (see
+   * BACKWARD_READS), e.g. a ReLU output already consumed by a convolution. Returns whether it did.
+   * The caller promises not to use `t` in later ops; reading it afterwards throws.
+   */
+  releaseUnneeded(t: Tensor): boolean {
+    if (!this.owned.has(t.value)) return false;
+    for (const node of this.nodes) {
+      const reads = BACKWARD_READS[node.op];
+      if ((reads.output && node.output === t) || (reads.inputs && node.inputs.includes(t))) return false;
+    }
+    this.owned.delete(t.value);
+    t.value.release();
+    return true;
   }
 
   /** Takes a tensor out of the tape's ownership: dispose() will not release it. */

@@ -64,17 +64,24 @@ export class Vgg19 {
     if (deepest > this.depth) throw new Error(`layer ${deepest} is deeper than this model, built up to module ${this.depth}`);
     const outputs = new Map<number, Tensor>();
     let x = image;
+    const advance = (next: Tensor, index: number) => {
+      // The previous value, unless asked for, is freed when no backward needs it (a ReLU output
+      // read only by the next conv): less memory for the whole backward pass.
+      if (x !== image && !outputs.has(index)) tape.releaseUnneeded(x);
+      x = next;
+    };
     for (let i = 0; i <= deepest; i++) {
       const m = this.modules[i]!;
       const next = this.modules[i + 1];
+      const before = this.modules[i - 1]?.index ?? -1;
       if (this.fuseRelu && m.kind === 'conv' && !wanted.has(m.index) && next?.kind === 'relu' && next.index <= deepest) {
         // conv + ReLU in one kernel: the pre-ReLU values are never stored.
-        x = ops.conv3x3Relu(tape, x, this.convs.get(m.index)!);
+        advance(ops.conv3x3Relu(tape, x, this.convs.get(m.index)!), before);
         i++;
         if (wanted.has(next.index)) outputs.set(next.index, x);
         continue;
       }
-      x = this.apply(tape, m, x);
+      advance(this.apply(tape, m, x), before);
       if (wanted.has(m.index)) outputs.set(m.index, x);
     }
     return outputs;
