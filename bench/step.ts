@@ -1,5 +1,5 @@
 // Times full style steps and, with --profile, lists the GPU time of each kernel in one step.
-//   npx tsx bench/step.ts [--size 128 | --size 100x200] [--steps 10] [--profile] [--autotune]
+//   npx tsx bench/step.ts [--size 128 | --size 100x200] [--steps 10] [--profile] [--autotune] [--no-fuse]
 // (100x200 is height × width: the shape of the PyTorch seed's step.)
 
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ import { createNodeContext } from '../src/node/gpu.js';
 import { convShapesForStep } from '../src/vgg/index.js';
 import { parseStepSize, profileStyleStep, timeStyleStep } from './style-step.js';
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '128' }, steps: { type: 'string', default: '10' }, profile: { type: 'boolean' }, autotune: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { size: { type: 'string', default: '128' }, steps: { type: 'string', default: '10' }, profile: { type: 'boolean' }, autotune: { type: 'boolean' }, 'no-fuse': { type: 'boolean' } } });
 const size = parseStepSize(values.size);
 const [height, width] = size;
 const sizeText = `${height}×${width}`;
@@ -35,7 +35,7 @@ if (values.profile && ctx.profiler.supported) {
   console.log('by kernel:');
   for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1])) console.log(`${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${name}`);
 }
-const { secondsPerStep, peakBytes, peakLiveBytes } = await timeStyleStep(ctx, size, Number(values.steps));
+const { secondsPerStep, peakBytes, peakLiveBytes } = await timeStyleStep(ctx, size, Number(values.steps), { fuseRelu: !values['no-fuse'] });
 console.log(`${values.steps} steps at ${sizeText} (VGG-19 0..28, seed loss): ${secondsPerStep.toFixed(3)} s/step; GPU memory: ${(peakLiveBytes / 2 ** 20).toFixed(1)} MiB live at most, ${(peakBytes / 2 ** 20).toFixed(1)} MiB allocated at most`);
 ctx.destroy();
 process.exit(0);

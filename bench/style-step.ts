@@ -28,11 +28,16 @@ export function parseStepSize(text: string): [number, number] {
   return [Number(match[1]), Number(match[2] ?? match[1])];
 }
 
-export function makeStyleStep(ctx: GpuContext, size: StepSize): StyleStep {
+export interface StepOptions {
+  /** VGG-19's ReLUs inside the convs (default true; false to measure what that saves). */
+  fuseRelu?: boolean;
+}
+
+export function makeStyleStep(ctx: GpuContext, size: StepSize, options: StepOptions = {}): StyleStep {
   const [height, width] = stepDims(size);
   const shape = [1, 3, height, width];
   const random = () => Float32Array.from({ length: 3 * height * width }, (_, i) => Math.sin(i * 7.31) * 1.5);
-  const net = new StyleNetwork(Vgg19.load(ctx, syntheticWeights(3), { upTo: 28 }));
+  const net = new StyleNetwork(Vgg19.load(ctx, syntheticWeights(3), { upTo: 28, fuseRelu: options.fuseRelu }));
   const [content, style] = [ctx.upload(shape, random()), ctx.upload(shape, random().reverse())];
   const targets = computeTargets(ctx, net, content, [style], SEED_LOSS);
   const param = ctx.upload(shape, random());
@@ -60,10 +65,10 @@ export function makeStyleStep(ctx: GpuContext, size: StepSize): StyleStep {
  * ever allocated (peakBytes, the pool's spare buffers included) and the most live at once
  * (peakLiveBytes: what the step needs).
  */
-export async function timeStyleStep(ctx: GpuContext, size: StepSize, steps: number): Promise<{ secondsPerStep: number; peakBytes: number; peakLiveBytes: number }> {
+export async function timeStyleStep(ctx: GpuContext, size: StepSize, steps: number, options: StepOptions = {}): Promise<{ secondsPerStep: number; peakBytes: number; peakLiveBytes: number }> {
   await ctx.sync();
   ctx.resetMemoryPeak();
-  const s = makeStyleStep(ctx, size);
+  const s = makeStyleStep(ctx, size, options);
   s.step(1);
   await ctx.sync();
   const started = performance.now();

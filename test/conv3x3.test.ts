@@ -6,7 +6,7 @@ import { expectClose } from './helpers/compare.js';
 import { useGpu } from './helpers/gpu.js';
 import { describeDifferentiable, shape4 } from './helpers/kernel-check.js';
 import * as oracle from './helpers/oracle.js';
-import { randomArray, size } from './helpers/random.js';
+import { distinctArray, randomArray, size } from './helpers/random.js';
 
 // [N, Cin, H, W] and Cout: odd sizes, 1×1, one channel, channels not a multiple of 4, and widths
 // that are not a multiple of the 4-pixel × 8-invocation tile.
@@ -121,7 +121,7 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
         backward: (ctx, _xt, dy) =>
           withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
             const flipped = flipConv3x3Weights(ctx, wt!);
-            const dx = conv3x3InputGrad(ctx, dy, flipped, variant);
+            const dx = conv3x3InputGrad(ctx, dy, flipped, { variant });
             flipped.release();
             return dx;
           }),
@@ -129,21 +129,29 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
         oracleBackward: (xs, dy) => oracle.conv3x3Grads(xs, s, weights, cout, dy).dx,
       });
     }
-    it(`conv3x3 ${variant.name} with the fused bias+ReLU equals ReLU of the oracle`, async () => {
-      const ctx = gpu();
-      const shape = [2, 5, 7, 16];
-      const cout = 19;
-      const weights = randomArray(cout * 5 * 9, 21);
+    // conv3x3(relu(x)): the ReLU applied as the input is loaded, its gradient as dx is stored.
+    for (const [shape, cout] of [[[2, 5, 7, 16], 19], [[1, 9, 3, 11], 8]] as Array<[number[], number]>) {
+      const s = shape4(shape);
+      const [n, cin, h, w] = s;
+      const weights = randomArray(cout * cin * 9, 21 + cout);
       const bias = randomArray(cout, 22);
-      const x = randomArray(size(shape), 23);
-      const expected = oracle.conv3x3(x, shape4(shape), weights, cout, bias).map((v) => Math.max(v, 0));
-      const [xt, wt, bt] = [ctx.upload(shape, x), ctx.upload([cout, 5, 3, 3], weights), ctx.upload([cout], bias)];
-      const y = conv3x3Forward(ctx, xt, wt, bt, { variant, relu: true });
-      const got = await y.read();
-      expect(got.filter((v) => v === 0).length).toBeGreaterThan(expected.length / 4); // the ReLU did cut
-      expectClose(got, expected, 2e-5, `conv3x3 ${variant.name} bias+ReLU forward`);
-      for (const t of [xt, wt, bt, y]) t.release();
-    });
+      describeDifferentiable(gpu, {
+        name: `relu → conv3x3 ${variant.name} [${shape}]→${cout}`,
+        inputShape: shape,
+        outputShape: [n, cout, h, w],
+        input: distinctArray(size(shape), 23, 0.05), // away from the ReLU's kink
+        forward: (ctx, xt) => withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt, { variant, reluInput: true })),
+        backward: (ctx, xt, dy) =>
+          withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
+            const flipped = flipConv3x3Weights(ctx, wt!);
+            const dx = conv3x3InputGrad(ctx, dy, flipped, { variant, mask: xt });
+            flipped.release();
+            return dx;
+          }),
+        oracle: (xs) => oracle.conv3x3(oracle.relu(xs), s, weights, cout, bias),
+        oracleBackward: (xs, dy) => oracle.reluGrad(xs, oracle.conv3x3Grads(oracle.relu(xs), s, weights, cout, dy).dx),
+      });
+    }
   }
 
   it('the autotuner times every variant once per shape, keeps the fastest, saves it, and the launcher uses it', async () => {
@@ -167,7 +175,7 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
     fresh.tuning.set(convTuningKey([1, 3, 5, 7], 5), 'co16-px4');
     const co16 = { CO_BLOCK: 16, PX_VECS: 1 };
     const y = conv3x3Forward(fresh, fresh.zeros([1, 3, 5, 7]), fresh.zeros([5, 3, 3, 3]), fresh.upload([5], [1, 2, 3, 4, 5]));
-    expect(fresh.pipelines.has('conv3x3_forward', { HAS_BIAS: 1, RELU: 0 }, co16)).toBe(true);
+    expect(fresh.pipelines.has('conv3x3_forward', { HAS_BIAS: 1, RELU_INPUT: 0, MASK: 0 }, co16)).toBe(true);
     expect(fresh.pipelines.size).toBe(1);
     expect(Array.from(await y.read()).filter((_, i) => i % 35 === 0)).toEqual([1, 2, 3, 4, 5]);
     ctx.tuningStore = null;

@@ -1,19 +1,23 @@
 // Shared by conv3x3_forward and conv3x3_forward_subgroup: 3×3 convolution, stride 1, zero
 // padding 1, NCHW, weights [Cout, Cin, 3, 3]:
-// y[n,co,r,c] = act(bias[co] + Σ_{ci,ky,kx} w[co,ci,ky,kx] · x[n,ci,r+ky-1,c+kx-1]),
-// act = ReLU when RELU is set (the fused bias+ReLU epilogue), else the identity.
+// y[n,co,r,c] = (bias[co] + Σ_{ci,ky,kx} w[co,ci,ky,kx] · in(x[n,ci,r+ky-1,c+kx-1])) · m[n,co,r,c],
+// in = ReLU when RELU_INPUT is set (the previous layer's ReLU, applied as the input is loaded),
+// else the identity; m = [mask > 0] when MASK is set (the ReLU's gradient, applied as the input
+// gradient of a RELU_INPUT conv is stored), else 1.
 // One invocation computes CO_BLOCK output channels × PX_BLOCK neighbouring pixels of one row,
 // holding a (PX_BLOCK + 2)-pixel input window in registers. Also the input gradient, run on
 // flipped weights (src/kernels/conv3x3.ts). (Loading the window's middle as vec4s when the width
 // allows measured no faster on lavapipe, unlike in the Gram kernels, so the loads stay scalar.)
 struct Params { batch: u32, cin: u32, cout: u32, height: u32, width: u32 }
 override HAS_BIAS: bool = true;
-override RELU: bool = false;
+override RELU_INPUT: bool = false;
+override MASK: bool = false;
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read> mask: array<f32>; // the shape of y, with MASK
 
 const CO_BLOCK: u32 = 8u;
 const PX_VECS: u32 = 2u;
@@ -31,7 +35,9 @@ fn input_taps(xrow: u32, x0: u32, row_ok: bool) -> Taps {
   var win: array<f32, WINDOW>;
   for (var k = 0u; k < WINDOW; k++) {
     let ix = i32(x0) + i32(k) - 1;
-    win[k] = select(0.0, x[xrow + u32(clamp(ix, 0, last_col))], row_ok && ix >= 0 && ix <= last_col);
+    var v = x[xrow + u32(clamp(ix, 0, last_col))];
+    if (RELU_INPUT) { v = max(v, 0.0); }
+    win[k] = select(0.0, v, row_ok && ix >= 0 && ix <= last_col);
   }
   var t: Taps;
   for (var q = 0u; q < PX_VECS; q++) {
@@ -43,7 +49,7 @@ fn input_taps(xrow: u32, x0: u32, row_ok: bool) -> Taps {
   return t;
 }
 
-// Writes the block at (n, co0.., row, x0..) with bias and activation, skipping what lies outside.
+// Writes the block at (n, co0.., row, x0..) with bias and mask, skipping what lies outside.
 fn store_outputs(acc: ptr<function, Accumulators>, n: u32, co0: u32, row: u32, x0: u32) {
   for (var j = 0u; j < CO_BLOCK; j++) {
     let co = co0 + j;
@@ -52,9 +58,11 @@ fn store_outputs(acc: ptr<function, Accumulators>, n: u32, co0: u32, row: u32, x
     if (HAS_BIAS) { b = bias[co]; }
     let out = ((n * p.cout + co) * p.height + row) * p.width + x0;
     for (var k = 0u; k < PX_BLOCK; k++) {
-      var v = (*acc)[j][k / 4u][k % 4u] + b;
-      if (RELU) { v = max(v, 0.0); }
-      if (x0 + k < p.width) { y[out + k] = v; }
+      if (x0 + k < p.width) {
+        var v = (*acc)[j][k / 4u][k % 4u] + b;
+        if (MASK) { v = select(0.0, v, mask[out + k] > 0.0); }
+        y[out + k] = v;
+      }
     }
   }
 }

@@ -17,7 +17,7 @@ import {
 } from '../kernels/index.js';
 import type { TapeNode } from './tape.js';
 
-export type OpName = 'conv3x3' | 'conv3x3Relu' | 'relu' | 'maxpool' | 'avgpool' | 'gram' | 'mse' | 'tv' | 'scale' | 'add' | 'channelAffine';
+export type OpName = 'conv3x3' | 'reluConv3x3' | 'relu' | 'maxpool' | 'avgpool' | 'gram' | 'mse' | 'tv' | 'scale' | 'add' | 'channelAffine';
 
 export type Backward = (ctx: GpuContext, node: TapeNode, dOut: DeviceTensor, needs: readonly boolean[]) => Array<DeviceTensor | null>;
 
@@ -29,7 +29,7 @@ const input = (node: TapeNode, i = 0): DeviceTensor => node.inputs[i]!.value;
  */
 export const BACKWARD_READS: Record<OpName, { inputs: boolean; output: boolean }> = {
   conv3x3: { inputs: false, output: false },
-  conv3x3Relu: { inputs: false, output: true },
+  reluConv3x3: { inputs: true, output: false },
   relu: { inputs: true, output: false },
   maxpool: { inputs: true, output: false },
   avgpool: { inputs: false, output: false },
@@ -43,12 +43,7 @@ export const BACKWARD_READS: Record<OpName, { inputs: boolean; output: boolean }
 
 export const GRADIENTS: Record<OpName, Backward> = {
   conv3x3: (ctx, node, dOut) => [conv3x3InputGrad(ctx, dOut, node.saved.flippedWeights as DeviceTensor)],
-  conv3x3Relu: (ctx, node, dOut) => {
-    const dPre = reluBackward(ctx, node.output.value, dOut);
-    const dx = conv3x3InputGrad(ctx, dPre, node.saved.flippedWeights as DeviceTensor);
-    dPre.release();
-    return [dx];
-  },
+  reluConv3x3: (ctx, node, dOut) => [conv3x3InputGrad(ctx, dOut, node.saved.flippedWeights as DeviceTensor, { mask: input(node) })],
   relu: (ctx, node, dOut) => [reluBackward(ctx, input(node), dOut)],
   maxpool: (ctx, node, dOut) => [maxPool2x2Backward(ctx, input(node), dOut)],
   avgpool: (ctx, node, dOut) => [avgPool2x2Backward(ctx, input(node), dOut)],

@@ -18,10 +18,13 @@ export function conv3x3(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
   return tape.record('conv3x3', [x], y, { flippedWeights: w.flippedWeights });
 }
 
-/** relu(conv3x3(x) + bias) in one kernel; its backward masks dOut by output > 0 (= pre-ReLU > 0). */
-export function conv3x3Relu(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
-  const y = k.conv3x3Forward(tape.ctx, x.value, w.weight, w.bias, { relu: true });
-  return tape.record('conv3x3Relu', [x], y, { flippedWeights: w.flippedWeights });
+/**
+ * conv3x3(relu(x)) + bias in one kernel (the ReLU applied as x is loaded), so the ReLU's output is
+ * never stored; its backward masks the input gradient by [x > 0] as it is stored.
+ */
+export function reluConv3x3(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
+  const y = k.conv3x3Forward(tape.ctx, x.value, w.weight, w.bias, { reluInput: true });
+  return tape.record('reluConv3x3', [x], y, { flippedWeights: w.flippedWeights });
 }
 
 export function relu(tape: Tape, x: Tensor): Tensor {

@@ -78,8 +78,10 @@ function convParams(x: DeviceTensor, cout: number): Uint8Array {
 export interface ConvOptions {
   /** Force a register-blocking variant; by default the autotuned (or first usable) one. */
   variant?: ConvVariant;
-  /** Apply ReLU after the bias (the fused bias+ReLU epilogue). */
-  relu?: boolean;
+  /** Convolve relu(x): the previous layer's ReLU, applied as x is loaded (forward only). */
+  reluInput?: boolean;
+  /** Multiply the result by [mask > 0] (mask has the output's shape): the ReLU's gradient. */
+  mask?: DeviceTensor;
 }
 
 function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: DeviceTensor, bias: DeviceTensor | undefined, options: ConvOptions): DeviceTensor {
@@ -87,6 +89,9 @@ function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: De
   const cout = w.shape[0]!;
   const variant = chooseVariant(ctx, x, cout, options.variant);
   const y = ctx.empty([n, cout, h, width], 'conv3x3 output');
+  if (options.mask && options.mask.shape.join() !== y.shape.join()) {
+    throw new Error(`conv3x3: the mask must have the output's shape [${y.shape.join(',')}], got [${options.mask.shape.join(',')}]`);
+  }
   const pixelBlocks = h * Math.ceil(width / (4 * variant.pxVecs));
   const channelBlocks = Math.ceil(cout / variant.coBlock);
   let kernel = 'conv3x3_forward';
@@ -105,18 +110,18 @@ function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: De
     kernel,
     label: labelText,
     params: convParams(x, cout),
-    buffers: [x.buffer, w.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer],
-    overrides: { HAS_BIAS: bias ? 1 : 0, RELU: options.relu ? 1 : 0 },
+    buffers: [x.buffer, w.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer, options.mask ? options.mask.buffer : ctx.placeholder],
+    overrides: { HAS_BIAS: bias ? 1 : 0, RELU_INPUT: options.reluInput ? 1 : 0, MASK: options.mask ? 1 : 0 },
     consts,
     workgroups,
   });
   return y;
 }
 
-/** y = conv3x3(x, w) + bias, or ReLU of it with options.relu. */
-export function conv3x3Forward(ctx: GpuContext, x: DeviceTensor, w: DeviceTensor, bias?: DeviceTensor, options: ConvOptions = {}): DeviceTensor {
+/** y = conv3x3(x, w) + bias; with options.reluInput, conv3x3(relu(x), w) + bias. */
+export function conv3x3Forward(ctx: GpuContext, x: DeviceTensor, w: DeviceTensor, bias?: DeviceTensor, options: Omit<ConvOptions, 'mask'> = {}): DeviceTensor {
   checkWeights('conv3x3_forward', x, w, bias);
-  return dispatchConv(ctx, label(options.relu ? 'conv3x3_relu_forward' : 'conv3x3_forward', { x, w }), x, w, bias, options);
+  return dispatchConv(ctx, label(options.reluInput ? 'conv3x3_relu_input_forward' : 'conv3x3_forward', { x, w }), x, w, bias, options);
 }
 
 /** Weights [Cin, Cout, 3, 3] rotated 180°, for conv3x3InputGrad. Compute once per weight tensor. */
@@ -131,10 +136,13 @@ export function flipConv3x3Weights(ctx: GpuContext, w: DeviceTensor): DeviceTens
   return flipped;
 }
 
-/** dx for y = conv3x3(x, w): a convolution of dy with the flipped weights (from flipConv3x3Weights). */
-export function conv3x3InputGrad(ctx: GpuContext, dy: DeviceTensor, flippedWeights: DeviceTensor, variant?: ConvVariant): DeviceTensor {
+/**
+ * dx for y = conv3x3(x, w): a convolution of dy with the flipped weights (from flipConv3x3Weights).
+ * For y = conv3x3(relu(x), w), pass x as options.mask: dx is then masked by [x > 0].
+ */
+export function conv3x3InputGrad(ctx: GpuContext, dy: DeviceTensor, flippedWeights: DeviceTensor, options: Omit<ConvOptions, 'reluInput'> = {}): DeviceTensor {
   checkWeights('conv3x3_input_grad', dy, flippedWeights);
-  return dispatchConv(ctx, label('conv3x3_input_grad', { dy, wFlipped: flippedWeights }), dy, flippedWeights, undefined, { variant });
+  return dispatchConv(ctx, label(options.mask ? 'conv3x3_input_grad_masked' : 'conv3x3_input_grad', { dy, wFlipped: flippedWeights }), dy, flippedWeights, undefined, options);
 }
 
 /** dw [Cout, Cin, 3, 3] and db [Cout] for y = conv3x3(x, w, b). */

@@ -13,7 +13,7 @@ export interface VggOptions {
   /** Deepest module index to build (default 28, as the seed). */
   upTo?: number;
   pooling?: Pooling;
-  /** Fuse bias+ReLU into the conv where the pre-ReLU output is not asked for (default true). */
+  /** Apply each ReLU in the next conv's loads, its gradient in that conv's backward (default true). */
   fuseRelu?: boolean;
 }
 
@@ -64,24 +64,35 @@ export class Vgg19 {
     if (deepest > this.depth) throw new Error(`layer ${deepest} is deeper than this model, built up to module ${this.depth}`);
     const outputs = new Map<number, Tensor>();
     let x = image;
-    const advance = (next: Tensor, index: number) => {
-      // The previous value, unless asked for, is freed when no backward needs it (a ReLU output
-      // read only by the next conv): less memory for the whole backward pass.
-      if (x !== image && !outputs.has(index)) tape.releaseUnneeded(x);
+    const step = (next: Tensor) => {
+      // The previous value, unless asked for, is freed when no backward reads it (a ReLU output
+      // read only by a conv): less memory for the whole backward pass.
+      if (x !== image && ![...outputs.values()].includes(x)) tape.releaseUnneeded(x);
       x = next;
     };
-    for (let i = 0; i <= deepest; i++) {
-      const m = this.modules[i]!;
-      const next = this.modules[i + 1];
-      const before = this.modules[i - 1]?.index ?? -1;
-      if (this.fuseRelu && m.kind === 'conv' && !wanted.has(m.index) && next?.kind === 'relu' && next.index <= deepest) {
-        // conv + ReLU in one kernel: the pre-ReLU values are never stored.
-        advance(ops.conv3x3Relu(tape, x, this.convs.get(m.index)!), before);
-        i++;
-        if (wanted.has(next.index)) outputs.set(next.index, x);
-        continue;
+    // With fuseRelu a ReLU does not run where it stands: the value stays pre-ReLU (`pending`) and
+    // the next conv applies the ReLU as it loads its input (ops.reluConv3x3), its backward masking
+    // the gradient as it stores it; no ReLU pass, no ReLU output in memory. A max-pool commutes
+    // with ReLU, so it runs on the pre-ReLU values; an average pool does not, and a ReLU or pool
+    // output asked for must be the real one, so there the ReLU runs as its own op.
+    let pending = false;
+    const materialize = () => {
+      if (pending) step(ops.relu(tape, x));
+      pending = false;
+    };
+    for (const m of this.modules.slice(0, deepest + 1)) {
+      if (m.kind === 'relu') {
+        pending = true;
+        if (!this.fuseRelu || wanted.has(m.index)) materialize();
+      } else if (m.kind === 'pool') {
+        if (this.pooling === 'avg') materialize();
+        step(this.pooling === 'max' ? ops.maxPool(tape, x) : ops.avgPool(tape, x));
+        if (wanted.has(m.index)) materialize();
+      } else {
+        const w = this.convs.get(m.index)!;
+        step(pending ? ops.reluConv3x3(tape, x, w) : ops.conv3x3(tape, x, w));
+        pending = false;
       }
-      advance(this.apply(tape, m, x), before);
       if (wanted.has(m.index)) outputs.set(m.index, x);
     }
     return outputs;
@@ -90,16 +101,5 @@ export class Vgg19 {
   dispose(): void {
     for (const c of this.convs.values()) for (const t of [c.weight, c.bias, c.flippedWeights] as DeviceTensor[]) t.release();
     this.convs.clear();
-  }
-
-  private apply(tape: Tape, m: VggModule, x: Tensor): Tensor {
-    switch (m.kind) {
-      case 'conv':
-        return ops.conv3x3(tape, x, this.convs.get(m.index)!);
-      case 'relu':
-        return ops.relu(tape, x);
-      case 'pool':
-        return this.pooling === 'max' ? ops.maxPool(tape, x) : ops.avgPool(tape, x);
-    }
   }
 }
