@@ -1,6 +1,6 @@
 // `npm run bench`: per-kernel timings for every VGG-19 (0..28) shape, a device-peak probe,
 // full style steps, and the same work in TensorFlow.js (WebGPU and WASM) and PyTorch when present.
-//   npm run bench -- [--size 256 ...] [--step-sizes 100x200,128,256,512] [--quick] [--runs 5] [--peers tfjs-webgpu,tfjs-wasm,pytorch]
+//   npm run bench -- [--size 256 ...] [--step-sizes 100x200,128,256,512] [--quick] [--runs 5] [--peers tfjs-webgpu,tfjs-wasm,pytorch] [--cached-tuning]
 // (100x200 is height × width: the shape of the PyTorch seed's step.)
 
 import { spawnSync } from 'node:child_process';
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     peers: { type: 'string', default: 'tfjs-webgpu,tfjs-wasm,pytorch' },
     out: { type: 'string', default: join('bench', 'results') },
     'max-step-seconds': { type: 'string', default: '60' },
+    'cached-tuning': { type: 'boolean' },
   },
 });
 const quick = Boolean(values.quick);
@@ -39,6 +40,8 @@ const mib = (bytes: number | null | undefined) => (bytes == null ? '-' : (bytes 
 
 const ctx = await createNodeContext();
 log(`adapter: ${describeAdapter(ctx.adapter)}`);
+// The autotuner measures afresh (and rewrites <cache>/autotune.json) unless --cached-tuning.
+if (!values['cached-tuning']) ctx.tuning.clear();
 const peak = await probePeak(ctx, runs, quick);
 const adapter: AdapterRecord = {
   kind: 'adapter',
