@@ -1,6 +1,6 @@
 // 2×2 average-pool gradient: every input of a window gets a quarter of its output's gradient;
 // the floored last row/column gets 0. One invocation per input element.
-struct Params { n: u32, height: u32, width: u32, out_h: u32, out_w: u32 }
+#include "lib/pool2x2"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;

@@ -1,7 +1,7 @@
 // 2×2 max-pool gradient: each output gradient goes to exactly one input, the window's first
 // maximum in row-major order (the forward's choice). One invocation per input element: it
 // re-finds its window's winner and takes dy if it is that winner, else 0 (no atomics, deterministic).
-struct Params { n: u32, height: u32, width: u32, out_h: u32, out_w: u32 }
+#include "lib/pool2x2"
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
@@ -17,7 +17,7 @@ fn apply(i: u32) {
     dx[i] = 0.0;
     return;
   }
-  let base = (plane * p.height + 2u * oy) * p.width + 2u * ox;
+  let base = window_base(plane, oy, ox);
   var winner = base;
   var m = x[base];
   let candidates = array<u32, 3>(base + 1u, base + p.width, base + p.width + 1u);
