@@ -10,5 +10,6 @@ export { tvBackward, tvForward } from './tv.js';
 export { channelAffineBackward, channelAffineForward, IDENTITY_AFFINE, type ChannelAffine } from './channel-affine.js';
 export { originalColors } from './original-colors.js';
 export { resize } from './resize.js';
+export { IMAGE_BAND_BYTES, reduceImage, type ImageReduceOptions } from './image-reduce.js';
 export { autotuneConv, type ConvShape, type TuneResult } from './autotune.js';
 export { CONV_VARIANTS, convTuningKey, convVariantsFor, type ConvOptions, type ConvVariant } from './conv3x3.js';

@@ -1,8 +1,8 @@
-// Between 8-bit RGBA pixels and [1, 3, H, W] tensors on the device. Only the byte <-> float
-// conversion happens here; every other pixel operation is a kernel.
+// Between 8-bit RGBA pixels and [1, 3, H, W] tensors on the device. Uploads unpack (and shrink)
+// the bytes in a kernel; only the readback's float -> byte conversion happens here.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import { channelAffineForward } from '../kernels/index.js';
+import { channelAffineForward, reduceImage } from '../kernels/index.js';
 import { SEED_TO_RGB } from './convention.js';
 
 export interface RgbaImage {
@@ -12,16 +12,15 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
-/** RGB in 0..1, planar. */
-export function uploadImage(ctx: GpuContext, image: RgbaImage, label = 'image'): DeviceTensor {
-  const plane = image.width * image.height;
-  const planar = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    planar[i] = image.data[i * 4]! / 255;
-    planar[plane + i] = image.data[i * 4 + 1]! / 255;
-    planar[2 * plane + i] = image.data[i * 4 + 2]! / 255;
-  }
-  return ctx.upload([1, 3, image.height, image.width], planar, label);
+/**
+ * RGB in 0..1, planar [1, 3, h, w]. With `atMost`, each side larger than its bound is reduced to it
+ * on the device with the area filter of `resize` (w = min(width, atMost.width), likewise h), so a
+ * full-size f32 copy of a large photo never exists; the 8-bit pixels go up in bounded bands.
+ */
+export function uploadImage(ctx: GpuContext, image: RgbaImage, label = 'image', atMost?: { width: number; height: number }): DeviceTensor {
+  const width = atMost ? Math.min(image.width, atMost.width) : image.width;
+  const height = atMost ? Math.min(image.height, atMost.height) : image.height;
+  return reduceImage(ctx, image.data, image.width, image.height, width, height, { label });
 }
 
 /** Reads an RGB 0..1 tensor back as 8-bit RGBA (opaque). */
