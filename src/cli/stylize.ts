@@ -1,13 +1,15 @@
 // `wgpu-style <content> <style> [<style> ...] [options]`: the style transfer from the terminal.
 
-import { accessSync, constants, existsSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeImage } from '../io/image.js';
-import { stylize } from '../node/stylize.js';
+import { encodeImage } from '../io/image.js';
+import { writeImage } from '../node/image-files.js';
+import { readCheckpoint, stylize } from '../node/stylize.js';
 import type { StyleProgress, StyleResult } from '../style/job.js';
 import { DEFAULT_SETTINGS as D, type StyleSettings } from '../style/settings.js';
 import { UsageError } from './errors.js';
+import { defaultCheckpointPath, planOutputs, snapshotPath } from './outputs.js';
 import { byteProgress } from './progress.js';
 import { ProgressPrinter } from './report.js';
 
@@ -22,6 +24,13 @@ Output
   --quality <1-100>          JPEG quality (default 92)
   --save-every <n>           Also write the image every n steps, next to the output
                              (out-s1-0100.png: scale 1, step 100); 0 = never (default 0)
+  --checkpoint-every <n>     Every n steps (and on Ctrl-C) save what the run needs to go on
+                             later with --resume; 0 = never (default 0)
+  --checkpoint <file>        Where checkpoints go (default: the output's name + .ckpt)
+  --resume <file>            Go on from a checkpoint. Alone (wgpu-style --resume out.png.ckpt)
+                             it repeats that run's command; given images and options, they
+                             must be the ones the checkpoint was made with. The resumed run
+                             ends on the same image as one never stopped
 
 Size and schedule
   --size <px>                Longest side of the result (default ${D.size}); an image already
@@ -51,7 +60,9 @@ Loss
   Caffe/Keras weights see inputs ~58× larger than torchvision's, so the seed's weights
   1/1e3/50 stay balanced for every weights file.
 
-Start
+Input
+  --max-megapixels <n>       Refuse image files with more pixels than this, before decoding
+                             them (default 200); any size below works, whatever --size is
   --init content|random|<image>   Starting image (default content)
   --seed <n>                 Seed for --init random (default ${D.seed})
   --original-colors          Keep the content's colours (transfer luminance only)
@@ -71,8 +82,11 @@ GPU
                              this adapter and size first (the choices are cached in
                              <cache>/autotune.json; env WGPU_STYLE_AUTOTUNE=0 does the same)
 
-Ctrl-C writes the current image, then exits. A loss that becomes NaN or infinite stops the run,
-keeps the last good image and exits with status 3.
+Ctrl-C stops within a step, writes the current image (and a checkpoint, if they are on) and
+exits with status 130; a second Ctrl-C quits at once. A loss that becomes NaN or infinite stops
+the run, keeps the last good image and exits with status 3. Bad input exits with status 2 before
+any work. If the output cannot be written at the end (disk full, folder removed), the image is
+written to the system's temporary folder instead, named on stderr, and the exit status is 4.
 
 Examples
   wgpu-style photo.jpg starry_night.jpg -o out.png
@@ -83,6 +97,10 @@ const OPTIONS = {
   output: { type: 'string', short: 'o', default: 'out.png' },
   quality: { type: 'string', default: '92' },
   'save-every': { type: 'string' },
+  'checkpoint-every': { type: 'string' },
+  checkpoint: { type: 'string' },
+  resume: { type: 'string' },
+  'max-megapixels': { type: 'string' },
   size: { type: 'string' },
   scales: { type: 'string' },
   steps: { type: 'string' },
@@ -117,22 +135,36 @@ export async function stylizeCommand(args: string[]): Promise<number> {
     console.log(STYLIZE_HELP);
     return 0;
   }
+  // `--resume file` alone repeats the checkpoint's command.
+  if (v.resume !== undefined && positionals.length === 0) {
+    const saved = await readCheckpoint(v.resume);
+    if (saved.command.length === 0) throw new UsageError(`${v.resume}: the checkpoint does not record its command; give the images and options again with --resume`);
+    return stylizeCommand([...saved.command, '--resume', v.resume, ...args.filter((a, i) => a !== '--resume' && args[i - 1] !== '--resume')]);
+  }
   const settings = readSettings(v);
   const [content, ...styles] = positionals;
   if (!content || (styles.length === 0 && settings.styleWeight !== 0)) {
     throw new UsageError('give a content image and at least one style image: wgpu-style <content> <style> [options] (see --help)');
   }
-  const inputs = [content, ...styles, ...(typeof v.init === 'string' && !['content', 'random'].includes(v.init) ? [v.init] : [])];
-  for (const input of inputs) if (!existsSync(input)) throw new UsageError(`${input}: no such file`);
-  const output = checkOutput(v.output!, inputs);
+  const initFile = typeof v.init === 'string' && !['content', 'random'].includes(v.init) ? v.init : null;
+  const images = [content, ...styles, ...(initFile ? [initFile] : [])];
+  for (const input of images) if (!existsSync(input)) throw new UsageError(`${input}: no such file`);
   const quality = number('--quality', v.quality!);
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new UsageError(`--quality must be a whole number 1–100, got ${v.quality}`);
+  const checkpointEvery = v['checkpoint-every'] === undefined ? 0 : number('--checkpoint-every', v['checkpoint-every']);
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new UsageError(`--checkpoint-every must be a whole number >= 0, got ${v['checkpoint-every']}`);
+  const megapixels = v['max-megapixels'] === undefined ? undefined : number('--max-megapixels', v['max-megapixels']);
+  if (megapixels !== undefined && !(megapixels > 0)) throw new UsageError(`--max-megapixels must be a number > 0, got ${v['max-megapixels']}`);
+  const checkpointPath = checkpointEvery > 0 ? (v.checkpoint ?? defaultCheckpointPath(v.output!)) : null;
+  // Nothing the run reads may be written over: images, weights, the checkpoint it resumes from.
+  const inputs = [...images, ...(v.weights ? [v.weights] : [])];
+  const outputs = planOutputs(v.output!, checkpointPath, v.resume !== undefined && checkpointPath !== null && resolve(v.resume) === resolve(checkpointPath) ? inputs : [...inputs, ...(v.resume ? [v.resume] : [])]);
 
   const printer = new ProgressPrinter(Boolean(v.json));
   const abort = new AbortController();
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping: writing the current image (Ctrl-C again to quit at once)\n');
+    process.stderr.write(`\nstopping: writing the current image${checkpointPath ? ' and a checkpoint' : ''} (Ctrl-C again to quit at once)\n`);
     abort.abort();
   };
   process.on('SIGINT', onSigint);
@@ -145,21 +177,55 @@ export async function stylizeCommand(args: string[]): Promise<number> {
       init: v.init,
       weights: v.weights,
       offline: v.offline,
+      maxPixels: megapixels === undefined ? undefined : megapixels * 1e6,
       gpu: { backend: v.backend, adapter: v.adapter },
       signal: abort.signal,
+      checkpoint: checkpointPath ? { path: checkpointPath, every: checkpointEvery, command: commandOf(v, positionals) } : undefined,
+      resume: v.resume,
+      onPlan: (plan) => outputs.checkSnapshots(plan, plan.snapshotEvery),
       onProgress: (p: StyleProgress) => printer.progress(p),
-      onSnapshot: (image, at) => writeImage(snapshotPath(output, at.scale, at.step), image, quality),
+      onSnapshot: (image, at) => writeSnapshot(snapshotPath(v.output!, at.scale, at.step), image, quality),
       onDownload: byteProgress('downloading weights'),
       log: (m) => console.error(m),
     });
+  } catch (err) {
+    outputs.result.discard();
+    throw err;
   } finally {
     process.off('SIGINT', onSigint);
   }
-  writeImage(output, result.image, quality);
-  printer.done(result, output);
+  const written = outputs.result.commitOrFallback(encodeImage(v.output!, result.image, quality));
+  printer.done(result, written.path);
+  if (written.failure) {
+    console.error(`wgpu-style: ${written.failure}; the result was written to ${written.path} instead`);
+    return 4;
+  }
   if (result.stopped === 'diverged') return 3;
   if (result.stopped === 'aborted') return 130;
   return 0;
+}
+
+/** A snapshot that cannot be written costs a warning, not the run. */
+function writeSnapshot(path: string, image: StyleResult['image'], quality: number): void {
+  try {
+    writeImage(path, image, quality);
+  } catch (err) {
+    console.error(`wgpu-style: warning: snapshot not written: ${(err as Error).message}`);
+  }
+}
+
+const PATH_OPTIONS = new Set(['output', 'weights', 'checkpoint', 'init']);
+
+/** The run's command with absolute paths, kept in checkpoints so that `--resume` alone repeats it. */
+function commandOf(v: Values, positionals: string[]): string[] {
+  const out = positionals.map((p) => resolve(p));
+  for (const [key, value] of Object.entries(v)) {
+    if (key === 'resume' || key === 'help' || value === undefined || value === false) continue;
+    if (value === true) out.push(`--${key}`);
+    else if (key === 'init' && (value === 'content' || value === 'random')) out.push('--init', value);
+    else out.push(`--${key}`, PATH_OPTIONS.has(key) ? resolve(String(value)) : String(value));
+  }
+  return out;
 }
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -198,24 +264,4 @@ function number(name: string, text: string): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${name} must be a number, got "${text}"`);
   return value;
-}
-
-/** The output must be a .png/.jpg, not one of the inputs, in a folder we can write. */
-function checkOutput(output: string, inputs: string[]): string {
-  const path = resolve(output);
-  if (!['.png', '.jpg', '.jpeg'].includes(extname(path).toLowerCase())) {
-    throw new UsageError(`${output}: the output must end in .png, .jpg or .jpeg`);
-  }
-  if (inputs.some((input) => resolve(input) === path)) throw new UsageError(`${output} is an input image; refusing to write over it (choose another --output)`);
-  try {
-    accessSync(dirname(path), constants.W_OK);
-  } catch {
-    throw new UsageError(`${output}: cannot write into ${dirname(path)} (missing folder or no permission)`);
-  }
-  return path;
-}
-
-export function snapshotPath(output: string, scale: number, step: number): string {
-  const ext = extname(output);
-  return join(dirname(output), `${basename(output, ext)}-s${scale}-${String(step).padStart(4, '0')}${ext}`);
 }

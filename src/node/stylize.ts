@@ -1,16 +1,21 @@
 // The library API for Node: `stylize({ content, styles, ... })` with paths or decoded images,
 // weights from a file, the cache or a download, and a GPU context made (and closed) on demand.
 
+import { readFileSync } from 'node:fs';
 import type { GpuContext } from '../gpu/index.js';
-import { readImage } from '../io/image.js';
+import { decodeCheckpoint, encodeCheckpoint, identityDifferences, runIdentity, type Checkpoint } from '../io/checkpoint.js';
+import type { JobState } from '../style/checkpoint.js';
 import type { RgbaImage } from '../style/image-tensor.js';
-import { runStyleJob, type StyleHooks, type StyleResult } from '../style/job.js';
+import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } from '../style/job.js';
+import { UserError } from '../util/errors.js';
 import { planJob, type StyleSettings } from '../style/settings.js';
 import type { VggWeights } from '../vgg/index.js';
 import { createNodeContext, type NodeGpuOptions } from './gpu.js';
+import { readImage } from './image-files.js';
+import { writeFileAtomic } from './safe-write.js';
 import { ensureWeights } from './weights-cache.js';
 
-export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, StyleHooks {
+export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, Omit<StyleHooks, 'checkpoint' | 'resume'> {
   content: string | RgbaImage;
   styles: ReadonlyArray<string | RgbaImage>;
   /** 'content' (default), 'random', an image, or the path of one. */
@@ -25,22 +30,61 @@ export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, St
   /** Download progress, when the weights must be fetched. */
   onDownload?: (received: number, total: number | null) => void;
   log?: (message: string) => void;
+  /** Refuse image files with more pixels than this (default 200 million). */
+  maxPixels?: number;
+  /** Write a checkpoint file every `every` steps of a scale, and when the run is aborted. */
+  checkpoint?: { path: string; every: number; command?: string[] };
+  /** Go on from a checkpoint file (or one already read) of a run with the same inputs and settings. */
+  resume?: string | Checkpoint;
+  /** Called with the plan once the images are read, before any GPU work or download. */
+  onPlan?: (plan: StyleOptions) => void;
 }
 
 export async function stylize(options: StylizeOptions): Promise<StyleResult> {
-  const content = typeof options.content === 'string' ? readImage(options.content) : options.content;
-  const styles = options.styles.map((s) => (typeof s === 'string' ? readImage(s) : s));
-  const init = typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? readImage(options.init) : options.init;
+  const read = (image: string | RgbaImage) => (typeof image === 'string' ? readImage(image, { maxPixels: options.maxPixels }) : image);
+  const content = read(options.content);
+  const styles = options.styles.map(read);
+  const init = typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? read(options.init) : options.init;
   const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
   const plan = planJob({ ...options, autotune, init: init as StyleSettings['init'] | undefined }, content.width, content.height);
+  const saved = typeof options.resume === 'string' ? await readCheckpoint(options.resume) : options.resume;
+  options.onPlan?.(plan);
   const weights =
     typeof options.weights === 'object'
       ? options.weights
       : (await ensureWeights({ weightsPath: options.weights, offline: options.offline, cacheDir: options.cacheDir, onProgress: options.onDownload, log: options.log })).weights;
+  const images: Record<string, RgbaImage> = { content, ...Object.fromEntries(styles.map((s, i) => [`style ${i + 1}`, s])) };
+  if (typeof init === 'object') images.init = init;
+  const identity = saved || options.checkpoint ? await runIdentity(plan, images, weights) : null;
+  let resume: JobState | undefined;
+  if (saved) {
+    const differences = identityDifferences(saved.identity, identity!);
+    const file = typeof options.resume === 'string' ? options.resume : 'the checkpoint';
+    if (differences.length > 0) throw new UserError(`${file} belongs to another run: ${differences.join('; ')}. Resume with the same images, weights and settings, or start again without --resume`);
+    resume = saved.state;
+  }
+  const checkpointFile = options.checkpoint;
+  const checkpoint = checkpointFile && {
+    every: checkpointFile.every,
+    write: async (state: JobState) => {
+      writeFileAtomic(checkpointFile.path, await encodeCheckpoint({ state, identity: identity!, command: checkpointFile.command ?? [] }));
+      options.log?.(`checkpoint: ${checkpointFile.path} (scale ${state.scale}, step ${state.step})`);
+    },
+  };
   const ctx = options.context ?? (await createNodeContext(options.gpu));
   try {
-    return await runStyleJob(ctx, weights, content, styles, plan, options);
+    return await runStyleJob(ctx, weights, content, styles, plan, { ...options, checkpoint, resume });
   } finally {
     if (!options.context) ctx.destroy();
   }
+}
+
+export async function readCheckpoint(path: string): Promise<Checkpoint> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new UserError(`${path}: cannot read the checkpoint (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return decodeCheckpoint(bytes, path);
 }

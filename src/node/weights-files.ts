@@ -1,14 +1,14 @@
 // Weights on disk: reading and writing .bin files (atomically), converting TF.js folders and
 // Keras HDF5 files, and where the cache lives.
 
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { decodeWeights, encodeWeights } from '../io/weights/format.js';
 import { ConvertError } from '../io/weights/keras.js';
 import { convertTfjs } from '../io/weights/tfjs.js';
 import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from './safe-write.js';
 import type { VggWeights } from '../vgg/index.js';
 
 export async function readWeightsFile(path: string): Promise<VggWeights> {
@@ -26,18 +26,7 @@ export async function writeWeightsFile(path: string, weights: VggWeights): Promi
   writeFileAtomic(path, await encodeWeights(weights));
 }
 
-/** Writes to a temporary file beside `path`, then renames: a crash never leaves half a file. */
-export function writeFileAtomic(path: string, data: Uint8Array): void {
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    writeFileSync(temp, data);
-    renameSync(temp, path);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
-}
+export { writeFileAtomic };
 
 export async function convertTfjsFolder(modelJsonPath: string, upTo?: number): Promise<VggWeights> {
   let json: unknown;

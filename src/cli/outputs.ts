@@ -1,0 +1,64 @@
+// Every file a style run writes (the result, its snapshots, its checkpoint), checked against every
+// file it reads before any work starts, so that no run ever writes over a file the user owns.
+
+import { statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { assertNotInput, PreparedWrite } from '../node/safe-write.js';
+import type { StyleOptions } from '../style/job.js';
+import { UsageError } from './errors.js';
+
+export interface RunOutputs {
+  /** The result's file, created (empty, under a temporary name) in its folder already. */
+  result: PreparedWrite;
+  output: string;
+  checkpoint: string | null;
+  /** Checks the snapshot names the plan will write, once the plan is known. */
+  checkSnapshots(plan: StyleOptions, every: number): void;
+}
+
+export function planOutputs(output: string, checkpoint: string | null, inputs: readonly string[]): RunOutputs {
+  if (!['.png', '.jpg', '.jpeg'].includes(extname(output).toLowerCase())) {
+    throw new UsageError(`${output}: the output must end in .png, .jpg or .jpeg`);
+  }
+  if (checkpoint !== null) {
+    if (isFolder(checkpoint)) throw new UsageError(`--checkpoint ${checkpoint} is a folder; give a file name, such as ${join(checkpoint, 'run.ckpt')}`);
+    assertNotInput(checkpoint, inputs, '--checkpoint');
+    if (resolve(checkpoint) === resolve(output)) throw new UsageError(`--checkpoint ${checkpoint} is also the output; choose another name`);
+    PreparedWrite.prepare(checkpoint, { what: '--checkpoint', inputs }).discard();
+  }
+  const result = PreparedWrite.prepare(output, { what: '--output', inputs });
+  return {
+    result,
+    output: resolve(output),
+    checkpoint: checkpoint === null ? null : resolve(checkpoint),
+    checkSnapshots(plan, every) {
+      if (every <= 0) return;
+      plan.scales.forEach((scale, s) => {
+        for (let step = every; step <= scale.steps; step += every) {
+          const path = snapshotPath(output, s + 1, step);
+          if (Buffer.byteLength(basename(path)) > 255) throw new UsageError(`the snapshot name ${basename(path)} would be longer than 255 bytes; choose a shorter --output`);
+          if (isFolder(path)) throw new UsageError(`the snapshot ${path} would replace a folder; choose another --output or --save-every`);
+          assertNotInput(path, inputs, 'snapshot');
+        }
+      });
+    },
+  };
+}
+
+export function snapshotPath(output: string, scale: number, step: number): string {
+  const ext = extname(output);
+  return join(dirname(output), `${basename(output, ext)}-s${scale}-${String(step).padStart(4, '0')}${ext}`);
+}
+
+/** Checkpoints go beside the output by default: out.png -> out.png.ckpt. */
+export function defaultCheckpointPath(output: string): string {
+  return `${output}.ckpt`;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

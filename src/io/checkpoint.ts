@@ -1,0 +1,153 @@
+// Checkpoint files: a style job's state (src/style/checkpoint.ts) plus what identifies the run
+// (digests of its settings, input images and weights), so a resumed run can refuse to go on with
+// anything else. Layout: "WGSTCKPT", a u32 (little-endian) header length, a JSON header, then the
+// image and Adam's two moments as f32 (little-endian), whose sha256 the header records.
+
+import type { JobState } from '../style/checkpoint.js';
+import type { RgbaImage } from '../style/image-tensor.js';
+import type { StyleOptions } from '../style/job.js';
+import { UserError } from '../util/errors.js';
+import type { VggWeights } from '../vgg/index.js';
+
+const MAGIC = 'WGSTCKPT';
+const VERSION = 1;
+
+export interface RunIdentity {
+  /** The resolved settings that shape the result (progress and output options excluded). */
+  settings: Record<string, unknown>;
+  /** sha256 of each input image's pixels, by role: content, style 1…, init. */
+  inputs: Record<string, string>;
+  weights: string;
+}
+
+export interface Checkpoint {
+  state: JobState;
+  identity: RunIdentity;
+  /** How the run was started (the CLI keeps its arguments), so that a resume alone can go on. */
+  command: string[];
+}
+
+interface Header {
+  format: string;
+  version: number;
+  scale: number;
+  step: number;
+  width: number;
+  height: number;
+  tuning: Record<string, string>;
+  identity: RunIdentity;
+  command: string[];
+  sha256: string;
+}
+
+export async function encodeCheckpoint(c: Checkpoint): Promise<Uint8Array> {
+  const { state } = c;
+  const data = new Float32Array(state.image.length * 3);
+  data.set(state.image, 0);
+  data.set(state.adamM, state.image.length);
+  data.set(state.adamV, state.image.length * 2);
+  const dataBytes = new Uint8Array(data.buffer);
+  const header: Header = {
+    format: MAGIC,
+    version: VERSION,
+    scale: state.scale,
+    step: state.step,
+    width: state.width,
+    height: state.height,
+    tuning: state.tuning,
+    identity: c.identity,
+    command: c.command,
+    sha256: await sha256Hex(dataBytes),
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(12 + json.length + dataBytes.length);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(8, json.length, true);
+  out.set(json, 12);
+  out.set(dataBytes, 12 + json.length);
+  return out;
+}
+
+export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise<Checkpoint> {
+  const fail = (why: string): never => {
+    throw new UserError(`${file}: not a usable wgpu-style checkpoint (${why}); start the run again without --resume`);
+  };
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) fail('no checkpoint signature');
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+  if (12 + length > bytes.length) fail(`the header claims ${length} bytes, the file has ${bytes.length}`);
+  let header: Header;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + length))) as Header;
+  } catch {
+    return fail('its header is not JSON');
+  }
+  const whole = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
+  if (typeof header !== 'object' || header === null || header.format !== MAGIC) fail('its header has no format field');
+  if (header.version !== VERSION) fail(`version ${String(header.version)}; this wgpu-style reads version ${VERSION}`);
+  if (!whole(header.scale, 1) || !whole(header.step, 0) || !whole(header.width, 1) || !whole(header.height, 1)) fail('bad scale, step or size');
+  if (!isStringRecord(header.tuning) || !Array.isArray(header.command) || !header.command.every((a) => typeof a === 'string')) fail('bad tuning or command');
+  const id = header.identity;
+  if (typeof id !== 'object' || id === null || typeof id.weights !== 'string' || !isStringRecord(id.inputs) || typeof id.settings !== 'object' || id.settings === null) fail('bad identity');
+  const plane = 3 * header.width * header.height;
+  const dataBytes = bytes.subarray(12 + length);
+  if (dataBytes.length !== plane * 12) fail(`it should hold ${plane * 12} bytes of data for a ${header.width}×${header.height} image, it holds ${dataBytes.length}: it is truncated`);
+  if ((await sha256Hex(dataBytes)) !== header.sha256) fail('checksum mismatch: the file is corrupt');
+  const data = new Float32Array(dataBytes.slice().buffer);
+  const state: JobState = {
+    scale: header.scale,
+    step: header.step,
+    width: header.width,
+    height: header.height,
+    image: data.subarray(0, plane),
+    adamM: data.subarray(plane, 2 * plane),
+    adamV: data.subarray(2 * plane),
+    tuning: header.tuning,
+  };
+  return { state, identity: id, command: header.command };
+}
+
+/** What identifies a run: settings that shape the result, the input images and the weights. */
+export async function runIdentity(plan: StyleOptions, images: Record<string, RgbaImage>, weights: VggWeights): Promise<RunIdentity> {
+  const { reportEvery: _r, snapshotEvery: _s, autotune: _a, init, ...rest } = plan;
+  const settings = { ...rest, init: typeof init === 'string' ? init : 'image' } as Record<string, unknown>;
+  const inputs: Record<string, string> = {};
+  for (const [role, image] of Object.entries(images)) inputs[role] = await sha256Hex(concat([new TextEncoder().encode(`${image.width}x${image.height}:`), image.data]));
+  const parts: Uint8Array[] = [new TextEncoder().encode(JSON.stringify(weights.input))];
+  for (const [name, t] of weights.tensors) parts.push(new TextEncoder().encode(`${name}:${t.shape.join('x')}:`), new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  return { settings: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>, inputs, weights: await sha256Hex(concat(parts)) };
+}
+
+/** How a checkpoint's run differs from this one, in words; empty when they are the same. */
+export function identityDifferences(saved: RunIdentity, now: RunIdentity): string[] {
+  const out: string[] = [];
+  const keys = new Set([...Object.keys(saved.settings), ...Object.keys(now.settings)]);
+  for (const key of keys) {
+    const [a, b] = [JSON.stringify(saved.settings[key]), JSON.stringify(now.settings[key])];
+    if (a !== b) out.push(`setting ${key} was ${a ?? 'unset'}, now ${b ?? 'unset'}`);
+  }
+  const roles = new Set([...Object.keys(saved.inputs), ...Object.keys(now.inputs)]);
+  for (const role of roles) {
+    if (saved.inputs[role] !== now.inputs[role]) out.push(!saved.inputs[role] ? `there is now a ${role} image` : !now.inputs[role] ? `the ${role} image is missing` : `the ${role} image differs`);
+  }
+  if (saved.weights !== now.weights) out.push('the weights differ');
+  return out;
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function sha256Hex(data: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
