@@ -8,6 +8,7 @@ import { adamStep, autotuneConv, channelAffineForward, originalColors, resize } 
 import { UserError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
 import { convShapesForStep, Vgg19, type Pooling, type VggWeights } from '../vgg/index.js';
+import type { CheckpointHooks, JobState } from './checkpoint.js';
 import { RGB_TO_SEED } from './convention.js';
 import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
 import { computeTargets, releaseTargets, styleTransferLoss, type LossConfig, type Targets } from './loss.js';
@@ -58,6 +59,10 @@ export interface StyleHooks {
   onProgress?: (progress: StyleProgress) => void;
   onSnapshot?: (image: RgbaImage, at: { scale: number; step: number }) => void | Promise<void>;
   signal?: AbortSignal;
+  /** Hand out the optimiser's state now and then (and on abort), to resume from later. */
+  checkpoint?: CheckpointHooks;
+  /** Go on from this state instead of starting at the first scale. */
+  resume?: JobState;
 }
 
 export interface StyleResult {
@@ -91,6 +96,8 @@ class StyleJob {
   private readonly blend: number[];
   private readonly contentRgb: DeviceTensor;
   private readonly styleRgb: DeviceTensor[];
+  /** Each style image's size as given (its tensor may be smaller: only what the scales need). */
+  private readonly styleSizes: Array<{ width: number; height: number }>;
   private readonly history: StyleProgress[] = [];
   private readonly started = performance.now();
   private image: DeviceTensor | null = null;
@@ -107,12 +114,13 @@ class StyleJob {
     private readonly hooks: StyleHooks,
   ) {
     const loss = options.loss;
-    if (loss.styleWeight && styles.length === 0) throw new UserError('style transfer needs at least one style image');
+    // planJob(settings, w, h, styles.length) refuses these settings with a message for people;
+    // here they only guard callers that built the options themselves.
     const blend = options.styleBlend ?? styles.map(() => 1);
-    if (blend.length !== styles.length) throw new UserError(`--style-blend has ${blend.length} weights for ${styles.length} style images`);
+    if (loss.styleWeight && styles.length === 0) throw new Error('runStyleJob: a style weight > 0 needs at least one style image');
+    if (blend.length !== styles.length) throw new Error(`runStyleJob: styleBlend has ${blend.length} weights for ${styles.length} style images`);
     const blendSum = blend.reduce((a, b) => a + b, 0);
-    if (!(blendSum > 0) || blend.some((b) => b < 0)) throw new UserError(`--style-blend weights must be >= 0 and not all 0, got ${blend.join(',')}`);
-    this.blend = blend.map((b) => b / blendSum);
+    this.blend = blend.map((b) => (blendSum > 0 ? b / blendSum : 0));
     const deepest = Math.max(...(loss.contentWeight ? loss.contentLayers : []), ...(loss.styleWeight ? loss.styleLayers : []), 0);
     const minSide = (this.minSide = minimumSide(deepest));
     for (const s of options.scales) {
@@ -124,13 +132,19 @@ class StyleJob {
     const normalize = options.normalizeConvention ?? true;
     const k = normalize ? this.net.inputScale : 1;
     this.loss = { ...loss, contentScale: 1 / k ** 2, styleScale: 1 / k ** 4 };
-    this.contentRgb = uploadImage(ctx, content, 'content image');
-    this.styleRgb = styles.map((s, i) => uploadImage(ctx, s, `style image ${i + 1}`));
+    // Images go to the device already shrunk to the largest size a scale needs, so a photo of any
+    // size costs the working size's memory, not its own.
+    const largest = (sizes: Array<{ width: number; height: number }>) => ({ width: Math.max(...sizes.map((x) => x.width)), height: Math.max(...sizes.map((x) => x.height)) });
+    this.contentRgb = uploadImage(ctx, content, 'content image', largest(options.scales));
+    this.styleSizes = styles.map((s) => ({ width: s.width, height: s.height }));
+    this.styleRgb = styles.map((s, i) => uploadImage(ctx, s, `style image ${i + 1}`, largest(options.scales.map((scale) => this.styleSize(s, scale)))));
   }
 
   async run(): Promise<StyleResult> {
     const scales = this.options.scales;
-    for (let s = 0; s < scales.length; s++) {
+    const resume = this.hooks.resume;
+    if (resume) this.checkResume(resume);
+    for (let s = resume ? resume.scale - 1 : 0; s < scales.length; s++) {
       const stopped = await this.runScale(s);
       if (stopped) return this.finish(stopped.reason, stopped.message);
     }
@@ -145,18 +159,20 @@ class StyleJob {
   private async runScale(s: number): Promise<{ reason: 'aborted' | 'diverged'; message: string } | null> {
     const scale = this.options.scales[s]!;
     const { ctx } = this;
+    const resume = this.resumeAt(s);
+    // A resumed run uses the variants the first one chose, so that it computes the same numbers.
+    for (const [key, variant] of Object.entries(resume?.tuning ?? {})) ctx.tuning.set(key, variant);
     if (this.options.autotune) await autotuneConv(ctx, convShapesForStep(scale.height, scale.width, this.net.vgg.depth));
     const content = this.toSeed(this.contentRgb, scale.width, scale.height);
-    const styles = this.styleRgb.map((rgb) => {
-      const [, , h, w] = rgb.shape as [number, number, number, number];
-      // --style-scale times the working size, but never so small that the deepest layer is empty.
-      const f = Math.max((this.options.styleScale * Math.max(scale.width, scale.height)) / Math.max(w, h), this.minSide / Math.min(w, h));
-      return this.toSeed(rgb, Math.max(1, Math.round(w * f)), Math.max(1, Math.round(h * f)));
+    const styles = this.styleRgb.map((rgb, i) => {
+      const size = this.styleSize(this.styleSizes[i]!, scale);
+      return this.toSeed(rgb, size.width, size.height);
     });
     const targets = computeTargets(ctx, this.net, content, styles, this.loss, this.blend);
     for (const t of styles) t.release();
     const previous = this.image;
-    this.image = previous ? resize(ctx, previous, scale.height, scale.width) : this.initialImage(content, scale);
+    if (resume) this.image = ctx.upload([1, 3, scale.height, scale.width], resume.image, 'image');
+    else this.image = previous ? resize(ctx, previous, scale.height, scale.width) : this.initialImage(content, scale);
     previous?.release();
     content.release();
     try {
@@ -169,15 +185,25 @@ class StyleJob {
   private async optimise(s: number, scale: Scale, targets: Targets): Promise<{ reason: 'aborted' | 'diverged'; message: string } | null> {
     const { ctx, options } = this;
     const param = this.image!;
-    const m = ctx.zeros(param.shape, 'adam m');
-    const v = ctx.zeros(param.shape, 'adam v');
+    const resume = this.resumeAt(s);
+    const m = resume ? ctx.upload(param.shape, resume.adamM, 'adam m') : ctx.zeros(param.shape, 'adam m');
+    const v = resume ? ctx.upload(param.shape, resume.adamV, 'adam v') : ctx.zeros(param.shape, 'adam v');
     const image = Tensor.leaf(param, true, 'image');
+    const checkpoint = this.hooks.checkpoint;
+    const saveState = (step: number) => checkpoint && this.saveState(s, scale, step, m, v, checkpoint);
     let since = performance.now();
     let stepsSince = 0;
+    // At most one step waits in the queue behind the one the GPU runs: the loop yields to the
+    // event loop every step, so Ctrl-C (an abort) is seen within a step, not at the next report.
+    let queued: Promise<unknown> | null = null;
     try {
       this.keepGood();
-      for (let step = 1; step <= scale.steps; step++) {
-        if (this.hooks.signal?.aborted) return { reason: 'aborted', message: `stopped at step ${step - 1} of scale ${s + 1}` };
+      for (let step = (resume?.step ?? 0) + 1; step <= scale.steps; step++) {
+        if (queued) await queued;
+        if (this.hooks.signal?.aborted) {
+          await saveState(step - 1);
+          return { reason: 'aborted', message: `stopped after step ${step - 1} of scale ${s + 1}` };
+        }
         const report = step === 1 || step === scale.steps || step % options.reportEvery === 0;
         const tape = new Tape(ctx);
         const terms = styleTransferLoss(tape, this.net, image, targets, this.loss);
@@ -186,6 +212,8 @@ class StyleJob {
         adamStep(ctx, { param, grad: grad!, m, v }, step, { lr: learningRate(options.lr, options.lrDecay, scale.lrDecayEvery, step) });
         grad!.release();
         tape.dispose();
+        ctx.submit();
+        queued = ctx.device.queue.onSubmittedWorkDone();
         stepsSince++;
         if (values) {
           const [c, st, tv, total] = await values.read();
@@ -209,12 +237,47 @@ class StyleJob {
         if (options.snapshotEvery > 0 && step % options.snapshotEvery === 0 && this.hooks.onSnapshot) {
           await this.hooks.onSnapshot(await this.output(), { scale: s + 1, step });
         }
+        const last = s === options.scales.length - 1 && step === scale.steps;
+        if (checkpoint && checkpoint.every > 0 && step % checkpoint.every === 0 && !last) await saveState(step);
       }
       return null;
     } finally {
       m.release();
       v.release();
     }
+  }
+
+  /** A style image's size at a scale: --style-scale times the working size, never so small that the deepest layer is empty. */
+  private styleSize(style: { width: number; height: number }, scale: Scale): { width: number; height: number } {
+    const { width: w, height: h } = style;
+    const f = Math.max((this.options.styleScale * Math.max(scale.width, scale.height)) / Math.max(w, h), this.minSide / Math.min(w, h));
+    return { width: Math.max(1, Math.round(w * f)), height: Math.max(1, Math.round(h * f)) };
+  }
+
+  /** The state to resume from if it is at scale s (0-based). */
+  private resumeAt(s: number): JobState | undefined {
+    const resume = this.hooks.resume;
+    return resume && resume.scale === s + 1 ? resume : undefined;
+  }
+
+  private checkResume(state: JobState): void {
+    const scale = this.options.scales[state.scale - 1];
+    const where = `scale ${state.scale}, step ${state.step}`;
+    if (!scale || state.step < 0 || state.step > scale.steps || !Number.isInteger(state.step)) {
+      throw new UserError(`the checkpoint is at ${where}, which this run's schedule (${this.options.scales.length} scales of ${this.options.scales.map((x) => x.steps).join('/')} steps) does not have`);
+    }
+    if (scale.width !== state.width || scale.height !== state.height) {
+      throw new UserError(`the checkpoint's image is ${state.width}×${state.height} at ${where}, this run's scale ${state.scale} is ${scale.width}×${scale.height}`);
+    }
+    const size = 3 * state.width * state.height;
+    if ([state.image, state.adamM, state.adamV].some((t) => t.length !== size)) throw new UserError(`the checkpoint's tensors do not hold ${state.width}×${state.height} images`);
+  }
+
+  /** Reads the optimiser's state (after `step` steps of scale s) and hands it to the checkpoint hook. */
+  private async saveState(s: number, scale: Scale, step: number, m: DeviceTensor, v: DeviceTensor, checkpoint: CheckpointHooks): Promise<void> {
+    const [image, adamM, adamV] = [await this.image!.read(), await m.read(), await v.read()];
+    const tuning = Object.fromEntries(this.ctx.tuning);
+    await checkpoint.write({ scale: s + 1, step, width: scale.width, height: scale.height, image, adamM, adamV, tuning });
   }
 
   /** The four loss values of a step in one small tensor, read once the step is submitted. */
@@ -243,7 +306,7 @@ class StyleJob {
       rgb.release();
       return seed;
     }
-    const rgb = uploadImage(this.ctx, init, 'init image');
+    const rgb = uploadImage(this.ctx, init, 'init image', scale);
     const seed = this.toSeed(rgb, scale.width, scale.height);
     rgb.release();
     return seed;
