@@ -74,7 +74,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
   };
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) fail('no checkpoint signature');
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
-  if (12 + length > bytes.length) fail(`the header claims ${length} bytes, the file has ${bytes.length}`);
+  if (12 + length > bytes.length) fail(`the header claims ${length} bytes, the file has ${bytes.length}: it is truncated`);
   let header: Header;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + length))) as Header;
@@ -92,7 +92,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
   const dataBytes = bytes.subarray(12 + length);
   if (dataBytes.length !== plane * 12) fail(`it should hold ${plane * 12} bytes of data for a ${header.width}×${header.height} image, it holds ${dataBytes.length}: it is truncated`);
   if ((await sha256Hex(dataBytes)) !== header.sha256) fail('checksum mismatch: the file is corrupt');
-  const data = new Float32Array(dataBytes.slice().buffer);
+  const data = new Float32Array(Uint8Array.from(dataBytes).buffer); // a copy: aligned, and not a view of a pooled Buffer
   const state: JobState = {
     scale: header.scale,
     step: header.step,

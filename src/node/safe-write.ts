@@ -88,7 +88,7 @@ export class PreparedWrite {
       // absent: fine
     }
     if (isFolder || path.endsWith('/')) throw new UserError(`${what} ${path} is a folder; give a file name, such as ${join(path, 'out.png')}`);
-    assertNotInput(abs, options.inputs ?? [], what);
+    assertNotInput(path, options.inputs ?? [], what);
     if (Buffer.byteLength(basename(abs)) > NAME_MAX) {
       throw new UserError(`${what} ${path}: the file name is ${Buffer.byteLength(basename(abs))} bytes, more than the ${NAME_MAX} most file systems allow; choose a shorter name`);
     }
