@@ -3,7 +3,8 @@
 
 export { stylize, type StylizeOptions } from './node/stylize.js';
 export { createNodeContext, type NodeGpuOptions } from './node/gpu.js';
-export { readImage, writeImage, decodeImage, encodeImage } from './io/image.js';
+export { readImage, writeImage } from './node/image-files.js';
+export { decodeImage, encodeImage } from './io/image.js';
 export { ensureWeights, DEFAULT_WEIGHTS } from './node/weights-cache.js';
 export { readWeightsFile, writeWeightsFile, convertTfjsFolder } from './node/weights-files.js';
 export { convertKerasH5 } from './node/keras-h5.js';

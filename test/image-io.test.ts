@@ -1,9 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeImage, encodeImage, exifOrientation, readImage, writeImage } from '../src/io/image.js';
+import { DEFAULT_MAX_PIXELS, decodeImage, encodeImage, exifOrientation } from '../src/io/image.js';
+import { readImage, writeImage } from '../src/node/image-files.js';
+import { UserError } from '../src/util/errors.js';
+import { jpegWithExif, jpegWithSize, pngClaiming, pngWithSize, tiffBlock } from './helpers/hostile-images.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
 const fixture = (name: string) => join(REPO_ROOT, 'test', 'fixtures', name);
@@ -11,12 +15,19 @@ const work = mkdtempSync(join(tmpdir(), 'wgpu-style-img-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const pixel = (img: { width: number; data: Uint8Array }, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
 
+const fixtureBytes = (name: string) => readFileSync(fixture(name));
 /** A JPEG with an EXIF APP1 segment holding only the Orientation tag. */
-function withOrientation(jpegBytes: Uint8Array, orientation: number): Uint8Array {
-  const tiff = [0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0, 0, 0, 0, 0];
-  const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
-  const app1 = [0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff, ...payload];
-  return Uint8Array.from([...jpegBytes.subarray(0, 2), ...app1, ...jpegBytes.subarray(2)]);
+const withOrientation = (jpegBytes: Uint8Array, orientation: number) => jpegWithExif(jpegBytes, tiffBlock(orientation));
+
+/** What `fn` throws (failing the test when it returns), and how long it took. */
+function thrown(fn: () => unknown): { error: Error; ms: number } {
+  const start = performance.now();
+  try {
+    fn();
+  } catch (error) {
+    return { error: error as Error, ms: performance.now() - start };
+  }
+  throw new Error('expected an error');
 }
 
 describe('reading images', () => {
@@ -88,5 +99,140 @@ describe('writing images', () => {
     writeImage(join(work, 'a.jpg'), img, 90);
     expect(readImage(join(work, 'a.jpg')).width).toBe(3);
     expect(() => encodeImage('a.gif', img)).toThrow(/unknown image type "\.gif"/);
+  });
+});
+
+describe('hostile images are refused from the header, before decoding', () => {
+  it('refuses a PNG claiming 20000×20000 in 66 bytes and a JPEG claiming 19000×19000 in 198, in milliseconds', () => {
+    expect(DEFAULT_MAX_PIXELS).toBe(200_000_000);
+    const png = thrown(() => decodeImage(pngClaiming(20000, 20000, 1), 'bomb.png'));
+    expect(png.error).toBeInstanceOf(UserError);
+    expect(png.error.message).toBe(
+      'bomb.png: the image is 20000×20000 pixels (400 megapixels), over the limit of 200 megapixels; if the file is genuine, raise the limit with --max-megapixels',
+    );
+    const jpg = thrown(() => decodeImage(jpegWithSize(fixtureBytes('gray.jpg'), 19000, 19000), 'bomb.jpg'));
+    expect(jpg.error.message).toMatch(/^bomb\.jpg: the image is 19000×19000 pixels \(361 megapixels\), over the limit of 200 megapixels; .*--max-megapixels/);
+    expect(Math.max(png.ms, jpg.ms)).toBeLessThan(200);
+  });
+
+  it('takes the limit from maxPixels', () => {
+    const plain = fixtureBytes('plain.jpg'); // 16×12 = 192 pixels
+    expect(thrown(() => decodeImage(plain, 'plain.jpg', { maxPixels: 191 })).error.message).toMatch(/16×12 pixels \(0\.000192 megapixels\), over the limit of 0\.000191 megapixels/);
+    expect(decodeImage(plain, 'plain.jpg', { maxPixels: 192 }).width).toBe(16);
+    // Over the default limit, but not over 1000 megapixels: then it is refused for what it is.
+    expect(() => decodeImage(pngClaiming(20000, 20000, 1), 'p.png', { maxPixels: 1e9 })).toThrow(/p\.png: cannot decode the image: the PNG file is damaged/);
+  });
+
+  it('refuses a file too short to hold the pixels its header claims, under the limit', () => {
+    for (const [name, bytes] of [
+      ['short.png', pngClaiming(14000, 14000, 1)],
+      ['short.jpg', jpegWithSize(fixtureBytes('plain.jpg'), 14000, 14000)],
+      ['wide.png', pngWithSize(fixtureBytes('rgb8.png'), 9, 6)],
+    ] as const) {
+      const { error, ms } = thrown(() => decodeImage(bytes, name));
+      expect(error.message, name).toMatch(new RegExp(`^${name.replace('.', '\\.')}: cannot decode the image: the (PNG|JPEG) file is damaged \\(truncated or corrupt: .*(cannot hold|inflate to)`));
+      expect(ms, name).toBeLessThan(200);
+    }
+  });
+
+  it('refuses an interlaced PNG whose pixels inflate far past what its size needs', () => {
+    expect(decodeImage(pngClaiming(3, 3, 33, true), 'ok.png').width).toBe(3);
+    const bomb = pngClaiming(1, 1, 64 << 20, true);
+    const { error, ms } = thrown(() => decodeImage(bomb, 'zip-bomb.png'));
+    expect(error.message).toMatch(/zip-bomb\.png: .*damaged .*inflate to more than the 4 bytes a 1×1 image needs/);
+    expect(ms).toBeLessThan(200);
+  });
+
+  it('refuses a zero width or height', () => {
+    for (const [name, bytes] of [
+      ['zero.png', pngWithSize(fixtureBytes('rgb8.png'), 0, 6)],
+      ['zero.jpg', jpegWithSize(fixtureBytes('plain.jpg'), 16, 0)],
+    ] as const) {
+      expect(() => decodeImage(bytes, name)).toThrow(/the (PNG|JPEG) file is damaged \(truncated or corrupt: the header says the image is (0×6|16×0) pixels\)/);
+    }
+  });
+});
+
+describe('broken EXIF blocks', () => {
+  it('a valid JPEG whose EXIF block is broken decodes with orientation 1, as ImageMagick and PIL do', () => {
+    const plain = fixtureBytes('plain.jpg');
+    const make = (tiff: number[]) => tiff.map((b, i) => (i === 10 ? 0x0f : b)); // first entry: Make, not Orientation
+    const broken: Record<string, Uint8Array> = {
+      'IFD offset outside the file': jpegWithExif(plain, tiffBlock(6, { ifdOffset: 0x7fff0000 })),
+      'IFD offset past the block, inside the file': jpegWithExif(plain, tiffBlock(6, { ifdOffset: 40 })),
+      'entry count far too large': jpegWithExif(plain, make(tiffBlock(6, { entries: 65535 }))),
+      'TIFF header cut short': jpegWithExif(plain, tiffBlock(6).slice(0, 6)),
+      'IFD cut inside its first entry': jpegWithExif(plain, tiffBlock(6).slice(0, 16)),
+      'no byte-order mark': jpegWithExif(plain, tiffBlock(6).map((b, i) => (i < 2 ? 0x41 : b))),
+      'orientation 9': jpegWithExif(plain, tiffBlock(9)),
+      'empty Exif block': jpegWithExif(plain, []),
+    };
+    for (const [what, bytes] of Object.entries(broken)) {
+      expect(exifOrientation(bytes), what).toBe(1);
+      const img = decodeImage(bytes, 'broken-exif.jpg');
+      expect([img.width, img.height], what).toEqual([16, 12]);
+    }
+  });
+
+  it('exifOrientation never throws, whatever the bytes', () => {
+    const withExif = withOrientation(fixtureBytes('plain.jpg'), 6);
+    for (let cut = 0; cut <= withExif.length; cut++) expect(() => exifOrientation(withExif.subarray(0, cut))).not.toThrow();
+    expect(exifOrientation(withExif.subarray(0, 40))).toBe(6); // the tag is read before the cut
+  });
+});
+
+describe('damaged and foreign files', () => {
+  it('calls a truncated or corrupt JPEG or PNG damaged, not "not a JPEG or PNG"', () => {
+    const cases: Array<[string, Uint8Array]> = [];
+    for (const name of ['plain.jpg', 'progressive.jpg', 'rgb8.png', 'palette.png']) {
+      const bytes = fixtureBytes(name);
+      for (const cut of [12, 40, 100, bytes.length - 40, bytes.length - 2]) cases.push([`${name} cut at ${cut}`, bytes.subarray(0, cut)]);
+    }
+    const corrupt = Buffer.from(fixtureBytes('rgb8.png'));
+    corrupt[corrupt.indexOf('IDAT') + 8]! ^= 0x40;
+    cases.push(['rgb8.png with a flipped bit in IDAT', corrupt]);
+    for (const [what, bytes] of cases) {
+      const { error } = thrown(() => decodeImage(bytes, 'photo.img'));
+      expect(error, what).toBeInstanceOf(UserError);
+      expect(error.message, what).toMatch(/^photo\.img: cannot decode the image: the (JPEG|PNG) file is damaged \(truncated or corrupt: .+\); re-export or re-download it$/);
+    }
+  });
+
+  it('says "not a JPEG or PNG file" only for other files, and lists the supported formats', () => {
+    for (const bytes of [Buffer.from('hello'), Buffer.from('GIF89a\x01\x00\x01\x00'), new Uint8Array(0), Uint8Array.from([0x89, 0x50])]) {
+      expect(() => decodeImage(bytes, 'x.gif')).toThrow(
+        'x.gif: cannot decode the image (not a JPEG or PNG file); supported formats: JPEG (baseline or progressive) and PNG; convert the image to one of them',
+      );
+    }
+  });
+
+  it('names an arithmetic-coded JPEG as unsupported rather than damaged', () => {
+    const bytes = Buffer.from(fixtureBytes('plain.jpg'));
+    bytes[bytes.indexOf(Buffer.from([0xff, 0xc0])) + 1] = 0xc9;
+    expect(() => decodeImage(bytes, 'arith.jpg')).toThrow(/arith\.jpg: cannot decode the image: it uses a JPEG feature this reader lacks \(arithmetic-coded JPEG\)/);
+  });
+});
+
+describe('reading image files', () => {
+  it('refuses a folder, a device and a FIFO before reading, at once', () => {
+    expect(() => readImage(work)).toThrow(`${work}: cannot read the image (it is a folder, not a regular file); give the path of a JPEG or PNG file`);
+    const { error, ms } = thrown(() => readImage('/dev/zero'));
+    expect(error.message).toBe('/dev/zero: cannot read the image (it is a device, not a regular file); give the path of a JPEG or PNG file');
+    expect(ms).toBeLessThan(200);
+    const fifo = join(work, 'pipe.png');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => readImage(fifo)).toThrow(/pipe\.png: cannot read the image \(it is a FIFO \(named pipe\), not a regular file\)/);
+  });
+
+  it('refuses a file over the size limit before reading it', () => {
+    const huge = join(work, 'huge.png');
+    writeFileSync(huge, '');
+    truncateSync(huge, 1.5 * 2 ** 30); // sparse: no disk used
+    const { error, ms } = thrown(() => readImage(huge));
+    expect(error.message).toBe(`${huge}: cannot read the image (the file is 1.5 GiB, over the 1 GiB limit for image files); use a smaller or better-compressed image`);
+    expect(ms).toBeLessThan(200);
+    expect(() => readImage(fixture('plain.jpg'), { maxFileBytes: 100 })).toThrow(/plain\.jpg: cannot read the image \(the file is 361 bytes, over the 100 bytes limit for image files\)/);
+    expect(readImage(fixture('plain.jpg'), { maxPixels: 192 }).width).toBe(16);
+    expect(() => readImage(fixture('plain.jpg'), { maxPixels: 191 })).toThrow(/plain\.jpg: the image is 16×12 pixels/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../src/gpu/index.js';
 import { Tape, Tensor } from '../src/graph/index.js';
-import { readImage } from '../src/io/image.js';
+import { readImage } from '../src/node/image-files.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { convertTfjsFolder } from '../src/node/weights-files.js';
 import { Vgg19, type VggWeights } from '../src/vgg/index.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeImage } from '../src/io/image.js';
+import { writeImage } from '../src/node/image-files.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { startWebServer } from '../src/node/web-server.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';

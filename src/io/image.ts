@@ -1,55 +1,265 @@
-// Image files <-> 8-bit RGBA: JPEG via jpeg-js (baseline, progressive, grayscale; EXIF orientation
-// applied) and PNG via pngjs (8/16-bit, gray, alpha, palette; alpha composited over white).
-// Writing goes to a temporary file that is renamed into place. Errors name the file.
+// Image bytes <-> 8-bit RGBA, without the file system (src/node/image-files.ts reads and writes
+// files): JPEG via jpeg-js (baseline, progressive, grayscale; EXIF orientation applied) and PNG via
+// pngjs (8/16-bit, gray, alpha, palette; alpha composited over white). The bytes are untrusted: the
+// header's size is checked against a pixel limit, and a file too short to hold the pixels it
+// claims is refused as damaged, before a decoder allocates anything for them.
 
-import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { writeFileAtomic } from '../node/weights-files.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { UserError } from '../util/errors.js';
+import { inflatedSize } from './inflate-size.js';
 
 export type { RgbaImage };
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** Images with more pixels than this are refused before decoding (200 megapixels). */
+export const DEFAULT_MAX_PIXELS = 200_000_000;
 
-export function readImage(path: string): RgbaImage {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: cannot read the image (${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)})`);
-  }
-  return decodeImage(bytes, path);
+export interface DecodeImageOptions {
+  /** Refuse images with more pixels than this, judged from the header (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
 }
 
-export function decodeImage(bytes: Uint8Array, name: string): RgbaImage {
+const SUPPORTED = 'supported formats: JPEG (baseline or progressive) and PNG; convert the image to one of them';
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+// What jpeg-js may allocate per pixel: up to 4 components × (4 bytes of coefficients + 1 byte of
+// samples + 1 byte of output) + 4 bytes RGBA, with room for padding to whole MCUs.
+const JPEG_DECODER_BYTES_PER_PIXEL = 32;
+
+/** Thrown inside the decoders for a valid file using something they cannot read. */
+class Unsupported extends Error {}
+
+interface Header {
+  width: number;
+  height: number;
+}
+
+export function decodeImage(bytes: Uint8Array, name: string, options: DecodeImageOptions = {}): RgbaImage {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!(maxPixels > 0)) throw new UserError(`maxPixels must be a positive number of pixels, got ${maxPixels}`);
+  const format = isJpeg(bytes) ? 'JPEG' : isPng(bytes) ? 'PNG' : undefined;
+  if (!format) throw new UserError(`${name}: cannot decode the image (not a JPEG or PNG file); ${SUPPORTED}`);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let image: RgbaImage;
   try {
-    if (buffer[0] === 0xff && buffer[1] === 0xd8) {
-      const decoded = jpeg.decode(buffer, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 4096, maxResolutionInMP: 400 });
-      image = applyOrientation({ width: decoded.width, height: decoded.height, data: decoded.data }, exifOrientation(buffer));
-    } else if (buffer.subarray(0, 8).equals(PNG_SIGNATURE)) {
-      const png = PNG.sync.read(buffer);
-      image = { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
-      compositeOverWhite(image);
-    } else {
-      throw new Error('not a JPEG or PNG file');
-    }
+    return format === 'JPEG' ? decodeJpeg(buffer, name, maxPixels) : decodePng(buffer, name, maxPixels);
   } catch (err) {
-    throw new UserError(`${name}: cannot decode the image (${(err as Error).message}); use a JPEG or PNG file`);
+    if (err instanceof UserError) throw err;
+    const detail = (err as Error)?.message ?? String(err);
+    if (err instanceof Unsupported || (format === 'JPEG' && /unsupported|only single frame/i.test(detail))) {
+      throw new UserError(`${name}: cannot decode the image: it uses a JPEG feature this reader lacks (${detail}); save it as a baseline or progressive JPEG, or as PNG`);
+    }
+    if (/allocat|out of memory/i.test(detail)) {
+      throw new UserError(`${name}: cannot decode the image: not enough memory (${detail}); use a smaller image or lower --max-megapixels`);
+    }
+    throw new UserError(`${name}: cannot decode the image: the ${format} file is damaged (truncated or corrupt: ${detail}); re-export or re-download it`);
   }
-  if (image.width < 1 || image.height < 1) throw new UserError(`${name}: the image is empty (${image.width}×${image.height})`);
+}
+
+function isJpeg(bytes: Uint8Array): boolean {
+  return bytes[0] === 0xff && bytes[1] === 0xd8;
+}
+
+function isPng(bytes: Uint8Array): boolean {
+  return PNG_SIGNATURE.every((b, i) => bytes[i] === b);
+}
+
+/** Refuses an empty image, or one over the pixel limit, before it is decoded. */
+function checkSize(name: string, { width, height }: Header, maxPixels: number): void {
+  if (width < 1 || height < 1) throw new Error(`the header says the image is ${width}×${height} pixels`);
+  const pixels = width * height;
+  if (pixels <= maxPixels) return;
+  const mp = (n: number) => `${+(n / 1e6).toPrecision(3)}`;
+  throw new UserError(
+    `${name}: the image is ${width}×${height} pixels (${mp(pixels)} megapixels), over the limit of ${mp(maxPixels)} megapixels; ` +
+      'if the file is genuine, raise the limit with --max-megapixels',
+  );
+}
+
+// ---- JPEG ----
+
+function decodeJpeg(bytes: Buffer, name: string, maxPixels: number): RgbaImage {
+  const frame = jpegFrame(bytes);
+  checkSize(name, frame, maxPixels);
+  if (frame.marker > 0xc2) throw new Unsupported(`${SOF_MARKERS[frame.marker]} JPEG`);
+  // Every 8×8 block of every component is coded with at least one bit.
+  const maxH = Math.max(...frame.sampling.map((s) => s.h));
+  const maxV = Math.max(...frame.sampling.map((s) => s.v));
+  let blocks = 0;
+  for (const { h, v } of frame.sampling) blocks += Math.ceil((Math.ceil(frame.width / 8) * h) / maxH) * Math.ceil((Math.ceil(frame.height / 8) * v) / maxV);
+  if (bytes.length * 8 < blocks) throw new Error(`${bytes.length} bytes cannot hold the ${frame.width}×${frame.height} pixels its header claims`);
+  const decoded = jpeg.decode(bytes, {
+    useTArray: true,
+    formatAsRGBA: true,
+    maxResolutionInMP: (maxPixels + 1) / 1e6, // + 1: never refuse what passed checkSize over rounding
+    maxMemoryUsageInMB: Math.ceil((maxPixels * JPEG_DECODER_BYTES_PER_PIXEL) / 2 ** 20) + 64,
+  });
+  return applyOrientation({ width: decoded.width, height: decoded.height, data: decoded.data }, exifOrientation(bytes));
+}
+
+/** Frame header (SOFn) markers and the coding each announces; jpeg-js reads the first three. */
+const SOF_MARKERS: Record<number, string> = {
+  0xc0: 'baseline', 0xc1: 'extended', 0xc2: 'progressive', 0xc3: 'lossless',
+  0xc5: 'hierarchical', 0xc6: 'hierarchical progressive', 0xc7: 'hierarchical lossless',
+  0xc9: 'arithmetic-coded', 0xca: 'arithmetic-coded progressive', 0xcb: 'arithmetic-coded lossless',
+  0xcd: 'hierarchical arithmetic-coded', 0xce: 'hierarchical arithmetic-coded progressive', 0xcf: 'hierarchical arithmetic-coded lossless',
+};
+
+interface JpegFrame extends Header {
+  marker: number;
+  sampling: Array<{ h: number; v: number }>;
+}
+
+/** The first frame header (SOFn) of a JPEG: size and sampling factors. Throws if there is none. */
+function jpegFrame(bytes: Uint8Array): JpegFrame {
+  for (const { marker, start, end } of jpegSegments(bytes)) {
+    if (!(marker in SOF_MARKERS)) continue;
+    const count = end - start >= 6 ? bytes[start + 5]! : 0;
+    if (count < 1 || end - start < 6 + 3 * count) throw new Error(`a frame header of ${end - start} bytes for ${count} components`);
+    if (count > 4) throw new Unsupported(`${count} colour components`);
+    const sampling = [];
+    for (let c = 0; c < count; c++) {
+      const hv = bytes[start + 7 + 3 * c]!;
+      const [h, v] = [hv >> 4, hv & 15];
+      if (h < 1 || h > 4 || v < 1 || v > 4) throw new Error(`sampling factors ${h}×${v}`);
+      sampling.push({ h, v });
+    }
+    return { marker, height: (bytes[start + 1]! << 8) | bytes[start + 2]!, width: (bytes[start + 3]! << 8) | bytes[start + 4]!, sampling };
+  }
+  throw new Error('no frame header (SOF) before the image data');
+}
+
+/**
+ * A JPEG's marker segments after SOI, up to and including the first SOS or EOI, each with the
+ * bounds of its payload. Never reads past the end; throws at a segment that is malformed or cut off.
+ */
+function* jpegSegments(bytes: Uint8Array): Generator<{ marker: number; start: number; end: number }> {
+  let at = 2;
+  for (;;) {
+    if (bytes[at] !== 0xff) throw new Error(at >= bytes.length ? 'the file ends inside its headers' : `no marker at byte ${at}`);
+    while (bytes[at + 1] === 0xff) at++; // fill bytes
+    if (at + 2 > bytes.length) throw new Error('the file ends inside its headers');
+    const marker = bytes[at + 1]!;
+    if (marker === 0xd9) {
+      yield { marker, start: at + 2, end: at + 2 };
+      return;
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      at += 2; // stand-alone markers
+      continue;
+    }
+    if (marker === 0x00 || marker === 0xd8) throw new Error(`unexpected marker ff${marker.toString(16).padStart(2, '0')} at byte ${at}`);
+    if (at + 4 > bytes.length) throw new Error('the file ends inside its headers');
+    const length = (bytes[at + 2]! << 8) | bytes[at + 3]!;
+    if (length < 2) throw new Error(`segment length ${length} at byte ${at}`);
+    if (at + 2 + length > bytes.length) throw new Error(`the file ends inside its headers (a ${length}-byte segment at byte ${at})`);
+    yield { marker, start: at + 4, end: at + 2 + length };
+    if (marker === 0xda) return;
+    at += 2 + length;
+  }
+}
+
+/** The EXIF Orientation tag (1–8) of a JPEG; 1 when absent or unreadable. Never throws. */
+export function exifOrientation(jpegBytes: Uint8Array): number {
+  try {
+    for (const { marker, start, end } of jpegSegments(jpegBytes)) {
+      const exif = [0x45, 0x78, 0x69, 0x66, 0, 0].every((b, i) => jpegBytes[start + i] === b);
+      if (marker === 0xe1 && end - start >= 6 && exif) return tiffOrientation(jpegBytes.subarray(start + 6, end));
+    }
+  } catch {
+    // A malformed JPEG: the decoder says what is wrong with it.
+  }
+  return 1;
+}
+
+/** The Orientation tag of a TIFF header's first IFD, every offset checked against the block. */
+function tiffOrientation(tiff: Uint8Array): number {
+  if (tiff.length < 8) return 1;
+  const little = tiff[0] === 0x49 && tiff[1] === 0x49;
+  if (!little && !(tiff[0] === 0x4d && tiff[1] === 0x4d)) return 1;
+  const view = new DataView(tiff.buffer, tiff.byteOffset, tiff.byteLength);
+  const ifd = view.getUint32(4, little);
+  if (ifd + 2 > tiff.length) return 1;
+  const entries = view.getUint16(ifd, little);
+  for (let i = 0; i < entries && ifd + 2 + (i + 1) * 12 <= tiff.length; i++) {
+    const entry = ifd + 2 + i * 12;
+    if (view.getUint16(entry, little) !== 0x0112) continue;
+    const type = view.getUint16(entry + 2, little); // SHORT as it should be, LONG from a few writers
+    const value = type === 3 ? view.getUint16(entry + 8, little) : type === 4 ? view.getUint32(entry + 8, little) : 0;
+    return value >= 1 && value <= 8 ? value : 1;
+  }
+  return 1;
+}
+
+// ---- PNG ----
+
+function decodePng(bytes: Buffer, name: string, maxPixels: number): RgbaImage {
+  const png = pngLayout(bytes);
+  checkSize(name, png, maxPixels);
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[png.colorType];
+  if (!channels || ![1, 2, 4, 8, 16].includes(png.depth)) throw new Error(`colour type ${png.colorType} with ${png.depth}-bit samples`);
+  // What the pixels inflate to: a filter byte and the packed samples per row, of each pass.
+  const rowBytes = (width: number) => 1 + Math.ceil((width * channels * png.depth) / 8);
+  let needed = png.height * rowBytes(png.width);
+  if (png.interlaced) {
+    needed = 0;
+    for (const [x0, y0, dx, dy] of ADAM7) {
+      const [w, h] = [Math.ceil(Math.max(0, png.width - x0) / dx), Math.ceil(Math.max(0, png.height - y0) / dy)];
+      if (w > 0 && h > 0) needed += h * rowBytes(w);
+    }
+  }
+  const compressed = png.data.length === 1 ? bytes.subarray(...png.data[0]!) : Buffer.concat(png.data.map(([start, end]) => bytes.subarray(start, end)));
+  const size = inflatedSize(compressed, needed);
+  if (size < needed) throw new Error(`its compressed pixels inflate to ${size} of the ${needed} bytes a ${png.width}×${png.height} image needs`);
+  // pngjs stops at the size it needs, except for interlaced images.
+  if (size > needed && png.interlaced) throw new Error(`its compressed pixels inflate to more than the ${needed} bytes a ${png.width}×${png.height} image needs`);
+  const decoded = PNG.sync.read(bytes);
+  const image = { width: decoded.width, height: decoded.height, data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength) };
+  compositeOverWhite(image);
   return image;
 }
 
-/** PNG for .png, JPEG (with `quality` 1–100) for .jpg/.jpeg; written atomically. */
-export function writeImage(path: string, image: RgbaImage, quality = 92): void {
-  writeFileAtomic(path, encodeImage(path, image, quality));
+/** Adam7 interlacing: each pass's first column and row, and its steps. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+
+interface PngLayout extends Header {
+  depth: number;
+  colorType: number;
+  interlaced: boolean;
+  /** Where the IDAT chunks' data lie. */
+  data: Array<[number, number]>;
 }
 
+/** IHDR's fields and the IDAT chunks, walking the chunks without reading past the end. */
+function pngLayout(bytes: Uint8Array): PngLayout {
+  const u32 = (at: number) => ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+  const type = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
+  if (bytes.length < 33 || type(12) !== 'IHDR' || u32(8) !== 13) throw new Error('no IHDR header');
+  const layout: PngLayout = { width: u32(16), height: u32(20), depth: bytes[24]!, colorType: bytes[25]!, interlaced: bytes[28] === 1, data: [] };
+  for (let at = 8; ; ) {
+    if (at + 12 > bytes.length) throw new Error('the file ends before its IEND chunk');
+    const length = u32(at);
+    if (at + 12 + length > bytes.length) throw new Error(`the file ends inside a ${length}-byte ${type(at + 4)} chunk at byte ${at}`);
+    if (type(at + 4) === 'IEND') break;
+    if (type(at + 4) === 'IDAT') layout.data.push([at + 8, at + 8 + length]);
+    at += 12 + length;
+  }
+  if (layout.data.length === 0) throw new Error('no IDAT chunk');
+  return layout;
+}
+
+function compositeOverWhite(image: RgbaImage): void {
+  const d = image.data;
+  for (let i = 0; i < d.length; i += 4) {
+    const alpha = d[i + 3]! / 255;
+    if (alpha === 1) continue;
+    for (let c = 0; c < 3; c++) d[i + c] = Math.round(d[i + c]! * alpha + 255 * (1 - alpha));
+    d[i + 3] = 255;
+  }
+}
+
+// ---- Encoding and orientation ----
+
+/** PNG for a name ending .png, JPEG (with `quality` 1–100) for .jpg/.jpeg. */
 export function encodeImage(path: string, image: RgbaImage, quality = 92): Uint8Array {
   const ext = path.toLowerCase().split('.').pop();
   if (ext === 'png') {
@@ -63,65 +273,25 @@ export function encodeImage(path: string, image: RgbaImage, quality = 92): Uint8
   throw new UserError(`${path}: unknown image type ".${ext}"; use .png, .jpg or .jpeg`);
 }
 
-function compositeOverWhite(image: RgbaImage): void {
-  const d = image.data;
-  for (let i = 0; i < d.length; i += 4) {
-    const alpha = d[i + 3]! / 255;
-    if (alpha === 1) continue;
-    for (let c = 0; c < 3; c++) d[i + c] = Math.round(d[i + c]! * alpha + 255 * (1 - alpha));
-    d[i + 3] = 255;
-  }
-}
-
-/** The EXIF Orientation tag (1–8) of a JPEG, or 1 when absent. */
-export function exifOrientation(jpegBytes: Uint8Array): number {
-  const view = new DataView(jpegBytes.buffer, jpegBytes.byteOffset, jpegBytes.byteLength);
-  let offset = 2;
-  while (offset + 4 <= view.byteLength && view.getUint8(offset) === 0xff) {
-    const marker = view.getUint8(offset + 1);
-    const length = view.getUint16(offset + 2);
-    if (marker === 0xda) break; // start of scan: no more metadata
-    if (marker === 0xe1 && length >= 16 && view.getUint32(offset + 4) === 0x45786966) {
-      const tiff = offset + 10;
-      const little = view.getUint16(tiff) === 0x4949;
-      const ifd = tiff + view.getUint32(tiff + 4, little);
-      const entries = view.getUint16(ifd, little);
-      for (let i = 0; i < entries; i++) {
-        const entry = ifd + 2 + i * 12;
-        if (entry + 12 > view.byteLength) break;
-        if (view.getUint16(entry, little) === 0x0112) {
-          const value = view.getUint16(entry + 8, little);
-          return value >= 1 && value <= 8 ? value : 1;
-        }
-      }
-      return 1;
-    }
-    offset += 2 + length;
-  }
-  return 1;
-}
-
 /** Turns pixels stored with EXIF orientation `o` upright. */
 export function applyOrientation(image: RgbaImage, o: number): RgbaImage {
-  if (o === 1) return image;
-  const { width: w, height: h, data } = image;
-  const swap = o >= 5;
-  const [W, H] = swap ? [h, w] : [w, h];
-  const source: Record<number, (x: number, y: number) => [number, number]> = {
-    2: (x, y) => [w - 1 - x, y],
-    3: (x, y) => [w - 1 - x, h - 1 - y],
-    4: (x, y) => [x, h - 1 - y],
-    5: (x, y) => [y, x],
-    6: (x, y) => [y, h - 1 - x],
-    7: (x, y) => [w - 1 - y, h - 1 - x],
-    8: (x, y) => [w - 1 - y, x],
+  if (o < 2 || o > 8) return image;
+  const { width: w, height: h } = image;
+  const aligned = image.data.byteOffset % 4 === 0 ? image.data : image.data.slice();
+  const source = new Uint32Array(aligned.buffer, aligned.byteOffset, w * h); // one element per pixel
+  const [W, H] = o >= 5 ? [h, w] : [w, h];
+  // Where output pixel (x, y) comes from in the stored image.
+  const from: Record<number, (x: number, y: number) => number> = {
+    2: (x, y) => y * w + (w - 1 - x),
+    3: (x, y) => (h - 1 - y) * w + (w - 1 - x),
+    4: (x, y) => (h - 1 - y) * w + x,
+    5: (x, y) => x * w + y,
+    6: (x, y) => (h - 1 - x) * w + y,
+    7: (x, y) => (h - 1 - x) * w + (w - 1 - y),
+    8: (x, y) => x * w + (w - 1 - y),
   };
-  const from = source[o]!;
-  const out = new Uint8Array(data.length);
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      const [sx, sy] = from(x, y);
-      out.set(data.subarray((sy * w + sx) * 4, (sy * w + sx) * 4 + 4), (y * W + x) * 4);
-    }
-  return { width: W, height: H, data: out };
+  const index = from[o]!;
+  const out = new Uint32Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out[y * W + x] = source[index(x, y)]!;
+  return { width: W, height: H, data: new Uint8Array(out.buffer) };
 }
