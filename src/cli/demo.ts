@@ -4,15 +4,43 @@ import { parseArgs } from 'node:util';
 import { describeAdapter, type GpuContext } from '../gpu/index.js';
 import { conv3x3Forward, reluForward, sum } from '../kernels/index.js';
 import { createNodeContext } from '../node/gpu.js';
-import { positiveInt } from './errors.js';
+import { positiveInt, UsageError } from './errors.js';
 
 export const DEVICE_OPTIONS = {
   backend: { type: 'string' },
   adapter: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
+
+export const DEVICE_OPTIONS_HELP = `  --backend <name>   Dawn backend: vulkan, metal, d3d12, opengl, opengles, null
+                     (default: the platform's; env WGPU_STYLE_BACKEND)
+  --adapter <name>   Use the adapter whose name contains <name> (env WGPU_STYLE_ADAPTER);
+                     an unknown name lists the adapters there are`;
+
+export const DEMO_DEFAULTS = { size: 128, channels: 64 };
+
+const INFO_HELP = `Usage: wgpu-style info [options]
+
+Shows the WebGPU adapter, its features and the limits that bound image sizes.
+
+${DEVICE_OPTIONS_HELP}
+  -h, --help         Show this help`;
+
+const DEMO_HELP = `Usage: wgpu-style demo [options]
+
+Runs a 3×3 convolution + ReLU + sum of VGG's size on the device and times it.
+
+${DEVICE_OPTIONS_HELP}
+  --size <px>        Image side in pixels (default ${DEMO_DEFAULTS.size})
+  --channels <n>     Input and output channels (default ${DEMO_DEFAULTS.channels})
+  -h, --help         Show this help`;
 
 export async function infoCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: DEVICE_OPTIONS });
+  if (values.help) {
+    console.log(INFO_HELP);
+    return 0;
+  }
   const ctx = await createNodeContext(values);
   try {
     const limits = ctx.device.limits;
@@ -30,17 +58,53 @@ export async function infoCommand(args: string[]): Promise<number> {
 }
 
 export async function demoCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...DEVICE_OPTIONS, size: { type: 'string', default: '128' }, channels: { type: 'string', default: '64' } } });
+  const { values } = parseArgs({
+    args,
+    options: { ...DEVICE_OPTIONS, size: { type: 'string', default: String(DEMO_DEFAULTS.size) }, channels: { type: 'string', default: String(DEMO_DEFAULTS.channels) } },
+  });
+  if (values.help) {
+    console.log(DEMO_HELP);
+    return 0;
+  }
   const size = positiveInt('--size', values.size);
   const channels = positiveInt('--channels', values.channels);
-  const ctx = await createNodeContext(values);
+  // Dawn's null backend accepts the dispatches and runs none of them: nothing to time.
+  const ctx = await createNodeContext({ ...values, compute: true });
   try {
+    checkFits(ctx, size, channels);
     console.log(`adapter: ${describeAdapter(ctx.adapter)}`);
     await timeConv(ctx, size, channels);
   } finally {
     ctx.destroy();
   }
   return 0;
+}
+
+/** The image [1, C, S, S] and the weights [C, C, 3, 3] must each fit one storage-buffer binding. */
+function checkFits(ctx: GpuContext, size: number, channels: number): void {
+  const limit = ctx.maxBindingBytes;
+  const limitText = `this adapter binds at most ${bytesText(limit)} per storage buffer (maxStorageBufferBindingSize)`;
+  const maxChannels = Math.min(Math.floor(limit / 4 / (size * size)), Math.floor(Math.sqrt(limit / 4 / 9)));
+  const weightBytes = 4 * channels * channels * 9;
+  if (weightBytes > limit) {
+    throw new UsageError(`--channels ${channels} is too many: the weights [${channels}, ${channels}, 3, 3] need ${bytesText(weightBytes)} but ${limitText}; the most that fits at --size ${size} is ${maxChannels}`);
+  }
+  const imageBytes = 4 * channels * size * size;
+  if (imageBytes > limit) {
+    const maxSize = Math.floor(Math.sqrt(limit / 4 / channels));
+    const fewer = maxChannels >= 1 ? `, or at most --channels ${maxChannels} at --size ${size}` : '';
+    throw new UsageError(
+      `--size ${size} with --channels ${channels} is too large: the image [1, ${channels}, ${size}, ${size}] needs ${bytesText(imageBytes)} but ${limitText}; the largest --size that fits ${channels} channels is ${maxSize}${fewer}`,
+    );
+  }
+}
+
+function bytesText(bytes: number): string {
+  const units = ['MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes / 2 ** 20;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) [value, unit] = [value / 1024, unit + 1];
+  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 async function timeConv(ctx: GpuContext, size: number, channels: number): Promise<void> {

@@ -2,9 +2,8 @@
 // is here or in the command modules beside it.
 
 import { readFileSync } from 'node:fs';
-import { GpuError } from '../gpu/index.js';
-import { demoCommand, infoCommand } from './demo.js';
-import { UserError } from '../util/errors.js';
+import { DEMO_DEFAULTS, demoCommand, DEVICE_OPTIONS_HELP, infoCommand } from './demo.js';
+import { userMessage } from './errors.js';
 import { STYLIZE_HELP, stylizeCommand } from './stylize.js';
 import { weightsCommand } from './weights.js';
 
@@ -18,12 +17,9 @@ Other commands:
   wgpu-style weights <command>       Fetch, convert and inspect VGG-19 weights (wgpu-style weights --help)
 
 Options for info and demo:
-  --backend <name>   Dawn backend: vulkan, metal, d3d12, opengl, opengles, null
-                     (default: the platform's; env WGPU_STYLE_BACKEND)
-  --adapter <name>   Use the adapter whose name contains <name> (env WGPU_STYLE_ADAPTER);
-                     an unknown name makes Dawn list the adapters it has
-  --size <px>        demo: image side in pixels (default 128)
-  --channels <n>     demo: input and output channels (default 64)
+${DEVICE_OPTIONS_HELP}
+  --size <px>        demo: image side in pixels (default ${DEMO_DEFAULTS.size})
+  --channels <n>     demo: input and output channels (default ${DEMO_DEFAULTS.channels})
 
   -h, --help         Show this help
   -v, --version      Show the version
@@ -60,18 +56,13 @@ function readVersion(): string {
   return pkg.version;
 }
 
-function isUserError(err: unknown): boolean {
-  const code = (err as { code?: string }).code ?? '';
-  return err instanceof UserError || err instanceof GpuError || code.startsWith('ERR_PARSE_ARGS');
-}
-
 // Dawn keeps the process alive while its instance is referenced: exit explicitly.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    const user = isUserError(err);
-    console.error(`wgpu-style: ${user ? message : ((err as Error).stack ?? message)}`);
-    process.exit(user ? 2 : 1);
+    // A person's mistake is one line (exit 2); anything else is a bug, with its stack (exit 1).
+    const message = userMessage(err);
+    console.error(`wgpu-style: ${message ?? (err instanceof Error ? (err.stack ?? err.message) : String(err))}`);
+    process.exit(message === null ? 1 : 2);
   },
 );

@@ -28,6 +28,11 @@ const RAISED_LIMITS = [
 const OPTIONAL_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups'];
 
 export async function createContext(gpu: GPU, options: ContextOptions): Promise<GpuContext> {
+  return createContextOn(await requestAdapter(gpu, options), options);
+}
+
+/** The adapter `gpu` offers, preferring a hardware one; NoAdapterError when there is none. */
+export async function requestAdapter(gpu: GPU, options: Pick<ContextOptions, 'powerPreference' | 'tried'> = {}): Promise<GPUAdapter> {
   const tried = options.tried ?? 'the default backends';
   let adapter: GPUAdapter | null;
   try {
@@ -36,7 +41,11 @@ export async function createContext(gpu: GPU, options: ContextOptions): Promise<
     throw new NoAdapterError(tried, (err as Error).message);
   }
   if (!adapter) throw new NoAdapterError(tried);
+  return adapter;
+}
 
+/** A device on `adapter` with its real limits (RAISED_LIMITS) and the optional features it has. */
+export async function createContextOn(adapter: GPUAdapter, options: Pick<ContextOptions, 'shaders'>): Promise<GpuContext> {
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));

@@ -1,6 +1,15 @@
 export { GpuContext, type AdapterSummary, type Dispatch, type TuningStore } from './context.js';
-export { createContext, describeAdapter, type ContextOptions } from './device.js';
-export { GpuError, NoAdapterError, TensorTooLargeError } from './errors.js';
+export { createContext, createContextOn, describeAdapter, requestAdapter, type ContextOptions } from './device.js';
+export {
+  GpuError,
+  NoAdapterError,
+  NullBackendError,
+  TensorTooLargeError,
+  UnknownAdapterError,
+  UnknownBackendError,
+  type AdapterListing,
+  type DeviceSetting,
+} from './errors.js';
 export { DeviceTensor, formatShape, shapeSize, type Shape } from './tensor.js';
 export { packParams } from './uniforms.js';
 export type { ShaderSources } from './shaders.js';

@@ -7,6 +7,7 @@ import { decodeWeights } from '../io/weights/format.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { runStyleJob, type StyleProgress, type StyleResult } from '../style/job.js';
 import { planJob } from '../style/settings.js';
+import { OptionError, optionMessage } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
 import { drawLossChart } from './chart.js';
 
@@ -136,6 +137,14 @@ async function setupWeights(): Promise<void> {
   });
 }
 
+/** A setting's name on the page: the text of its field's label ("Steps per scale"), else its key. */
+function fieldLabel(key: string): string {
+  const id = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const label = document.getElementById(id)?.closest('label');
+  const text = label ? Array.from(label.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('').trim() : '';
+  return text ? `"${text}"` : key;
+}
+
 function numberInput(id: string): number {
   return Number($<HTMLInputElement>(id).value);
 }
@@ -174,6 +183,7 @@ async function start(): Promise<void> {
       },
       content.width,
       content.height,
+      1,
     );
     const done = await runStyleJob(ctx, weights, content, [style], plan, {
       signal: controller.signal,
@@ -190,7 +200,7 @@ async function start(): Promise<void> {
     $download.href = URL.createObjectURL(await new Promise<Blob>((resolve) => result.toBlob((b) => resolve(b!), 'image/png')));
     setStatus('status', done.message ? `Stopped: ${done.message}` : `Done in ${done.seconds.toFixed(1)} s: ${done.image.width}×${done.image.height}.`, done.stopped === 'diverged');
   } catch (err) {
-    setStatus('status', (err as Error).message, true);
+    setStatus('status', err instanceof OptionError ? optionMessage(err, fieldLabel) : (err as Error).message, true);
   } finally {
     state.running = null;
     updateButtons();
