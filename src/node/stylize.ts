@@ -1,10 +1,10 @@
 // The library API for Node: `stylize({ content, styles, ... })` with paths or decoded images,
 // weights from a file, the cache or a download, and a GPU context made (and closed) on demand.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { GpuContext } from '../gpu/index.js';
-import { decodeCheckpoint, encodeCheckpoint, identityDifferences, runIdentity, type Checkpoint } from '../io/checkpoint.js';
-import type { JobState } from '../style/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, identityDifferences, runIdentity, type Checkpoint, type RunIdentity } from '../io/checkpoint.js';
+import type { CheckpointHooks, JobState } from '../style/checkpoint.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } from '../style/job.js';
 import { UserError } from '../util/errors.js';
@@ -46,44 +46,51 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   const styles = options.styles.map(read);
   const init = typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? read(options.init) : options.init;
   const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
-  const plan = planJob({ ...options, autotune, init: init as StyleSettings['init'] | undefined }, content.width, content.height);
+  const plan = planJob({ ...options, autotune, init: init as StyleSettings['init'] | undefined }, content.width, content.height, styles.length);
   const saved = typeof options.resume === 'string' ? await readCheckpoint(options.resume) : options.resume;
   options.onPlan?.(plan);
-  const weights =
-    typeof options.weights === 'object'
-      ? options.weights
-      : (await ensureWeights({ weightsPath: options.weights, offline: options.offline, cacheDir: options.cacheDir, onProgress: options.onDownload, log: options.log })).weights;
-  const images: Record<string, RgbaImage> = { content, ...Object.fromEntries(styles.map((s, i) => [`style ${i + 1}`, s])) };
-  if (typeof init === 'object') images.init = init;
-  const identity = saved || options.checkpoint ? await runIdentity(plan, images, weights) : null;
-  let resume: JobState | undefined;
-  if (saved) {
-    const differences = identityDifferences(saved.identity, identity!);
-    const file = typeof options.resume === 'string' ? options.resume : 'the checkpoint';
-    if (differences.length > 0) throw new UserError(`${file} belongs to another run: ${differences.join('; ')}. Resume with the same images, weights and settings, or start again without --resume`);
-    resume = saved.state;
-  }
-  const checkpointFile = options.checkpoint;
-  const checkpoint = checkpointFile && {
-    every: checkpointFile.every,
-    write: async (state: JobState) => {
-      writeFileAtomic(checkpointFile.path, await encodeCheckpoint({ state, identity: identity!, command: checkpointFile.command ?? [] }));
-      options.log?.(`checkpoint: ${checkpointFile.path} (scale ${state.scale}, step ${state.step})`);
-    },
-  };
-  const ctx = options.context ?? (await createNodeContext(options.gpu));
+  // The device first: a GPU problem should not wait for an 80 MB download.
+  const ctx = options.context ?? (await createNodeContext({ ...options.gpu, compute: true }));
   try {
+    const weights =
+      typeof options.weights === 'object'
+        ? options.weights
+        : (await ensureWeights({ weightsPath: options.weights, offline: options.offline, cacheDir: options.cacheDir, onProgress: options.onDownload, log: options.log })).weights;
+    const images: Record<string, RgbaImage> = { content, ...Object.fromEntries(styles.map((s, i) => [`style ${i + 1}`, s])) };
+    if (typeof init === 'object') images.init = init;
+    const identity = saved || options.checkpoint ? await runIdentity(plan, images, weights) : null;
+    const resume = saved ? resumeState(saved, identity!, typeof options.resume === 'string' ? options.resume : 'the checkpoint') : undefined;
+    const checkpoint = options.checkpoint && checkpointHooks(options.checkpoint, identity!, options.log);
     return await runStyleJob(ctx, weights, content, styles, plan, { ...options, checkpoint, resume });
   } finally {
     if (!options.context) ctx.destroy();
   }
 }
 
+/** The saved state, if the checkpoint was made by this very run (same settings, images, weights). */
+function resumeState(saved: Checkpoint, identity: RunIdentity, file: string): JobState {
+  const differences = identityDifferences(saved.identity, identity);
+  if (differences.length > 0) throw new UserError(`${file} belongs to another run: ${differences.join('; ')}. Resume with the same images, weights and settings, or start again without --resume`);
+  return saved.state;
+}
+
+function checkpointHooks(file: NonNullable<StylizeOptions['checkpoint']>, identity: RunIdentity, log?: (message: string) => void): CheckpointHooks {
+  return {
+    every: file.every,
+    write: async (state) => {
+      writeFileAtomic(file.path, await encodeCheckpoint({ state, identity, command: file.command ?? [] }));
+      log?.(`checkpoint: ${file.path} (scale ${state.scale}, step ${state.step})`);
+    },
+  };
+}
+
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
   let bytes: Uint8Array;
   try {
+    if (!statSync(path).isFile()) throw new UserError(`${path}: not a regular file; give a checkpoint file (such as out.png.ckpt)`);
     bytes = readFileSync(path);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`${path}: cannot read the checkpoint (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   return decodeCheckpoint(bytes, path);
