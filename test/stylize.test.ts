@@ -61,7 +61,7 @@ describe('style transfer from the command line (synthetic weights)', () => {
       [['corrupt.jpg', 'style.jpg', ...TINY, '-o', 'keep.png'], /corrupt\.jpg: cannot decode the image/],
       [['content.png', 'style.jpg', ...TINY, '--colour', 'red', '-o', 'keep.png'], /Unknown option '--colour'/],
       [['content.png', 'style.jpg', ...TINY, '-o', 'no-such-dir/out.png'], /cannot write into .*no-such-dir/],
-      [['content.png', 'style.jpg', ...TINY, '-o', 'content.png'], /content\.png is an input image; refusing to write over it/],
+      [['content.png', 'style.jpg', ...TINY, '-o', 'content.png'], /--output content\.png is the input content\.png; refusing to write over it/],
       [['content.png', 'style.jpg', ...TINY, '--steps', 'many', '-o', 'keep.png'], /--steps must be a number, got "many"/],
       [['content.png', 'style.jpg', ...TINY, '--style-layers', 'conv9_1', '-o', 'keep.png'], /unknown VGG-19 layer "conv9_1"/],
       [['content.png', 'style.jpg', ...TINY, '--size', '8', '-o', 'keep.png'], /8×6 scale is too small for layer 28/],
