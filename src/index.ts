@@ -1,10 +1,13 @@
 // wgpu-style's library entry for Node. (The browser-safe core is under src/gpu, src/kernels,
 // src/graph, src/vgg and src/style.)
 
-export { stylize, type StylizeOptions } from './node/stylize.js';
+export { readCheckpoint, stylize, type StylizeOptions } from './node/stylize.js';
 export { createNodeContext, type NodeGpuOptions } from './node/gpu.js';
 export { readImage, writeImage } from './node/image-files.js';
-export { decodeImage, encodeImage } from './io/image.js';
+export { decodeImage, encodeImage, DEFAULT_MAX_PIXELS } from './io/image.js';
+export type { Checkpoint } from './io/checkpoint.js';
+export type { JobState } from './style/checkpoint.js';
+export { OptionError, UserError } from './util/errors.js';
 export { ensureWeights, DEFAULT_WEIGHTS } from './node/weights-cache.js';
 export { readWeightsFile, writeWeightsFile, convertTfjsFolder } from './node/weights-files.js';
 export { convertKerasH5 } from './node/keras-h5.js';
