@@ -11,6 +11,7 @@ import {
   type AdapterListing,
   type DeviceSetting,
 } from '../gpu/index.js';
+import { flagFor } from '../style/options.js';
 import { listWords, OptionError, optionMessage, UserError } from '../util/errors.js';
 
 export class UsageError extends UserError {}
@@ -21,10 +22,7 @@ export function positiveInt(name: string, text: string | undefined): number {
   return value;
 }
 
-/** A setting's command-line flag: lrDecayEvery -> --lr-decay-every. */
-export function flagFor(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
+export { flagFor };
 
 /** The line to print for an error a person can fix; null for a bug (printed with its stack). */
 export function userMessage(err: unknown): string | null {

@@ -30,8 +30,8 @@ export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, Om
   /** Download progress, when the weights must be fetched. */
   onDownload?: (received: number, total: number | null) => void;
   log?: (message: string) => void;
-  /** Refuse image files with more pixels than this (default 200 million). */
-  maxPixels?: number;
+  /** Refuse image files with more megapixels than this (default 200), before decoding them. */
+  maxMegapixels?: number;
   /** Write a checkpoint file every `every` steps of a scale, and when the run is aborted. */
   checkpoint?: { path: string; every: number; command?: string[] };
   /** Go on from a checkpoint file (or one already read) of a run with the same inputs and settings. */
@@ -41,7 +41,7 @@ export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, Om
 }
 
 export async function stylize(options: StylizeOptions): Promise<StyleResult> {
-  const read = (image: string | RgbaImage) => (typeof image === 'string' ? readImage(image, { maxPixels: options.maxPixels }) : image);
+  const read = (image: string | RgbaImage) => (typeof image === 'string' ? readImage(image, { maxPixels: options.maxMegapixels === undefined ? undefined : options.maxMegapixels * 1e6 }) : image);
   const content = read(options.content);
   const styles = options.styles.map(read);
   const init = typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? read(options.init) : options.init;

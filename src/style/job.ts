@@ -32,10 +32,10 @@ export interface StyleOptions {
   originalColors: boolean;
   pooling: Pooling;
   /** Report losses every this many steps (and at each scale's first and last step). */
-  reportEvery: number;
+  printEvery: number;
   /** Hand out intermediate images every this many steps; 0 = never. */
-  snapshotEvery: number;
-  /** Autotune the conv3x3 variants for each scale's shapes first (default false). */
+  saveEvery: number;
+  /** Autotune the conv3x3 variants for each scale's shapes first. */
   autotune?: boolean;
 }
 
@@ -131,7 +131,7 @@ class StyleJob {
     this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: deepest, pooling: options.pooling }));
     const normalize = options.normalizeConvention ?? true;
     const k = normalize ? this.net.inputScale : 1;
-    this.loss = { ...loss, contentScale: 1 / k ** 2, styleScale: 1 / k ** 4 };
+    this.loss = { ...loss, contentNormalizer: 1 / k ** 2, styleNormalizer: 1 / k ** 4 };
     // Images go to the device already shrunk to the largest size a scale needs, so a photo of any
     // size costs the working size's memory, not its own.
     const largest = (sizes: Array<{ width: number; height: number }>) => ({ width: Math.max(...sizes.map((x) => x.width)), height: Math.max(...sizes.map((x) => x.height)) });
@@ -204,7 +204,7 @@ class StyleJob {
           await saveState(step - 1);
           return { reason: 'aborted', message: `stopped after step ${step - 1} of scale ${s + 1}` };
         }
-        const report = step === 1 || step === scale.steps || step % options.reportEvery === 0;
+        const report = step === 1 || step === scale.steps || step % options.printEvery === 0;
         const tape = new Tape(ctx);
         const terms = styleTransferLoss(tape, this.net, image, targets, this.loss);
         const values = report ? this.collect(terms) : null;
@@ -234,7 +234,7 @@ class StyleJob {
           this.history.push(progress);
           this.hooks.onProgress?.(progress);
         }
-        if (options.snapshotEvery > 0 && step % options.snapshotEvery === 0 && this.hooks.onSnapshot) {
+        if (options.saveEvery > 0 && step % options.saveEvery === 0 && this.hooks.onSnapshot) {
           await this.hooks.onSnapshot(await this.output(), { scale: s + 1, step });
         }
         const last = s === options.scales.length - 1 && step === scale.steps;

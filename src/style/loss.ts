@@ -17,8 +17,8 @@ export interface LossConfig {
   styleWeight: number;
   tvWeight: number;
   /** Multiply the content and style terms before weighting (convention normalisation; default 1). */
-  contentScale?: number;
-  styleScale?: number;
+  contentNormalizer?: number;
+  styleNormalizer?: number;
 }
 
 /** The seed's configuration. */
@@ -74,17 +74,17 @@ export function releaseTargets(targets: Targets): void {
 export function styleTransferLoss(tape: Tape, net: StyleNetwork, image: Tensor, targets: Targets, config: LossConfig): LossTerms {
   const layers = [...new Set([...(config.contentWeight ? config.contentLayers : []), ...(config.styleWeight ? config.styleLayers : [])])];
   const features = layers.length ? net.features(tape, image, layers) : new Map<number, Tensor>();
-  const contentScale = config.contentScale ?? 1;
-  const styleScale = config.styleScale ?? 1;
+  const contentNormalizer = config.contentNormalizer ?? 1;
+  const styleNormalizer = config.styleNormalizer ?? 1;
   const content = config.contentWeight
-    ? ops.weightedSum(tape, config.contentLayers.map((l) => [ops.mse(tape, features.get(l)!, Tensor.leaf(targets.content.get(l)!)), contentScale] as const))
+    ? ops.weightedSum(tape, config.contentLayers.map((l) => [ops.mse(tape, features.get(l)!, Tensor.leaf(targets.content.get(l)!)), contentNormalizer] as const))
     : null;
   const style = config.styleWeight
     ? ops.weightedSum(
         tape,
         config.styleLayers.map((l, i) => {
           const term = ops.mse(tape, ops.gram(tape, features.get(l)!), Tensor.leaf(targets.grams.get(l)!));
-          return [term, styleScale * (config.styleLayerWeights?.[i] ?? 1)] as const;
+          return [term, styleNormalizer * (config.styleLayerWeights?.[i] ?? 1)] as const;
         }),
       )
     : null;

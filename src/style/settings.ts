@@ -1,66 +1,13 @@
-// What a person sets (sizes, steps, weights, layers...) and its defaults, turned into a job plan.
-// Shared by the CLI, the library API and the web page.
+// What a person sets (declared in options.ts with its defaults and ranges), checked and turned
+// into a job plan. Shared by the CLI, the library API and the web page.
 
 import { OptionError, UserError } from '../util/errors.js';
-import { layerIndex, VGG19_FEATURES, type Pooling } from '../vgg/index.js';
-import type { RgbaImage } from './image-tensor.js';
+import { layerIndex, VGG19_FEATURES } from '../vgg/index.js';
 import type { StyleOptions } from './job.js';
-import { SEED_LOSS } from './loss.js';
+import { DEFAULT_SETTINGS, invalidReason, SETTINGS, type OptionSpec, type StyleSettings } from './options.js';
 import { pyramid, seedPreset } from './schedule.js';
 
-export interface StyleSettings {
-  /** Longest side of the final image, px. */
-  size: number;
-  /** Pyramid levels, each twice the size of the one before; 1 = one pass at `size`. */
-  scales: number;
-  /** Adam steps per scale. */
-  steps: number;
-  lr: number;
-  lrDecay: number;
-  lrDecayEvery: number;
-  contentWeight: number;
-  styleWeight: number;
-  tvWeight: number;
-  contentLayers: ReadonlyArray<number | string>;
-  styleLayers: ReadonlyArray<number | string>;
-  styleLayerWeights?: readonly number[];
-  styleBlend?: readonly number[];
-  styleScale: number;
-  init: 'content' | 'random' | RgbaImage;
-  seed: number;
-  originalColors: boolean;
-  pooling: Pooling;
-  printEvery: number;
-  saveEvery: number;
-  /** Time the conv3x3 variants on this adapter before each scale and use the fastest (cached). */
-  autotune: boolean;
-  /** 'seed': the seed's two passes, 500 steps at 200×100 then 300 at 560×320 (size, scales and steps are ignored). */
-  preset?: 'seed';
-  /** With preset seed: multiply its step counts (tests use a fraction). */
-  presetStepsScale?: number;
-}
-
-export const DEFAULT_SETTINGS: StyleSettings = {
-  size: 512,
-  scales: 3,
-  steps: 300,
-  lr: 0.01,
-  lrDecay: 0.1,
-  lrDecayEvery: 200,
-  contentWeight: SEED_LOSS.contentWeight,
-  styleWeight: SEED_LOSS.styleWeight,
-  tvWeight: SEED_LOSS.tvWeight,
-  contentLayers: SEED_LOSS.contentLayers,
-  styleLayers: SEED_LOSS.styleLayers,
-  styleScale: 1,
-  init: 'content',
-  seed: 1,
-  originalColors: false,
-  pooling: 'max',
-  printEvery: 50,
-  saveEvery: 0,
-  autotune: true,
-};
+export { DEFAULT_SETTINGS, type StyleSettings };
 
 /**
  * Checks every setting and turns them into a job plan. `styleCount` (the number of style images)
@@ -71,60 +18,42 @@ export function planJob(settings: Partial<StyleSettings>, contentWidth: number, 
   // Keys present but undefined (an option not given) keep their defaults.
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
   const s: StyleSettings = { ...DEFAULT_SETTINGS, ...given };
-  checkNumbers(s);
+  checkEach(s);
   const contentLayers = layerList('contentLayers', s.contentLayers);
   const styleLayers = layerList('styleLayers', s.styleLayers);
   checkStyleLayerWeights(s.styleLayerWeights, styleLayers);
   checkStyleBlend(s, styleCount);
   const scales = s.preset === 'seed' ? seedPreset(s.presetStepsScale) : pyramid(contentWidth, contentHeight, s.size, s.scales, s.steps, s.lrDecayEvery);
+  const { contentWeight, styleWeight, tvWeight, styleLayerWeights } = s;
   return {
     scales,
     lr: s.lr,
     lrDecay: s.lrDecay,
-    loss: {
-      contentLayers,
-      styleLayers,
-      styleLayerWeights: s.styleLayerWeights,
-      contentWeight: s.contentWeight,
-      styleWeight: s.styleWeight,
-      tvWeight: s.tvWeight,
-    },
+    loss: { contentLayers, styleLayers, styleLayerWeights, contentWeight, styleWeight, tvWeight },
     styleBlend: s.styleBlend,
     styleScale: s.styleScale,
     init: s.init,
     seed: s.seed,
     originalColors: s.originalColors,
     pooling: s.pooling,
-    reportEvery: s.printEvery,
-    snapshotEvery: s.saveEvery,
+    printEvery: s.printEvery,
+    saveEvery: s.saveEvery,
     autotune: s.autotune,
   };
 }
 
-const MAX_SEED = 2 ** 32 - 1;
-
-function checkNumbers(s: StyleSettings): void {
-  const whole = (key: keyof StyleSettings, v: number, min: number) => {
-    if (!Number.isInteger(v) || v < min) throw new OptionError(key, v, `must be a whole number >= ${min}, got ${v}`);
-  };
-  for (const key of ['size', 'scales', 'steps', 'lrDecayEvery', 'printEvery'] as const) whole(key, s[key], 1);
-  whole('saveEvery', s.saveEvery, 0);
-  if (!Number.isInteger(s.seed) || s.seed < 0 || s.seed > MAX_SEED) throw new OptionError('seed', s.seed, `must be a whole number from 0 to ${MAX_SEED}, got ${s.seed}`);
-  for (const key of ['lr', 'styleScale'] as const) {
-    if (!(s[key] > 0) || !Number.isFinite(s[key])) throw new OptionError(key, s[key], `must be a number > 0, got ${s[key]}`);
-  }
-  if (s.presetStepsScale !== undefined && !(s.presetStepsScale > 0 && Number.isFinite(s.presetStepsScale))) {
-    throw new OptionError('presetStepsScale', s.presetStepsScale, `must be a number > 0, got ${s.presetStepsScale}`);
+/** Each setting against its declared kind and range; then the one rule that spans several. */
+function checkEach(s: StyleSettings): void {
+  for (const [key, spec] of Object.entries(SETTINGS) as Array<[keyof StyleSettings, OptionSpec]>) {
+    const value = s[key];
+    if (value === undefined) continue;
+    const reason = invalidReason(spec, value);
+    if (reason) throw new OptionError(key, value, reason);
   }
   const weights = ['contentWeight', 'styleWeight', 'tvWeight'] as const;
-  for (const key of [...weights, 'lrDecay'] as const) {
-    if (!(s[key] >= 0) || !Number.isFinite(s[key])) throw new OptionError(key, s[key], `must be a number >= 0, got ${s[key]}`);
-  }
   if (weights.every((key) => s[key] === 0)) {
     throw new OptionError(weights, weights.map((key) => s[key]), 'are all 0, which leaves nothing to optimise: give at least one of them a weight > 0');
   }
-  if (s.pooling !== 'max' && s.pooling !== 'avg') throw new OptionError('pooling', s.pooling, `must be max or avg, got ${String(s.pooling)}`);
-  if (s.preset !== undefined && s.preset !== 'seed') throw new OptionError('preset', s.preset, `must be seed, got ${String(s.preset)}`);
 }
 
 /** Layer indices for a list of indices and names, each layer once. */
@@ -156,9 +85,6 @@ function checkStyleLayerWeights(weights: readonly number[] | undefined, styleLay
   if (weights.length !== styleLayers.length) {
     throw new OptionError('styleLayerWeights', weights, `needs one weight per style layer (${styleLayers.length}: ${styleLayers.map((i) => VGG19_FEATURES[i]!.name).join(', ')}), got ${weights.length}: ${shown}`);
   }
-  if (weights.some((w) => !(w >= 0) || !Number.isFinite(w)) || weights.every((w) => w === 0)) {
-    throw new OptionError('styleLayerWeights', weights, `must be numbers >= 0, not all 0, got ${shown}`);
-  }
 }
 
 /** One weight >= 0 per style image, not all 0; and style images when the style term counts. */
@@ -171,8 +97,5 @@ function checkStyleBlend(s: StyleSettings, styleCount: number | undefined): void
   const shown = blend.join(',');
   if (styleCount !== undefined && blend.length !== styleCount) {
     throw new OptionError('styleBlend', blend, `needs one weight per style image (${styleCount}), got ${blend.length}: ${shown}`);
-  }
-  if (blend.some((b) => !(b >= 0) || !Number.isFinite(b)) || (blend.length > 0 && blend.every((b) => b === 0))) {
-    throw new OptionError('styleBlend', blend, `must be numbers >= 0, not all 0, got ${shown}`);
   }
 }

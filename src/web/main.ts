@@ -10,6 +10,7 @@ import { planJob } from '../style/settings.js';
 import { OptionError, optionMessage } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
 import { drawLossChart } from './chart.js';
+import { buildSettingsForm, fieldLabel, readSettingsForm } from './settings-form.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -137,25 +138,6 @@ async function setupWeights(): Promise<void> {
   });
 }
 
-/** A setting's name on the page: the text of its field's label ("Steps per scale"), else its key. */
-function fieldLabel(key: string): string {
-  const id = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  const label = document.getElementById(id)?.closest('label');
-  const text = label ? Array.from(label.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('').trim() : '';
-  return text ? `"${text}"` : key;
-}
-
-function numberInput(id: string): number {
-  return Number($<HTMLInputElement>(id).value);
-}
-
-function layers(id: string): string[] {
-  return $<HTMLInputElement>(id)
-    .value.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 async function start(): Promise<void> {
   const { ctx, content, style, weights } = state;
   if (!ctx || !content || !style || !weights) return;
@@ -167,24 +149,8 @@ async function start(): Promise<void> {
   updateButtons();
   const result = $<HTMLCanvasElement>('result');
   try {
-    const plan = planJob(
-      {
-        size: numberInput('size'),
-        scales: numberInput('scales'),
-        steps: numberInput('steps'),
-        lr: numberInput('lr'),
-        contentWeight: numberInput('content-weight'),
-        styleWeight: numberInput('style-weight'),
-        tvWeight: numberInput('tv-weight'),
-        contentLayers: layers('content-layers'),
-        styleLayers: layers('style-layers'),
-        printEvery: 1,
-        saveEvery: 5,
-      },
-      content.width,
-      content.height,
-      1,
-    );
+    // The page shows every report and a snapshot every 5 steps.
+    const plan = planJob({ ...readSettingsForm(), printEvery: 1, saveEvery: 5 }, content.width, content.height, 1);
     const done = await runStyleJob(ctx, weights, content, [style], plan, {
       signal: controller.signal,
       onProgress: (p) => {
@@ -214,6 +180,7 @@ function updateButtons(): void {
   $('download').classList.toggle('disabled', !state.result);
 }
 
+buildSettingsForm($('settings'));
 setupImageInput('content');
 setupImageInput('style');
 $('start').addEventListener('click', () => void start());

@@ -1,0 +1,129 @@
+// The style command's options: the style settings declared in src/style/options.ts plus the
+// options only a command line has (files, progress, GPU choice), in the same form. The parser
+// table, the values' conversion and checks, and the options part of --help all come from here.
+
+import type { ParseArgsConfig } from 'node:util';
+import { flagFor, formatValue, invalidReason, SETTINGS, type OptionSpec, type SettingKey, type StyleSettings } from '../style/options.js';
+import { UsageError } from './errors.js';
+
+export const RUN_OPTIONS = {
+  output: { kind: 'text', default: 'out.png', arg: '<file>', group: 'Output', help: ['Result image, .png or .jpg (default); written atomically,', 'never over an input image'] },
+  quality: { kind: 'int', min: 1, max: 100, default: 92, arg: '<1-100>', group: 'Output', help: ['JPEG quality (default)'] },
+  checkpointEvery: { kind: 'int', min: 0, default: 0, arg: '<n>', group: 'Output', help: ['Every n steps (and on Ctrl-C) save what the run needs to go on', 'later with --resume; 0 = never (default)'] },
+  checkpoint: { kind: 'text', arg: '<file>', group: 'Output', help: ["Where checkpoints go (default: the output's name + .ckpt)"] },
+  resume: {
+    kind: 'text',
+    arg: '<file>',
+    group: 'Output',
+    help: ['Go on from a checkpoint. Alone (wgpu-style --resume out.png.ckpt)', "it repeats that run's command; given images and options, they", 'must be the ones the checkpoint was made with. The resumed run', 'ends on the same image as one never stopped'],
+  },
+  maxMegapixels: { kind: 'number', min: 0, above: true, default: 200, arg: '<n>', group: 'Input and start', help: ['Refuse image files with more pixels than this, before decoding', 'them (default); any size below works, whatever --size is'] },
+  weights: { kind: 'text', arg: '<file.bin>', group: 'Weights', help: ['Use these weights (see wgpu-style weights --help); no network'] },
+  offline: { kind: 'flag', default: false, group: 'Weights', help: ['Never download; fail if the cache has no weights', "(default: download Keras's VGG-19 once, 80 MB, into the cache)"] },
+  json: { kind: 'flag', default: false, group: 'Progress', help: ['One JSON object per report on stdout, then a summary object'] },
+  backend: { kind: 'text', arg: '<name>', group: 'GPU', help: ['Dawn backend: vulkan, metal, d3d12, opengl, opengles', "(default: the platform's; env WGPU_STYLE_BACKEND)"] },
+  adapter: { kind: 'text', arg: '<name>', group: 'GPU', help: ['Use the adapter whose name contains <name> (env WGPU_STYLE_ADAPTER)'] },
+} as const satisfies Record<string, OptionSpec>;
+
+const GROUPS = ['Output', 'Size and schedule', 'Loss', 'Input and start', 'Weights', 'Progress', 'GPU'];
+const SHORT: Record<string, string> = { output: 'o' };
+/** A few words under a group, for what no single option says. */
+const GROUP_NOTES: Record<string, string[]> = {
+  Loss: [
+    "Content and style terms are divided by the weights' input scale (squared and to the fourth):",
+    "Caffe/Keras weights see inputs ~58× larger than torchvision's, so the seed's weights",
+    '1/1e3/50 stay balanced for every weights file.',
+  ],
+};
+
+type RunKey = keyof typeof RUN_OPTIONS;
+export type RunValues = { output: string; quality: number; checkpointEvery: number; maxMegapixels: number } & Partial<Record<'checkpoint' | 'resume' | 'weights' | 'backend' | 'adapter', string>> & { offline: boolean; json: boolean };
+
+/** Every option the command line takes, by key. */
+function cliOptions(): Array<[string, OptionSpec]> {
+  const settings = (Object.entries(SETTINGS) as Array<[string, OptionSpec]>).filter(([, spec]) => !spec.libraryOnly);
+  return [...Object.entries(RUN_OPTIONS), ...settings];
+}
+
+/** node:util parseArgs's table. */
+export function parserTable(): NonNullable<ParseArgsConfig['options']> {
+  const table: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
+  for (const [key, spec] of cliOptions()) {
+    table[flagFor(key).slice(2)] = { type: spec.kind === 'flag' ? 'boolean' : 'string', ...(SHORT[key] ? { short: SHORT[key] } : {}) };
+  }
+  return table;
+}
+
+/** Parsed flags -> the style settings given and the run's own values, each checked against its declaration. */
+export function readOptions(values: Record<string, string | boolean | undefined>): { settings: Partial<StyleSettings>; run: RunValues } {
+  const settings: Record<string, unknown> = {};
+  const run: Record<string, unknown> = {};
+  for (const [key, spec] of cliOptions()) {
+    const flag = flagFor(key);
+    const raw = values[flag.slice(2)];
+    const target = key in RUN_OPTIONS ? run : settings;
+    if (raw === undefined) {
+      if (target === run) run[key] = spec.default;
+      continue;
+    }
+    const value = convert(flag, spec, raw);
+    const reason = invalidReason(spec, value);
+    if (reason && target === run) throw new UsageError(`${flag} ${reason}`);
+    target[key] = value;
+  }
+  return { settings: settings as Partial<StyleSettings>, run: run as RunValues };
+}
+
+function convert(flag: string, spec: OptionSpec, raw: string | boolean): unknown {
+  if (spec.kind === 'flag') return flag.startsWith('--no-') ? !raw : raw;
+  const text = String(raw);
+  switch (spec.kind) {
+    case 'int':
+    case 'number':
+      return number(flag, text);
+    case 'numbers':
+      return text.split(',').map((x) => number(flag, x));
+    case 'layers':
+      return text
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+    default:
+      return text;
+  }
+}
+
+export function number(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} must be a number, got "${text}"`);
+  return value;
+}
+
+/** The options part of --help, by group, each default shown as declared. */
+export function optionsHelp(): string {
+  const all = cliOptions();
+  return GROUPS.map((group) => {
+    const lines = [group];
+    for (const [key, spec] of all.filter(([, s]) => s.group === group)) lines.push(...optionLines(key, spec));
+    for (const note of GROUP_NOTES[group] ?? []) lines.push(`  ${note}`);
+    return lines.join('\n');
+  }).join('\n\n');
+}
+
+const COLUMN = 29;
+
+function optionLines(key: string, spec: OptionSpec): string[] {
+  const short = SHORT[key] ? `-${SHORT[key]}, ` : '';
+  const head = `  ${short}${flagFor(key)}${spec.arg ? ` ${spec.arg}` : ''}`;
+  const help = withDefault(spec);
+  const first = head.length < COLUMN - 1 ? [`${head.padEnd(COLUMN)}${help[0]}`] : [head, `${' '.repeat(COLUMN)}${help[0]}`];
+  return [...first, ...help.slice(1).map((line) => `${' '.repeat(COLUMN)}${line}`)];
+}
+
+/** Help lines with "(default" completed by the declared default. */
+export function withDefault(spec: OptionSpec): string[] {
+  if (spec.default === undefined || spec.kind === 'flag') return [...spec.help];
+  return spec.help.map((line) => line.replace(/\(default(?=[);]| =)/, `(default ${formatValue(spec.default)}`));
+}
+
+export type { RunKey, SettingKey };

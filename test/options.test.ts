@@ -1,0 +1,71 @@
+// Every style option is declared once (src/style/options.ts, plus the command line's own in
+// src/cli/options.ts); --help, the parser, planJob's checks, the library type and the page's form
+// are derived from it. These tests fail when one of them drifts from the declaration.
+
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { STYLIZE_HELP } from '../src/cli/stylize.js';
+import { readOptions, RUN_OPTIONS, withDefault } from '../src/cli/options.js';
+import type { StylizeOptions } from '../src/node/stylize.js';
+import { DEFAULT_SETTINGS, flagFor, formatValue, SETTINGS, type OptionSpec, type StyleSettings } from '../src/style/options.js';
+import { planJob } from '../src/style/settings.js';
+import { OptionError } from '../src/util/errors.js';
+import { pageFields } from '../src/web/settings-form.js';
+
+const settings = Object.entries(SETTINGS) as Array<[keyof StyleSettings, OptionSpec]>;
+const cliSettings = settings.filter(([, spec]) => !spec.libraryOnly);
+const runOptions = Object.entries(RUN_OPTIONS) as Array<[string, OptionSpec]>;
+
+describe('one declaration per option', () => {
+  it('--help shows every command-line option with its declared default', () => {
+    for (const [key, spec] of [...cliSettings, ...runOptions]) {
+      const flag = flagFor(key);
+      expect(STYLIZE_HELP, key).toMatch(new RegExp(`^  (-\\w, )?${flag}\\b`, 'm'));
+      if (spec.default !== undefined && spec.kind !== 'flag') {
+        expect(withDefault(spec).join(' '), `${key}'s help must show its default`).toContain(`(default ${formatValue(spec.default)}`);
+        expect(STYLIZE_HELP).toContain(`(default ${formatValue(spec.default)}`);
+      }
+    }
+    expect(STYLIZE_HELP).not.toMatch(/\(default\)|\(default;/); // a placeholder left unfilled
+  });
+
+  it('the parser reads every setting into its key, by kind', () => {
+    const { settings: s } = readOptions({ 'tv-weight': '7', 'no-autotune': true, 'style-layers': 'conv1_1, 5', 'style-blend': '3,1', 'original-colors': true, pooling: 'avg', seed: '3' });
+    expect(s).toEqual({ tvWeight: 7, autotune: false, styleLayers: ['conv1_1', '5'], styleBlend: [3, 1], originalColors: true, pooling: 'avg', seed: 3 });
+    expect(Object.keys(readOptions({}).settings)).toEqual([]);
+  });
+
+  it("planJob checks each setting against its declared range and names it by its key", () => {
+    for (const [key, spec] of settings) {
+      if (spec.kind !== 'int' && spec.kind !== 'number') continue;
+      const below = spec.kind === 'int' || !('above' in spec && spec.above) ? spec.min - 1 : spec.min;
+      let error: unknown;
+      try {
+        planJob({ [key]: below, ...(key === 'presetStepsScale' ? { preset: 'seed' } : {}) }, 64, 48, 1);
+      } catch (err) {
+        error = err;
+      }
+      expect(error, key).toBeInstanceOf(OptionError);
+      expect((error as OptionError).option).toBe(key);
+    }
+  });
+
+  it('the library takes every setting under its key, with the declared defaults', () => {
+    expectTypeOf<StylizeOptions>().toMatchTypeOf<Partial<Omit<StyleSettings, 'init'>>>();
+    for (const [key, spec] of settings) expect(DEFAULT_SETTINGS[key], key).toEqual(spec.default);
+    expect(DEFAULT_SETTINGS.autotune).toBe(true);
+  });
+
+  it("the page's form has a field per labelled setting with its default and range; the rest are left out on purpose", () => {
+    const fields = pageFields();
+    for (const field of fields) {
+      const spec: OptionSpec = SETTINGS[field.key];
+      expect(field.label).toBe(spec.label);
+      expect(field.value).toBe(spec.default === undefined ? '' : formatValue(spec.default));
+      if (spec.kind === 'int' || spec.kind === 'number') expect(field.min).toBe(spec.min);
+    }
+    // Not on the page: one style image (no blend), images only by dropping (no --init), reports and
+    // snapshots on every step the page draws, the seed preset and Adam's decay factor are for the CLI.
+    const offPage = settings.filter(([, spec]) => !spec.libraryOnly && !spec.label).map(([key]) => key);
+    expect(offPage.sort()).toEqual(['autotune', 'init', 'lrDecay', 'preset', 'printEvery', 'saveEvery', 'styleBlend'].sort());
+  });
+});
