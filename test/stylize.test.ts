@@ -64,7 +64,7 @@ describe('style transfer from the command line (synthetic weights)', () => {
       [['content.png', 'style.jpg', ...TINY, '-o', 'content.png'], /--output content\.png is the input content\.png; refusing to write over it/],
       [['content.png', 'style.jpg', ...TINY, '--steps', 'many', '-o', 'keep.png'], /--steps must be a number, got "many"/],
       [['content.png', 'style.jpg', ...TINY, '--style-layers', 'conv9_1', '-o', 'keep.png'], /unknown VGG-19 layer "conv9_1"/],
-      [['content.png', 'style.jpg', ...TINY, '--size', '8', '-o', 'keep.png'], /8×6 scale is too small for layer 28/],
+      [['content.png', 'style.jpg', ...TINY, '--size', '8', '-o', 'keep.png'], /--size and --scales make a 8×6 scale, too small for layer 28/],
       [['content.png', 'style.jpg', '--offline', '--size', '32', '-o', 'keep.png'], /no weights in the cache .*--offline forbids downloading/],
     ];
     for (const [args, message] of cases) {

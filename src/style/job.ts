@@ -125,7 +125,7 @@ class StyleJob {
     const minSide = (this.minSide = minimumSide(deepest));
     for (const s of options.scales) {
       if (Math.min(s.width, s.height) < minSide) {
-        throw new UserError(`a ${s.width}×${s.height} scale is too small for layer ${deepest}: it needs at least ${minSide} px on the short side (use a larger --size or fewer --scales)`);
+        throw new Error(`runStyleJob: a ${s.width}×${s.height} scale is too small for layer ${deepest} (planJob refuses such settings)`);
       }
     }
     this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: deepest, pooling: options.pooling }));

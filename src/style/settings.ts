@@ -5,7 +5,7 @@ import { OptionError, UserError } from '../util/errors.js';
 import { layerIndex, VGG19_FEATURES } from '../vgg/index.js';
 import type { StyleOptions } from './job.js';
 import { DEFAULT_SETTINGS, invalidReason, SETTINGS, type OptionSpec, type StyleSettings } from './options.js';
-import { pyramid, seedPreset } from './schedule.js';
+import { minimumSide, pyramid, seedPreset, type Scale } from './schedule.js';
 
 export { DEFAULT_SETTINGS, type StyleSettings };
 
@@ -24,6 +24,7 @@ export function planJob(settings: Partial<StyleSettings>, contentWidth: number, 
   checkStyleLayerWeights(s.styleLayerWeights, styleLayers);
   checkStyleBlend(s, styleCount);
   const scales = s.preset === 'seed' ? seedPreset(s.presetStepsScale) : pyramid(contentWidth, contentHeight, s.size, s.scales, s.steps, s.lrDecayEvery);
+  checkScaleSizes(scales, [...(s.contentWeight ? contentLayers : []), ...(s.styleWeight ? styleLayers : [])]);
   const { contentWeight, styleWeight, tvWeight, styleLayerWeights } = s;
   return {
     scales,
@@ -97,5 +98,15 @@ function checkStyleBlend(s: StyleSettings, styleCount: number | undefined): void
   const shown = blend.join(',');
   if (styleCount !== undefined && blend.length !== styleCount) {
     throw new OptionError('styleBlend', blend, `needs one weight per style image (${styleCount}), got ${blend.length}: ${shown}`);
+  }
+}
+
+/** Every scale keeps the deepest layer used at least 1 px: each VGG pool before it halves the image. */
+function checkScaleSizes(scales: readonly Scale[], layers: readonly number[]): void {
+  const deepest = Math.max(0, ...layers);
+  const minSide = minimumSide(deepest);
+  const small = scales.find((x) => Math.min(x.width, x.height) < minSide);
+  if (small) {
+    throw new OptionError(['size', 'scales'], [small.width, small.height], `make a ${small.width}×${small.height} scale, too small for layer ${deepest}, which needs at least ${minSide} px on the short side: use a larger size or fewer scales`);
   }
 }
