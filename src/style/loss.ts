@@ -7,6 +7,7 @@ import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { ops, Tape, Tensor } from '../graph/index.js';
 import { axpby } from '../kernels/index.js';
 import type { StyleNetwork } from './network.js';
+import { DEFAULT_SETTINGS } from './options.js';
 
 export interface LossConfig {
   contentLayers: readonly number[];
@@ -21,8 +22,14 @@ export interface LossConfig {
   styleNormalizer?: number;
 }
 
-/** The seed's configuration. */
-export const SEED_LOSS: LossConfig = { contentLayers: [25], styleLayers: [0, 5, 10, 19, 28], contentWeight: 1, styleWeight: 1e3, tvWeight: 50 };
+/** The seed's configuration: the declared defaults (layers as indices). */
+export const SEED_LOSS: LossConfig = {
+  contentLayers: DEFAULT_SETTINGS.contentLayers.map(Number),
+  styleLayers: DEFAULT_SETTINGS.styleLayers.map(Number),
+  contentWeight: DEFAULT_SETTINGS.contentWeight,
+  styleWeight: DEFAULT_SETTINGS.styleWeight,
+  tvWeight: DEFAULT_SETTINGS.tvWeight,
+};
 
 export interface Targets {
   content: Map<number, DeviceTensor>;
