@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ops, GRADIENTS, Tape, Tensor } from '../src/graph/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ops, OPS, Tape, Tensor, type ConvWeights } from '../src/graph/index.js';
+import { defineOp } from '../src/graph/op.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
-import type { DeviceTensor } from '../src/gpu/index.js';
-import { adamStep, conv3x3InputGrad, flipConv3x3Weights, scale } from '../src/kernels/index.js';
+import { adamStep, flipConv3x3Weights, scale } from '../src/kernels/index.js';
 import { computeTargets, SEED_LOSS, styleTransferLoss, type LossConfig } from '../src/style/loss.js';
 import { StyleNetwork } from '../src/style/network.js';
 import { Vgg19 } from '../src/vgg/index.js';
@@ -88,6 +88,48 @@ describe('tape autodiff', () => {
     vgg.dispose();
   });
 
+  it("frees exactly what the table's reads allow: neither value, an op's inputs, or its output", () => {
+    const ctx = gpu();
+    const cases = [
+      [[], { a: true, b: true }],
+      [['inputs'], { a: false, b: true }], // a is the second node's input
+      [['output'], { a: false, b: false }], // a and b are the nodes' outputs
+    ] as const;
+    for (const [reads, freed] of cases) {
+      const copy = defineOp({ name: 'copy', reads, backward: (c, node) => [c.copy(node.dOut)] });
+      const tape = new Tape(ctx);
+      const x = Tensor.leaf(ctx.upload([4], [1, 2, 3, 4]), true);
+      const a = tape.record(copy, [x], ctx.copy(x.value));
+      const b = tape.record(copy, [a], ctx.copy(a.value));
+      expect({ reads, a: tape.releaseUnneeded(a), b: tape.releaseUnneeded(b) }).toEqual({ reads, ...freed });
+      tape.dispose();
+      x.value.release();
+    }
+  });
+
+  it("takes each op's saved values as its backward declares them (a wrong one fails tsc)", async () => {
+    const ctx = gpu();
+    const tape = new Tape(ctx);
+    const x = Tensor.leaf(ctx.upload([2], [1, -2]), true);
+    const y = tape.record(OPS.scale, [x], ctx.upload([2], [3, -6]), 3); // the factor reaches the backward
+    const [dx] = tape.backward(ops.mse(tape, y, Tensor.leaf(ctx.zeros([2]))), [x]);
+    expect(Array.from(await dx!.read())).toEqual([9, -18]); // d/dx mean((3x)²) = 9x
+    const neverRun = (w: ConvWeights) => [
+      // @ts-expect-error scale saves its factor, a number
+      tape.record(OPS.scale, [x], x.value, '3'),
+      // @ts-expect-error a convolution saves its flipped weights, not all its weights
+      tape.record(OPS.conv3x3, [x], x.value, w),
+      // @ts-expect-error gram saves nothing
+      tape.record(OPS.gram, [x], x.value, w.flippedWeights),
+      // @ts-expect-error channelAffine must be given its affine
+      tape.record(OPS.channelAffine, [x], x.value),
+    ];
+    expect(neverRun).toBeTypeOf('function');
+    dx!.release();
+    tape.dispose();
+    x.value.release();
+  });
+
   it('records nothing without grad, and refuses backward through such a graph', () => {
     const ctx = gpu();
     const tape = new Tape(ctx, { grad: false });
@@ -109,8 +151,7 @@ describe('whole-graph gradient of the seed loss', () => {
   // Start away from the content image, so that every term has a gradient.
   const noise = randomArray(size, 23);
   const image = content.map((v, i) => Math.fround(v + 0.3 * noise[i]!));
-  const savedGradients = { ...GRADIENTS };
-  afterEach(() => Object.assign(GRADIENTS, savedGradients));
+  afterEach(() => vi.restoreAllMocks());
   const TOLERANCE = 1e-4;
 
   async function deviceGradient(config: LossConfig): Promise<{ grad: Float32Array; loss: number }> {
@@ -169,14 +210,12 @@ describe('whole-graph gradient of the seed loss', () => {
     });
   }
 
+  const gramBackward = OPS.gram.backward;
   const BROKEN: Array<[string, () => void]> = [
     // The ReLUs run inside the convs that follow them (ops.reluConv3x3): drop their mask.
-    ['ReLU passing every gradient', () => (GRADIENTS.reluConv3x3 = (ctx, node, dOut) => [conv3x3InputGrad(ctx, dOut, node.saved.flippedWeights as DeviceTensor)])],
-    ['max-pool spreading gradients like an average pool', () => (GRADIENTS.maxpool = (ctx, node, dOut) => savedGradients.avgpool(ctx, node, dOut, [true]))],
-    ['Gram backward scaled by 0.999', () => (GRADIENTS.gram = (ctx, node, dOut, needs) => {
-      const [dx] = savedGradients.gram(ctx, node, dOut, needs);
-      return [scale(ctx, dx!, 0.999)];
-    })],
+    ['ReLU passing every gradient', () => vi.spyOn(OPS.reluConv3x3, 'backward').mockImplementation(OPS.conv3x3.backward)],
+    ['max-pool spreading gradients like an average pool', () => vi.spyOn(OPS.maxpool, 'backward').mockImplementation(OPS.avgpool.backward)],
+    ['Gram backward scaled by 0.999', () => vi.spyOn(OPS.gram, 'backward').mockImplementation((ctx, node) => [scale(ctx, gramBackward(ctx, node)[0]!, 0.999)])],
   ];
   for (const [what, breakIt] of BROKEN) {
     it(`fails when a backward is deliberately broken: ${what}`, async () => {

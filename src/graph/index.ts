@@ -1,4 +1,5 @@
-export { GRADIENTS, type Backward, type OpName } from './gradients.js';
+export { OPS, type OpName } from './gradients.js';
+export type { Backward, BackwardArgs, Op } from './op.js';
 export * as ops from './ops.js';
 export type { ConvWeights } from './ops.js';
 export { Tape, type TapeNode } from './tape.js';

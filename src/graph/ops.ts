@@ -1,8 +1,9 @@
-// Differentiable ops: each runs its forward kernel and records itself on the tape.
-// Their backward functions are in gradients.ts.
+// Differentiable ops: each runs its forward kernel and records itself on the tape with what its
+// backward needs. Their records (name, reads, backward) are in gradients.ts.
 
 import type { DeviceTensor } from '../gpu/index.js';
 import * as k from '../kernels/index.js';
+import { OPS } from './gradients.js';
 import type { Tape } from './tape.js';
 import type { Tensor } from './tensor.js';
 
@@ -15,7 +16,7 @@ export interface ConvWeights {
 
 export function conv3x3(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
   const y = k.conv3x3Forward(tape.ctx, x.value, w.weight, w.bias);
-  return tape.record('conv3x3', [x], y, { flippedWeights: w.flippedWeights });
+  return tape.record(OPS.conv3x3, [x], y, w.flippedWeights);
 }
 
 /**
@@ -24,44 +25,44 @@ export function conv3x3(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
  */
 export function reluConv3x3(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
   const y = k.conv3x3Forward(tape.ctx, x.value, w.weight, w.bias, { reluInput: true });
-  return tape.record('reluConv3x3', [x], y, { flippedWeights: w.flippedWeights });
+  return tape.record(OPS.reluConv3x3, [x], y, w.flippedWeights);
 }
 
 export function relu(tape: Tape, x: Tensor): Tensor {
-  return tape.record('relu', [x], k.reluForward(tape.ctx, x.value));
+  return tape.record(OPS.relu, [x], k.reluForward(tape.ctx, x.value));
 }
 
 export function maxPool(tape: Tape, x: Tensor): Tensor {
-  return tape.record('maxpool', [x], k.maxPool2x2Forward(tape.ctx, x.value));
+  return tape.record(OPS.maxpool, [x], k.maxPool2x2Forward(tape.ctx, x.value));
 }
 
 export function avgPool(tape: Tape, x: Tensor): Tensor {
-  return tape.record('avgpool', [x], k.avgPool2x2Forward(tape.ctx, x.value));
+  return tape.record(OPS.avgpool, [x], k.avgPool2x2Forward(tape.ctx, x.value));
 }
 
 export function gram(tape: Tape, x: Tensor): Tensor {
-  return tape.record('gram', [x], k.gramForward(tape.ctx, x.value));
+  return tape.record(OPS.gram, [x], k.gramForward(tape.ctx, x.value));
 }
 
 export function mse(tape: Tape, a: Tensor, b: Tensor): Tensor {
-  return tape.record('mse', [a, b], k.mseForward(tape.ctx, a.value, b.value));
+  return tape.record(OPS.mse, [a, b], k.mseForward(tape.ctx, a.value, b.value));
 }
 
 export function totalVariation(tape: Tape, x: Tensor): Tensor {
-  return tape.record('tv', [x], k.tvForward(tape.ctx, x.value));
+  return tape.record(OPS.tv, [x], k.tvForward(tape.ctx, x.value));
 }
 
 export function scale(tape: Tape, x: Tensor, factor: number): Tensor {
-  return tape.record('scale', [x], k.scale(tape.ctx, x.value, factor), { factor });
+  return tape.record(OPS.scale, [x], k.scale(tape.ctx, x.value, factor), factor);
 }
 
 export function add(tape: Tape, a: Tensor, b: Tensor): Tensor {
-  return tape.record('add', [a, b], k.add(tape.ctx, a.value, b.value));
+  return tape.record(OPS.add, [a, b], k.add(tape.ctx, a.value, b.value));
 }
 
 /** y = a·x[perm] + b per channel: a change of pixel convention (e.g. into the weights' own). */
 export function channelAffine(tape: Tape, x: Tensor, affine: k.ChannelAffine): Tensor {
-  return tape.record('channelAffine', [x], k.channelAffineForward(tape.ctx, x.value, affine), { affine });
+  return tape.record(OPS.channelAffine, [x], k.channelAffineForward(tape.ctx, x.value, affine), affine);
 }
 
 /** Σ weights[i]·terms[i] (terms with weight 0 are left out). */

@@ -5,15 +5,15 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { accumulate } from '../kernels/index.js';
-import { BACKWARD_READS, GRADIENTS, type OpName } from './gradients.js';
+import type { Op, Read } from './op.js';
 import { Tensor } from './tensor.js';
 
+/** A recorded op application; its backward has the forward's saved values bound in. */
 export interface TapeNode {
-  op: OpName;
-  inputs: readonly Tensor[];
-  output: Tensor;
-  /** What the op's backward needs beyond its inputs (flipped weights, a target, ...). */
-  saved: Readonly<Record<string, unknown>>;
+  readonly op: { readonly name: string; readonly reads: readonly Read[] };
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  backward(ctx: GpuContext, dOut: DeviceTensor, needs: readonly boolean[]): Array<DeviceTensor | null>;
 }
 
 export class Tape {
@@ -28,25 +28,31 @@ export class Tape {
     this.recordsGrad = options.grad ?? true;
   }
 
-  /** Wraps an op's fresh output; records the node when a gradient can flow through it. */
-  record(op: OpName, inputs: readonly Tensor[], value: DeviceTensor, saved: Record<string, unknown> = {}): Tensor {
+  /**
+   * Wraps an op's fresh output; records the node when a gradient can flow through it. `saved` is
+   * what the op's backward takes after its node (type-checked against the op's record).
+   */
+  record<Saved extends unknown[]>(op: Op<Saved>, inputs: readonly Tensor[], value: DeviceTensor, ...saved: NoInfer<Saved>): Tensor {
     this.owned.add(value);
     const requiresGrad = this.recordsGrad && inputs.some((t) => t.requiresGrad);
-    const output = new Tensor(value, requiresGrad, op);
-    if (requiresGrad) this.nodes.push({ op, inputs, output, saved });
+    const output = new Tensor(value, requiresGrad, op.name);
+    if (requiresGrad) {
+      const backward = (ctx: GpuContext, dOut: DeviceTensor, needs: readonly boolean[]) => op.backward(ctx, { inputs, output, dOut, needs }, ...saved);
+      this.nodes.push({ op, inputs, output, backward });
+    }
     return output;
   }
 
   /**
-   * Frees an intermediate value now if the tape owns it and no recorded backward reads it (see
-   * BACKWARD_READS), e.g. a ReLU output already consumed by a convolution. Returns whether it did.
-   * The caller promises not to use `t` in later ops; reading it afterwards throws.
+   * Frees an intermediate value now if the tape owns it and no recorded backward reads it (each
+   * op's `reads`, gradients.ts), e.g. a ReLU output already consumed by a convolution. Returns
+   * whether it did. The caller promises not to use `t` in later ops; reading it afterwards throws.
    */
   releaseUnneeded(t: Tensor): boolean {
     if (!this.owned.has(t.value)) return false;
     for (const node of this.nodes) {
-      const reads = BACKWARD_READS[node.op];
-      if ((reads.output && node.output === t) || (reads.inputs && node.inputs.includes(t))) return false;
+      const reads = node.op.reads;
+      if ((reads.includes('output') && node.output === t) || (reads.includes('inputs') && node.inputs.includes(t))) return false;
     }
     this.owned.delete(t.value);
     t.value.release();
@@ -76,7 +82,7 @@ export class Tape {
       if (!dOut) continue;
       grads.delete(node.output);
       const needs = node.inputs.map((t) => t.requiresGrad);
-      const dInputs = GRADIENTS[node.op](ctx, node, dOut, needs);
+      const dInputs = node.backward(ctx, dOut, needs);
       dOut.release();
       node.inputs.forEach((input, k) => {
         const d = dInputs[k];
