@@ -1,7 +1,7 @@
 // wgpu-style's side of the benchmark: every kernel on every VGG shape, timed with GPU timestamps
 // (wall time around a full sync when the adapter has none), plus the device-peak probes.
 
-import { measureGpuMs, packParams, type DeviceTensor, type GpuContext } from '../src/gpu/index.js';
+import { measureGpuMs, type DeviceTensor, type GpuContext } from '../src/gpu/index.js';
 import * as k from '../src/kernels/index.js';
 import { bytes, flops, type KernelCase, type Pass } from './shapes.js';
 import type { BenchRecord } from './record.js';
@@ -77,11 +77,15 @@ export async function probePeak(ctx: GpuContext, runs: number, quick: boolean): 
   const n = quick ? 256 : 1024;
   const a = random(ctx, [n, n]);
   const b = random(ctx, [n, n]);
+  // An invocation computes an 8×8 block of C. x dispatches four times the workgroups the columns
+  // need (the extra ones return at once), as every recorded run so far did, to keep them comparable.
+  const [wgX, wgY] = ctx.workgroupSize('bench_matmul');
+  const matmulGroups = [n / (2 * wgX), n / (8 * wgY)] as const;
   const matmul = await measureGpuMs(
     ctx,
     () => {
       const out = ctx.empty([n, n]);
-      ctx.dispatch({ kernel: 'bench_matmul', label: `bench_matmul ${n}`, params: packParams([['u32', n], ['u32', n], ['u32', n]]), buffers: [a.buffer, b.buffer, out.buffer], workgroups: [n / 16, n / 64] });
+      ctx.dispatch({ kernel: 'bench_matmul', label: `bench_matmul ${n}`, params: { m: n, n, k: n }, buffers: [a.buffer, b.buffer, out.buffer], workgroups: matmulGroups });
       return [out];
     },
     runs,
@@ -103,7 +107,7 @@ export async function probePeak(ctx: GpuContext, runs: number, quick: boolean): 
     ctx,
     () => {
       const out = ctx.empty([elements]);
-      ctx.dispatch({ kernel: 'bench_copy', label: 'bench_copy', params: packParams([['u32', elements / 4]]), buffers: [x.buffer, out.buffer], workgroups: k.gridFor(ctx, elements / 4) });
+      ctx.dispatch({ kernel: 'bench_copy', label: 'bench_copy', params: { n: elements / 4 }, buffers: [x.buffer, out.buffer], workgroups: k.gridFor(ctx, elements / 4, 'bench_copy') });
       return [out];
     },
     runs,

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeAdapter } from '../src/gpu/index.js';
-import { autotuneConv, convTuningKey } from '../src/kernels/index.js';
+import { autotuneConv, convTuningKey, tuningFor } from '../src/kernels/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
 import { convShapesForStep } from '../src/vgg/index.js';
 import { benchKernels, probePeak } from './ours.js';
@@ -41,7 +41,7 @@ const mib = (bytes: number | null | undefined) => (bytes == null ? '-' : (bytes 
 const ctx = await createNodeContext();
 log(`adapter: ${describeAdapter(ctx.adapter)}`);
 // The autotuner measures afresh (and rewrites <cache>/autotune.json) unless --cached-tuning.
-if (!values['cached-tuning']) ctx.tuning.clear();
+if (!values['cached-tuning']) tuningFor(ctx).clear();
 const peak = await probePeak(ctx, runs, quick);
 const adapter: AdapterRecord = {
   kind: 'adapter',
@@ -61,8 +61,9 @@ for (const size of sizes) {
   const shapes = convShapesForStep(size, size, 28);
   const measured = new Map((await autotuneConv(ctx, shapes)).map((r) => [r.key, r.ms]));
   for (const key of new Set(shapes.map((s) => convTuningKey(s.shape, s.cout)))) {
-    output.push({ kind: 'autotune', size, key, chosen: ctx.tuning.get(key)!, ms: measured.get(key) ?? null });
-    log(`  autotune ${key}: ${ctx.tuning.get(key)}${measured.has(key) ? '' : ' (cached)'}`);
+    const chosen = tuningFor(ctx).get(key)!;
+    output.push({ kind: 'autotune', size, key, chosen, ms: measured.get(key) ?? null });
+    log(`  autotune ${key}: ${chosen}${measured.has(key) ? '' : ' (cached)'}`);
   }
   log(`kernels at ${size} px (${cases.length} shapes):`);
   records.push(...(await benchKernels(ctx, cases, size, runs, log)));

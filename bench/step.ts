@@ -4,7 +4,7 @@
 
 import { parseArgs } from 'node:util';
 import { describeAdapter } from '../src/gpu/index.js';
-import { autotuneConv } from '../src/kernels/index.js';
+import { autotuneConv, tuningFor } from '../src/kernels/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
 import { convShapesForStep } from '../src/vgg/index.js';
 import { parseStepSize, profileStyleStep, timeStyleStep } from './style-step.js';
@@ -16,7 +16,7 @@ const sizeText = `${height}×${width}`;
 const ctx = await createNodeContext();
 console.log(`adapter: ${describeAdapter(ctx.adapter)}`);
 if (values.autotune) {
-  ctx.tuning.clear();
+  tuningFor(ctx).clear();
   const started = performance.now();
   const results = await autotuneConv(ctx, convShapesForStep(height, width, 28));
   console.log(`autotuned ${results.length} conv shapes in ${((performance.now() - started) / 1000).toFixed(1)} s:`);

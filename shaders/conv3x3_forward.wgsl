@@ -5,11 +5,13 @@
 #include "lib/grid"
 #include "lib/conv3x3"
 
-@compute @workgroup_size(64)
+const WG: u32 = 64u;
+
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let px_blocks = (p.width + PX_BLOCK - 1u) / PX_BLOCK;
   let co_blocks = (p.cout + CO_BLOCK - 1u) / CO_BLOCK;
-  let i = flat_index(gid, nwg, 64u);
+  let i = flat_index(gid, nwg, WG);
   if (i >= p.batch * co_blocks * p.height * px_blocks) { return; }
   let x0 = (i % px_blocks) * PX_BLOCK;
   let row = (i / px_blocks) % p.height;

@@ -10,9 +10,11 @@ struct Params { batch: u32, cin: u32, cout: u32, height: u32, width: u32 }
 @group(0) @binding(3) var<storage, read_write> dw: array<f32>;
 @group(0) @binding(4) var<storage, read_write> db: array<f32>;
 
-@compute @workgroup_size(64)
+const WG: u32 = 64u;
+
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flat_index(gid, nwg, 64u);
+  let i = flat_index(gid, nwg, WG);
   if (i >= p.cout * (p.cin + 1u)) { return; }
   let ci = i % (p.cin + 1u);
   let co = i / (p.cin + 1u);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GpuContext, type DeviceTensor } from '../src/gpu/index.js';
 import { loadShaders } from '../src/node/shaders.js';
-import { autotuneConv, CONV_VARIANTS, conv3x3Forward, conv3x3InputGrad, conv3x3WeightGrad, convTuningKey, flipConv3x3Weights } from '../src/kernels/index.js';
+import { autotuneConv, CONV_VARIANTS, conv3x3Forward, conv3x3InputGrad, conv3x3WeightGrad, convTuningKey, flipConv3x3Weights, tuningFor } from '../src/kernels/index.js';
 import { expectClose } from './helpers/compare.js';
 import { useGpu } from './helpers/gpu.js';
 import { describeDifferentiable, shape4 } from './helpers/kernel-check.js';
@@ -157,7 +157,7 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
   it('the autotuner times every variant once per shape, keeps the fastest, saves it, and the launcher uses it', async () => {
     const ctx = gpu();
     const saved: Array<Record<string, string>> = [];
-    ctx.tuningStore = { load: () => ({}), save: (choices) => saved.push({ ...choices }) };
+    tuningFor(ctx).store = { save: (choices) => saved.push({ ...choices }) };
     const shapes = [{ shape: [1, 16, 12, 20] as [number, number, number, number], cout: 24 }, { shape: [1, 24, 12, 20] as [number, number, number, number], cout: 16 }];
     const results = await autotuneConv(ctx, [...shapes, shapes[0]!]);
     expect(results).toHaveLength(2);
@@ -169,15 +169,14 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
     expect(saved).toHaveLength(1);
     expect(saved[0]![convTuningKey(shapes[0]!.shape, 24)]).toBe(results[0]!.chosen);
     expect(await autotuneConv(ctx, shapes)).toEqual([]); // already tuned: nothing measured again
-    ctx.tuningStore = null;
+    tuningFor(ctx).store = null;
     // A fresh pipeline cache on the same device shows which variant the launcher compiles.
     const fresh = new GpuContext(ctx.device, ctx.adapter, loadShaders());
-    fresh.tuning.set(convTuningKey([1, 3, 5, 7], 5), 'co16-px4');
+    tuningFor(fresh).set(convTuningKey([1, 3, 5, 7], 5), 'co16-px4');
     const co16 = { CO_BLOCK: 16, PX_VECS: 1 };
     const y = conv3x3Forward(fresh, fresh.zeros([1, 3, 5, 7]), fresh.zeros([5, 3, 3, 3]), fresh.upload([5], [1, 2, 3, 4, 5]));
     expect(fresh.pipelines.has('conv3x3_forward', { HAS_BIAS: 1, RELU_INPUT: 0, MASK: 0 }, co16)).toBe(true);
     expect(fresh.pipelines.size).toBe(1);
     expect(Array.from(await y.read()).filter((_, i) => i % 35 === 0)).toEqual([1, 2, 3, 4, 5]);
-    ctx.tuningStore = null;
   });
 });

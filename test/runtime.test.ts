@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createContext, GpuContext, GpuError, NoAdapterError, packParams, TensorTooLargeError } from '../src/gpu/index.js';
+import { createContext, GpuContext, GpuError, NoAdapterError, TensorTooLargeError } from '../src/gpu/index.js';
 import { ShaderLibrary } from '../src/gpu/shaders.js';
 import { conv3x3Forward, mseForward, reluForward } from '../src/kernels/index.js';
 import { useGpu } from './helpers/gpu.js';
@@ -44,7 +44,7 @@ describe('GPU runtime', () => {
     ctx.dispatch({
       kernel: 'relu_forward',
       label: 'relu_forward(x[4,4])',
-      params: packParams([['u32', 16]]),
+      params: { n: 16 },
       buffers: [notStorage, y.buffer],
       workgroups: [1],
     });
@@ -52,11 +52,22 @@ describe('GPU runtime', () => {
     await ctx.sync(); // the error was reported once and the context still works
   });
 
+  it('refuses parameters the shader does not declare, naming the shader and the field, before recording anything', async () => {
+    const ctx = gpu();
+    const y = ctx.empty([4]);
+    const dispatch = (params: object) => () =>
+      ctx.dispatch({ kernel: 'relu_forward', label: 'relu_forward(x[4])', params: params as { n: number }, buffers: [y.buffer, y.buffer], workgroups: [1] });
+    expect(dispatch({ n: 4, size: 4 })).toThrow('shader "relu_forward": Params has no field "size" (its fields: n)');
+    expect(dispatch({})).toThrow('shader "relu_forward": Params field "n" is missing');
+    await ctx.sync();
+    y.release();
+  });
+
   it('names the kernel when its WGSL does not compile', async () => {
     const ctx = gpu();
-    const broken = new GpuContext(ctx.device, ctx.adapter, { broken_kernel: '@compute @workgroup_size(1) fn main() { let x: u32 = 1.5; }' });
-    broken.dispatch({ kernel: 'broken_kernel', label: 'broken_kernel(x[1])', buffers: [], workgroups: [1] });
-    await expect(broken.sync()).rejects.toThrow(/broken_kernel\(x\[1\]\)/);
+    const broken = new GpuContext(ctx.device, ctx.adapter, { relu_forward: '@compute @workgroup_size(1) fn main() { let x: u32 = 1.5; }' });
+    broken.dispatch({ kernel: 'relu_forward', label: 'relu_forward(x[1])', buffers: [], workgroups: [1] });
+    await expect(broken.sync()).rejects.toThrow(/relu_forward\(x\[1\]\)/);
   });
 
   it('refuses a tensor over the binding limit with the largest image size that fits', () => {

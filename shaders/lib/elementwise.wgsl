@@ -2,9 +2,11 @@
 // uniform `p`, and `fn apply(i: u32)`, which does the work for element i < p.n.
 #include "lib/grid"
 
-@compute @workgroup_size(256)
+const ELEMENTWISE_WG: u32 = 256u;
+
+@compute @workgroup_size(ELEMENTWISE_WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flat_index(gid, nwg, 256u);
+  let i = flat_index(gid, nwg, ELEMENTWISE_WG);
   if (i >= p.n) { return; }
   apply(i);
 }

@@ -6,7 +6,8 @@ import { GpuError, TensorTooLargeError } from './errors.js';
 import { PipelineCache, type Overrides } from './pipelines.js';
 import { BufferPool, type PoolStats } from './pool.js';
 import { Profiler, type KernelTiming } from './profiler.js';
-import { ShaderLibrary, type ShaderSources } from './shaders.js';
+import type { ShaderName, ShaderParams } from './shader-names.js';
+import { ShaderLibrary, type ShaderSources, type WorkgroupSize } from './shaders.js';
 import { DeviceTensor, formatShape, shapeSize, type Shape } from './tensor.js';
 import { UniformCache } from './uniforms.js';
 
@@ -21,25 +22,19 @@ export interface AdapterSummary {
   subgroupMinSize: number;
 }
 
-export interface Dispatch {
+export interface Dispatch<K extends ShaderName = ShaderName> {
   /** Shader name in shaders/ (without .wgsl). */
-  kernel: string;
+  kernel: K;
   /** Kernel and shapes, used in error messages and timings. */
   label: string;
-  /** Packed `Params` uniform (binding 0); omit for kernels without one. */
-  params?: Uint8Array;
+  /** The fields of the shader's `struct Params` (binding 0) by name; omit for kernels without one. */
+  params?: ShaderParams[K];
   /** Storage buffers, bound in order after the params. */
   buffers: readonly GPUBuffer[];
   workgroups: readonly [number, number?, number?];
   overrides?: Overrides;
   /** A text variant of the shader (see ShaderLibrary.get). */
   consts?: Overrides;
-}
-
-/** Where autotuning results live between runs (the Node edge keeps a JSON file in the cache). */
-export interface TuningStore {
-  load(): Record<string, string>;
-  save(choices: Record<string, string>): void;
 }
 
 type PendingError = Promise<string | null>;
@@ -51,10 +46,6 @@ export class GpuContext {
   readonly maxWorkgroupsPerDimension: number;
   /** Shaders may use subgroup operations across at least 8 invocations (conv3x3_forward_subgroup). */
   readonly subgroupsOf8: boolean;
-  /** Autotuned kernel variants by "kernel|shape" key (see src/kernels/autotune.ts). */
-  readonly tuning = new Map<string, string>();
-  /** Set by the edge to keep tuning results across runs. */
-  tuningStore: TuningStore | null = null;
   /** Dispatches per kernel since the context was made (tests use it to prove work is skipped). */
   readonly dispatchCounts = new Map<string, number>();
   private readonly storage: BufferPool;
@@ -176,7 +167,12 @@ export class GpuContext {
 
   // ---- dispatch and submission ----
 
-  dispatch(d: Dispatch): void {
+  /** The kernel's workgroup size, as its WGSL (specialised by `consts`) declares it. */
+  workgroupSize(kernel: ShaderName, consts: Overrides = {}): WorkgroupSize {
+    return this.shaderLibrary.workgroupSize(kernel, consts);
+  }
+
+  dispatch<K extends ShaderName>(d: Dispatch<K>): void {
     const [x, y = 1, z = 1] = d.workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     this.dispatchCounts.set(d.kernel, (this.dispatchCounts.get(d.kernel) ?? 0) + 1);
@@ -184,10 +180,11 @@ export class GpuContext {
     if (x > max || y > max || z > max) {
       throw new GpuError(`${d.label}: dispatch of ${x}×${y}×${z} workgroups exceeds ${max} per dimension`);
     }
+    const params = this.shaderLibrary.packParams(d.kernel, d.params);
     this.withErrorScope(d.label, () => {
       const pipeline = this.pipelines.get(d.kernel, d.overrides, d.consts);
       const entries: GPUBindGroupEntry[] = [];
-      if (d.params) entries.push({ binding: 0, resource: { buffer: this.uniforms.get(d.params) } });
+      if (params) entries.push({ binding: 0, resource: { buffer: this.uniforms.get(params) } });
       d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
       const bindGroup = this.device.createBindGroup({ label: d.label, layout: pipeline.getBindGroupLayout(0), entries });
       const timestampWrites = this.profiler.passWrites(d.kernel, d.label);

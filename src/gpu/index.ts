@@ -1,4 +1,4 @@
-export { GpuContext, type AdapterSummary, type Dispatch, type TuningStore } from './context.js';
+export { GpuContext, type AdapterSummary, type Dispatch } from './context.js';
 export { createContext, createContextOn, describeAdapter, requestAdapter, type ContextOptions } from './device.js';
 export {
   GpuError,
@@ -11,8 +11,8 @@ export {
   type DeviceSetting,
 } from './errors.js';
 export { DeviceTensor, formatShape, shapeSize, type Shape } from './tensor.js';
-export { packParams } from './uniforms.js';
-export type { ShaderSources } from './shaders.js';
+export type { ShaderName, ShaderParams } from './shader-names.js';
+export type { ParamValues, ShaderSources, WorkgroupSize } from './shaders.js';
 export type { KernelTiming } from './profiler.js';
 export type { PoolStats } from './pool.js';
 export { measureGpuMs } from './timing.js';

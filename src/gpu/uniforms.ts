@@ -1,22 +1,5 @@
-// Kernel parameters: packed little-endian into 16-byte-aligned uniform blocks, and cached by
-// content so that a loop repeating the same shapes reuses the same immutable buffers.
-
-export type ParamType = 'u32' | 'i32' | 'f32';
-
-/** Fields in the order of the kernel's WGSL `Params` struct (all 4-byte scalars). */
-export function packParams(fields: ReadonlyArray<readonly [ParamType, number]>): Uint8Array {
-  const bytes = new Uint8Array(Math.max(16, Math.ceil((fields.length * 4) / 16) * 16));
-  const view = new DataView(bytes.buffer);
-  fields.forEach(([type, value], i) => {
-    if (type === 'f32') view.setFloat32(i * 4, value, true);
-    else if (type === 'i32') view.setInt32(i * 4, value, true);
-    else {
-      if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new Error(`u32 parameter ${i} is ${value}`);
-      view.setUint32(i * 4, value, true);
-    }
-  });
-  return bytes;
-}
+// Kernel parameters (packed by ParamsLayout, params.ts) are cached by content, so that a loop
+// repeating the same shapes reuses the same immutable uniform buffers.
 
 interface Entry {
   buffer: GPUBuffer;

@@ -1,6 +1,6 @@
 // One Adam step that updates a parameter in place with its moment buffers (shaders/adam.wgsl).
 
-import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, label, requireSameShape } from './launch.js';
 
 export interface AdamHyper {
@@ -22,14 +22,6 @@ export function adamStep(
   requireSameShape('adam', ['param', 'm'], param, m);
   requireSameShape('adam', ['param', 'v'], param, v);
   if (!Number.isInteger(step) || step < 1) throw new Error(`adam: step must be an integer >= 1, got ${step}`);
-  const params = packParams([
-    ['u32', param.size],
-    ['f32', lr],
-    ['f32', beta1],
-    ['f32', beta2],
-    ['f32', eps],
-    ['f32', 1 - beta1 ** step],
-    ['f32', 1 - beta2 ** step],
-  ]);
+  const params = { n: param.size, lr, beta1, beta2, eps, bc1: 1 - beta1 ** step, bc2: 1 - beta2 ** step };
   dispatchElementwise(ctx, 'adam', label('adam', { param }), param.size, params, [grad.buffer, param.buffer, m.buffer, v.buffer]);
 }

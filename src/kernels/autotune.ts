@@ -1,8 +1,10 @@
 // Picks the fastest conv3x3 variant for each shape on this adapter by timing them all once,
-// remembers the choice in ctx.tuning (launchers read it), and saves it through ctx.tuningStore.
+// remembers the choice in the context's Tuning (tuning.ts; launchers read it), and saves it
+// through the tuning's store.
 
 import { measureGpuMs, type GpuContext } from '../gpu/index.js';
 import { conv3x3Forward, convTuningKey, convVariantsFor } from './conv3x3.js';
+import { tuningFor } from './tuning.js';
 
 export interface ConvShape {
   /** Input [N, Cin, H, W]. */
@@ -19,10 +21,11 @@ export interface TuneResult {
 
 /** Tunes every shape not tuned yet. Costs a few dispatches per variant and shape, once per adapter. */
 export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[], runs = 3): Promise<TuneResult[]> {
+  const tuning = tuningFor(ctx);
   const results: TuneResult[] = [];
   const todo = shapes.filter((s, i) => {
     const key = convTuningKey(s.shape, s.cout);
-    return !ctx.tuning.has(key) && shapes.findIndex((o) => convTuningKey(o.shape, o.cout) === key) === i;
+    return !tuning.has(key) && shapes.findIndex((o) => convTuningKey(o.shape, o.cout) === key) === i;
   });
   for (const { shape, cout } of todo) {
     const key = convTuningKey(shape, cout);
@@ -43,9 +46,9 @@ export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[]
     x.release();
     w.release();
     const chosen = Object.entries(ms).sort((a, b) => a[1] - b[1])[0]![0];
-    ctx.tuning.set(key, chosen);
+    tuning.set(key, chosen);
     results.push({ key, chosen, ms });
   }
-  if (todo.length > 0) ctx.tuningStore?.save(Object.fromEntries(ctx.tuning));
+  if (todo.length > 0) tuning.store?.save(tuning.record());
   return results;
 }

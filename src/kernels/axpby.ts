@@ -1,14 +1,13 @@
 // Scaling, adding and accumulating (shaders/axpby.wgsl): y = a·x + b·y in place.
 
-import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, label, requireSameShape } from './launch.js';
 
 /** y ← a·x + b·y (y is not read when b = 0). */
 export function axpby(ctx: GpuContext, a: number, x: DeviceTensor, b: number, y: DeviceTensor): void {
   requireSameShape('axpby', ['x', 'y'], x, y);
   if (x.buffer === y.buffer) throw new Error('axpby: x and y must be different tensors');
-  const params = packParams([['u32', x.size], ['f32', a], ['f32', b]]);
-  dispatchElementwise(ctx, 'axpby', label('axpby', { x, y }), x.size, params, [x.buffer, y.buffer]);
+  dispatchElementwise(ctx, 'axpby', label('axpby', { x, y }), x.size, { n: x.size, a, b }, [x.buffer, y.buffer]);
 }
 
 /** A new tensor a·x. */

@@ -2,7 +2,7 @@
 // (shaders/channel_affine.wgsl, shaders/channel_affine_backward.wgsl): pixel-convention changes,
 // and the differentiable input transform in front of conv1_1.
 
-import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, label, requireRank } from './launch.js';
 
 export interface ChannelAffine {
@@ -24,12 +24,9 @@ function checkImage(kernel: string, x: DeviceTensor): number {
 export function channelAffineForward(ctx: GpuContext, x: DeviceTensor, t: ChannelAffine, lo = -Infinity, hi = Infinity): DeviceTensor {
   const plane = checkImage('channel_affine', x);
   const y = ctx.empty(x.shape, 'channel affine output');
-  const params = packParams([
-    ['u32', x.size], ['u32', plane], ['f32', Math.max(lo, -3.4e38)], ['f32', Math.min(hi, 3.4e38)],
-    ...t.perm.map((v) => ['u32', v] as const), ['u32', 0],
-    ...t.a.map((v) => ['f32', v] as const), ['f32', 0],
-    ...t.b.map((v) => ['f32', v] as const), ['f32', 0],
-  ]);
+  const [lo32, hi32] = [Math.max(lo, -3.4e38), Math.min(hi, 3.4e38)];
+  // The shader's vec4s hold one value per channel; the fourth is padding.
+  const params = { n: x.size, plane, lo: lo32, hi: hi32, perm: [...t.perm, 0], a: [...t.a, 0], b: [...t.b, 0] } as const;
   dispatchElementwise(ctx, 'channel_affine', label('channel_affine', { x }), x.size, params, [x.buffer, y.buffer]);
   return y;
 }
@@ -37,15 +34,11 @@ export function channelAffineForward(ctx: GpuContext, x: DeviceTensor, t: Channe
 /** dx for y = a·x[perm] + b (no clamp). */
 export function channelAffineBackward(ctx: GpuContext, dy: DeviceTensor, t: ChannelAffine): DeviceTensor {
   const plane = checkImage('channel_affine_backward', dy);
-  const inverse = [0, 0, 0];
+  const inverse: [number, number, number, number] = [0, 0, 0, 0]; // a vec4: the fourth is padding
   t.perm.forEach((k, c) => (inverse[k] = c));
   if (new Set(t.perm).size !== 3) throw new Error(`channel_affine_backward: perm [${t.perm}] is not a permutation of 0,1,2`);
   const dx = ctx.empty(dy.shape, 'channel affine input gradient');
-  const params = packParams([
-    ['u32', dy.size], ['u32', plane], ['u32', 0], ['u32', 0],
-    ...inverse.map((v) => ['u32', v] as const), ['u32', 0],
-    ...t.a.map((v) => ['f32', v] as const), ['f32', 0],
-  ]);
+  const params = { n: dy.size, plane, inverse, a: [...t.a, 0] } as const;
   dispatchElementwise(ctx, 'channel_affine_backward', label('channel_affine_backward', { dy }), dy.size, params, [dy.buffer, dx.buffer]);
   return dx;
 }

@@ -3,10 +3,9 @@
 // shaders/conv3x3_flip_weights.wgsl) and weight/bias gradients (shaders/conv3x3_weight_grad.wgsl),
 // kept separate so that style transfer, which needs only the input gradient, never pays for the rest.
 
-import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, gridFor, label, requireRank } from './launch.js';
-
-const CONV_WG = 64;
+import { tuningFor } from './tuning.js';
 
 /**
  * Register-blocking variants of the conv3x3 shaders: output channels × pixels per invocation
@@ -18,7 +17,7 @@ export interface ConvVariant {
   name: string;
   coBlock: number;
   pxVecs: number;
-  /** Workgroup size of the subgroup shader; absent for conv3x3_forward (64 invocations). */
+  /** Workgroup size of the subgroup shader (its const WG); absent for conv3x3_forward, which declares its own. */
   subgroupWg?: number;
 }
 
@@ -54,7 +53,7 @@ function chooseVariant(ctx: GpuContext, x: DeviceTensor, cout: number, explicit?
     if (!usable.includes(explicit)) throw new Error(`conv3x3: variant ${explicit.name} needs subgroups of at least 8 invocations, which this adapter lacks`);
     return explicit;
   }
-  const tuned = ctx.tuning.get(convTuningKey(x.shape, cout));
+  const tuned = tuningFor(ctx).get(convTuningKey(x.shape, cout));
   return usable.find((v) => v.name === tuned) ?? usable[0]!;
 }
 
@@ -70,9 +69,9 @@ function checkWeights(kernel: string, x: DeviceTensor, w: DeviceTensor, bias?: D
   }
 }
 
-function convParams(x: DeviceTensor, cout: number): Uint8Array {
-  const [n, cin, h, w] = x.shape as [number, number, number, number];
-  return packParams([['u32', n], ['u32', cin], ['u32', cout], ['u32', h], ['u32', w]]);
+function convParams(x: DeviceTensor, cout: number) {
+  const [batch, cin, height, width] = x.shape as [number, number, number, number];
+  return { batch, cin, cout, height, width };
 }
 
 export interface ConvOptions {
@@ -94,17 +93,17 @@ function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: De
   }
   const pixelBlocks = h * Math.ceil(width / (4 * variant.pxVecs));
   const channelBlocks = Math.ceil(cout / variant.coBlock);
-  let kernel = 'conv3x3_forward';
+  let kernel: 'conv3x3_forward' | 'conv3x3_forward_subgroup' = 'conv3x3_forward';
   let workgroups: [number, number, number?];
   let consts: Record<string, number> = { CO_BLOCK: variant.coBlock, PX_VECS: variant.pxVecs };
   if (variant.subgroupWg !== undefined) {
     kernel = 'conv3x3_forward_subgroup';
     consts = { ...consts, WG: variant.subgroupWg };
-    const [tilesX, tilesZ] = gridFor(ctx, pixelBlocks, variant.subgroupWg);
+    const [tilesX, tilesZ] = gridFor(ctx, pixelBlocks, kernel, consts);
     if (n * channelBlocks > ctx.maxWorkgroupsPerDimension) throw new Error(`conv3x3: batch ${n} × ${channelBlocks} channel blocks exceeds ${ctx.maxWorkgroupsPerDimension} workgroups; use a smaller batch`);
     workgroups = [tilesX, n * channelBlocks, tilesZ];
   } else {
-    workgroups = gridFor(ctx, n * channelBlocks * pixelBlocks, CONV_WG);
+    workgroups = gridFor(ctx, n * channelBlocks * pixelBlocks, kernel, consts);
   }
   ctx.dispatch({
     kernel,
@@ -131,8 +130,7 @@ export function flipConv3x3Weights(ctx: GpuContext, w: DeviceTensor): DeviceTens
     throw new Error(`conv3x3_flip_weights: weights must have shape [Cout, Cin, 3, 3], got [${w.shape.join(',')}]`);
   }
   const flipped = ctx.empty([cin, cout, 3, 3], 'conv3x3 flipped weights');
-  const params = packParams([['u32', w.size], ['u32', cin], ['u32', cout]]);
-  dispatchElementwise(ctx, 'conv3x3_flip_weights', label('conv3x3_flip_weights', { w }), w.size, params, [w.buffer, flipped.buffer]);
+  dispatchElementwise(ctx, 'conv3x3_flip_weights', label('conv3x3_flip_weights', { w }), w.size, { n: w.size, cin, cout }, [w.buffer, flipped.buffer]);
   return flipped;
 }
 
@@ -161,7 +159,7 @@ export function conv3x3WeightGrad(ctx: GpuContext, x: DeviceTensor, dy: DeviceTe
     label: label('conv3x3_weight_grad', { x, dy }),
     params: convParams(x, cout),
     buffers: [x.buffer, dy.buffer, dw.buffer, db.buffer],
-    workgroups: gridFor(ctx, cout * (cin + 1), CONV_WG),
+    workgroups: gridFor(ctx, cout * (cin + 1), 'conv3x3_weight_grad'),
   });
   return { dw, db };
 }

@@ -4,11 +4,11 @@
 // gram_symmetrize + gram_backward_subgroup, which share loads across lanes (3–4× faster on
 // lavapipe); otherwise gram_forward / gram_backward, one invocation per 4×4 block.
 
-import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, gridFor, label, requireRank } from './launch.js';
 
+/** Rows and columns of the 4×4 block one invocation of gram_forward / gram_backward computes. */
 const BLOCK = 4;
-const WG = 8;
 /** Subgroup kernels' blocking, measured on lavapipe: rows i per workgroup, rows j per invocation, workgroup size. */
 const SG_FORWARD = { iBlock: 16, jBlock: 4, wg: 8 };
 /** Rows i per workgroup, vec4s of k per invocation, workgroup size. */
@@ -41,9 +41,10 @@ export function gramForward(ctx: GpuContext, x: DeviceTensor, options: GramOptio
   const g = ctx.empty([n, c, c], 'gram');
   const text = label('gram_forward', { x });
   if (!useSubgroups(ctx, options)) {
-    const tiles = Math.ceil(Math.ceil(c / BLOCK) / WG);
-    const params = packParams([['u32', c], ['u32', pixels], ['f32', scale]]);
-    ctx.dispatch({ kernel: 'gram_forward', label: text, params, buffers: [x.buffer, g.buffer], workgroups: [tiles, tiles, n] });
+    const [wgX, wgY] = ctx.workgroupSize('gram_forward');
+    const workgroups = [Math.ceil(Math.ceil(c / BLOCK) / wgX), Math.ceil(Math.ceil(c / BLOCK) / wgY), n] as const;
+    const params = { channels: c, n: pixels, scale };
+    ctx.dispatch({ kernel: 'gram_forward', label: text, params, buffers: [x.buffer, g.buffer], workgroups });
     return g;
   }
   const chunk = options.chunk ?? DEFAULT_CHUNK;
@@ -51,17 +52,19 @@ export function gramForward(ctx: GpuContext, x: DeviceTensor, options: GramOptio
   const splits = Math.ceil(pixels / chunk);
   const aligned = pixels % 4 === 0;
   const partial = splits === 1 ? g : ctx.empty([n, splits, c, c], 'gram partial sums');
+  const consts = { I_BLOCK: SG_FORWARD.iBlock, J_BLOCK: SG_FORWARD.jBlock, WG: SG_FORWARD.wg };
+  const [wgSize] = ctx.workgroupSize('gram_forward_subgroup', consts);
   ctx.dispatch({
     kernel: 'gram_forward_subgroup',
     label: text,
-    params: packParams([['u32', c], ['u32', pixels], ['u32', chunk], ['u32', splits], ['f32', scale]]),
+    params: { channels: c, n: pixels, chunk, splits, scale },
     buffers: [x.buffer, aligned ? x.buffer : ctx.placeholder, partial.buffer],
     overrides: { ALIGNED: aligned ? 1 : 0 },
-    consts: { I_BLOCK: SG_FORWARD.iBlock, J_BLOCK: SG_FORWARD.jBlock, WG: SG_FORWARD.wg },
-    workgroups: [Math.ceil(c / (SG_FORWARD.jBlock * SG_FORWARD.wg)), Math.ceil(c / SG_FORWARD.iBlock), n * splits],
+    consts,
+    workgroups: [Math.ceil(c / (SG_FORWARD.jBlock * wgSize)), Math.ceil(c / SG_FORWARD.iBlock), n * splits],
   });
   if (partial !== g) {
-    const params = packParams([['u32', n * c * c], ['u32', c * c], ['u32', splits]]);
+    const params = { n: n * c * c, entries: c * c, splits };
     dispatchElementwise(ctx, 'gram_reduce', label('gram_reduce', { partial }), n * c * c, params, [partial.buffer, g.buffer]);
     partial.release();
   }
@@ -77,29 +80,31 @@ export function gramBackward(ctx: GpuContext, x: DeviceTensor, dg: DeviceTensor,
   const dx = ctx.empty(x.shape, 'gram input gradient');
   const text = label('gram_backward', { x, dG: dg });
   if (!useSubgroups(ctx, options)) {
+    const [wgX, wgY] = ctx.workgroupSize('gram_backward');
     ctx.dispatch({
       kernel: 'gram_backward',
       label: text,
-      params: packParams([['u32', c], ['u32', pixels], ['f32', scale]]),
+      params: { channels: c, n: pixels, scale },
       buffers: [x.buffer, dg.buffer, dx.buffer],
-      workgroups: [Math.ceil(Math.ceil(pixels / BLOCK) / WG), Math.ceil(Math.ceil(c / BLOCK) / WG), n],
+      workgroups: [Math.ceil(Math.ceil(pixels / BLOCK) / wgX), Math.ceil(Math.ceil(c / BLOCK) / wgY), n],
     });
     return dx;
   }
   const s = ctx.empty([n, c, c], 'gram gradient, symmetrised');
-  const symmetrize = packParams([['u32', n * c * c], ['u32', c], ['f32', scale]]);
+  const symmetrize = { n: n * c * c, channels: c, scale };
   dispatchElementwise(ctx, 'gram_symmetrize', label('gram_symmetrize', { dG: dg }), n * c * c, symmetrize, [dg.buffer, s.buffer]);
   const aligned = pixels % 4 === 0;
   const iBlocks = Math.ceil(c / SG_BACKWARD.iBlock);
   if (n * iBlocks > ctx.maxWorkgroupsPerDimension) throw new Error(`gram_backward: batch ${n} × ${iBlocks} channel blocks exceeds ${ctx.maxWorkgroupsPerDimension} workgroups; use a smaller batch`);
-  const [runsX, runsZ] = gridFor(ctx, Math.ceil(pixels / (4 * SG_BACKWARD.kVecs)), SG_BACKWARD.wg);
+  const consts = { I_BLOCK: SG_BACKWARD.iBlock, K_VECS: SG_BACKWARD.kVecs, WG: SG_BACKWARD.wg };
+  const [runsX, runsZ] = gridFor(ctx, Math.ceil(pixels / (4 * SG_BACKWARD.kVecs)), 'gram_backward_subgroup', consts);
   ctx.dispatch({
     kernel: 'gram_backward_subgroup',
     label: text,
-    params: packParams([['u32', c], ['u32', pixels]]),
+    params: { channels: c, n: pixels },
     buffers: [x.buffer, aligned ? x.buffer : ctx.placeholder, s.buffer, dx.buffer],
     overrides: { ALIGNED: aligned ? 1 : 0 },
-    consts: { I_BLOCK: SG_BACKWARD.iBlock, K_VECS: SG_BACKWARD.kVecs, WG: SG_BACKWARD.wg },
+    consts,
     workgroups: [runsX, n * iBlocks, runsZ],
   });
   s.release();

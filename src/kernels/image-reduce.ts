@@ -2,7 +2,7 @@
 // The pixels go up band by band through one staging buffer of bounded size, so a photo of any
 // size needs only that buffer and the (small) output on the device, never a full-size f32 copy.
 
-import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, label } from './launch.js';
 
 /** Staging for the packed pixels of one band (also capped by the adapter's binding limit). */
@@ -53,11 +53,20 @@ export function reduceImage(
     const ys = touched(band.row0, band.rows, height, outHeight);
     const xs = touched(band.col0, band.cols, width, outWidth);
     const n = ys.count * xs.count;
-    const params = packParams(
-      [n, width, height, outWidth, outHeight, band.row0, band.rows, band.col0, band.cols, ys.first, xs.first, xs.count].map(
-        (v) => ['u32', v] as const,
-      ),
-    );
+    const params = {
+      n,
+      in_w: width,
+      in_h: height,
+      out_w: outWidth,
+      out_h: outHeight,
+      row0: band.row0,
+      rows: band.rows,
+      col0: band.col0,
+      cols: band.cols,
+      out_row0: ys.first,
+      out_col0: xs.first,
+      out_cols: xs.count,
+    };
     dispatchElementwise(ctx, 'image_reduce', kernelLabel, n, params, [staging.buffer, out.buffer]);
   }
   staging.release();

@@ -12,4 +12,5 @@ export { originalColors } from './original-colors.js';
 export { resize } from './resize.js';
 export { IMAGE_BAND_BYTES, reduceImage, type ImageReduceOptions } from './image-reduce.js';
 export { autotuneConv, type ConvShape, type TuneResult } from './autotune.js';
+export { Tuning, tuningFor, type TuningStore } from './tuning.js';
 export { CONV_VARIANTS, convTuningKey, convVariantsFor, type ConvOptions, type ConvVariant } from './conv3x3.js';

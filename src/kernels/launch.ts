@@ -1,29 +1,32 @@
 // Helpers every launcher shares: dispatch grids, shape checks, and the two-pass sum reduction.
 
-import { formatShape, packParams, type DeviceTensor, type GpuContext, type Shape } from '../gpu/index.js';
+import { formatShape, type DeviceTensor, type GpuContext, type Shape, type ShaderName, type ShaderParams } from '../gpu/index.js';
 
-export const ELEMENTWISE_WG = 256;
-const REDUCE_WG = 256;
 const MAX_REDUCE_GROUPS = 1024;
 
-/** Workgroups for `n` invocations in groups of `wgSize`, folded into y past the per-dimension cap. */
-export function gridFor(ctx: GpuContext, n: number, wgSize = ELEMENTWISE_WG): [number, number] {
+/**
+ * Workgroups for `n` invocations of a kernel with a one-dimensional @workgroup_size (read from
+ * its WGSL, specialised by `consts`), folded into y past the per-dimension cap (lib/grid).
+ */
+export function gridFor(ctx: GpuContext, n: number, kernel: ShaderName, consts?: Record<string, number>): [number, number] {
+  const [wgSize, y, z] = ctx.workgroupSize(kernel, consts);
+  if (y !== 1 || z !== 1) throw new Error(`gridFor: ${kernel} has a ${wgSize}×${y}×${z} workgroup; a flat grid needs a one-dimensional one`);
   const groups = Math.ceil(n / wgSize);
   const max = ctx.maxWorkgroupsPerDimension;
   if (groups <= max) return [groups, 1];
   return [max, Math.ceil(groups / max)];
 }
 
-/** One invocation per element of `n`, using a shader that includes lib/grid. */
-export function dispatchElementwise(
+/** One invocation per element of `n`, using a shader that includes lib/elementwise. */
+export function dispatchElementwise<K extends ShaderName>(
   ctx: GpuContext,
-  kernel: string,
+  kernel: K,
   label: string,
   n: number,
-  params: Uint8Array,
+  params: ShaderParams[K],
   buffers: GPUBuffer[],
 ): void {
-  ctx.dispatch({ kernel, label, params, buffers, workgroups: gridFor(ctx, n) });
+  ctx.dispatch({ kernel, label, params, buffers, workgroups: gridFor(ctx, n, kernel) });
 }
 
 export function label(kernel: string, tensors: Record<string, DeviceTensor | Shape>): string {
@@ -50,30 +53,29 @@ export function requireScalar(kernel: string, name: string, t: DeviceTensor): vo
 }
 
 /**
- * Sums `element(i)` for i < n on the device and returns a one-value tensor holding sum·scale.
- * `kernel` includes lib/reduce; its bindings are `inputs` then the partials. Two passes: up to
- * 1024 workgroups write partial sums, then one workgroup adds them (reduce_sum).
+ * Sums `element(i)` for i < params.n on the device and returns a one-value tensor holding
+ * sum·params.scale. `kernel` includes lib/reduce; its bindings are `inputs` then the partials.
+ * Two passes: up to 1024 workgroups write partial sums, then one workgroup adds them (reduce_sum).
  */
-export function reduceToScalar(
+export function reduceToScalar<K extends ShaderName>(
   ctx: GpuContext,
-  kernel: string,
+  kernel: K,
   labelText: string,
-  n: number,
-  scale: number,
-  extraParams: ReadonlyArray<readonly ['u32' | 'f32', number]>,
+  params: ShaderParams[K] & { n: number; scale: number },
   inputs: GPUBuffer[],
 ): DeviceTensor {
-  const groups = Math.max(1, Math.min(MAX_REDUCE_GROUPS, Math.ceil(n / (REDUCE_WG * 4))));
+  const { n, scale } = params;
+  const [wgSize] = ctx.workgroupSize(kernel);
+  const groups = Math.max(1, Math.min(MAX_REDUCE_GROUPS, Math.ceil(n / (wgSize * 4))));
   const out = ctx.empty([1], labelText);
-  const firstScale = groups === 1 ? scale : 1;
   const partials = groups === 1 ? out : ctx.empty([groups], `${labelText} partials`);
-  const params = packParams([['u32', n], ['f32', firstScale], ...extraParams]);
-  ctx.dispatch({ kernel, label: labelText, params, buffers: [...inputs, partials.buffer], workgroups: [groups] });
+  const first = { ...params, scale: groups === 1 ? scale : 1 };
+  ctx.dispatch({ kernel, label: labelText, params: first, buffers: [...inputs, partials.buffer], workgroups: [groups] });
   if (groups > 1) {
     ctx.dispatch({
       kernel: 'reduce_sum',
       label: `${labelText} final sum`,
-      params: packParams([['u32', groups], ['f32', scale]]),
+      params: { n: groups, scale },
       buffers: [partials.buffer, out.buffer],
       workgroups: [1],
     });
@@ -84,5 +86,5 @@ export function reduceToScalar(
 
 /** Sum of all elements of `x` times `scale`, as a one-value tensor. */
 export function sum(ctx: GpuContext, x: DeviceTensor, scale = 1): DeviceTensor {
-  return reduceToScalar(ctx, 'reduce_sum', label('sum', { x }), x.size, scale, [], [x.buffer]);
+  return reduceToScalar(ctx, 'reduce_sum', label('sum', { x }), { n: x.size, scale }, [x.buffer]);
 }

@@ -1,12 +1,12 @@
 // Mean squared error mean((a - b)²) as a one-value tensor, and its gradient
 // (shaders/mse_forward.wgsl + reduce_sum, shaders/mse_backward.wgsl).
 
-import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, label, reduceToScalar, requireSameShape, requireScalar } from './launch.js';
 
 export function mseForward(ctx: GpuContext, a: DeviceTensor, b: DeviceTensor): DeviceTensor {
   requireSameShape('mse_forward', ['a', 'b'], a, b);
-  return reduceToScalar(ctx, 'mse_forward', label('mse_forward', { a, b }), a.size, 1 / a.size, [], [a.buffer, b.buffer]);
+  return reduceToScalar(ctx, 'mse_forward', label('mse_forward', { a, b }), { n: a.size, scale: 1 / a.size }, [a.buffer, b.buffer]);
 }
 
 /** d loss / d a (or d b with wrt = 'b') times the upstream gradient dLoss (a one-value tensor). */
@@ -15,7 +15,6 @@ export function mseBackward(ctx: GpuContext, a: DeviceTensor, b: DeviceTensor, d
   requireScalar('mse_backward', 'dLoss', dLoss);
   const grad = ctx.empty(a.shape, `mse gradient wrt ${wrt}`);
   const coefficient = ((wrt === 'a' ? 2 : -2) / a.size);
-  const params = packParams([['u32', a.size], ['f32', coefficient]]);
-  dispatchElementwise(ctx, 'mse_backward', label('mse_backward', { a, b }), a.size, params, [a.buffer, b.buffer, dLoss.buffer, grad.buffer]);
+  dispatchElementwise(ctx, 'mse_backward', label('mse_backward', { a, b }), a.size, { n: a.size, coefficient }, [a.buffer, b.buffer, dLoss.buffer, grad.buffer]);
   return grad;
 }

@@ -1,6 +1,6 @@
 // Luminance-only transfer (shaders/original_colors.wgsl): the styled image's Y with the content's chroma.
 
-import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, label, requireSameShape } from './launch.js';
 
 /** Both RGB 0..1 [N, 3, H, W]; returns RGB 0..1. */
@@ -10,7 +10,6 @@ export function originalColors(ctx: GpuContext, styled: DeviceTensor, content: D
   const plane = styled.shape[2]! * styled.shape[3]!;
   const pixels = styled.size / 3;
   const out = ctx.empty(styled.shape, 'original colours');
-  const params = packParams([['u32', pixels], ['u32', plane]]);
-  dispatchElementwise(ctx, 'original_colors', label('original_colors', { styled }), pixels, params, [styled.buffer, content.buffer, out.buffer]);
+  dispatchElementwise(ctx, 'original_colors', label('original_colors', { styled }), pixels, { n: pixels, plane }, [styled.buffer, content.buffer, out.buffer]);
   return out;
 }

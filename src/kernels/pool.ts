@@ -1,7 +1,7 @@
 // 2×2 stride-2 pooling, max and average, forward and backward
 // (shaders/maxpool_forward.wgsl, maxpool_backward.wgsl, avgpool_forward.wgsl, avgpool_backward.wgsl).
 
-import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, label, requireRank } from './launch.js';
 
 function geometry(kernel: string, x: DeviceTensor) {
@@ -9,7 +9,7 @@ function geometry(kernel: string, x: DeviceTensor) {
   const [n, c, height, width] = x.shape as [number, number, number, number];
   const outH = Math.floor(height / 2);
   const outW = Math.floor(width / 2);
-  const params = (count: number) => packParams([['u32', count], ['u32', height], ['u32', width], ['u32', outH], ['u32', outW]]);
+  const params = (n: number) => ({ n, height, width, out_h: outH, out_w: outW });
   return { params, outShape: [n, c, outH, outW] as const };
 }
 

@@ -1,12 +1,12 @@
 // Image resampling on the device (shaders/resize_axis.wgsl): area filter when shrinking
 // (antialiased), linear interpolation when enlarging; rows first, then columns.
 
-import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, label, requireRank } from './launch.js';
 
 function resizeAxis(ctx: GpuContext, x: DeviceTensor, outer: number, lenIn: number, lenOut: number, inner: number, shape: number[]): DeviceTensor {
   const y = ctx.empty(shape, 'resized');
-  const params = packParams([['u32', y.size], ['u32', lenIn], ['u32', lenOut], ['u32', inner]]);
+  const params = { n: y.size, len_in: lenIn, len_out: lenOut, inner };
   dispatchElementwise(ctx, 'resize_axis', label('resize_axis', { x, y: shape }), y.size, params, [x.buffer, y.buffer]);
   return y;
 }

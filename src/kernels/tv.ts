@@ -2,7 +2,7 @@
 // tensor, and its gradient (shaders/tv_forward.wgsl + reduce_sum, shaders/tv_backward.wgsl).
 // A direction with no neighbours (H = 1 or W = 1) contributes 0 instead of PyTorch's NaN.
 
-import { packParams, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, label, reduceToScalar, requireRank, requireScalar } from './launch.js';
 
 function weights(x: DeviceTensor) {
@@ -15,8 +15,8 @@ function weights(x: DeviceTensor) {
 export function tvForward(ctx: GpuContext, x: DeviceTensor): DeviceTensor {
   requireRank('tv_forward', 'x', x, 4);
   const { h, w, wx, wy } = weights(x);
-  const extra = [['u32', h], ['u32', w], ['f32', wx], ['f32', wy]] as const;
-  return reduceToScalar(ctx, 'tv_forward', label('tv_forward', { x }), x.size, 1, extra, [x.buffer]);
+  const params = { n: x.size, scale: 1, height: h, width: w, wx, wy };
+  return reduceToScalar(ctx, 'tv_forward', label('tv_forward', { x }), params, [x.buffer]);
 }
 
 export function tvBackward(ctx: GpuContext, x: DeviceTensor, dLoss: DeviceTensor): DeviceTensor {
@@ -24,7 +24,7 @@ export function tvBackward(ctx: GpuContext, x: DeviceTensor, dLoss: DeviceTensor
   requireScalar('tv_backward', 'dLoss', dLoss);
   const { h, w, wx, wy } = weights(x);
   const grad = ctx.empty(x.shape, 'tv gradient');
-  const params = packParams([['u32', x.size], ['u32', h], ['u32', w], ['f32', wx], ['f32', wy]]);
+  const params = { n: x.size, height: h, width: w, wx, wy };
   dispatchElementwise(ctx, 'tv_backward', label('tv_backward', { x }), x.size, params, [x.buffer, dLoss.buffer, grad.buffer]);
   return grad;
 }

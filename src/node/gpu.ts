@@ -17,6 +17,7 @@ import {
   type DeviceSetting,
   type GpuContext,
 } from '../gpu/index.js';
+import { tuningFor } from '../kernels/index.js';
 import { loadShaders } from './shaders.js';
 import { cacheDir, writeFileAtomic } from './weights-files.js';
 
@@ -211,9 +212,9 @@ function attachTuningFile(ctx: GpuContext, warn: (message: string) => void): voi
     warn(`${file} is not a tuning file this version can read (damaged?); ignoring it and writing a fresh one`);
     write({});
   }
-  for (const [key, variant] of Object.entries(first?.[adapterKey] ?? {})) ctx.tuning.set(key, variant);
-  ctx.tuningStore = {
-    load: () => readTuningFile(file)?.[adapterKey] ?? {},
+  const tuning = tuningFor(ctx);
+  for (const [key, variant] of Object.entries(first?.[adapterKey] ?? {})) tuning.set(key, variant);
+  tuning.store = {
     save: (choices) => write({ ...readTuningFile(file), [adapterKey]: choices }),
   };
 }

@@ -4,7 +4,7 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { Tape, Tensor } from '../graph/index.js';
-import { adamStep, autotuneConv, channelAffineForward, originalColors, resize } from '../kernels/index.js';
+import { adamStep, autotuneConv, channelAffineForward, originalColors, resize, tuningFor } from '../kernels/index.js';
 import { UserError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
 import { convShapesForStep, Vgg19, type Pooling, type VggWeights } from '../vgg/index.js';
@@ -161,7 +161,7 @@ class StyleJob {
     const { ctx } = this;
     const resume = this.resumeAt(s);
     // A resumed run uses the variants the first one chose, so that it computes the same numbers.
-    for (const [key, variant] of Object.entries(resume?.tuning ?? {})) ctx.tuning.set(key, variant);
+    for (const [key, variant] of Object.entries(resume?.tuning ?? {})) tuningFor(ctx).set(key, variant);
     if (this.options.autotune) await autotuneConv(ctx, convShapesForStep(scale.height, scale.width, this.net.vgg.depth));
     const content = this.toSeed(this.contentRgb, scale.width, scale.height);
     const styles = this.styleRgb.map((rgb, i) => {
@@ -276,7 +276,7 @@ class StyleJob {
   /** Reads the optimiser's state (after `step` steps of scale s) and hands it to the checkpoint hook. */
   private async saveState(s: number, scale: Scale, step: number, m: DeviceTensor, v: DeviceTensor, checkpoint: CheckpointHooks): Promise<void> {
     const [image, adamM, adamV] = [await this.image!.read(), await m.read(), await v.read()];
-    const tuning = Object.fromEntries(this.ctx.tuning);
+    const tuning = tuningFor(this.ctx).record();
     await checkpoint.write({ scale: s + 1, step, width: scale.width, height: scale.height, image, adamM, adamV, tuning });
   }
 

@@ -1,0 +1,73 @@
+// Generated from shaders/ by scripts/gen-shader-names.ts; do not edit.
+
+export const SHADER_NAMES = [
+  'adam',
+  'avgpool_backward',
+  'avgpool_forward',
+  'axpby',
+  'bench_copy',
+  'bench_matmul',
+  'channel_affine',
+  'channel_affine_backward',
+  'conv3x3_flip_weights',
+  'conv3x3_forward',
+  'conv3x3_forward_subgroup',
+  'conv3x3_weight_grad',
+  'gram_backward',
+  'gram_backward_subgroup',
+  'gram_forward',
+  'gram_forward_subgroup',
+  'gram_reduce',
+  'gram_symmetrize',
+  'image_reduce',
+  'maxpool_backward',
+  'maxpool_forward',
+  'mse_backward',
+  'mse_forward',
+  'original_colors',
+  'reduce_sum',
+  'relu_backward',
+  'relu_forward',
+  'resize_axis',
+  'tv_backward',
+  'tv_forward',
+] as const;
+
+/** A kernel: a shader in shaders/ (the file name without .wgsl). */
+export type ShaderName = (typeof SHADER_NAMES)[number];
+
+type Vec4 = readonly [number, number, number, number];
+
+/** Each kernel's `struct Params` fields by name: a number per scalar, a tuple per vector. */
+export interface ShaderParams {
+  adam: { n: number; lr: number; beta1: number; beta2: number; eps: number; bc1: number; bc2: number };
+  avgpool_backward: { n: number; height: number; width: number; out_h: number; out_w: number };
+  avgpool_forward: { n: number; height: number; width: number; out_h: number; out_w: number };
+  axpby: { n: number; a: number; b: number };
+  bench_copy: { n: number };
+  bench_matmul: { m: number; n: number; k: number };
+  channel_affine: { n: number; plane: number; lo: number; hi: number; perm: Vec4; a: Vec4; b: Vec4 };
+  channel_affine_backward: { n: number; plane: number; inverse: Vec4; a: Vec4 };
+  conv3x3_flip_weights: { n: number; cin: number; cout: number };
+  conv3x3_forward: { batch: number; cin: number; cout: number; height: number; width: number };
+  conv3x3_forward_subgroup: { batch: number; cin: number; cout: number; height: number; width: number };
+  conv3x3_weight_grad: { batch: number; cin: number; cout: number; height: number; width: number };
+  gram_backward: { channels: number; n: number; scale: number };
+  gram_backward_subgroup: { channels: number; n: number };
+  gram_forward: { channels: number; n: number; scale: number };
+  gram_forward_subgroup: { channels: number; n: number; chunk: number; splits: number; scale: number };
+  gram_reduce: { n: number; entries: number; splits: number };
+  gram_symmetrize: { n: number; channels: number; scale: number };
+  image_reduce: { n: number; in_w: number; in_h: number; out_w: number; out_h: number; row0: number; rows: number; col0: number; cols: number; out_row0: number; out_col0: number; out_cols: number };
+  maxpool_backward: { n: number; height: number; width: number; out_h: number; out_w: number };
+  maxpool_forward: { n: number; height: number; width: number; out_h: number; out_w: number };
+  mse_backward: { n: number; coefficient: number };
+  mse_forward: { n: number; scale: number };
+  original_colors: { n: number; plane: number };
+  reduce_sum: { n: number; scale: number };
+  relu_backward: { n: number };
+  relu_forward: { n: number };
+  resize_axis: { n: number; len_in: number; len_out: number; inner: number };
+  tv_backward: { n: number; height: number; width: number; wx: number; wy: number };
+  tv_forward: { n: number; scale: number; height: number; width: number; wx: number; wy: number };
+}
