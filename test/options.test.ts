@@ -63,9 +63,9 @@ describe('one declaration per option', () => {
       expect(field.value).toBe(spec.default === undefined ? '' : formatValue(spec.default));
       if (spec.kind === 'int' || spec.kind === 'number') expect(field.min).toBe(spec.min);
     }
-    // Not on the page: one style image (no blend), images only by dropping (no --init), reports and
+    // Not on the page: one style image (no blend), images only by dropping (no --init, so no seed), reports and
     // snapshots on every step the page draws, the seed preset and Adam's decay factor are for the CLI.
     const offPage = settings.filter(([, spec]) => !spec.libraryOnly && !spec.label).map(([key]) => key);
-    expect(offPage.sort()).toEqual(['autotune', 'init', 'lrDecay', 'preset', 'printEvery', 'saveEvery', 'styleBlend'].sort());
+    expect(offPage.sort()).toEqual(['autotune', 'init', 'lrDecay', 'preset', 'printEvery', 'saveEvery', 'seed', 'styleBlend'].sort());
   });
 });

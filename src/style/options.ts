@@ -52,7 +52,7 @@ export const SETTINGS = {
   styleScale: { kind: 'number', min: 0, above: true, default: 1, arg: '<x>', group: 'Loss', label: 'Style image scale', help: ['Style images are resized to x times the working size (default)'] },
   pooling: { kind: 'choice', values: ['max', 'avg'], default: 'max', arg: 'max|avg', group: 'Loss', label: 'Pooling', help: ['VGG pooling (default)'] },
   init: { kind: 'init', default: 'content', arg: 'content|random|<image>', group: 'Input and start', help: ['Starting image (default)'] },
-  seed: { kind: 'int', min: 0, max: 2 ** 32 - 1, default: 1, arg: '<n>', group: 'Input and start', label: 'Random seed', help: ['Seed for --init random (default)'] },
+  seed: { kind: 'int', min: 0, max: 2 ** 32 - 1, default: 1, arg: '<n>', group: 'Input and start', help: ['Seed for --init random (default)'] },
   originalColors: { kind: 'flag', default: false, group: 'Input and start', label: 'Keep the original colours', help: ["Keep the content's colours (transfer luminance only)"] },
   printEvery: { kind: 'int', min: 1, default: 50, arg: '<n>', group: 'Progress', help: ['Report losses every n steps (default)'] },
   saveEvery: { kind: 'int', min: 0, default: 0, arg: '<n>', group: 'Output', help: ['Also write the image every n steps, next to the output', '(out-s1-0100.png: scale 1, step 100); 0 = never (default)'] },
