@@ -1,4 +1,4 @@
-// Gradient of channel_affine (without clamping): dx[n, perm[c], p] = a[c] · dy[n, c, p].
+// Gradient of channel_affine_forward (without clamping): dx[n, perm[c], p] = a[c] · dy[n, c, p].
 // perm is a permutation, so each input channel receives exactly one output channel's gradient;
 // `inverse` maps an input channel back to that output channel. One invocation per input element.
 struct Params { n: u32, plane: u32, inverse: vec4u, a: vec4f }

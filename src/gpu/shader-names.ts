@@ -7,8 +7,8 @@ export const SHADER_NAMES = [
   'axpby',
   'bench_copy',
   'bench_matmul',
-  'channel_affine',
   'channel_affine_backward',
+  'channel_affine_forward',
   'conv3x3_flip_weights',
   'conv3x3_forward',
   'conv3x3_forward_subgroup',
@@ -46,8 +46,8 @@ export interface ShaderParams {
   axpby: { n: number; a: number; b: number };
   bench_copy: { n: number };
   bench_matmul: { m: number; n: number; k: number };
-  channel_affine: { n: number; plane: number; lo: number; hi: number; perm: Vec4; a: Vec4; b: Vec4 };
   channel_affine_backward: { n: number; plane: number; inverse: Vec4; a: Vec4 };
+  channel_affine_forward: { n: number; plane: number; lo: number; hi: number; perm: Vec4; a: Vec4; b: Vec4 };
   conv3x3_flip_weights: { n: number; cin: number; cout: number };
   conv3x3_forward: { batch: number; cin: number; cout: number; height: number; width: number };
   conv3x3_forward_subgroup: { batch: number; cin: number; cout: number; height: number; width: number };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GpuContext, type DeviceTensor } from '../src/gpu/index.js';
 import { IMAGE_BAND_BYTES, reduceImage, resize, type ImageReduceOptions } from '../src/kernels/index.js';
-import { planBands } from '../src/kernels/image-reduce.js';
+import { planBands } from '../src/kernels/image_reduce.js';
 import { loadShaders } from '../src/node/shaders.js';
 import { uploadImage, type RgbaImage } from '../src/style/image-tensor.js';
 import { expectClose, relativeError } from './helpers/compare.js';

@@ -1,5 +1,5 @@
 // Per-channel affine maps with a channel permutation on 3-channel images
-// (shaders/channel_affine.wgsl, shaders/channel_affine_backward.wgsl): pixel-convention changes,
+// (shaders/channel_affine_forward.wgsl, shaders/channel_affine_backward.wgsl): pixel-convention changes,
 // and the differentiable input transform in front of conv1_1.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
@@ -22,12 +22,12 @@ function checkImage(kernel: string, x: DeviceTensor): number {
 
 /** y = clamp(a·x[perm] + b, lo, hi). */
 export function channelAffineForward(ctx: GpuContext, x: DeviceTensor, t: ChannelAffine, lo = -Infinity, hi = Infinity): DeviceTensor {
-  const plane = checkImage('channel_affine', x);
+  const plane = checkImage('channel_affine_forward', x);
   const y = ctx.empty(x.shape, 'channel affine output');
   const [lo32, hi32] = [Math.max(lo, -3.4e38), Math.min(hi, 3.4e38)];
   // The shader's vec4s hold one value per channel; the fourth is padding.
   const params = { n: x.size, plane, lo: lo32, hi: hi32, perm: [...t.perm, 0], a: [...t.a, 0], b: [...t.b, 0] } as const;
-  dispatchElementwise(ctx, 'channel_affine', label('channel_affine', { x }), x.size, params, [x.buffer, y.buffer]);
+  dispatchElementwise(ctx, 'channel_affine_forward', label('channel_affine_forward', { x }), x.size, params, [x.buffer, y.buffer]);
   return y;
 }
 
