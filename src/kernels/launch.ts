@@ -1,8 +1,6 @@
-// Helpers every launcher shares: dispatch grids, shape checks, and the two-pass sum reduction.
+// Helpers launchers share: dispatch grids, shape checks, and the passes of the two 2×2 pools.
 
 import { formatShape, type DeviceTensor, type GpuContext, type Shape, type ShaderName, type ShaderParams } from '../gpu/index.js';
-
-const MAX_REDUCE_GROUPS = 1024;
 
 /**
  * Workgroups for `n` invocations of a kernel with a one-dimensional @workgroup_size (read from
@@ -53,38 +51,44 @@ export function requireScalar(kernel: string, name: string, t: DeviceTensor): vo
 }
 
 /**
- * Sums `element(i)` for i < params.n on the device and returns a one-value tensor holding
- * sum·params.scale. `kernel` includes lib/reduce; its bindings are `inputs` then the partials.
- * Two passes: up to 1024 workgroups write partial sums, then one workgroup adds them (reduce_sum).
+ * x [N, C, H, W] pooled 2×2 with stride 2, odd sizes floored (as shaders/lib/pool2x2): the output
+ * shape, and the pool shaders' Params for `n` invocations.
  */
-export function reduceToScalar<K extends ShaderName>(
-  ctx: GpuContext,
-  kernel: K,
-  labelText: string,
-  params: ShaderParams[K] & { n: number; scale: number },
-  inputs: GPUBuffer[],
-): DeviceTensor {
-  const { n, scale } = params;
-  const [wgSize] = ctx.workgroupSize(kernel);
-  const groups = Math.max(1, Math.min(MAX_REDUCE_GROUPS, Math.ceil(n / (wgSize * 4))));
-  const out = ctx.empty([1], labelText);
-  const partials = groups === 1 ? out : ctx.empty([groups], `${labelText} partials`);
-  const first = { ...params, scale: groups === 1 ? scale : 1 };
-  ctx.dispatch({ kernel, label: labelText, params: first, buffers: [...inputs, partials.buffer], workgroups: [groups] });
-  if (groups > 1) {
-    ctx.dispatch({
-      kernel: 'reduce_sum',
-      label: `${labelText} final sum`,
-      params: { n: groups, scale },
-      buffers: [partials.buffer, out.buffer],
-      workgroups: [1],
-    });
-    partials.release();
-  }
-  return out;
+function pool2x2Geometry(kernel: string, x: DeviceTensor) {
+  requireRank(kernel, 'x', x, 4);
+  const [n, c, height, width] = x.shape as [number, number, number, number];
+  const outH = Math.floor(height / 2);
+  const outW = Math.floor(width / 2);
+  const params = (n: number) => ({ n, height, width, out_h: outH, out_w: outW });
+  return { params, outShape: [n, c, outH, outW] as const };
 }
 
-/** Sum of all elements of `x` times `scale`, as a one-value tensor. */
-export function sum(ctx: GpuContext, x: DeviceTensor, scale = 1): DeviceTensor {
-  return reduceToScalar(ctx, 'reduce_sum', label('sum', { x }), { n: x.size, scale }, [x.buffer]);
+/** A 2×2 pool's forward pass: one invocation per output element. */
+export function pool2x2Forward(ctx: GpuContext, kernel: 'maxpool_forward' | 'avgpool_forward', x: DeviceTensor): DeviceTensor {
+  const g = pool2x2Geometry(kernel, x);
+  const y = ctx.empty(g.outShape, `${kernel} output`);
+  dispatchElementwise(ctx, kernel, label(kernel, { x }), y.size, g.params(y.size), [x.buffer, y.buffer]);
+  return y;
+}
+
+/**
+ * A 2×2 pool's backward pass, dx for the pool's input x: one invocation per element of x. `inputs`
+ * are the shader's bindings before dx, by name (they include dy).
+ */
+export function pool2x2Backward(
+  ctx: GpuContext,
+  kernel: 'maxpool_backward' | 'avgpool_backward',
+  x: DeviceTensor,
+  dy: DeviceTensor,
+  inputs: Record<string, DeviceTensor>,
+  dxLabel: string,
+): DeviceTensor {
+  const g = pool2x2Geometry(kernel, x);
+  if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== g.outShape[i])) {
+    throw new Error(`${kernel}: dy must have shape [${g.outShape.join(',')}] for x [${x.shape.join(',')}], got [${dy.shape.join(',')}]`);
+  }
+  const dx = ctx.empty(x.shape, dxLabel);
+  const buffers = [...Object.values(inputs).map((t) => t.buffer), dx.buffer];
+  dispatchElementwise(ctx, kernel, label(kernel, inputs), x.size, g.params(x.size), buffers);
+  return dx;
 }

@@ -2,7 +2,8 @@
 // (shaders/mse_forward.wgsl + reduce_sum, shaders/mse_backward.wgsl).
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import { dispatchElementwise, label, reduceToScalar, requireSameShape, requireScalar } from './launch.js';
+import { dispatchElementwise, label, requireSameShape, requireScalar } from './launch.js';
+import { reduceToScalar } from './reduce_sum.js';
 
 export function mseForward(ctx: GpuContext, a: DeviceTensor, b: DeviceTensor): DeviceTensor {
   requireSameShape('mse_forward', ['a', 'b'], a, b);

@@ -3,7 +3,8 @@
 // A direction with no neighbours (H = 1 or W = 1) contributes 0 instead of PyTorch's NaN.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import { dispatchElementwise, label, reduceToScalar, requireRank, requireScalar } from './launch.js';
+import { dispatchElementwise, label, requireRank, requireScalar } from './launch.js';
+import { reduceToScalar } from './reduce_sum.js';
 
 function weights(x: DeviceTensor) {
   const [n, c, h, w] = x.shape as [number, number, number, number];
