@@ -1,4 +1,5 @@
-// Device-peak probe (bench only): y = x over vec4s, to measure memory bandwidth.
+// Device-peak probe (bench only): y = x over flat vec4 arrays, to measure memory bandwidth.
+// One invocation per vec4.
 struct Params { n: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4f>;

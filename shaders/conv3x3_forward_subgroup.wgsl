@@ -1,9 +1,7 @@
-// 3×3 convolution (see lib/conv3x3) sharing weight loads through subgroups. On lavapipe every
-// storage-buffer load an invocation makes costs a bounds-checked scalar load per SIMD lane, so the
-// weights, the same for the whole workgroup (one channel block per workgroup), dominated; here
-// lanes 0..7 of each subgroup load the weights of 8 output channels for one tap and broadcast them,
-// one load instead of eight (measured 2.5–3× faster on lavapipe). Needs subgroups of ≥ 8
-// invocations (src/kernels/conv3x3.ts checks the adapter). CO_BLOCK must be a multiple of 8.
+// 3×3 convolution (see lib/conv3x3) sharing weight loads through subgroups: a workgroup works on one
+// block of output channels, and lanes 0..7 of each subgroup load the weights of 8 channels for one
+// tap and broadcast them (on lavapipe each load costs a bounds-checked scalar load per SIMD lane).
+// Needs subgroups of ≥ 8 invocations (the launcher checks); CO_BLOCK must be a multiple of 8.
 enable subgroups;
 #include "lib/conv3x3"
 #include "lib/lanes8"

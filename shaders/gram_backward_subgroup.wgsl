@@ -1,8 +1,7 @@
-// Gram gradient through subgroups: dX[b,i,k] = Σ_j S[b,i,j] · X[b,j,k] with the symmetric
-// S = scale · (dG + dGᵀ) from gram_symmetrize, X viewed as [batch, C, N] — a 1×1 convolution with
-// weights S. A workgroup owns I_BLOCK rows i of dX, each invocation 4·K_VECS neighbouring k. Per j,
-// an invocation loads its own X[j, k..] and lanes 0..7 load S[j, i0..] for the workgroup and
-// broadcast it. ALIGNED (N a multiple of 4) loads vec4s. Needs subgroups of ≥ 8 invocations.
+// Gram gradient through subgroups: dX[b,i,k] = Σ_j S[b,i,j] · X[b,j,k], S = scale · (dG + dGᵀ)
+// from gram_symmetrize, X viewed as [batch, C, N]. A workgroup owns I_BLOCK rows i of dX, an
+// invocation 4·K_VECS neighbouring k: per j it loads its own X[j, k..], and lanes 0..7 load
+// S[j, i0..] and broadcast it. ALIGNED (N a multiple of 4) loads vec4s. Needs subgroups of ≥ 8.
 enable subgroups;
 #include "lib/lanes8"
 struct Params { channels: u32, n: u32 }

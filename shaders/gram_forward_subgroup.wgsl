@@ -1,12 +1,7 @@
-// Gram matrix by ranges of k, sharing loads through subgroups: for split s,
-// out[b,s,i,j] = scale · Σ_{k in split s} X[b,i,k] · X[b,j,k], X viewed as [batch, C, N] (N = H·W);
-// with one split `out` is G itself, else gram_reduce sums the splits.
-// A workgroup owns I_BLOCK rows i, each invocation J_BLOCK rows j. Per k, an invocation loads its
-// own J_BLOCK values, and lanes 0..7 load the workgroup's I_BLOCK values once and broadcast them
-// (on lavapipe every load costs a bounds-checked scalar load per lane; see
-// conv3x3_forward_subgroup). With ALIGNED (N a multiple of 4) four k at a time through vec4 loads,
-// ~1.5–2.5× faster. G is symmetric: workgroups wholly below the diagonal return at once, the rest
-// write (i,j) and (j,i). Needs subgroups of ≥ 8 invocations.
+// Gram matrix by ranges of k through subgroups: out[b,s,i,j] = scale · Σ_{k in split s} X[b,i,k] ·
+// X[b,j,k], X viewed as [batch, C, N] (N = H·W); with one split `out` is G, else gram_reduce adds
+// the splits. A workgroup owns I_BLOCK rows i, an invocation J_BLOCK rows j: per k it loads its own
+// J_BLOCK values, and lanes 0..7 load the I_BLOCK values and broadcast them. Needs subgroups of ≥ 8.
 enable subgroups;
 #include "lib/lanes8"
 struct Params { channels: u32, n: u32, chunk: u32, splits: u32, scale: f32 }
@@ -21,6 +16,7 @@ const J_BLOCK: u32 = 8u;
 const WG: u32 = 8u;
 
 // Grid: x = runs of WG invocations over blocks of j, y = blocks of i, z = batch × splits.
+// G is symmetric: workgroups wholly below the diagonal return at once, the rest write (i,j) and (j,i).
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
         @builtin(subgroup_invocation_id) lane: u32) {
@@ -39,7 +35,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var h = 0u; h < I_BLOCK / 8u; h++) { ri[h] = base + min(i0 + h * 8u + lane % 8u, c - 1u) * p.n; }
 
   var acc: array<array<f32, J_BLOCK>, I_BLOCK>;
-  if (ALIGNED) { // N, k_begin and the chunk are multiples of 4
+  if (ALIGNED) { // N, k_begin and the chunk are multiples of 4: four k per vec4 load
     for (var k = k_begin / 4u; k < k_end / 4u; k++) {
       var xj: array<vec4f, J_BLOCK>;
       for (var r = 0u; r < J_BLOCK; r++) { xj[r] = x4[rj[r] / 4u + k]; }

@@ -1,4 +1,5 @@
-// ReLU: y = max(x, 0) over a flat f32 array; one invocation per element.
+// ReLU: y = max(x, 0) over a flat f32 array (any shape).
+// One invocation per element.
 struct Params { n: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

@@ -9,7 +9,7 @@ import * as oracle from './helpers/oracle.js';
 import { distinctArray, randomArray, size } from './helpers/random.js';
 
 // [N, Cin, H, W] and Cout: odd sizes, 1×1, one channel, channels not a multiple of 4, and widths
-// that are not a multiple of the 4-pixel × 8-invocation tile.
+// that are not a multiple of an invocation's block of 4·PX_VECS pixels.
 const CASES: Array<[number[], number]> = [
   [[1, 3, 5, 7], 5],
   [[2, 5, 1, 1], 3],

@@ -6,8 +6,8 @@
 // gradient of a RELU_INPUT conv is stored), else 1.
 // One invocation computes CO_BLOCK output channels × PX_BLOCK neighbouring pixels of one row,
 // holding a (PX_BLOCK + 2)-pixel input window in registers. Also the input gradient, run on
-// flipped weights (src/kernels/conv3x3.ts). (Loading the window's middle as vec4s when the width
-// allows measured no faster on lavapipe, unlike in the Gram kernels, so the loads stay scalar.)
+// flipped weights (src/kernels/conv3x3.ts). The window loads stay scalar: vec4 loads gained
+// nothing here, unlike in the Gram kernels.
 struct Params { batch: u32, cin: u32, cout: u32, height: u32, width: u32 }
 override HAS_BIAS: bool = true;
 override RELU_INPUT: bool = false;

@@ -253,10 +253,6 @@ export class GpuContext {
     this.device.destroy();
   }
 
-  get isDestroyed(): boolean {
-    return this.destroyed;
-  }
-
   private commandEncoder(): GPUCommandEncoder {
     if (this.destroyed) throw new GpuError('the GPU context was destroyed');
     this.encoder ??= this.device.createCommandEncoder({ label: 'wgpu-style' });

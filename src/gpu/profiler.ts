@@ -19,10 +19,6 @@ export class Profiler {
     private readonly capacity = 2048,
   ) {}
 
-  get active(): boolean {
-    return this.recording;
-  }
-
   start(): void {
     if (!this.supported) throw new Error("this adapter has no 'timestamp-query' feature; time with wall clock around ctx.sync() instead");
     this.querySet ??= this.device.createQuerySet({ type: 'timestamp', count: this.capacity * 2, label: 'profiler' });

@@ -26,10 +26,6 @@ export class DeviceTensor {
     return this.size * 4;
   }
 
-  get isReleased(): boolean {
-    return this.released;
-  }
-
   /** Returns the buffer to the pool. Work already recorded that reads it stays valid. */
   release(): void {
     if (this.released) return;

@@ -46,8 +46,4 @@ export class UniformCache {
       }
     }
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }

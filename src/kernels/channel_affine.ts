@@ -12,8 +12,6 @@ export interface ChannelAffine {
   b: readonly [number, number, number];
 }
 
-export const IDENTITY_AFFINE: ChannelAffine = { perm: [0, 1, 2], a: [1, 1, 1], b: [0, 0, 0] };
-
 function checkImage(kernel: string, x: DeviceTensor): number {
   requireRank(kernel, 'x', x, 4);
   if (x.shape[1] !== 3) throw new Error(`${kernel}: expects 3 channels, got [${x.shape.join(',')}]`);

@@ -21,7 +21,7 @@ export interface ConvVariant {
   subgroupWg?: number;
 }
 
-/** Variants of conv3x3_forward_subgroup (2.5–3× faster on lavapipe), then of conv3x3_forward. */
+/** Variants of conv3x3_forward_subgroup (faster where the adapter has subgroups), then of conv3x3_forward. */
 export const CONV_VARIANTS: readonly ConvVariant[] = [
   { name: 'sg-co16-px8', coBlock: 16, pxVecs: 2, subgroupWg: 8 },
   { name: 'sg-co16-px8-wg64', coBlock: 16, pxVecs: 2, subgroupWg: 64 },

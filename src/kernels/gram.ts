@@ -1,15 +1,15 @@
 // Gram matrix G = X·Xᵀ / (C·H·W) per batch item, X = features reshaped to (C, H·W), and its
 // gradient dX = (dG + dGᵀ)·X / (C·H·W).
 // With subgroups of ≥ 8 invocations: gram_forward_subgroup over ranges of k (+ gram_reduce) and
-// gram_symmetrize + gram_backward_subgroup, which share loads across lanes (3–4× faster on
-// lavapipe); otherwise gram_forward / gram_backward, one invocation per 4×4 block.
+// gram_symmetrize + gram_backward_subgroup, which share loads across lanes; otherwise
+// gram_forward / gram_backward, one invocation per 4×4 block.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, gridFor, label, requireRank } from './launch.js';
 
 /** Rows and columns of the 4×4 block one invocation of gram_forward / gram_backward computes. */
 const BLOCK = 4;
-/** Subgroup kernels' blocking, measured on lavapipe: rows i per workgroup, rows j per invocation, workgroup size. */
+/** Subgroup kernels' blocking (the fastest on lavapipe): rows i per workgroup, rows j per invocation, workgroup size. */
 const SG_FORWARD = { iBlock: 16, jBlock: 4, wg: 8 };
 /** Rows i per workgroup, vec4s of k per invocation, workgroup size. */
 const SG_BACKWARD = { iBlock: 16, kVecs: 2, wg: 16 };

@@ -9,7 +9,7 @@ export { mseBackward, mseForward } from './mse.js';
 export { sum } from './reduce_sum.js';
 export { reluBackward, reluForward } from './relu.js';
 export { tvBackward, tvForward } from './tv.js';
-export { channelAffineBackward, channelAffineForward, IDENTITY_AFFINE, type ChannelAffine } from './channel_affine.js';
+export { channelAffineBackward, channelAffineForward, type ChannelAffine } from './channel_affine.js';
 export { originalColors } from './original_colors.js';
 export { resize } from './resize.js';
 export { IMAGE_BAND_BYTES, reduceImage, type ImageReduceOptions } from './image_reduce.js';

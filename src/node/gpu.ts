@@ -238,13 +238,3 @@ function readTuningFile(file: string): TuningSections | null {
   }
   return null;
 }
-
-/** Destroys the device and lets the process exit (Dawn keeps it alive while referenced). */
-export function closeNodeContext(ctx: GpuContext): void {
-  ctx.destroy();
-}
-
-/** Lets Node exit once no contexts are in use: drops the Dawn instances. */
-export function releaseDawn(): void {
-  liveInstances.clear();
-}
