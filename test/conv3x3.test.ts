@@ -34,9 +34,9 @@ describe('conv3x3', () => {
       inputShape: shape,
       outputShape: [n, cout, h, w],
       input: x,
-      forward: (ctx, xt) => withTemps(ctx, [upload(ctx, weights, [cout, cin, 3, 3]), upload(ctx, bias, [cout])], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt)),
+      forward: (ctx, xt) => withTemps([upload(ctx, weights, [cout, cin, 3, 3]), upload(ctx, bias, [cout])], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt)),
       backward: (ctx, _xt, dy) =>
-        withTemps(ctx, [upload(ctx, weights, [cout, cin, 3, 3])], ([wt]) => {
+        withTemps([upload(ctx, weights, [cout, cin, 3, 3])], ([wt]) => {
           const flipped = flipConv3x3Weights(ctx, wt!);
           const dx = conv3x3InputGrad(ctx, dy, flipped);
           flipped.release();
@@ -51,9 +51,9 @@ describe('conv3x3', () => {
       inputShape: [cout, cin, 3, 3],
       outputShape: [n, cout, h, w],
       input: weights,
-      forward: (ctx, wt) => withTemps(ctx, [upload(ctx, x, shape), upload(ctx, bias, [cout])], ([xt, bt]) => conv3x3Forward(ctx, xt!, wt, bt)),
+      forward: (ctx, wt) => withTemps([upload(ctx, x, shape), upload(ctx, bias, [cout])], ([xt, bt]) => conv3x3Forward(ctx, xt!, wt, bt)),
       backward: (ctx, _wt, dy) =>
-        withTemps(ctx, [upload(ctx, x, shape)], ([xt]) => {
+        withTemps([upload(ctx, x, shape)], ([xt]) => {
           const { dw, db } = conv3x3WeightGrad(ctx, xt!, dy);
           db.release();
           return dw;
@@ -97,7 +97,7 @@ describe('conv3x3', () => {
 });
 
 /** Runs fn with freshly uploaded constant tensors and releases them afterwards. */
-function withTemps(_ctx: GpuContext, temps: DeviceTensor[], fn: (t: DeviceTensor[]) => DeviceTensor): DeviceTensor {
+function withTemps(temps: DeviceTensor[], fn: (t: DeviceTensor[]) => DeviceTensor): DeviceTensor {
   const out = fn(temps);
   for (const t of temps) t.release();
   return out;
@@ -117,9 +117,9 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
         inputShape: shape,
         outputShape: [n, cout, h, w],
         input: randomArray(size(shape), 17),
-        forward: (ctx, xt) => withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt, { variant })),
+        forward: (ctx, xt) => withTemps([ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt, { variant })),
         backward: (ctx, _xt, dy) =>
-          withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
+          withTemps([ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
             const flipped = flipConv3x3Weights(ctx, wt!);
             const dx = conv3x3InputGrad(ctx, dy, flipped, { variant });
             flipped.release();
@@ -140,9 +140,9 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
         inputShape: shape,
         outputShape: [n, cout, h, w],
         input: distinctArray(size(shape), 23, 0.05), // away from the ReLU's kink
-        forward: (ctx, xt) => withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt, { variant, reluInput: true })),
+        forward: (ctx, xt) => withTemps([ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt, { variant, reluInput: true })),
         backward: (ctx, xt, dy) =>
-          withTemps(ctx, [ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
+          withTemps([ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
             const flipped = flipConv3x3Weights(ctx, wt!);
             const dx = conv3x3InputGrad(ctx, dy, flipped, { variant, mask: xt });
             flipped.release();

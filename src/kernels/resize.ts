@@ -4,7 +4,7 @@
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, label, requireRank } from './launch.js';
 
-function resizeAxis(ctx: GpuContext, x: DeviceTensor, outer: number, lenIn: number, lenOut: number, inner: number, shape: number[]): DeviceTensor {
+function resizeAxis(ctx: GpuContext, x: DeviceTensor, lenIn: number, lenOut: number, inner: number, shape: number[]): DeviceTensor {
   const y = ctx.empty(shape, 'resized');
   const params = { n: y.size, len_in: lenIn, len_out: lenOut, inner };
   dispatchElementwise(ctx, 'resize_axis', label('resize_axis', { x, y: shape }), y.size, params, [x.buffer, y.buffer]);
@@ -19,9 +19,9 @@ export function resize(ctx: GpuContext, x: DeviceTensor, height: number, width: 
     throw new Error(`resize: target size ${width}×${height} must be whole numbers >= 1`);
   }
   if (h === height && w === width) return ctx.copy(x, 'resized');
-  const rows = w === width ? ctx.copy(x) : resizeAxis(ctx, x, n * c * h, w, width, 1, [n, c, h, width]);
+  const rows = w === width ? ctx.copy(x) : resizeAxis(ctx, x, w, width, 1, [n, c, h, width]);
   if (h === height) return rows;
-  const out = resizeAxis(ctx, rows, n * c, h, height, width, [n, c, height, width]);
+  const out = resizeAxis(ctx, rows, h, height, width, [n, c, height, width]);
   rows.release();
   return out;
 }
