@@ -5,74 +5,17 @@
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { Tape, Tensor } from '../graph/index.js';
 import { adamStep, autotuneConv, channelAffineForward, originalColors, resize, tuningFor } from '../kernels/index.js';
-import { UserError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
-import { convShapesForStep, Vgg19, type Pooling, type VggWeights } from '../vgg/index.js';
-import type { CheckpointHooks, JobState } from './checkpoint.js';
+import { convShapesForStep, Vgg19, type VggWeights } from '../vgg/index.js';
+import { checkResumable, type CheckpointHooks, type JobState } from './checkpoint.js';
 import { RGB_TO_SEED } from './convention.js';
 import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
 import { computeTargets, releaseTargets, styleTransferLoss, type LossConfig, type Targets } from './loss.js';
 import { StyleNetwork } from './network.js';
 import { learningRate, minimumSide, type Scale } from './schedule.js';
+import type { StyleHooks, StyleOptions, StyleProgress, StyleResult } from './job-types.js';
 
-export interface StyleOptions {
-  scales: Scale[];
-  lr: number;
-  /** Learning-rate factor applied every scale.lrDecayEvery steps. */
-  lrDecay: number;
-  loss: LossConfig;
-  /** Divide content/style terms by the weights' input scale (see convention.ts). Default true. */
-  normalizeConvention?: boolean;
-  /** One weight per style image (normalised to sum 1); default equal. */
-  styleBlend?: readonly number[];
-  /** Style images are resized to this many times the working size's longest side. */
-  styleScale: number;
-  init: 'content' | 'random' | RgbaImage;
-  seed: number;
-  originalColors: boolean;
-  pooling: Pooling;
-  /** Report losses every this many steps (and at each scale's first and last step). */
-  printEvery: number;
-  /** Hand out intermediate images every this many steps; 0 = never. */
-  saveEvery: number;
-  /** Autotune the conv3x3 variants for each scale's shapes first. */
-  autotune?: boolean;
-}
-
-export interface StyleProgress {
-  scale: number;
-  scales: number;
-  step: number;
-  steps: number;
-  width: number;
-  height: number;
-  /** Unweighted (convention-normalised) terms; null when their weight is 0. */
-  content: number | null;
-  style: number | null;
-  tv: number | null;
-  total: number;
-  seconds: number;
-  stepSeconds: number;
-}
-
-export interface StyleHooks {
-  onProgress?: (progress: StyleProgress) => void;
-  onSnapshot?: (image: RgbaImage, at: { scale: number; step: number }) => void | Promise<void>;
-  signal?: AbortSignal;
-  /** Hand out the optimiser's state now and then (and on abort), to resume from later. */
-  checkpoint?: CheckpointHooks;
-  /** Go on from this state instead of starting at the first scale. */
-  resume?: JobState;
-}
-
-export interface StyleResult {
-  image: RgbaImage;
-  /** Why the run ended early, if it did. */
-  stopped: null | 'aborted' | 'diverged';
-  message: string | null;
-  history: StyleProgress[];
-  seconds: number;
-}
+export type { StyleHooks, StyleOptions, StyleProgress, StyleResult };
 
 export async function runStyleJob(
   ctx: GpuContext,
@@ -143,7 +86,7 @@ class StyleJob {
   async run(): Promise<StyleResult> {
     const scales = this.options.scales;
     const resume = this.hooks.resume;
-    if (resume) this.checkResume(resume);
+    if (resume) checkResumable(resume, this.options.scales);
     for (let s = resume ? resume.scale - 1 : 0; s < scales.length; s++) {
       const stopped = await this.runScale(s);
       if (stopped) return this.finish(stopped.reason, stopped.message);
@@ -258,19 +201,6 @@ class StyleJob {
   private resumeAt(s: number): JobState | undefined {
     const resume = this.hooks.resume;
     return resume && resume.scale === s + 1 ? resume : undefined;
-  }
-
-  private checkResume(state: JobState): void {
-    const scale = this.options.scales[state.scale - 1];
-    const where = `scale ${state.scale}, step ${state.step}`;
-    if (!scale || state.step < 0 || state.step > scale.steps || !Number.isInteger(state.step)) {
-      throw new UserError(`the checkpoint is at ${where}, which this run's schedule (${this.options.scales.length} scales of ${this.options.scales.map((x) => x.steps).join('/')} steps) does not have`);
-    }
-    if (scale.width !== state.width || scale.height !== state.height) {
-      throw new UserError(`the checkpoint's image is ${state.width}×${state.height} at ${where}, this run's scale ${state.scale} is ${scale.width}×${scale.height}`);
-    }
-    const size = 3 * state.width * state.height;
-    if ([state.image, state.adamM, state.adamV].some((t) => t.length !== size)) throw new UserError(`the checkpoint's tensors do not hold ${state.width}×${state.height} images`);
   }
 
   /** Reads the optimiser's state (after `step` steps of scale s) and hands it to the checkpoint hook. */

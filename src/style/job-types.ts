@@ -1,0 +1,67 @@
+// What a style job takes and gives: its plan (from planJob), its hooks and its result.
+
+import type { RgbaImage } from './image-tensor.js';
+import type { CheckpointHooks, JobState } from './checkpoint.js';
+import type { LossConfig } from './loss.js';
+import type { Scale } from './schedule.js';
+import type { Pooling } from '../vgg/index.js';
+
+export interface StyleOptions {
+  scales: Scale[];
+  lr: number;
+  /** Learning-rate factor applied every scale.lrDecayEvery steps. */
+  lrDecay: number;
+  loss: LossConfig;
+  /** Divide content/style terms by the weights' input scale (see convention.ts). Default true. */
+  normalizeConvention?: boolean;
+  /** One weight per style image (normalised to sum 1); default equal. */
+  styleBlend?: readonly number[];
+  /** Style images are resized to this many times the working size's longest side. */
+  styleScale: number;
+  init: 'content' | 'random' | RgbaImage;
+  seed: number;
+  originalColors: boolean;
+  pooling: Pooling;
+  /** Report losses every this many steps (and at each scale's first and last step). */
+  printEvery: number;
+  /** Hand out intermediate images every this many steps; 0 = never. */
+  saveEvery: number;
+  /** Autotune the conv3x3 variants for each scale's shapes first. */
+  autotune?: boolean;
+}
+
+export interface StyleProgress {
+  scale: number;
+  scales: number;
+  step: number;
+  steps: number;
+  width: number;
+  height: number;
+  /** Unweighted (convention-normalised) terms; null when their weight is 0. */
+  content: number | null;
+  style: number | null;
+  tv: number | null;
+  total: number;
+  seconds: number;
+  stepSeconds: number;
+}
+
+export interface StyleHooks {
+  onProgress?: (progress: StyleProgress) => void;
+  onSnapshot?: (image: RgbaImage, at: { scale: number; step: number }) => void | Promise<void>;
+  signal?: AbortSignal;
+  /** Hand out the optimiser's state now and then (and on abort), to resume from later. */
+  checkpoint?: CheckpointHooks;
+  /** Go on from this state instead of starting at the first scale. */
+  resume?: JobState;
+}
+
+export interface StyleResult {
+  image: RgbaImage;
+  /** Why the run ended early, if it did. */
+  stopped: null | 'aborted' | 'diverged';
+  message: string | null;
+  history: StyleProgress[];
+  seconds: number;
+}
+
