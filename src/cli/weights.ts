@@ -1,30 +1,71 @@
-// `wgpu-style weights ...`: fetch, convert, synthetic, info.
+// `wgpu-style weights ...`: fetch, convert, synthetic, info. Each subcommand's help and options
+// are declared once, below; `weights --help` is their concatenation.
 
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { readHeader } from '../io/weights/format.js';
+import { dirname, join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { encodeWeights, readHeader } from '../io/weights/format.js';
 import { syntheticWeights } from '../io/weights/synthetic.js';
+import { checkHex, checkHttpUrl } from '../node/download.js';
 import { convertKerasH5 } from '../node/keras-h5.js';
+import { PreparedWrite } from '../node/safe-write.js';
 import { ensureWeights } from '../node/weights-cache.js';
-import { convertTfjsFolder, writeWeightsFile } from '../node/weights-files.js';
+import { convertTfjsFolder } from '../node/weights-files.js';
+import type { VggWeights } from '../vgg/index.js';
 import { layerIndex } from '../vgg/index.js';
 import { positiveInt, UsageError } from './errors.js';
 import { byteProgress } from './progress.js';
 
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Sub = 'fetch' | 'convert' | 'synthetic' | 'info';
+
+const SUBCOMMANDS: Record<Sub, { usage: string; about: string; options: Options; positionals: boolean }> = {
+  fetch: {
+    usage: 'wgpu-style weights fetch [--cache-dir DIR] [--url URL] [--md5 HEX]',
+    about: `Download Keras's VGG-19 weights (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5, 80 MB,
+    md5-checked, resumable) into the cache and convert them to .bin once. The cache is
+    $WGPU_STYLE_CACHE, else $XDG_CACHE_HOME/wgpu-style, else ~/.cache/wgpu-style.
+    --cache-dir DIR  use this cache folder instead
+    --url URL        download from this http(s) URL instead
+    --md5 HEX        the file's md5 (32 hex digits) when --url serves another file`,
+    options: { 'cache-dir': { type: 'string' }, url: { type: 'string' }, md5: { type: 'string' } },
+    positionals: false,
+  },
+  convert: {
+    usage: 'wgpu-style weights convert <model.json | weights.h5> [-o OUT.bin] [--up-to LAYER]',
+    about: `Convert TensorFlow.js layers (model.json + shards) or Keras HDF5 weights to .bin
+    (default OUT: vgg19.bin). --up-to keeps the convs up to LAYER (index or name such as
+    block3_conv4 or conv3_4), for files that lack the deeper layers.`,
+    options: { output: { type: 'string', short: 'o', default: 'vgg19.bin' }, 'up-to': { type: 'string' } },
+    positionals: true,
+  },
+  synthetic: {
+    usage: 'wgpu-style weights synthetic [-o OUT.bin] [--seed N] [--up-to LAYER]',
+    about: `Write deterministic random (He-init) weights: for tests and demos, not for art.
+    (default OUT: synthetic.bin, seed 1, all layers)`,
+    options: {
+      output: { type: 'string', short: 'o', default: 'synthetic.bin' },
+      seed: { type: 'string', default: '1' },
+      'up-to': { type: 'string', default: '28' },
+    },
+    positionals: false,
+  },
+  info: {
+    usage: 'wgpu-style weights info <file.bin>',
+    about: `Show a .bin file's header (layers, input convention, provenance, checksum), after checking
+    that the header and the file's layout are sound (the data's checksum is checked on load).`,
+    options: {},
+    positionals: true,
+  },
+};
+
+const subHelp = (sub: Sub) => `  ${SUBCOMMANDS[sub].usage}\n      ${SUBCOMMANDS[sub].about.replaceAll('\n    ', '\n      ')}`;
+
 export const WEIGHTS_HELP = `wgpu-style weights — get, convert and inspect VGG-19 weights
 
-  wgpu-style weights fetch [--cache-dir DIR] [--url URL] [--md5 HEX]
-      Download Keras's VGG-19 weights (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5, 80 MB,
-      md5-checked, resumable) into the cache and convert them to .bin once. The cache is
-      $WGPU_STYLE_CACHE, else $XDG_CACHE_HOME/wgpu-style, else ~/.cache/wgpu-style.
-  wgpu-style weights convert <model.json | weights.h5> [-o OUT.bin] [--up-to LAYER]
-      Convert TensorFlow.js layers (model.json + shards) or Keras HDF5 weights to .bin
-      (default OUT: vgg19.bin). --up-to keeps the convs up to LAYER (index or name such as
-      block3_conv4 or conv3_4), for files that lack the deeper layers.
-  wgpu-style weights synthetic [-o OUT.bin] [--seed N] [--up-to LAYER]
-      Write deterministic random (He-init) weights: for tests and demos, not for art.
-  wgpu-style weights info <file.bin>
-      Show a .bin file's header: layers, input convention, provenance, checksum.`;
+${(Object.keys(SUBCOMMANDS) as Sub[]).map(subHelp).join('\n')}
+
+  Each takes -h, --help for its part of this help.`;
 
 export async function weightsCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -48,12 +89,52 @@ export async function weightsCommand(args: string[]): Promise<number> {
   }
 }
 
+/** Parses a subcommand's arguments; null after printing its help (-h, --help). */
+function parse(sub: Sub, args: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } | null {
+  const { options, positionals } = SUBCOMMANDS[sub];
+  const wantsHelp = () => args.slice(0, args.includes('--') ? args.indexOf('--') : undefined).some((a) => a === '--help' || a === '-h');
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: positionals,
+      strict: true,
+    });
+  } catch (err) {
+    if (wantsHelp()) parsed = { values: { help: true }, positionals: [] };
+    else throw new UsageError(`weights ${sub}: ${parseProblem(err)}; see \`wgpu-style weights ${sub} --help\``);
+  }
+  if (parsed.values.help) {
+    console.log(`Usage: ${SUBCOMMANDS[sub].usage}\n\n    ${SUBCOMMANDS[sub].about}\n    -h, --help       show this help`);
+    return null;
+  }
+  return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+}
+
+/** Node's parseArgs errors, in a few words ("unknown option --foo"). */
+function parseProblem(err: unknown): string {
+  const { code, message } = err as { code?: string; message: string };
+  const quoted = /'([^']*)'/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quoted}`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument "${quoted}" (it takes no file)`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
+  throw err;
+}
+
+const text = (value: string | boolean | undefined) => (typeof value === 'string' ? value : undefined);
+
 async function fetchCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { 'cache-dir': { type: 'string' }, url: { type: 'string' }, md5: { type: 'string' } } });
+  const parsed = parse('fetch', args);
+  if (!parsed) return 0;
+  const url = text(parsed.values.url);
+  const md5 = text(parsed.values.md5);
+  if (url !== undefined) checkHttpUrl(url, '--url');
+  if (md5 !== undefined) checkHex(md5, 32, '--md5');
   const { path } = await ensureWeights({
-    cacheDir: values['cache-dir'],
-    url: values.url,
-    md5: values.md5,
+    cacheDir: text(parsed.values['cache-dir']),
+    url,
+    md5,
     onProgress: byteProgress('download'),
     log: (m) => console.error(m),
   });
@@ -62,35 +143,63 @@ async function fetchCommand(args: string[]): Promise<number> {
 }
 
 async function convertCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { output: { type: 'string', short: 'o', default: 'vgg19.bin' }, 'up-to': { type: 'string' } },
-  });
+  const parsed = parse('convert', args);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const input = positionals[0];
   if (!input || positionals.length > 1) throw new UsageError('weights convert takes one input: a TF.js model.json or a Keras .h5 file');
-  const upTo = values['up-to'] === undefined ? undefined : layerIndex(values['up-to']);
-  const weights = input.endsWith('.json') ? await convertTfjsFolder(input, upTo) : await convertKerasH5(input, { upTo });
-  await writeWeightsFile(values.output!, weights);
-  console.log(`wrote ${values.output} (${weights.tensors.size / 2} convs, input ${weights.input.channelOrder} ×${weights.input.pixelScale} − mean [${weights.input.mean.join(', ')}])`);
+  const upTo = values['up-to'] === undefined ? undefined : layerIndex(text(values['up-to'])!);
+  const tfjs = input.endsWith('.json');
+  const output = text(values.output)!;
+  const out = PreparedWrite.prepare(output, { what: '-o', inputs: tfjs ? tfjsFiles(input) : [input], createFolder: true });
+  const weights = await writeOrDiscard(out, tfjs ? () => convertTfjsFolder(input, upTo) : () => convertKerasH5(input, { upTo }));
+  console.log(
+    `wrote ${output} (${weights.tensors.size / 2} convs, input ${weights.input.channelOrder} ×${weights.input.pixelScale} − mean [${weights.input.mean.join(', ')}])`,
+  );
   return 0;
 }
 
 async function syntheticCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { output: { type: 'string', short: 'o', default: 'synthetic.bin' }, seed: { type: 'string', default: '1' }, 'up-to': { type: 'string', default: '28' } },
-  });
-  const weights = syntheticWeights(positiveInt('--seed', values.seed), layerIndex(values['up-to']!));
-  await writeWeightsFile(values.output!, weights);
-  console.log(`wrote ${values.output} (synthetic, seed ${values.seed}, ${weights.tensors.size / 2} convs)`);
+  const parsed = parse('synthetic', args);
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const seed = positiveInt('--seed', text(values.seed));
+  const upTo = layerIndex(text(values['up-to'])!);
+  const output = text(values.output)!;
+  const out = PreparedWrite.prepare(output, { what: '-o', createFolder: true });
+  const weights = await writeOrDiscard(out, async () => syntheticWeights(seed, upTo));
+  console.log(`wrote ${output} (synthetic, seed ${seed}, ${weights.tensors.size / 2} convs)`);
   return 0;
 }
 
+/** Makes the weights and commits them to `out`, or removes its temporary file when anything fails. */
+async function writeOrDiscard(out: PreparedWrite, make: () => Promise<VggWeights>): Promise<VggWeights> {
+  try {
+    const weights = await make();
+    out.commit(await encodeWeights(weights));
+    return weights;
+  } catch (err) {
+    out.discard();
+    throw err;
+  }
+}
+
+/** model.json and the shard files its manifest names (as far as it can be read): none may be the output. */
+function tfjsFiles(modelJson: string): string[] {
+  try {
+    const manifest = (JSON.parse(readFileSync(modelJson, 'utf8')) as { weightsManifest?: Array<{ paths?: unknown }> }).weightsManifest;
+    const paths = (Array.isArray(manifest) ? manifest : []).flatMap((g) => (Array.isArray(g?.paths) ? g.paths : []));
+    return [modelJson, ...paths.filter((p): p is string => typeof p === 'string').map((p) => join(dirname(modelJson), p))];
+  } catch {
+    return [modelJson]; // the converter reports what is wrong with it
+  }
+}
+
 async function infoCommand(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  if (positionals.length !== 1) throw new UsageError('weights info takes one .bin file');
-  const file = positionals[0]!;
+  const parsed = parse('info', args);
+  if (!parsed) return 0;
+  if (parsed.positionals.length !== 1) throw new UsageError('weights info takes one .bin file (see `wgpu-style weights info --help`)');
+  const file = parsed.positionals[0]!;
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(file);
@@ -101,8 +210,14 @@ async function infoCommand(args: string[]): Promise<number> {
   const convs = header.tensors.filter((t) => t.name.endsWith('.weight')).map((t) => t.name.slice(0, -'.weight'.length));
   console.log(`${file}: ${header.architecture} format v${header.version}, builds modules 0–${header.upTo}`);
   console.log(`convs: ${convs.join(', ')}`);
-  console.log(`input: ${header.input.channelOrder}, ×${header.input.pixelScale}, mean [${header.input.mean.join(', ')}], std [${header.input.std.join(', ')}]`);
-  console.log(`provenance: ${Object.entries(header.provenance).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  console.log(
+    `input: ${header.input.channelOrder}, ×${header.input.pixelScale}, mean [${header.input.mean.join(', ')}], std [${header.input.std.join(', ')}]`,
+  );
+  console.log(
+    `provenance: ${Object.entries(header.provenance)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  );
   console.log(`data: ${(header.dataBytes / 2 ** 20).toFixed(1)} MiB, sha256 ${header.sha256}`);
   return 0;
 }

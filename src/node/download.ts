@@ -3,7 +3,7 @@
 // Only `dest` is ever trusted; a failed or interrupted download never produces it.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -23,10 +23,54 @@ export interface DownloadOptions {
 
 export class DownloadError extends UserError {}
 
+/** Refuses anything but an http: or https: URL (`what` names it in the message: "--url"). */
+export function checkHttpUrl(url: string, what: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // not a URL at all
+  }
+  if (protocol !== 'http:' && protocol !== 'https:')
+    throw new UserError(`${what} must be an http:// or https:// URL, got ${JSON.stringify(url)}`);
+}
+
+/** Refuses a checksum that is not `digits` hex digits (32 for md5, 64 for sha256). */
+export function checkHex(value: string, digits: number, what: string): void {
+  if (!new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(value))
+    throw new UserError(`${what} must be ${digits} hex digits, got ${JSON.stringify(value)}`);
+}
+
+/** Errors of the local file system: the download cannot be written, and retrying will not help. */
+const FILE_ERRORS = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOSPC',
+  'EDQUOT',
+  'ENOTDIR',
+  'EISDIR',
+  'EEXIST',
+  'ENAMETOOLONG',
+  'EMFILE',
+  'ENFILE',
+  'EFBIG',
+  'ELOOP',
+]);
+
 export async function download(options: DownloadOptions): Promise<void> {
   const { url, dest, retries = 5 } = options;
+  checkHttpUrl(url, 'the download URL');
+  if (options.md5) checkHex(options.md5, 32, 'the md5');
+  if (options.sha256) checkHex(options.sha256, 64, 'the sha256');
   const part = `${dest}.part`;
-  mkdirSync(dirname(dest), { recursive: true });
+  try {
+    // Before any network access: the folder exists and takes the .part file.
+    mkdirSync(dirname(dest), { recursive: true });
+    closeSync(openSync(part, 'a'));
+  } catch (err) {
+    throw new DownloadError(`cannot write ${part} (${describe(err)}); download into a writable folder`);
+  }
   let lastError: unknown;
   for (let attempt = 0; attempt <= retries; attempt++) {
     try {
@@ -34,7 +78,16 @@ export async function download(options: DownloadOptions): Promise<void> {
       lastError = undefined;
       break;
     } catch (err) {
-      if (err instanceof DownloadError) throw err; // HTTP errors: retrying will not help
+      if (err instanceof DownloadError) {
+        // HTTP errors: retrying will not help. Leave no empty .part behind.
+        if (existsSync(part) && statSync(part).size === 0) rmSync(part, { force: true });
+        throw err;
+      }
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code && FILE_ERRORS.has(code))
+        throw new DownloadError(
+          `cannot write ${part} (${code}); the download stopped. Free some space or download into another folder, then run the command again.`,
+        );
       lastError = err;
       if (attempt < retries) await new Promise((resolve) => setTimeout(resolve, 250 * (attempt + 1)));
     }
@@ -57,7 +110,9 @@ async function fetchInto(url: string, part: string, onProgress: DownloadOptions[
   }
   if (!response.ok) {
     await response.body?.cancel();
-    throw new DownloadError(`downloading ${url} failed: HTTP ${response.status} ${response.statusText}. Check the URL, or pass --weights FILE to use weights you already have.`);
+    throw new DownloadError(
+      `downloading ${url} failed: HTTP ${response.status} ${response.statusText}. Check the URL, or pass --weights FILE to use weights you already have.`,
+    );
   }
   const resumed = response.status === 206;
   const start = resumed ? have : 0; // a 200 means the server ignored Range: start over
@@ -74,19 +129,25 @@ async function fetchInto(url: string, part: string, onProgress: DownloadOptions[
 }
 
 async function verify(part: string, options: DownloadOptions, url: string): Promise<void> {
-  const checks = [['md5', options.md5], ['sha256', options.sha256]].filter((c): c is [string, string] => Boolean(c[1]));
+  const checks = [
+    ['md5', options.md5],
+    ['sha256', options.sha256],
+  ].filter((c): c is [string, string] => Boolean(c[1]));
   for (const [algorithm, expected] of checks) {
     const hash = createHash(algorithm);
     await pipeline(createReadStream(part), hash);
     const actual = hash.digest('hex');
     if (actual !== expected.toLowerCase()) {
       rmSync(part, { force: true });
-      throw new DownloadError(`the file downloaded from ${url} has ${algorithm} ${actual}, expected ${expected}; it was deleted. Run the command again; if this repeats, the server sends a different file.`);
+      throw new DownloadError(
+        `the file downloaded from ${url} has ${algorithm} ${actual}, expected ${expected}; it was deleted. Run the command again; if this repeats, the server sends a different file.`,
+      );
     }
   }
 }
 
 function describe(err: unknown): string {
-  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.code && FILE_ERRORS.has(e.code)) return e.code;
   return [e.message, e.cause?.code ?? e.cause?.message].filter(Boolean).join(': ');
 }

@@ -1,11 +1,11 @@
 // Where the default weights come from: a --weights file, the cache, or a download of Keras's
 // VGG-19 notop HDF5 (verified by md5), converted to .bin once.
 
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
-import { download, DownloadError } from './download.js';
+import { checkHex, checkHttpUrl, download, DownloadError } from './download.js';
 import { convertKerasH5 } from './keras-h5.js';
 import { cacheDir, readWeightsFile, writeWeightsFile } from './weights-files.js';
 
@@ -34,6 +34,7 @@ export async function ensureWeights(source: WeightsSource = {}): Promise<{ weigh
   const bin = join(dir, DEFAULT_WEIGHTS.binName);
   if (existsSync(bin)) return { weights: await readWeightsFile(bin), path: bin };
   const h5 = join(dir, DEFAULT_WEIGHTS.h5Name);
+  const url = source.url ?? DEFAULT_WEIGHTS.url;
   if (!existsSync(h5)) {
     if (source.offline) {
       throw new UserError(
@@ -42,7 +43,11 @@ export async function ensureWeights(source: WeightsSource = {}): Promise<{ weigh
           '(make one with `wgpu-style weights convert vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`).',
       );
     }
-    const url = source.url ?? DEFAULT_WEIGHTS.url;
+    checkHttpUrl(url, '--url');
+    if (source.md5 !== undefined) checkHex(source.md5, 32, '--md5');
+  }
+  checkCacheWritable(dir);
+  if (!existsSync(h5)) {
     source.log?.(`downloading VGG-19 weights (80 MB) from ${url} into ${dir}`);
     try {
       await download({ url, dest: h5, md5: source.md5 ?? DEFAULT_WEIGHTS.md5, onProgress: source.onProgress });
@@ -58,4 +63,21 @@ export async function ensureWeights(source: WeightsSource = {}): Promise<{ weigh
   const weights = await convertKerasH5(h5);
   await writeWeightsFile(bin, weights);
   return { weights, path: bin };
+}
+
+/**
+ * The cache folder must exist (it is created) and take new files, before anything is downloaded or
+ * converted into it; access(2) also answers for root, and for read-only file systems.
+ */
+function checkCacheWritable(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UserError(
+      `the weights cache ${dir} is not a writable folder (${code}); choose another with --cache-dir DIR or $WGPU_STYLE_CACHE, ` +
+        'or pass weights you have with --weights FILE.bin',
+    );
+  }
 }

@@ -3,32 +3,12 @@
 // the data), zero padding to 16 bytes, then little-endian f32 data. Browser-safe: bytes in, bytes out.
 
 import { UserError } from '../../util/errors.js';
-import { expectedTensors, VGG19_FEATURES, type InputConvention, type VggWeights, type WeightTensor } from '../../vgg/index.js';
+import { expectedTensors, VGG19_FEATURES, type VggWeights, type WeightTensor } from '../../vgg/index.js';
+import { show } from './checks.js';
+import { checkHeader, FORMAT_VERSION, type TensorEntry, type WeightsHeader } from './header.js';
 
+export { FORMAT_VERSION, type WeightsHeader } from './header.js';
 export const MAGIC = 'WGPUSTYL';
-export const FORMAT_VERSION = 1;
-
-interface TensorEntry {
-  name: string;
-  shape: number[];
-  dtype: 'f32';
-  /** Bytes from the start of the data section. */
-  offset: number;
-  byteLength: number;
-}
-
-export interface WeightsHeader {
-  format: 'wgpu-style-weights';
-  version: number;
-  architecture: 'vgg19';
-  /** Deepest VGG-19 module these weights can build. */
-  upTo: number;
-  input: InputConvention;
-  provenance: Record<string, string>;
-  tensors: TensorEntry[];
-  dataBytes: number;
-  sha256: string;
-}
 
 export class WeightsFormatError extends UserError {
   constructor(file: string, problem: string) {
@@ -72,56 +52,79 @@ export async function encodeWeights(weights: VggWeights): Promise<Uint8Array> {
 /** Parses and validates a weights file: magic, version, sizes, every shape, and the checksum. */
 export async function decodeWeights(bytes: Uint8Array, file: string): Promise<VggWeights> {
   assertLittleEndian();
+  const { header, data } = readLayout(bytes, file);
+  const tensors = new Map<string, WeightTensor>();
+  for (const entry of header.tensors) {
+    const copy = new Float32Array(entry.byteLength / 4);
+    new Uint8Array(copy.buffer).set(data.subarray(entry.offset, entry.offset + entry.byteLength));
+    tensors.set(entry.name, { shape: entry.shape, data: copy });
+  }
+  const digest = await sha256Hex(data);
+  if (digest !== header.sha256) {
+    throw new WeightsFormatError(
+      file,
+      `checksum mismatch: the data's sha256 is ${digest}, the header says ${header.sha256}. The file is corrupt; download or convert it again.`,
+    );
+  }
+  return { architecture: 'vgg19', tensors, input: header.input, provenance: header.provenance };
+}
+
+/** Reads and validates the header and the layout it describes (for `weights info`), without checksumming the data. */
+export function readHeader(bytes: Uint8Array, file: string): WeightsHeader {
+  return readLayout(bytes, file).header;
+}
+
+/** Checks everything but the checksum: magic, header fields, file size, and each tensor's name, shape and byte range. */
+function readLayout(bytes: Uint8Array, file: string): { header: WeightsHeader; data: Uint8Array } {
   const fail = (problem: string): never => {
     throw new WeightsFormatError(file, problem);
   };
-  if (bytes.byteLength < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
+  const magic = new TextEncoder().encode(MAGIC);
+  if (!magic.every((b, i) => bytes[i] === b)) {
     fail(`not a wgpu-style weights file (it does not start with "${MAGIC}"). Convert weights with \`wgpu-style weights convert\`.`);
   }
+  if (bytes.byteLength < 12) fail(`truncated: ${bytes.byteLength} bytes, too short for a header. Download or convert it again.`);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
-  if (12 + headerLength > bytes.byteLength) fail(`truncated: the header says ${headerLength} bytes but the file has ${bytes.byteLength}`);
-  let header: WeightsHeader;
+  if (12 + headerLength > bytes.byteLength)
+    fail(`truncated: the header says ${headerLength} bytes but the file has ${bytes.byteLength}. Download or convert it again.`);
+  let json: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as WeightsHeader;
+    json = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)));
   } catch (err) {
-    return fail(`the JSON header is corrupt (${(err as Error).message})`);
+    return fail(`the JSON header is corrupt (${show((err as Error).message, 100)}). Download or convert it again.`);
   }
-  if (header.format !== 'wgpu-style-weights') fail(`header format is "${header.format}", expected "wgpu-style-weights"`);
-  if (header.version !== FORMAT_VERSION) fail(`format version ${header.version} is not supported (this wgpu-style reads version ${FORMAT_VERSION}); convert the weights again`);
-  if (header.architecture !== 'vgg19') fail(`architecture "${header.architecture}" is not supported (expected "vgg19")`);
+  const header = checkHeader(json, fail);
   const dataStart = Math.ceil((12 + headerLength) / 16) * 16;
   if (bytes.byteLength !== dataStart + header.dataBytes) {
-    fail(`${bytes.byteLength < dataStart + header.dataBytes ? 'truncated' : 'has trailing bytes'}: expected ${dataStart + header.dataBytes} bytes, the file has ${bytes.byteLength}. Download or convert it again.`);
+    fail(
+      `${bytes.byteLength < dataStart + header.dataBytes ? 'truncated' : 'has trailing bytes'}: expected ${dataStart + header.dataBytes} bytes, the file has ${bytes.byteLength}. Download or convert it again.`,
+    );
   }
   const data = bytes.subarray(dataStart);
   const expected = expectedTensors(header.upTo);
   if (header.tensors.length !== expected.length) {
     fail(`holds ${header.tensors.length} tensors but VGG-19 up to module ${header.upTo} has ${expected.length}`);
   }
-  const tensors = new Map<string, WeightTensor>();
-  header.tensors.forEach((entry, i) => {
-    const want = expected[i]!;
-    if (entry.name !== want.name) fail(`tensor ${i} is "${entry.name}", expected "${want.name}"`);
-    if (entry.dtype !== 'f32') fail(`tensor ${entry.name} has dtype ${entry.dtype}; only f32 is supported`);
-    if (entry.shape.join(',') !== want.shape.join(',')) fail(`tensor ${entry.name} has shape [${entry.shape}], expected [${want.shape}]`);
-    const count = want.shape.reduce((a, b) => a * b, 1);
-    if (entry.byteLength !== count * 4 || entry.offset % 4 !== 0 || entry.offset + entry.byteLength > data.byteLength) {
-      fail(`tensor ${entry.name} has byte range ${entry.offset}+${entry.byteLength}, which does not fit [${want.shape}] in ${data.byteLength} data bytes`);
-    }
-    const copy = new Float32Array(count);
-    new Uint8Array(copy.buffer).set(data.subarray(entry.offset, entry.offset + entry.byteLength));
-    tensors.set(entry.name, { shape: entry.shape, data: copy });
-  });
-  const digest = await sha256Hex(data);
-  if (digest !== header.sha256) fail(`checksum mismatch: the data's sha256 is ${digest}, the header says ${header.sha256}. The file is corrupt; download or convert it again.`);
-  return { architecture: 'vgg19', tensors, input: header.input, provenance: header.provenance };
+  header.tensors.forEach((entry, i) => checkEntry(entry, expected[i]!, i, data.byteLength, fail));
+  return { header, data };
 }
 
-/** Reads just the header (for `weights info`), without validating the data. */
-export function readHeader(bytes: Uint8Array, file: string): WeightsHeader {
-  if (new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw new WeightsFormatError(file, 'not a wgpu-style weights file');
-  const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
-  return JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + length))) as WeightsHeader;
+function checkEntry(
+  entry: TensorEntry,
+  want: { name: string; shape: number[] },
+  i: number,
+  dataBytes: number,
+  fail: (problem: string) => never,
+): void {
+  if (entry.name !== want.name) fail(`tensor ${i} is ${show(entry.name)}, expected "${want.name}"`);
+  if (entry.dtype !== 'f32') fail(`tensor ${entry.name} has dtype ${show(entry.dtype)}; only f32 is supported`);
+  if (entry.shape.join(',') !== want.shape.join(',')) fail(`tensor ${entry.name} has shape ${show(entry.shape)}, expected [${want.shape}]`);
+  const count = want.shape.reduce((a, b) => a * b, 1);
+  if (entry.byteLength !== count * 4 || entry.offset % 4 !== 0 || entry.offset + entry.byteLength > dataBytes) {
+    fail(
+      `tensor ${entry.name} has byte range ${entry.offset}+${entry.byteLength}, which does not fit [${want.shape}] in ${dataBytes} data bytes`,
+    );
+  }
 }
 
 /** The deepest module buildable from convs conv1_1.. in order (its pool included when complete). */

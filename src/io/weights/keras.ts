@@ -3,8 +3,14 @@
 
 import { UserError } from '../../util/errors.js';
 import { CAFFE_INPUT, kerasName, VGG19_CONVS, type VggModule, type VggWeights, type WeightTensor } from '../../vgg/index.js';
+import { show } from './checks.js';
 
-export class ConvertError extends UserError {}
+export class ConvertError extends UserError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message);
+    if (options && 'cause' in options) this.cause = options.cause;
+  }
+}
 
 /** The convs to convert: all 16, or those up to a layer the user names (conv3_4, block3_conv4, 16). */
 export function convsUpTo(upTo: number | undefined): VggModule[] {
@@ -15,8 +21,11 @@ export function convsUpTo(upTo: number | undefined): VggModule[] {
 export function hwioToOihw(data: Float32Array, shape: readonly number[], layer: VggModule, source: string): WeightTensor {
   const [kh, kw, cin, cout] = shape;
   if (shape.length !== 4 || kh !== 3 || kw !== 3 || cin !== layer.cin || cout !== layer.cout) {
-    throw new ConvertError(`${source}: ${kerasName(layer.name)} kernel has shape [${shape}], expected [3,3,${layer.cin},${layer.cout}] (HWIO)`);
+    throw new ConvertError(
+      `${source}: ${kerasName(layer.name)} kernel has shape ${show(shape)}, expected [3,3,${layer.cin},${layer.cout}] (HWIO): not VGG-19's`,
+    );
   }
+  checkValues(data, cout * cin * 9, `${kerasName(layer.name)} kernel`, source);
   const out = new Float32Array(cout * cin * 9);
   for (let h = 0; h < 3; h++)
     for (let w = 0; w < 3; w++)
@@ -27,11 +36,25 @@ export function hwioToOihw(data: Float32Array, shape: readonly number[], layer: 
 
 export function checkBias(data: Float32Array, shape: readonly number[], layer: VggModule, source: string): WeightTensor {
   if (shape.length !== 1 || shape[0] !== layer.cout) {
-    throw new ConvertError(`${source}: ${kerasName(layer.name)} bias has shape [${shape}], expected [${layer.cout}]`);
+    throw new ConvertError(`${source}: ${kerasName(layer.name)} bias has shape ${show(shape)}, expected [${layer.cout}]: not VGG-19's`);
   }
+  checkValues(data, layer.cout, `${kerasName(layer.name)} bias`, source);
   return { shape: [layer.cout], data };
 }
 
+/** Corrupt files can hold NaN or infinite weights that no trained network has: refuse them here, not in the loss. */
+function checkValues(data: Float32Array, count: number, what: string, source: string): void {
+  if (data.length !== count)
+    throw new ConvertError(`${source}: ${what} holds ${data.length} values, expected ${count}; the file is corrupt`);
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ConvertError(`${source}: ${what} holds ${data[bad]} at index ${bad}; the file is corrupt`);
+}
+
 export function kerasWeights(tensors: Map<string, WeightTensor>, provenance: Record<string, string>): VggWeights {
-  return { architecture: 'vgg19', tensors, input: { ...CAFFE_INPUT }, provenance: { ...provenance, inputConvention: 'Caffe: BGR, 0-255, minus mean, no std' } };
+  return {
+    architecture: 'vgg19',
+    tensors,
+    input: { ...CAFFE_INPUT },
+    provenance: { ...provenance, inputConvention: 'Caffe: BGR, 0-255, minus mean, no std' },
+  };
 }
