@@ -151,7 +151,12 @@ async function convertCommand(args: string[]): Promise<number> {
   const upTo = values['up-to'] === undefined ? undefined : layerIndex(text(values['up-to'])!);
   const tfjs = input.endsWith('.json');
   const output = text(values.output)!;
-  const out = PreparedWrite.prepare(output, { what: '-o', inputs: tfjs ? tfjsFiles(input) : [input], createFolder: true });
+  const out = PreparedWrite.prepare(output, {
+    what: '-o',
+    inputs: tfjs ? tfjsFiles(input) : [input],
+    createFolder: true,
+    example: 'vgg19.bin',
+  });
   const weights = await writeOrDiscard(out, tfjs ? () => convertTfjsFolder(input, upTo) : () => convertKerasH5(input, { upTo }));
   console.log(
     `wrote ${output} (${weights.tensors.size / 2} convs, input ${weights.input.channelOrder} ×${weights.input.pixelScale} − mean [${weights.input.mean.join(', ')}])`,
@@ -166,7 +171,7 @@ async function syntheticCommand(args: string[]): Promise<number> {
   const seed = positiveInt('--seed', text(values.seed));
   const upTo = layerIndex(text(values['up-to'])!);
   const output = text(values.output)!;
-  const out = PreparedWrite.prepare(output, { what: '-o', createFolder: true });
+  const out = PreparedWrite.prepare(output, { what: '-o', createFolder: true, example: 'synthetic.bin' });
   const weights = await writeOrDiscard(out, async () => syntheticWeights(seed, upTo));
   console.log(`wrote ${output} (synthetic, seed ${seed}, ${weights.tensors.size / 2} convs)`);
   return 0;

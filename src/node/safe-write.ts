@@ -78,7 +78,10 @@ export class PreparedWrite {
     this.fd = fd;
   }
 
-  static prepare(path: string, options: { what: string; inputs?: readonly string[]; createFolder?: boolean }): PreparedWrite {
+  static prepare(
+    path: string,
+    options: { what: string; inputs?: readonly string[]; createFolder?: boolean; example?: string },
+  ): PreparedWrite {
     const { what } = options;
     const abs = resolve(path);
     let isFolder = false;
@@ -87,17 +90,21 @@ export class PreparedWrite {
     } catch {
       // absent: fine
     }
-    if (isFolder || path.endsWith('/')) throw new UserError(`${what} ${path} is a folder; give a file name, such as ${join(path, 'out.png')}`);
+    if (isFolder || path.endsWith('/'))
+      throw new UserError(`${what} ${path} is a folder; give a file name in it, such as ${join(path, options.example ?? 'out.png')}`);
     assertNotInput(path, options.inputs ?? [], what);
     if (Buffer.byteLength(basename(abs)) > NAME_MAX) {
-      throw new UserError(`${what} ${path}: the file name is ${Buffer.byteLength(basename(abs))} bytes, more than the ${NAME_MAX} most file systems allow; choose a shorter name`);
+      throw new UserError(
+        `${what} ${path}: the file name is ${Buffer.byteLength(basename(abs))} bytes, more than the ${NAME_MAX} most file systems allow; choose a shorter name`,
+      );
     }
     const folder = dirname(abs);
     if (options.createFolder) {
       try {
         mkdirSync(folder, { recursive: true });
       } catch (err) {
-        throw new UserError(`${what} ${path}: cannot create the folder ${folder} (${code(err)}); choose another ${what}`);
+        const why = code(err) === 'EEXIST' || code(err) === 'ENOTDIR' ? 'a file stands where a folder should be' : code(err);
+        throw new UserError(`${what} ${path}: cannot create the folder ${folder} (${why}); choose another ${what}`);
       }
     }
     const temp = tempPathFor(abs);
@@ -105,7 +112,12 @@ export class PreparedWrite {
     try {
       fd = openSync(temp, 'wx', 0o644);
     } catch (err) {
-      const why = code(err) === 'ENOENT' || code(err) === 'ENOTDIR' ? 'no such folder' : code(err) === 'EACCES' || code(err) === 'EPERM' || code(err) === 'EROFS' ? 'no permission to write there' : code(err);
+      const why =
+        code(err) === 'ENOENT' || code(err) === 'ENOTDIR'
+          ? 'no such folder'
+          : code(err) === 'EACCES' || code(err) === 'EPERM' || code(err) === 'EROFS'
+            ? 'no permission to write there'
+            : code(err);
       throw new UserError(`${what} ${path}: cannot write into ${folder} (${why}); choose another ${what}`);
     }
     liveTemps.add(temp);
@@ -118,7 +130,7 @@ export class PreparedWrite {
     const fd = this.fd;
     this.fd = null;
     try {
-      for (let at = 0; at < data.byteLength; ) at += writeSync(fd, data, at, data.byteLength - at);
+      for (let at = 0; at < data.byteLength;) at += writeSync(fd, data, at, data.byteLength - at);
       fsyncSync(fd);
       closeSync(fd);
       renameSync(this.temp, this.path);
@@ -153,7 +165,9 @@ export class PreparedWrite {
           // try the next place
         }
       }
-      throw new UserError(`${failure}; writing it to ${join(tmpdir(), name)} or ${join(process.cwd(), name)} failed too: the result is lost`);
+      throw new UserError(
+        `${failure}; writing it to ${join(tmpdir(), name)} or ${join(process.cwd(), name)} failed too: the result is lost`,
+      );
     }
   }
 

@@ -1,0 +1,106 @@
+// The weights subcommands from the command line: help, refusals in one line, safe outputs.
+
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeWeights } from '../src/io/weights/format.js';
+import { syntheticWeights } from '../src/io/weights/synthetic.js';
+import { readWeightsFile } from '../src/node/weights-files.js';
+import { cli, type CliResult } from './helpers/cli.js';
+import { writeKerasH5 } from './helpers/keras-h5.js';
+import { tfjsModel, writeTfjsModel } from './helpers/tfjs-model.js';
+import { binParts, binWithHeader } from './helpers/weights-mutations.js';
+
+const work = mkdtempSync(join(tmpdir(), 'wgpu-style-weights-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('weights CLI', () => {
+  const run = (args: string[], cwd = work) => cli(['weights', ...args], { cwd });
+  /** A person's mistake: exit 2, one line on stderr, no stack trace. */
+  const refused = (r: CliResult, message: RegExp) => {
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/^ {4}at |HDF5-DIAG/m);
+  };
+
+  it('weights info refuses an 8-byte, a 100-byte and hand-made .bin files in one line naming the file', async () => {
+    const good = await encodeWeights(syntheticWeights(1, 2));
+    const { header, data } = binParts(good);
+    const files: Array<[string, Uint8Array, RegExp]> = [
+      ['eight.bin', good.slice(0, 8), /eight\.bin: truncated: 8 bytes/],
+      ['hundred.bin', good.slice(0, 100), /hundred\.bin: truncated: the header says \d+ bytes but the file has 100/],
+      ['null.bin', binWithHeader('null', data), /null\.bin: the JSON header is null, not an object/],
+      ['input.bin', binWithHeader(JSON.stringify({ ...header, input: null }), data), /input\.bin: header field input is null/],
+    ];
+    for (const [name, bytes] of files) writeFileSync(join(work, name), bytes);
+    const results = await Promise.all(files.map(([name]) => run(['info', name])));
+    results.forEach((r, i) => refused(r, files[i]![2]));
+  });
+
+  it('every weights subcommand prints its part of the help for -h/--help (exit 0) and refuses unknown options in one line', async () => {
+    const subs = ['convert', 'fetch', 'synthetic', 'info'];
+    const helps = await Promise.all(subs.map((sub, i) => run([sub, i % 2 ? '-h' : '--help'])));
+    helps.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: wgpu-style weights ${subs[i]}`));
+      expect(r.stdout).toMatch(/-h, --help/);
+      for (const other of subs.filter((o) => o !== subs[i])) expect(r.stdout).not.toContain(`weights ${other}`);
+    });
+    const unknown = await Promise.all(subs.map((sub) => run([sub, '--frobnicate', '1'])));
+    unknown.forEach((r, i) =>
+      refused(r, new RegExp(`^wgpu-style: weights ${subs[i]}: unknown option --frobnicate; see \`wgpu-style weights ${subs[i]} --help\``)),
+    );
+  });
+
+  it("weights convert says a truncated .h5 is truncated (both sizes) in one line, without HDF5's diagnostic dump", async () => {
+    await writeKerasH5(join(work, 'half.h5'), 4, 'new');
+    const size = readFileSync(join(work, 'half.h5')).byteLength;
+    truncateSync(join(work, 'half.h5'), size >> 1);
+    const damaged = join(work, 'damaged.h5');
+    await writeKerasH5(damaged, 4, 'new');
+    const bytes = readFileSync(damaged);
+    bytes[bytes.indexOf('OHDR', 300) + 20]! ^= 0xff;
+    writeFileSync(damaged, bytes);
+    const [half, bad] = await Promise.all([
+      run(['convert', 'half.h5', '-o', 'half.bin']),
+      run(['convert', 'damaged.h5', '-o', 'damaged.bin', '--up-to', '4']),
+    ]);
+    refused(half, new RegExp(`^wgpu-style: half\\.h5: truncated or corrupt: HDF5 records ${size} bytes but the file has ${size >> 1}\\.`));
+    refused(bad, /^wgpu-style: damaged\.h5: cannot read .*; the file is corrupt/);
+    expect(readdirSync(work).filter((f) => /half|damaged/.test(f) && !f.endsWith('.h5'))).toEqual([]); // no output, no temporary file
+  });
+
+  it('weights convert refuses to write over its input (by name, through a symlink or a symlinked folder) and an -o it cannot write, before converting', async () => {
+    const dir = join(work, 'same');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    const input = join(dir, 'sub', 'copy.h5');
+    await writeKerasH5(input, 4, 'new');
+    const before = readFileSync(input);
+    symlinkSync(input, join(dir, 'link.h5'));
+    symlinkSync(join(dir, 'sub'), join(dir, 'folder-link'));
+    writeFileSync(join(dir, 'a-file'), '');
+    writeTfjsModel(join(dir, 'tfjs'), tfjsModel(4));
+    const results = await Promise.all([
+      run(['convert', 'sub/copy.h5', '-o', 'sub/copy.h5'], dir),
+      run(['convert', 'sub/copy.h5', '-o', 'link.h5'], dir),
+      run(['convert', 'link.h5', '-o', 'folder-link/copy.h5'], dir),
+      run(['convert', 'tfjs/model.json', '-o', 'tfjs/group1-shard1of1', '--up-to', '4'], dir),
+      run(['convert', 'sub/copy.h5', '-o', 'sub'], dir),
+      run(['convert', 'sub/copy.h5', '-o', 'a-file/out.bin'], dir),
+      run(['synthetic', '-o', 'sub'], dir),
+    ]);
+    refused(results[0]!, /-o sub\/copy\.h5 is the input sub\/copy\.h5; refusing to write over it/);
+    refused(results[1]!, /-o link\.h5 is the input sub\/copy\.h5 \(the same file through a link\)/);
+    refused(results[2]!, /-o folder-link\/copy\.h5 is the input link\.h5 \(the same file through a link\)/);
+    refused(results[3]!, /-o tfjs\/group1-shard1of1 is the input .*group1-shard1of1/);
+    refused(results[4]!, /-o sub is a folder/);
+    refused(results[5]!, /-o a-file\/out\.bin: cannot/);
+    refused(results[6]!, /-o sub is a folder/);
+    expect(readFileSync(input)).toEqual(before);
+    expect(readdirSync(join(dir, 'sub'))).toEqual(['copy.h5']); // no temporary file left
+    expect((await run(['convert', 'tfjs/model.json', '-o', 'tfjs.bin', '--up-to', '4'], dir)).code).toBe(0);
+    expect((await readWeightsFile(join(dir, 'tfjs.bin'))).tensors.size).toBe(4);
+  });
+});
