@@ -11,7 +11,10 @@ type Run = () => DeviceTensor[];
 
 function random(ctx: GpuContext, shape: number[]): DeviceTensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return ctx.upload(shape, Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5));
+  return ctx.upload(
+    shape,
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 0.5),
+  );
 }
 
 function passes(ctx: GpuContext, c: KernelCase): Array<[Pass, Run, DeviceTensor[]]> {
@@ -30,25 +33,40 @@ function passes(ctx: GpuContext, c: KernelCase): Array<[Pass, Run, DeviceTensor[
     }
     case 'relu': {
       const dy = random(ctx, c.shape);
-      return [['forward', () => [k.reluForward(ctx, x)], [x, dy]], ['backward', () => [k.reluBackward(ctx, x, dy)], []]];
+      return [
+        ['forward', () => [k.reluForward(ctx, x)], [x, dy]],
+        ['backward', () => [k.reluBackward(ctx, x, dy)], []],
+      ];
     }
     case 'maxpool': {
       const [n, ch, h, w] = c.shape as [number, number, number, number];
       const dy = random(ctx, [n, ch, Math.floor(h / 2), Math.floor(w / 2)]);
-      return [['forward', () => [k.maxPool2x2Forward(ctx, x)], [x, dy]], ['backward', () => [k.maxPool2x2Backward(ctx, x, dy)], []]];
+      return [
+        ['forward', () => [k.maxPool2x2Forward(ctx, x)], [x, dy]],
+        ['backward', () => [k.maxPool2x2Backward(ctx, x, dy)], []],
+      ];
     }
     case 'gram': {
       const dg = random(ctx, [c.shape[0]!, c.shape[1]!, c.shape[1]!]);
-      return [['forward', () => [k.gramForward(ctx, x)], [x, dg]], ['backward', () => [k.gramBackward(ctx, x, dg)], []]];
+      return [
+        ['forward', () => [k.gramForward(ctx, x)], [x, dg]],
+        ['backward', () => [k.gramBackward(ctx, x, dg)], []],
+      ];
     }
     case 'mse': {
       const target = random(ctx, c.shape);
       const d = ctx.upload([1], [1]);
-      return [['forward', () => [k.mseForward(ctx, x, target)], [x, target, d]], ['backward', () => [k.mseBackward(ctx, x, target, d)], []]];
+      return [
+        ['forward', () => [k.mseForward(ctx, x, target)], [x, target, d]],
+        ['backward', () => [k.mseBackward(ctx, x, target, d)], []],
+      ];
     }
     case 'tv': {
       const d = ctx.upload([1], [1]);
-      return [['forward', () => [k.tvForward(ctx, x)], [x, d]], ['backward', () => [k.tvBackward(ctx, x, d)], []]];
+      return [
+        ['forward', () => [k.tvForward(ctx, x)], [x, d]],
+        ['backward', () => [k.tvBackward(ctx, x, d)], []],
+      ];
     }
     case 'adam': {
       const [g, m, v] = [random(ctx, c.shape), ctx.zeros(c.shape), ctx.zeros(c.shape)];
@@ -57,13 +75,24 @@ function passes(ctx: GpuContext, c: KernelCase): Array<[Pass, Run, DeviceTensor[
   }
 }
 
-export async function benchKernels(ctx: GpuContext, cases: KernelCase[], size: number, runs: number, log: (s: string) => void): Promise<BenchRecord[]> {
+export async function benchKernels(
+  ctx: GpuContext,
+  cases: KernelCase[],
+  size: number,
+  runs: number,
+  log: (s: string) => void,
+): Promise<BenchRecord[]> {
   const records: BenchRecord[] = [];
   for (const c of cases) {
     const list = passes(ctx, c);
     for (const [pass, run] of list) {
       const times = await measureGpuMs(ctx, run, runs);
-      const record = summarize({ impl: 'wgpu-style', op: c.op, pass, layer: c.layer, shape: c.cout ? [...c.shape, c.cout] : c.shape, size }, times, flops(c, pass), bytes(c, pass));
+      const record = summarize(
+        { impl: 'wgpu-style', op: c.op, pass, layer: c.layer, shape: c.cout ? [...c.shape, c.cout] : c.shape, size },
+        times,
+        flops(c, pass),
+        bytes(c, pass),
+      );
       records.push(record);
       log(`  ${c.op} ${pass} [${record.shape.join(',')}] ${record.medianMs.toFixed(3)} ms`);
     }
@@ -85,7 +114,13 @@ export async function probePeak(ctx: GpuContext, runs: number, quick: boolean): 
     ctx,
     () => {
       const out = ctx.empty([n, n]);
-      ctx.dispatch({ kernel: 'bench_matmul', label: `bench_matmul ${n}`, params: { m: n, n, k: n }, buffers: [a.buffer, b.buffer, out.buffer], workgroups: matmulGroups });
+      ctx.dispatch({
+        kernel: 'bench_matmul',
+        label: `bench_matmul ${n}`,
+        params: { m: n, n, k: n },
+        buffers: [a.buffer, b.buffer, out.buffer],
+        workgroups: matmulGroups,
+      });
       return [out];
     },
     runs,
@@ -107,7 +142,13 @@ export async function probePeak(ctx: GpuContext, runs: number, quick: boolean): 
     ctx,
     () => {
       const out = ctx.empty([elements]);
-      ctx.dispatch({ kernel: 'bench_copy', label: 'bench_copy', params: { n: elements / 4 }, buffers: [x.buffer, out.buffer], workgroups: k.gridFor(ctx, elements / 4, 'bench_copy') });
+      ctx.dispatch({
+        kernel: 'bench_copy',
+        label: 'bench_copy',
+        params: { n: elements / 4 },
+        buffers: [x.buffer, out.buffer],
+        workgroups: k.gridFor(ctx, elements / 4, 'bench_copy'),
+      });
       return [out];
     },
     runs,

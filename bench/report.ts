@@ -58,7 +58,18 @@ export function table(records: BenchRecord[], adapter: AdapterRecord, peers: str
   const lines = [
     `adapter: ${adapter.description} (vendor ${adapter.vendor}, ${adapter.architecture}, ${adapter.backend}); ` +
       `probe: matmul ${adapter.peakMatmulGflops.toFixed(1)} GFLOP/s, copy ${adapter.peakCopyGbps.toFixed(1)} GB/s`,
-    [pad('size', 5), pad('op', 8), pad('pass', 12), pad('layer', 6), pad('shape', 20), lpad('ms', 9), lpad('GFLOP/s', 8), lpad('GB/s', 7), lpad('%peak', 6), ...peers.map((p) => lpad(`${p}×`, 13))].join(' '),
+    [
+      pad('size', 5),
+      pad('op', 8),
+      pad('pass', 12),
+      pad('layer', 6),
+      pad('shape', 20),
+      lpad('ms', 9),
+      lpad('GFLOP/s', 8),
+      lpad('GB/s', 7),
+      lpad('%peak', 6),
+      ...peers.map((p) => lpad(`${p}×`, 13)),
+    ].join(' '),
   ];
   for (const r of ours) {
     const peak = r.gflops !== null ? r.gflops / adapter.peakMatmulGflops : r.gbps !== null ? r.gbps / adapter.peakCopyGbps : null;
@@ -67,7 +78,18 @@ export function table(records: BenchRecord[], adapter: AdapterRecord, peers: str
       return lpad(other ? `${(other.medianMs / r.medianMs).toFixed(2)}` : '-', 13);
     });
     lines.push(
-      [pad(String(r.size), 5), pad(r.op, 8), pad(r.pass, 12), pad(r.layer === null ? '-' : String(r.layer), 6), pad(`[${r.shape.join(',')}]`, 20), lpad(num(r.medianMs, 3), 9), lpad(num(r.gflops), 8), lpad(num(r.gbps), 7), lpad(peak === null ? '-' : `${(peak * 100).toFixed(0)}%`, 6), ...ratios].join(' '),
+      [
+        pad(String(r.size), 5),
+        pad(r.op, 8),
+        pad(r.pass, 12),
+        pad(r.layer === null ? '-' : String(r.layer), 6),
+        pad(`[${r.shape.join(',')}]`, 20),
+        lpad(num(r.medianMs, 3), 9),
+        lpad(num(r.gflops), 8),
+        lpad(num(r.gbps), 7),
+        lpad(peak === null ? '-' : `${(peak * 100).toFixed(0)}%`, 6),
+        ...ratios,
+      ].join(' '),
     );
   }
   lines.push(`(peer× = peer's median time / ours: above 1 means wgpu-style is faster)`);
@@ -103,16 +125,26 @@ function chart(output: Output): string {
     bars.push(`<text x="0" y="${y + 10}" font-size="10">${escape(name)}</text>`);
     for (const r of list) {
       const w = Math.max(1, 520 * scale(r.medianMs));
-      bars.push(`<rect x="330" y="${y}" width="${w.toFixed(1)}" height="${rowHeight - 3}" fill="${COLORS[r.impl]}"><title>${r.impl}: ${r.medianMs.toFixed(3)} ms</title></rect>`);
+      bars.push(
+        `<rect x="330" y="${y}" width="${w.toFixed(1)}" height="${rowHeight - 3}" fill="${COLORS[r.impl]}"><title>${r.impl}: ${r.medianMs.toFixed(3)} ms</title></rect>`,
+      );
       bars.push(`<text x="${(335 + w).toFixed(1)}" y="${y + 9}" font-size="9">${r.medianMs.toFixed(2)} ms</text>`);
       y += rowHeight;
     }
     y += 6;
   }
   const legend = Object.entries(COLORS)
-    .map(([impl, color], i) => `<rect x="${330 + i * 110}" y="5" width="10" height="10" fill="${color}"/><text x="${344 + i * 110}" y="14" font-size="11">${impl}</text>`)
+    .map(
+      ([impl, color], i) =>
+        `<rect x="${330 + i * 110}" y="5" width="10" height="10" fill="${color}"/><text x="${344 + i * 110}" y="14" font-size="11">${impl}</text>`,
+    )
     .join('');
-  const stepRows = steps.map((s) => `<tr><td>${s.impl}</td><td>${s.size}</td><td>${s.secondsPerStep === null ? '-' : s.secondsPerStep.toFixed(3)}</td><td>${s.peakLiveBytes == null ? '-' : (s.peakLiveBytes / 2 ** 20).toFixed(1)}</td><td>${s.peakBytes === null ? '-' : (s.peakBytes / 2 ** 20).toFixed(1)}</td><td>${escape(s.note ?? '')}</td></tr>`).join('');
+  const stepRows = steps
+    .map(
+      (s) =>
+        `<tr><td>${s.impl}</td><td>${s.size}</td><td>${s.secondsPerStep === null ? '-' : s.secondsPerStep.toFixed(3)}</td><td>${s.peakLiveBytes == null ? '-' : (s.peakLiveBytes / 2 ** 20).toFixed(1)}</td><td>${s.peakBytes === null ? '-' : (s.peakBytes / 2 ** 20).toFixed(1)}</td><td>${escape(s.note ?? '')}</td></tr>`,
+    )
+    .join('');
   return `<!doctype html><meta charset="utf-8"><title>wgpu-style benchmark</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}td,th{padding:2px 10px;text-align:right}</style>
 <h1>wgpu-style benchmark</h1>

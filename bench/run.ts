@@ -69,7 +69,15 @@ for (const size of sizes) {
   records.push(...(await benchKernels(ctx, cases, size, runs, log)));
   for (const peer of peers.filter((p): p is TfjsImpl => p.startsWith('tfjs-'))) {
     try {
-      records.push(...(await benchTfjsKernels(peer, cases.filter((c) => ['conv3x3', 'relu', 'maxpool', 'gram'].includes(c.op)), size, runs, log)));
+      records.push(
+        ...(await benchTfjsKernels(
+          peer,
+          cases.filter((c) => ['conv3x3', 'relu', 'maxpool', 'gram'].includes(c.op)),
+          size,
+          runs,
+          log,
+        )),
+      );
     } catch (err) {
       log(`  ${peer} skipped: ${(err as Error).message}`);
     }
@@ -79,15 +87,24 @@ for (const size of sizes) {
 
 output.push(...(await styleSteps()));
 output.push(...records);
-console.log(table(records, adapter, peers.filter((p) => p !== 'pytorch')));
+console.log(
+  table(
+    records,
+    adapter,
+    peers.filter((p) => p !== 'pytorch'),
+  ),
+);
 const steps = output.filter((r): r is StepRecord => 'kind' in r && r.kind === 'style-step');
 for (const s of steps) {
   const ours = steps.find((o) => o.impl === 'wgpu-style' && o.size === s.size)?.secondsPerStep;
   const ratio = s.impl !== 'wgpu-style' && ours && s.secondsPerStep ? ` (${(s.secondsPerStep / ours).toFixed(2)}× ours)` : '';
-  console.log(`style step ${s.impl} ${s.size}: ${s.secondsPerStep === null ? s.note : `${s.secondsPerStep.toFixed(3)} s/step${ratio}`}${s.peakBytes ? `, GPU memory ${mib(s.peakLiveBytes)} MiB live at most (${mib(s.peakBytes)} MiB allocated)` : ''}`);
+  console.log(
+    `style step ${s.impl} ${s.size}: ${s.secondsPerStep === null ? s.note : `${s.secondsPerStep.toFixed(3)} s/step${ratio}`}${s.peakBytes ? `, GPU memory ${mib(s.peakLiveBytes)} MiB live at most (${mib(s.peakBytes)} MiB allocated)` : ''}`,
+  );
 }
 const shares = output.filter((r): r is ShareRecord => 'kind' in r && r.kind === 'step-share');
-for (const s of shares.slice(0, 6)) console.log(`share of a ${s.size} px step: ${s.kernel} ${(s.share * 100).toFixed(1)}% (${s.ms.toFixed(1)} ms)`);
+for (const s of shares.slice(0, 6))
+  console.log(`share of a ${s.size} px step: ${s.kernel} ${(s.share * 100).toFixed(1)}% (${s.ms.toFixed(1)} ms)`);
 const files = writeOutputs(values.out!, output);
 console.log(`wrote ${files.json} and ${files.html}`);
 ctx.destroy();
@@ -102,9 +119,7 @@ async function stepShares(size: number): Promise<ShareRecord[]> {
     const name = t.label.split('(')[0]!;
     byKernel.set(name, (byKernel.get(name) ?? 0) + t.ms);
   }
-  return [...byKernel]
-    .sort((a, b) => b[1] - a[1])
-    .map(([kernel, ms]) => ({ kind: 'step-share', size, kernel, ms, share: ms / total }));
+  return [...byKernel].sort((a, b) => b[1] - a[1]).map(([kernel, ms]) => ({ kind: 'step-share', size, kernel, ms, share: ms / total }));
 }
 
 /** Seconds per style step for us and each peer; a size is skipped once the last took > max/4. */
@@ -116,7 +131,14 @@ async function styleSteps(): Promise<StepRecord[]> {
     let last: number | null = null;
     for (const size of stepSizes) {
       if (last !== null && last * 4 > maxStepSeconds) {
-        out.push({ kind: 'style-step', impl, size, secondsPerStep: null, peakBytes: null, note: `skipped: about ${(last * 4).toFixed(0)} s per step expected (limit ${maxStepSeconds} s)` });
+        out.push({
+          kind: 'style-step',
+          impl,
+          size,
+          secondsPerStep: null,
+          peakBytes: null,
+          note: `skipped: about ${(last * 4).toFixed(0)} s per step expected (limit ${maxStepSeconds} s)`,
+        });
         continue;
       }
       try {
@@ -152,7 +174,10 @@ function pytorchSteps(): Record<string, number> | string {
   const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return 'skipped: no python3 with torch (pip install torch, or on Debian apt-get install python3-torch)';
   const sizes = stepSizes.filter((s) => Math.max(...parseStepSize(s)) <= 512).join(',');
-  const run = spawnSync('python3', [join('bench', 'pytorch_step.py'), sizes, quick ? '1' : '3'], { encoding: 'utf8', timeout: 30 * 60_000 });
+  const run = spawnSync('python3', [join('bench', 'pytorch_step.py'), sizes, quick ? '1' : '3'], {
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+  });
   if (run.status !== 0) return `failed: ${run.stderr.trim().split('\n').at(-1)}`;
   return (JSON.parse(run.stdout) as { steps: Record<string, number> }).steps;
 }

@@ -9,7 +9,15 @@ import { createNodeContext } from '../src/node/gpu.js';
 import { convShapesForStep } from '../src/vgg/index.js';
 import { parseStepSize, profileStyleStep, timeStyleStep } from './style-step.js';
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '128' }, steps: { type: 'string', default: '10' }, profile: { type: 'boolean' }, autotune: { type: 'boolean' }, 'no-fuse': { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '128' },
+    steps: { type: 'string', default: '10' },
+    profile: { type: 'boolean' },
+    autotune: { type: 'boolean' },
+    'no-fuse': { type: 'boolean' },
+  },
+});
 const size = parseStepSize(values.size);
 const [height, width] = size;
 const sizeText = `${height}×${width}`;
@@ -20,7 +28,12 @@ if (values.autotune) {
   const started = performance.now();
   const results = await autotuneConv(ctx, convShapesForStep(height, width, 28));
   console.log(`autotuned ${results.length} conv shapes in ${((performance.now() - started) / 1000).toFixed(1)} s:`);
-  for (const r of results) console.log(`  ${r.key}: ${r.chosen}  (${Object.entries(r.ms).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')} ms)`);
+  for (const r of results)
+    console.log(
+      `  ${r.key}: ${r.chosen}  (${Object.entries(r.ms)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')} ms)`,
+    );
 }
 if (values.profile && ctx.profiler.supported) {
   const timings = await profileStyleStep(ctx, size);
@@ -33,9 +46,12 @@ if (values.profile && ctx.profiler.supported) {
     byKernel.set(name, (byKernel.get(name) ?? 0) + t.ms);
   }
   console.log('by kernel:');
-  for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1])) console.log(`${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${name}`);
+  for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1]))
+    console.log(`${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${name}`);
 }
 const { secondsPerStep, peakBytes, peakLiveBytes } = await timeStyleStep(ctx, size, Number(values.steps), { fuseRelu: !values['no-fuse'] });
-console.log(`${values.steps} steps at ${sizeText} (VGG-19 0..28, seed loss): ${secondsPerStep.toFixed(3)} s/step; GPU memory: ${(peakLiveBytes / 2 ** 20).toFixed(1)} MiB live at most, ${(peakBytes / 2 ** 20).toFixed(1)} MiB allocated at most`);
+console.log(
+  `${values.steps} steps at ${sizeText} (VGG-19 0..28, seed loss): ${secondsPerStep.toFixed(3)} s/step; GPU memory: ${(peakLiveBytes / 2 ** 20).toFixed(1)} MiB live at most, ${(peakBytes / 2 ** 20).toFixed(1)} MiB allocated at most`,
+);
 ctx.destroy();
 process.exit(0);

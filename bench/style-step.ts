@@ -65,7 +65,12 @@ export function makeStyleStep(ctx: GpuContext, size: StepSize, options: StepOpti
  * ever allocated (peakBytes, the pool's spare buffers included) and the most live at once
  * (peakLiveBytes: what the step needs).
  */
-export async function timeStyleStep(ctx: GpuContext, size: StepSize, steps: number, options: StepOptions = {}): Promise<{ secondsPerStep: number; peakBytes: number; peakLiveBytes: number }> {
+export async function timeStyleStep(
+  ctx: GpuContext,
+  size: StepSize,
+  steps: number,
+  options: StepOptions = {},
+): Promise<{ secondsPerStep: number; peakBytes: number; peakLiveBytes: number }> {
   await ctx.sync();
   ctx.resetMemoryPeak();
   const s = makeStyleStep(ctx, size, options);

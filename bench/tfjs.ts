@@ -58,7 +58,13 @@ async function timeTf(tf: Tf, f: () => import('@tensorflow/tfjs-core').Tensor, r
   return times;
 }
 
-export async function benchTfjsKernels(impl: TfjsImpl, cases: KernelCase[], size: number, runs: number, log: (s: string) => void): Promise<BenchRecord[]> {
+export async function benchTfjsKernels(
+  impl: TfjsImpl,
+  cases: KernelCase[],
+  size: number,
+  runs: number,
+  log: (s: string) => void,
+): Promise<BenchRecord[]> {
   const tf = await useBackend(impl);
   const records: BenchRecord[] = [];
   for (const c of cases) {
@@ -71,14 +77,43 @@ export async function benchTfjsKernels(impl: TfjsImpl, cases: KernelCase[], size
       const bias = tf.randomNormal([c.cout!]);
       const dy = tf.randomNormal([n, h, w, c.cout!]);
       extra.push(filter, bias, dy);
-      ops.push(['forward', () => tf.fused.conv2d({ x: x as import('@tensorflow/tfjs-core').Tensor4D, filter: filter as import('@tensorflow/tfjs-core').Tensor4D, strides: 1, pad: 'same', bias })]);
-      ops.push(['input-grad', () => tf.conv2dTranspose(dy as import('@tensorflow/tfjs-core').Tensor4D, filter as import('@tensorflow/tfjs-core').Tensor4D, [n, h, w, ch], 1, 'same')]);
+      ops.push([
+        'forward',
+        () =>
+          tf.fused.conv2d({
+            x: x as import('@tensorflow/tfjs-core').Tensor4D,
+            filter: filter as import('@tensorflow/tfjs-core').Tensor4D,
+            strides: 1,
+            pad: 'same',
+            bias,
+          }),
+      ]);
+      ops.push([
+        'input-grad',
+        () =>
+          tf.conv2dTranspose(
+            dy as import('@tensorflow/tfjs-core').Tensor4D,
+            filter as import('@tensorflow/tfjs-core').Tensor4D,
+            [n, h, w, ch],
+            1,
+            'same',
+          ),
+      ]);
     } else if (c.op === 'relu') ops.push(['forward', () => tf.relu(x)]);
     else if (c.op === 'maxpool') ops.push(['forward', () => tf.maxPool(x as import('@tensorflow/tfjs-core').Tensor4D, 2, 2, 'valid')]);
-    else if (c.op === 'gram') ops.push(['forward', () => tf.tidy(() => tf.div(tf.matMul(tf.reshape(x, [h * w, ch]), tf.reshape(x, [h * w, ch]), true, false), ch * h * w))]);
+    else if (c.op === 'gram')
+      ops.push([
+        'forward',
+        () => tf.tidy(() => tf.div(tf.matMul(tf.reshape(x, [h * w, ch]), tf.reshape(x, [h * w, ch]), true, false), ch * h * w)),
+      ]);
     for (const [pass, f] of ops) {
       const times = await timeTf(tf, f, runs);
-      const record = summarize({ impl, op: c.op, pass, layer: c.layer, shape: c.cout ? [...c.shape, c.cout] : c.shape, size }, times, flops(c, pass as 'forward'), null);
+      const record = summarize(
+        { impl, op: c.op, pass, layer: c.layer, shape: c.cout ? [...c.shape, c.cout] : c.shape, size },
+        times,
+        flops(c, pass as 'forward'),
+        null,
+      );
       records.push(record);
       log(`  ${impl} ${c.op} ${pass} [${record.shape.join(',')}] ${record.medianMs.toFixed(3)} ms`);
     }

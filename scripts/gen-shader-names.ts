@@ -50,7 +50,7 @@ export function shaderNamesSource(dir = SHADER_DIR): string {
     'export type ShaderName = (typeof SHADER_NAMES)[number];',
     '',
     ...vectorTypes(params),
-    '/** Each kernel\'s `struct Params` fields by name: a number per scalar, a tuple per vector. */',
+    "/** Each kernel's `struct Params` fields by name: a number per scalar, a tuple per vector. */",
     'export interface ShaderParams {',
     ...names.map((name, i) => `  ${name}: ${params[i]};`),
     '}',

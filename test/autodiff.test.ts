@@ -23,7 +23,10 @@ describe('tape autodiff', () => {
     const x = Tensor.leaf(ctx.upload([n], xs), true, 'x');
     const a = Tensor.leaf(ctx.upload([n], as));
     const b = Tensor.leaf(ctx.upload([n], bs));
-    const loss = ops.weightedSum(tape, [[ops.mse(tape, x, a), 1], [ops.mse(tape, ops.relu(tape, x), b), 3]]);
+    const loss = ops.weightedSum(tape, [
+      [ops.mse(tape, x, a), 1],
+      [ops.mse(tape, ops.relu(tape, x), b), 3],
+    ]);
     const [dx] = tape.backward(loss, [x]);
     const expected = oracle.mseGrad(xs, as).map((g, i) => g + 3 * oracle.reluGrad(xs, oracle.mseGrad(oracle.relu(xs), bs))[i]!);
     expectClose(await dx!.read(), expected, 1e-6, 'tape accumulation');
@@ -174,7 +177,10 @@ describe('whole-graph gradient of the seed loss', () => {
    * float64 central differences of the oracle's loss at 12 pixels (the 6 with the largest
    * device gradient, so the check sees real signal, and 6 fixed ones), computed once per config.
    */
-  const references = new Map<LossConfig, Promise<{ indices: number[]; numeric: number[]; loss: number; lossOracle: number; grad: Float32Array }>>();
+  const references = new Map<
+    LossConfig,
+    Promise<{ indices: number[]; numeric: number[]; loss: number; lossOracle: number; grad: Float32Array }>
+  >();
   function reference(config: LossConfig) {
     let ref = references.get(config);
     if (!ref) {
@@ -182,7 +188,9 @@ describe('whole-graph gradient of the seed loss', () => {
         const { grad, loss } = await deviceGradient(config);
         const targets = oracleTargets(weights, content, style, shape, config);
         const lossAt = (x: Float64Array) => oracleLoss(weights, x, shape, targets, config).total;
-        const top = Array.from(grad.keys()).sort((a, b) => Math.abs(grad[b]!) - Math.abs(grad[a]!)).slice(0, 6);
+        const top = Array.from(grad.keys())
+          .sort((a, b) => Math.abs(grad[b]!) - Math.abs(grad[a]!))
+          .slice(0, 6);
         const indices = [...new Set([...top, 0, 17, 321, 500, 777, size - 1])];
         const h = 1e-6; // small enough that no ReLU or max-pool switches inside the step
         const numeric = indices.map((i) => {
@@ -201,12 +209,22 @@ describe('whole-graph gradient of the seed loss', () => {
 
   // The seed's loss, and the same without TV so that the VGG path dominates every pixel's gradient.
   const NO_TV: LossConfig = { ...SEED_LOSS, tvWeight: 0 };
-  for (const [name, config] of [['seed loss', SEED_LOSS], ['seed loss without TV', NO_TV]] as const) {
+  for (const [name, config] of [
+    ['seed loss', SEED_LOSS],
+    ['seed loss without TV', NO_TV],
+  ] as const) {
     it(`${name}: matches float64 central differences through every kernel (VGG 0..28, content 25, style 0,5,10,19,28)`, async () => {
       const ref = await reference(config);
       expect(ref.loss).toBeCloseTo(ref.lossOracle, 3);
-      const error = expectClose(ref.indices.map((i) => ref.grad[i]!), ref.numeric, TOLERANCE, `whole-graph gradient (${name})`);
-      console.log(`whole-graph gradient (${name}): max relative error ${error.toExponential(2)} over ${ref.indices.length} pixels (loss ${ref.loss.toFixed(4)})`);
+      const error = expectClose(
+        ref.indices.map((i) => ref.grad[i]!),
+        ref.numeric,
+        TOLERANCE,
+        `whole-graph gradient (${name})`,
+      );
+      console.log(
+        `whole-graph gradient (${name}): max relative error ${error.toExponential(2)} over ${ref.indices.length} pixels (loss ${ref.loss.toFixed(4)})`,
+      );
     });
   }
 
@@ -215,14 +233,22 @@ describe('whole-graph gradient of the seed loss', () => {
     // The ReLUs run inside the convs that follow them (ops.reluConv3x3): drop their mask.
     ['ReLU passing every gradient', () => vi.spyOn(OPS.reluConv3x3, 'backward').mockImplementation(OPS.conv3x3.backward)],
     ['max-pool spreading gradients like an average pool', () => vi.spyOn(OPS.maxpool, 'backward').mockImplementation(OPS.avgpool.backward)],
-    ['Gram backward scaled by 0.999', () => vi.spyOn(OPS.gram, 'backward').mockImplementation((ctx, node) => [scale(ctx, gramBackward(ctx, node)[0]!, 0.999)])],
+    [
+      'Gram backward scaled by 0.999',
+      () => vi.spyOn(OPS.gram, 'backward').mockImplementation((ctx, node) => [scale(ctx, gramBackward(ctx, node)[0]!, 0.999)]),
+    ],
   ];
   for (const [what, breakIt] of BROKEN) {
     it(`fails when a backward is deliberately broken: ${what}`, async () => {
       const ref = await reference(NO_TV);
       breakIt();
       const { grad } = await deviceGradient(NO_TV);
-      expect(relativeError(ref.indices.map((i) => grad[i]!), ref.numeric)).toBeGreaterThan(TOLERANCE);
+      expect(
+        relativeError(
+          ref.indices.map((i) => grad[i]!),
+          ref.numeric,
+        ),
+      ).toBeGreaterThan(TOLERANCE);
     });
   }
 });

@@ -7,7 +7,12 @@ import { randomArray, size } from './helpers/random.js';
 
 describe('average-pool 2×2', () => {
   const gpu = useGpu();
-  for (const shape of [[1, 3, 6, 8], [2, 2, 5, 7], [1, 1, 2, 2], [1, 5, 3, 9]]) {
+  for (const shape of [
+    [1, 3, 6, 8],
+    [2, 2, 5, 7],
+    [1, 1, 2, 2],
+    [1, 5, 3, 9],
+  ]) {
     const s = shape4(shape);
     describeDifferentiable(gpu, {
       name: `avgpool [${shape}]`,

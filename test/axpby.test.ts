@@ -14,7 +14,12 @@ describe('scale, add, accumulate', () => {
     const ctx = gpu();
     const yt = ctx.upload([n], y);
     axpby(ctx, 2.5, ctx.upload([n], x), -0.5, yt);
-    expectClose(await yt.read(), x.map((v, i) => 2.5 * v - 0.5 * y[i]!), 1e-6, 'axpby');
+    expectClose(
+      await yt.read(),
+      x.map((v, i) => 2.5 * v - 0.5 * y[i]!),
+      1e-6,
+      'axpby',
+    );
   });
 
   it('scale ignores whatever a recycled output buffer held, even NaN', async () => {
@@ -22,7 +27,12 @@ describe('scale, add, accumulate', () => {
     const poisoned = ctx.upload([n], new Array(n).fill(NaN));
     poisoned.release(); // the next tensor of this size reuses this buffer
     const out = scale(ctx, ctx.upload([n], x), 3);
-    expectClose(await out.read(), x.map((v) => 3 * v), 1e-6, 'scale');
+    expectClose(
+      await out.read(),
+      x.map((v) => 3 * v),
+      1e-6,
+      'scale',
+    );
   });
 
   it('add and accumulate sum their inputs', async () => {
@@ -30,7 +40,12 @@ describe('scale, add, accumulate', () => {
     const xt = ctx.upload([n], x);
     const s = add(ctx, xt, ctx.upload([n], y));
     accumulate(ctx, s, xt);
-    expectClose(await s.read(), x.map((v, i) => 2 * v + y[i]!), 1e-6, 'add + accumulate');
+    expectClose(
+      await s.read(),
+      x.map((v, i) => 2 * v + y[i]!),
+      1e-6,
+      'add + accumulate',
+    );
   });
 
   it('refuses to alias input and output', () => {

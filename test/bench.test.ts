@@ -11,18 +11,37 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('benchmark harness (quick mode, tiny sizes)', () => {
   it('times every kernel and pass, the peers and a full step, and writes JSON and an HTML chart', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'run.ts'), '--quick', '--size', '16', '--step-sizes', '16,16x24', '--out', out], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 600_000,
-      env: { ...process.env, WGPU_STYLE_CACHE: join(out, 'cache') },
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'bench', 'run.ts'), '--quick', '--size', '16', '--step-sizes', '16,16x24', '--out', out],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        timeout: 600_000,
+        env: { ...process.env, WGPU_STYLE_CACHE: join(out, 'cache') },
+      },
+    );
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
     expect(run.stdout).toMatch(/adapter: .*probe: matmul [\d.]+ GFLOP\/s, copy [\d.]+ GB\/s/);
     const records = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Array<Record<string, unknown>>;
     const ours = records.filter((r) => r.impl === 'wgpu-style' && !('kind' in r));
     const kinds = new Set(ours.map((r) => `${r.op}/${r.pass}`));
-    for (const k of ['conv3x3/forward', 'conv3x3/input-grad', 'conv3x3/weight-grad', 'relu/forward', 'relu/backward', 'maxpool/forward', 'maxpool/backward', 'gram/forward', 'gram/backward', 'mse/forward', 'mse/backward', 'tv/forward', 'tv/backward', 'adam/step']) {
+    for (const k of [
+      'conv3x3/forward',
+      'conv3x3/input-grad',
+      'conv3x3/weight-grad',
+      'relu/forward',
+      'relu/backward',
+      'maxpool/forward',
+      'maxpool/backward',
+      'gram/forward',
+      'gram/backward',
+      'mse/forward',
+      'mse/backward',
+      'tv/forward',
+      'tv/backward',
+      'adam/step',
+    ]) {
       expect(kinds.has(k), k).toBe(true);
     }
     for (const r of ours) {

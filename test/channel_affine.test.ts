@@ -9,7 +9,11 @@ import { randomArray, size } from './helpers/random.js';
 describe('channel affine (pixel conventions, input transform)', () => {
   const gpu = useGpu();
   const bgr = { perm: [2, 1, 0] as const, a: [57.1, 58.6, 55.8] as const, b: [-0.4, 3.1, 7.7] as const };
-  for (const shape of [[1, 3, 5, 7], [2, 3, 1, 1], [1, 3, 13, 21]]) {
+  for (const shape of [
+    [1, 3, 5, 7],
+    [2, 3, 1, 1],
+    [1, 3, 13, 21],
+  ]) {
     const s = shape4(shape);
     describeDifferentiable(gpu, {
       name: `channel affine BGR [${shape}]`,

@@ -28,7 +28,15 @@ describe('wgpu-style command line', async () => {
   });
 
   it('the package exports the library API with its types (import { stylize } from "wgpu-style")', async () => {
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', "import { stylize, DEFAULT_SETTINGS } from 'wgpu-style'; console.log(typeof stylize, DEFAULT_SETTINGS.steps)"], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { stylize, DEFAULT_SETTINGS } from 'wgpu-style'; console.log(typeof stylize, DEFAULT_SETTINGS.steps)",
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8' },
+    );
     expect(child.stderr).toBe('');
     expect(child.stdout.trim()).toBe('function 300');
     expect(readFileSync(join(REPO_ROOT, 'dist', 'index.d.ts'), 'utf8')).toMatch(/export \{ stylize, type StylizeOptions \}/);
@@ -52,15 +60,18 @@ describe('wgpu-style command line', async () => {
     expect(info.stdout).toMatch(/source=synthetic.*seed=4/);
   });
 
-  it.runIf(sharedAvailable('CLI conversion of the real TF.js weights', TFJS_MODEL))('weights convert: real TF.js weights up to block3_conv4, and a clear refusal of the full model', async () => {
-    const ok = await run(['weights', 'convert', TFJS_MODEL, '-o', 'real.bin', '--up-to', 'block3_conv4']);
-    expect(ok.code).toBe(0);
-    expect((await readWeightsFile(join(work, 'real.bin'))).tensors.size).toBe(16);
-    const full = await run(['weights', 'convert', TFJS_MODEL, '-o', 'full.bin']);
-    expect(full.code).toBe(2);
-    expect(full.stderr).toMatch(/15 shard file\(s\) are missing: group9-shard1of2/);
-    expect(existsSync(join(work, 'full.bin'))).toBe(false);
-  });
+  it.runIf(sharedAvailable('CLI conversion of the real TF.js weights', TFJS_MODEL))(
+    'weights convert: real TF.js weights up to block3_conv4, and a clear refusal of the full model',
+    async () => {
+      const ok = await run(['weights', 'convert', TFJS_MODEL, '-o', 'real.bin', '--up-to', 'block3_conv4']);
+      expect(ok.code).toBe(0);
+      expect((await readWeightsFile(join(work, 'real.bin'))).tensors.size).toBe(16);
+      const full = await run(['weights', 'convert', TFJS_MODEL, '-o', 'full.bin']);
+      expect(full.code).toBe(2);
+      expect(full.stderr).toMatch(/15 shard file\(s\) are missing: group9-shard1of2/);
+      expect(existsSync(join(work, 'full.bin'))).toBe(false);
+    },
+  );
 
   it('weights fetch downloads the Keras file from a local server, checks it and converts it once', async () => {
     const h5 = join(work, 'served.h5');
@@ -69,7 +80,16 @@ describe('wgpu-style command line', async () => {
     const md5 = createHash('md5').update(bytes).digest('hex');
     const server = await startServer(new Map([['/vgg19.h5', bytes]]));
     try {
-      const bad = await run(['weights', 'fetch', '--url', server.url('/vgg19.h5'), '--md5', 'f'.repeat(32), '--cache-dir', join(work, 'c1')]);
+      const bad = await run([
+        'weights',
+        'fetch',
+        '--url',
+        server.url('/vgg19.h5'),
+        '--md5',
+        'f'.repeat(32),
+        '--cache-dir',
+        join(work, 'c1'),
+      ]);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/expected f{32}; it was deleted/);
       expect(existsSync(join(work, 'c1', 'vgg19-keras.bin'))).toBe(false);

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { GpuContext, type DeviceTensor } from '../src/gpu/index.js';
 import { loadShaders } from '../src/node/shaders.js';
-import { autotuneConv, CONV_VARIANTS, conv3x3Forward, conv3x3InputGrad, conv3x3WeightGrad, convTuningKey, flipConv3x3Weights, tuningFor } from '../src/kernels/index.js';
+import {
+  autotuneConv,
+  CONV_VARIANTS,
+  conv3x3Forward,
+  conv3x3InputGrad,
+  conv3x3WeightGrad,
+  convTuningKey,
+  flipConv3x3Weights,
+  tuningFor,
+} from '../src/kernels/index.js';
 import { expectClose } from './helpers/compare.js';
 import { useGpu } from './helpers/gpu.js';
 import { describeDifferentiable, shape4 } from './helpers/kernel-check.js';
@@ -34,7 +43,8 @@ describe('conv3x3', () => {
       inputShape: shape,
       outputShape: [n, cout, h, w],
       input: x,
-      forward: (ctx, xt) => withTemps([upload(ctx, weights, [cout, cin, 3, 3]), upload(ctx, bias, [cout])], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt)),
+      forward: (ctx, xt) =>
+        withTemps([upload(ctx, weights, [cout, cin, 3, 3]), upload(ctx, bias, [cout])], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt)),
       backward: (ctx, _xt, dy) =>
         withTemps([upload(ctx, weights, [cout, cin, 3, 3])], ([wt]) => {
           const flipped = flipConv3x3Weights(ctx, wt!);
@@ -107,7 +117,12 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
   const gpu = useGpu();
   for (const variant of CONV_VARIANTS) {
     // Widths not a multiple of the 8-pixel block, and 12: the last block half outside.
-    for (const [shape, cout] of [[[1, 6, 9, 11], 6], [[2, 5, 3, 37], 9], [[1, 4, 2, 3], 37], [[2, 5, 5, 12], 19]] as Array<[number[], number]>) {
+    for (const [shape, cout] of [
+      [[1, 6, 9, 11], 6],
+      [[2, 5, 3, 37], 9],
+      [[1, 4, 2, 3], 37],
+      [[2, 5, 5, 12], 19],
+    ] as Array<[number[], number]>) {
       const s = shape4(shape);
       const [n, cin, h, w] = s;
       const weights = randomArray(cout * cin * 9, 15 + cout);
@@ -117,7 +132,10 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
         inputShape: shape,
         outputShape: [n, cout, h, w],
         input: randomArray(size(shape), 17),
-        forward: (ctx, xt) => withTemps([ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt, { variant })),
+        forward: (ctx, xt) =>
+          withTemps([ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) =>
+            conv3x3Forward(ctx, xt, wt!, bt, { variant }),
+          ),
         backward: (ctx, _xt, dy) =>
           withTemps([ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
             const flipped = flipConv3x3Weights(ctx, wt!);
@@ -130,7 +148,10 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
       });
     }
     // conv3x3(relu(x)): the ReLU applied as the input is loaded, its gradient as dx is stored.
-    for (const [shape, cout] of [[[2, 5, 7, 16], 19], [[1, 9, 3, 11], 8]] as Array<[number[], number]>) {
+    for (const [shape, cout] of [
+      [[2, 5, 7, 16], 19],
+      [[1, 9, 3, 11], 8],
+    ] as Array<[number[], number]>) {
       const s = shape4(shape);
       const [n, cin, h, w] = s;
       const weights = randomArray(cout * cin * 9, 21 + cout);
@@ -140,7 +161,10 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
         inputShape: shape,
         outputShape: [n, cout, h, w],
         input: distinctArray(size(shape), 23, 0.05), // away from the ReLU's kink
-        forward: (ctx, xt) => withTemps([ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) => conv3x3Forward(ctx, xt, wt!, bt, { variant, reluInput: true })),
+        forward: (ctx, xt) =>
+          withTemps([ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) =>
+            conv3x3Forward(ctx, xt, wt!, bt, { variant, reluInput: true }),
+          ),
         backward: (ctx, xt, dy) =>
           withTemps([ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
             const flipped = flipConv3x3Weights(ctx, wt!);
@@ -158,7 +182,10 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
     const ctx = gpu();
     const saved: Array<Record<string, string>> = [];
     tuningFor(ctx).store = { save: (choices) => saved.push({ ...choices }) };
-    const shapes = [{ shape: [1, 16, 12, 20] as [number, number, number, number], cout: 24 }, { shape: [1, 24, 12, 20] as [number, number, number, number], cout: 16 }];
+    const shapes = [
+      { shape: [1, 16, 12, 20] as [number, number, number, number], cout: 24 },
+      { shape: [1, 24, 12, 20] as [number, number, number, number], cout: 16 },
+    ];
     const results = await autotuneConv(ctx, [...shapes, shapes[0]!]);
     expect(results).toHaveLength(2);
     for (const r of results) {

@@ -18,7 +18,16 @@ describe('gram', () => {
   for (const [name, options] of IMPLEMENTATIONS) {
     // Channel counts below, at and above the 4×4 block, the 16-row subgroup block and the 8×8
     // workgroup; 1 pixel; batch 2; H·W a multiple of 4 (vec4 loads) and not.
-    for (const shape of [[1, 3, 4, 5], [2, 5, 3, 3], [1, 1, 1, 1], [1, 37, 2, 3], [1, 6, 1, 1], [1, 4, 7, 9], [2, 20, 4, 6], [1, 33, 5, 7]]) {
+    for (const shape of [
+      [1, 3, 4, 5],
+      [2, 5, 3, 3],
+      [1, 1, 1, 1],
+      [1, 37, 2, 3],
+      [1, 6, 1, 1],
+      [1, 4, 7, 9],
+      [2, 20, 4, 6],
+      [1, 33, 5, 7],
+    ]) {
       const s = shape4(shape);
       describeDifferentiable(gpu, {
         name: `gram (${name}) [${shape}]`,

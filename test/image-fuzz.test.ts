@@ -45,7 +45,9 @@ interface FuzzResult {
  */
 function runFuzzChild(args: string[], caseSeconds: number): Promise<FuzzResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'helpers', 'image-fuzz-child.ts'), ...args], { cwd: REPO_ROOT });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'helpers', 'image-fuzz-child.ts'), ...args], {
+      cwd: REPO_ROOT,
+    });
     let current = '(starting)';
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
@@ -83,7 +85,11 @@ describe.concurrent('hostile images', () => {
     for (const format of ['jpeg', 'png'] as const) {
       const counts = result.counts[format];
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
-      console.log(`image fuzz: ${format}: ${total} cases: ${Object.entries(counts).map(([how, n]) => `${n} ${how}`).join(', ')}`);
+      console.log(
+        `image fuzz: ${format}: ${total} cases: ${Object.entries(counts)
+          .map(([how, n]) => `${n} ${how}`)
+          .join(', ')}`,
+      );
       expect(total).toBeGreaterThanOrEqual(300);
       expect(counts.decoded, `${format}: some mutations still decode`).toBeGreaterThan(0);
     }
@@ -101,10 +107,24 @@ describe.concurrent('hostile images', () => {
       '/dev/zero',
       join(work, 'folder.jpg'),
     ];
-    const expected = [/over the limit of 200 megapixels/, /over the limit of 200 megapixels/, /the JPEG file is damaged/, /it is a device/, /it is a folder/];
+    const expected = [
+      /over the limit of 200 megapixels/,
+      /over the limit of 200 megapixels/,
+      /the JPEG file is damaged/,
+      /it is a device/,
+      /it is a folder/,
+    ];
     const run = async (content: string): Promise<CliResult & { seconds: number }> => {
       const start = performance.now();
-      const args = [content, join(REPO_ROOT, 'test', 'fixtures', 'plain.jpg'), '--weights', join(work, 'synthetic.bin'), '--offline', '-o', join(work, 'out.png')];
+      const args = [
+        content,
+        join(REPO_ROOT, 'test', 'fixtures', 'plain.jpg'),
+        '--weights',
+        join(work, 'synthetic.bin'),
+        '--offline',
+        '-o',
+        join(work, 'out.png'),
+      ];
       const result = await cli(args, { cwd: work });
       return { ...result, seconds: (performance.now() - start) / 1000 };
     };

@@ -13,7 +13,8 @@ import { REPO_ROOT } from './helpers/shared.js';
 const fixture = (name: string) => join(REPO_ROOT, 'test', 'fixtures', name);
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-img-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const pixel = (img: { width: number; data: Uint8Array }, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
+const pixel = (img: { width: number; data: Uint8Array }, x: number, y: number) =>
+  Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
 
 const fixtureBytes = (name: string) => readFileSync(fixture(name));
 /** A JPEG with an EXIF APP1 segment holding only the Orientation tag. */
@@ -111,16 +112,22 @@ describe('hostile images are refused from the header, before decoding', () => {
       'bomb.png: the image is 20000×20000 pixels (400 megapixels), over the limit of 200 megapixels; if the file is genuine, raise the limit with --max-megapixels',
     );
     const jpg = thrown(() => decodeImage(jpegWithSize(fixtureBytes('gray.jpg'), 19000, 19000), 'bomb.jpg'));
-    expect(jpg.error.message).toMatch(/^bomb\.jpg: the image is 19000×19000 pixels \(361 megapixels\), over the limit of 200 megapixels; .*--max-megapixels/);
+    expect(jpg.error.message).toMatch(
+      /^bomb\.jpg: the image is 19000×19000 pixels \(361 megapixels\), over the limit of 200 megapixels; .*--max-megapixels/,
+    );
     expect(Math.max(png.ms, jpg.ms)).toBeLessThan(200);
   });
 
   it('takes the limit from maxPixels', () => {
     const plain = fixtureBytes('plain.jpg'); // 16×12 = 192 pixels
-    expect(thrown(() => decodeImage(plain, 'plain.jpg', { maxPixels: 191 })).error.message).toMatch(/16×12 pixels \(0\.000192 megapixels\), over the limit of 0\.000191 megapixels/);
+    expect(thrown(() => decodeImage(plain, 'plain.jpg', { maxPixels: 191 })).error.message).toMatch(
+      /16×12 pixels \(0\.000192 megapixels\), over the limit of 0\.000191 megapixels/,
+    );
     expect(decodeImage(plain, 'plain.jpg', { maxPixels: 192 }).width).toBe(16);
     // Over the default limit, but not over 1000 megapixels: then it is refused for what it is.
-    expect(() => decodeImage(pngClaiming(20000, 20000, 1), 'p.png', { maxPixels: 1e9 })).toThrow(/p\.png: cannot decode the image: the PNG file is damaged/);
+    expect(() => decodeImage(pngClaiming(20000, 20000, 1), 'p.png', { maxPixels: 1e9 })).toThrow(
+      /p\.png: cannot decode the image: the PNG file is damaged/,
+    );
   });
 
   it('refuses a file too short to hold the pixels its header claims, under the limit', () => {
@@ -130,7 +137,11 @@ describe('hostile images are refused from the header, before decoding', () => {
       ['wide.png', pngWithSize(fixtureBytes('rgb8.png'), 9, 6)],
     ] as const) {
       const { error, ms } = thrown(() => decodeImage(bytes, name));
-      expect(error.message, name).toMatch(new RegExp(`^${name.replace('.', '\\.')}: cannot decode the image: the (PNG|JPEG) file is damaged \\(truncated or corrupt: .*(cannot hold|inflate to)`));
+      expect(error.message, name).toMatch(
+        new RegExp(
+          `^${name.replace('.', '\\.')}: cannot decode the image: the (PNG|JPEG) file is damaged \\(truncated or corrupt: .*(cannot hold|inflate to)`,
+        ),
+      );
       expect(ms, name).toBeLessThan(200);
     }
   });
@@ -148,7 +159,9 @@ describe('hostile images are refused from the header, before decoding', () => {
       ['zero.png', pngWithSize(fixtureBytes('rgb8.png'), 0, 6)],
       ['zero.jpg', jpegWithSize(fixtureBytes('plain.jpg'), 16, 0)],
     ] as const) {
-      expect(() => decodeImage(bytes, name)).toThrow(/the (PNG|JPEG) file is damaged \(truncated or corrupt: the header says the image is (0×6|16×0) pixels\)/);
+      expect(() => decodeImage(bytes, name)).toThrow(
+        /the (PNG|JPEG) file is damaged \(truncated or corrupt: the header says the image is (0×6|16×0) pixels\)/,
+      );
     }
   });
 });
@@ -163,7 +176,10 @@ describe('broken EXIF blocks', () => {
       'entry count far too large': jpegWithExif(plain, make(tiffBlock(6, { entries: 65535 }))),
       'TIFF header cut short': jpegWithExif(plain, tiffBlock(6).slice(0, 6)),
       'IFD cut inside its first entry': jpegWithExif(plain, tiffBlock(6).slice(0, 16)),
-      'no byte-order mark': jpegWithExif(plain, tiffBlock(6).map((b, i) => (i < 2 ? 0x41 : b))),
+      'no byte-order mark': jpegWithExif(
+        plain,
+        tiffBlock(6).map((b, i) => (i < 2 ? 0x41 : b)),
+      ),
       'orientation 9': jpegWithExif(plain, tiffBlock(9)),
       'empty Exif block': jpegWithExif(plain, []),
     };
@@ -194,7 +210,9 @@ describe('damaged and foreign files', () => {
     for (const [what, bytes] of cases) {
       const { error } = thrown(() => decodeImage(bytes, 'photo.img'));
       expect(error, what).toBeInstanceOf(UserError);
-      expect(error.message, what).toMatch(/^photo\.img: cannot decode the image: the (JPEG|PNG) file is damaged \(truncated or corrupt: .+\); re-export or re-download it$/);
+      expect(error.message, what).toMatch(
+        /^photo\.img: cannot decode the image: the (JPEG|PNG) file is damaged \(truncated or corrupt: .+\); re-export or re-download it$/,
+      );
     }
   });
 
@@ -209,15 +227,21 @@ describe('damaged and foreign files', () => {
   it('names an arithmetic-coded JPEG as unsupported rather than damaged', () => {
     const bytes = Buffer.from(fixtureBytes('plain.jpg'));
     bytes[bytes.indexOf(Buffer.from([0xff, 0xc0])) + 1] = 0xc9;
-    expect(() => decodeImage(bytes, 'arith.jpg')).toThrow(/arith\.jpg: cannot decode the image: it uses a JPEG feature this reader lacks \(arithmetic-coded JPEG\)/);
+    expect(() => decodeImage(bytes, 'arith.jpg')).toThrow(
+      /arith\.jpg: cannot decode the image: it uses a JPEG feature this reader lacks \(arithmetic-coded JPEG\)/,
+    );
   });
 });
 
 describe('reading image files', () => {
   it('refuses a folder, a device and a FIFO before reading, at once', () => {
-    expect(() => readImage(work)).toThrow(`${work}: cannot read the image (it is a folder, not a regular file); give the path of a JPEG or PNG file`);
+    expect(() => readImage(work)).toThrow(
+      `${work}: cannot read the image (it is a folder, not a regular file); give the path of a JPEG or PNG file`,
+    );
     const { error, ms } = thrown(() => readImage('/dev/zero'));
-    expect(error.message).toBe('/dev/zero: cannot read the image (it is a device, not a regular file); give the path of a JPEG or PNG file');
+    expect(error.message).toBe(
+      '/dev/zero: cannot read the image (it is a device, not a regular file); give the path of a JPEG or PNG file',
+    );
     expect(ms).toBeLessThan(200);
     const fifo = join(work, 'pipe.png');
     execFileSync('mkfifo', [fifo]);
@@ -229,9 +253,13 @@ describe('reading image files', () => {
     writeFileSync(huge, '');
     truncateSync(huge, 1.5 * 2 ** 30); // sparse: no disk used
     const { error, ms } = thrown(() => readImage(huge));
-    expect(error.message).toBe(`${huge}: cannot read the image (the file is 1.5 GiB, over the 1 GiB limit for image files); use a smaller or better-compressed image`);
+    expect(error.message).toBe(
+      `${huge}: cannot read the image (the file is 1.5 GiB, over the 1 GiB limit for image files); use a smaller or better-compressed image`,
+    );
     expect(ms).toBeLessThan(200);
-    expect(() => readImage(fixture('plain.jpg'), { maxFileBytes: 100 })).toThrow(/plain\.jpg: cannot read the image \(the file is 361 bytes, over the 100 bytes limit for image files\)/);
+    expect(() => readImage(fixture('plain.jpg'), { maxFileBytes: 100 })).toThrow(
+      /plain\.jpg: cannot read the image \(the file is 361 bytes, over the 100 bytes limit for image files\)/,
+    );
     expect(readImage(fixture('plain.jpg'), { maxPixels: 192 }).width).toBe(16);
     expect(() => readImage(fixture('plain.jpg'), { maxPixels: 191 })).toThrow(/plain\.jpg: the image is 16×12 pixels/);
   });

@@ -98,7 +98,13 @@ describe('image reduce (8-bit RGBA -> area-filtered RGB, uploaded in bands)', ()
   }
 
   it('plans bands that cover every pixel once and stay within the budget', () => {
-    for (const [width, height, maxPixels] of [[37, 23, 37], [37, 23, 80], [37, 23, 10], [4032, 3024, IMAGE_BAND_BYTES / 4], [5, 1, 2]] as const) {
+    for (const [width, height, maxPixels] of [
+      [37, 23, 37],
+      [37, 23, 80],
+      [37, 23, 10],
+      [4032, 3024, IMAGE_BAND_BYTES / 4],
+      [5, 1, 2],
+    ] as const) {
       const seen = new Uint8Array(width * height);
       for (const b of planBands(width, height, maxPixels)) {
         expect(b.rows * b.cols).toBeLessThanOrEqual(maxPixels);
@@ -113,17 +119,29 @@ describe('image reduce (8-bit RGBA -> area-filtered RGB, uploaded in bands)', ()
     expect(await reduced(gpu(), opaque, 7, 10, { bandBytes: 40 })).toEqual(await reduced(gpu(), img, 7, 10, { bandBytes: 40 }));
   });
 
-  for (const [h, w] of [[7, 10], [5, 37], [23, 37], [1, 1]] as const) {
+  for (const [h, w] of [
+    [7, 10],
+    [5, 37],
+    [23, 37],
+    [1, 1],
+  ] as const) {
     it(`equals the old upload-then-resize path to f32 rounding (37×23 -> ${w}×${h})`, async () => {
       const ctx = gpu();
       const old = uploadThenResize(ctx, img, h, w);
-      expectClose(await reduced(ctx, img, h, w, { bandBytes: 3 * rowBytes(img) }), await old.read(), TOLERANCE, 'image reduce vs upload+resize');
+      expectClose(
+        await reduced(ctx, img, h, w, { bandBytes: 3 * rowBytes(img) }),
+        await old.read(),
+        TOLERANCE,
+        'image reduce vs upload+resize',
+      );
       old.release();
     });
   }
 
   it('rejects sizes it cannot produce, naming the image', () => {
-    expect(() => reduceImage(gpu(), img.data, 37, 23, 38, 23, { label: 'style image 1' })).toThrow(/style image 1: cannot reduce 37×23 to 38×23/);
+    expect(() => reduceImage(gpu(), img.data, 37, 23, 38, 23, { label: 'style image 1' })).toThrow(
+      /style image 1: cannot reduce 37×23 to 38×23/,
+    );
     expect(() => reduceImage(gpu(), img.data.subarray(4), 37, 23, 10, 7)).toThrow(/needs 3404 bytes, got 3400/);
   });
 });

@@ -14,7 +14,9 @@ const CORE = ['util', 'gpu', 'kernels', 'graph', 'vgg', 'style', 'io'];
 const NODE_ONLY = /^(node:|webgpu$|h5wasm|tsx)/;
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : /\.ts$/.test(e.name) ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : /\.ts$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
 }
 
 function layerOf(path: string): string {
@@ -41,7 +43,8 @@ function violations(): string[] {
       const target = layerOf(join(file, '..', spec));
       if (target === '.' && layer !== '.') found.push(`${where} imports the package entry`);
       else if (RANK[target]! > RANK[layer]!) found.push(`${where} (${layer}) imports upward from ${target}: ${spec}`);
-      else if (RANK[target] === RANK[layer] && target !== layer) found.push(`${where} (${layer}) imports its sibling edge ${target}: ${spec}`);
+      else if (RANK[target] === RANK[layer] && target !== layer)
+        found.push(`${where} (${layer}) imports its sibling edge ${target}: ${spec}`);
     }
   }
   return found;
@@ -53,7 +56,11 @@ describe('layers', () => {
   });
 
   it('the check sees an upward import, a sibling edge and a Node module in the core', () => {
-    expect(importsOf("import { a } from '../node/x.js';\nexport { b } from './y.js';\nimport type {\n  C,\n} from 'node:fs';")).toEqual(['../node/x.js', './y.js', 'node:fs']);
+    expect(importsOf("import { a } from '../node/x.js';\nexport { b } from './y.js';\nimport type {\n  C,\n} from 'node:fs';")).toEqual([
+      '../node/x.js',
+      './y.js',
+      'node:fs',
+    ]);
     // The rule itself, on made-up edges: what would have been caught.
     const rank = (from: string, to: string) => RANK[to]! > RANK[from]!;
     expect(rank('io', 'node')).toBe(true);

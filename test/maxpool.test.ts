@@ -8,7 +8,13 @@ import { distinctArray, size } from './helpers/random.js';
 describe('max-pool 2×2', () => {
   const gpu = useGpu();
 
-  for (const shape of [[1, 3, 6, 8], [2, 2, 5, 7], [1, 1, 2, 2], [1, 5, 3, 9], [1, 2, 3, 3]]) {
+  for (const shape of [
+    [1, 3, 6, 8],
+    [2, 2, 5, 7],
+    [1, 1, 2, 2],
+    [1, 5, 3, 9],
+    [1, 2, 3, 3],
+  ]) {
     const s = shape4(shape);
     describeDifferentiable(gpu, {
       name: `maxpool [${shape}]`,

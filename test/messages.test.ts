@@ -82,9 +82,14 @@ describe('planJob refuses settings with an OptionError that names the setting by
 
   it('style-layer weights: all zero or negative are refused, like style-blend weights', () => {
     const layers = ['0', '5', '10'];
-    expect(refusal({ styleLayers: layers, styleLayerWeights: [0, 0, 0] })).toMatchObject({ option: 'styleLayerWeights', reason: expect.stringMatching(/>= 0, not all 0, got 0,0,0/) });
+    expect(refusal({ styleLayers: layers, styleLayerWeights: [0, 0, 0] })).toMatchObject({
+      option: 'styleLayerWeights',
+      reason: expect.stringMatching(/>= 0, not all 0, got 0,0,0/),
+    });
     expect(refusal({ styleLayers: layers, styleLayerWeights: [1, -1, 1] }).option).toBe('styleLayerWeights');
-    expect(refusal({ styleLayers: layers, styleLayerWeights: [1, 1] }).reason).toMatch(/one weight per style layer \(3: conv1_1, conv2_1, conv3_1\), got 2/);
+    expect(refusal({ styleLayers: layers, styleLayerWeights: [1, 1] }).reason).toMatch(
+      /one weight per style layer \(3: conv1_1, conv2_1, conv3_1\), got 2/,
+    );
     expect(() => planJob({ styleLayers: layers, styleLayerWeights: [0, 0, 2] }, 40, 30)).not.toThrow();
   });
 
@@ -96,10 +101,15 @@ describe('planJob refuses settings with an OptionError that names the setting by
   });
 
   it('a layer listed twice, by index or by name, is refused naming the duplicate', () => {
-    expect(refusal({ contentLayers: ['0', 'conv1_1'] })).toMatchObject({ option: 'contentLayers', reason: expect.stringMatching(/0 and conv1_1, both conv1_1/) });
+    expect(refusal({ contentLayers: ['0', 'conv1_1'] })).toMatchObject({
+      option: 'contentLayers',
+      reason: expect.stringMatching(/0 and conv1_1, both conv1_1/),
+    });
     expect(refusal({ styleLayers: ['5', '10', '5'] }).reason).toMatch(/5 twice/);
     expect(refusal({ styleLayers: ['block1_conv1', 'conv1_1'] }).reason).toMatch(/block1_conv1 and conv1_1, both conv1_1/);
-    expect(userMessage(refusal({ styleLayers: ['conv9_1'] }))).toMatch(/^--style-layers must be VGG-19 layers \(unknown VGG-19 layer "conv9_1"/);
+    expect(userMessage(refusal({ styleLayers: ['conv9_1'] }))).toMatch(
+      /^--style-layers must be VGG-19 layers \(unknown VGG-19 layer "conv9_1"/,
+    );
   });
 
   it('--seed takes whole numbers from 0 to 2^32 - 1 (the generator is 32-bit)', () => {
@@ -114,7 +124,10 @@ describe('planJob refuses settings with an OptionError that names the setting by
     expect(refusal({ styleBlend: [-1, 2] }, 2).option).toBe('styleBlend');
     expect(refusal({ styleBlend: [0, 0] }, 2).option).toBe('styleBlend');
     expect(refusal({ styleBlend: [-1] }).option).toBe('styleBlend'); // without the count: the signs still
-    expect(refusal({}, 0)).toMatchObject({ option: 'styleWeight', reason: expect.stringMatching(/no style image: give a style image, or set it to 0/) });
+    expect(refusal({}, 0)).toMatchObject({
+      option: 'styleWeight',
+      reason: expect.stringMatching(/no style image: give a style image, or set it to 0/),
+    });
     // A content image alone with the style term off is a valid job (content + smoothness only).
     expect(planJob({ styleWeight: 0 }, 40, 30, 0).styleBlend).toBeUndefined();
   });
@@ -179,28 +192,42 @@ describe('device choices: what exists, not a missing driver, when a name is wron
       run(['content.png', 'style.png', ...TINY, '--backend', 'null']),
     ]);
     for (const r of [infoBackend, jobBackend]) {
-      expectOneLine(r, /--backend bogus is not a backend Dawn knows: use one of .*vulkan.*; the adapters here are .*"Null backend" \(--backend null\)/);
+      expectOneLine(
+        r,
+        /--backend bogus is not a backend Dawn knows: use one of .*vulkan.*; the adapters here are .*"Null backend" \(--backend null\)/,
+      );
     }
-    for (const r of [demoAdapter, jobAdapter]) expectOneLine(r, /--adapter nosuchgpu is in no \w+ adapter's name; the adapters here are .*: give part of one of those names/);
+    for (const r of [demoAdapter, jobAdapter])
+      expectOneLine(r, /--adapter nosuchgpu is in no \w+ adapter's name; the adapters here are .*: give part of one of those names/);
     for (const r of [infoBackend, demoAdapter, jobBackend, jobAdapter]) expect(r.stderr).not.toMatch(/driver|npm run setup/);
     expectOneLine(jobNull, /--backend null computes nothing \(Dawn's null backend runs no shaders\): leave it out to use \w+/);
   });
 
   it('without any adapter the CLI explains how to install a driver', () => {
     const none = userMessage(new NoAdapterError("Dawn's default backend here (vulkan)"));
-    expect(none).toMatch(/no WebGPU adapter found \(tried: Dawn's default backend here \(vulkan\)\)\. A Vulkan, Metal or D3D12 driver is needed\. Run `npm run setup`.*bookworm-backports/);
+    expect(none).toMatch(
+      /no WebGPU adapter found \(tried: Dawn's default backend here \(vulkan\)\)\. A Vulkan, Metal or D3D12 driver is needed\. Run `npm run setup`.*bookworm-backports/,
+    );
     const elsewhere = userMessage(new NoAdapterError('backend opengl', undefined, [{ backend: 'vulkan', name: 'llvmpipe' }]));
-    expect(elsewhere).toBe('no WebGPU adapter found (tried: backend opengl); the adapters here are "llvmpipe" (--backend vulkan): use --backend vulkan');
+    expect(elsewhere).toBe(
+      'no WebGPU adapter found (tried: backend opengl); the adapters here are "llvmpipe" (--backend vulkan): use --backend vulkan',
+    );
   });
 });
 
 describe('demo and info', () => {
-  it('--size or --channels past the adapter\'s binding limit: the limit and the largest value that fits', async () => {
+  it("--size or --channels past the adapter's binding limit: the limit and the largest value that fits", async () => {
     const [size, channels] = await Promise.all([run(['demo', '--size', '100000']), run(['demo', '--channels', '100000'])]);
-    const line = expectOneLine(size, /--size 100000 with --channels 64 is too large: .*maxStorageBufferBindingSize.*the largest --size that fits 64 channels is (\d+)/);
+    const line = expectOneLine(
+      size,
+      /--size 100000 with --channels 64 is too large: .*maxStorageBufferBindingSize.*the largest --size that fits 64 channels is (\d+)/,
+    );
     const limitMiB = Number(/binds at most ([\d.]+) MiB/.exec(line)![1]);
     expect(Number(/fits 64 channels is (\d+)/.exec(line)![1])).toBe(Math.floor(Math.sqrt((limitMiB * 2 ** 20) / 4 / 64)));
-    expectOneLine(channels, /--channels 100000 is too many: the weights \[100000, 100000, 3, 3\] need .*maxStorageBufferBindingSize.*the most that fits at --size 128 is \d+/);
+    expectOneLine(
+      channels,
+      /--channels 100000 is too many: the weights \[100000, 100000, 3, 3\] need .*maxStorageBufferBindingSize.*the most that fits at --size 128 is \d+/,
+    );
   });
 
   it('demo --help and info --help print their help', async () => {

@@ -8,7 +8,11 @@ import { randomArray, size } from './helpers/random.js';
 
 describe('mean squared error', () => {
   const gpu = useGpu();
-  for (const shape of [[1, 3, 5, 7], [1, 1, 1, 1], [2, 5, 9, 13]]) {
+  for (const shape of [
+    [1, 3, 5, 7],
+    [1, 1, 1, 1],
+    [2, 5, 9, 13],
+  ]) {
     const target = randomArray(size(shape), 41);
     describeDifferentiable(gpu, {
       name: `mse [${shape}]`,

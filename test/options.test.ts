@@ -29,12 +29,28 @@ describe('one declaration per option', () => {
   });
 
   it('the parser reads every setting into its key, by kind', () => {
-    const { settings: s } = readOptions({ 'tv-weight': '7', 'no-autotune': true, 'style-layers': 'conv1_1, 5', 'style-blend': '3,1', 'original-colors': true, pooling: 'avg', seed: '3' });
-    expect(s).toEqual({ tvWeight: 7, autotune: false, styleLayers: ['conv1_1', '5'], styleBlend: [3, 1], originalColors: true, pooling: 'avg', seed: 3 });
+    const { settings: s } = readOptions({
+      'tv-weight': '7',
+      'no-autotune': true,
+      'style-layers': 'conv1_1, 5',
+      'style-blend': '3,1',
+      'original-colors': true,
+      pooling: 'avg',
+      seed: '3',
+    });
+    expect(s).toEqual({
+      tvWeight: 7,
+      autotune: false,
+      styleLayers: ['conv1_1', '5'],
+      styleBlend: [3, 1],
+      originalColors: true,
+      pooling: 'avg',
+      seed: 3,
+    });
     expect(Object.keys(readOptions({}).settings)).toEqual([]);
   });
 
-  it("planJob checks each setting against its declared range and names it by its key", () => {
+  it('planJob checks each setting against its declared range and names it by its key', () => {
     for (const [key, spec] of settings) {
       if (spec.kind !== 'int' && spec.kind !== 'number') continue;
       const below = spec.kind === 'int' || !('above' in spec && spec.above) ? spec.min - 1 : spec.min;

@@ -14,7 +14,8 @@ import { picture } from './helpers/pictures.js';
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-outputs-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const path = (name: string) => join(work, name);
-const run = (args: string[], onStderr?: Parameters<typeof cli>[1]['onStderr']) => cli(args, { cwd: work, env: { WGPU_STYLE_CACHE: path('cache') }, onStderr });
+const run = (args: string[], onStderr?: Parameters<typeof cli>[1]['onStderr']) =>
+  cli(args, { cwd: work, env: { WGPU_STYLE_CACHE: path('cache') }, onStderr });
 const TINY = ['--weights', 'syn.bin', '--size', '32', '--scales', '1', '--no-autotune'];
 
 beforeAll(async () => {
@@ -34,12 +35,21 @@ const unchanged = (name: string) => expect(readImage(path(name)).width, name).to
 describe('outputs never replace inputs', () => {
   it('refuses, before any work, an output or snapshot that is an input by any name', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['linkdir/photo.png', 'style.png', '-o', 'sub/photo.png'], /--output sub\/photo\.png is the input linkdir\/photo\.png \(the same file through a link\)/],
+      [
+        ['linkdir/photo.png', 'style.png', '-o', 'sub/photo.png'],
+        /--output sub\/photo\.png is the input linkdir\/photo\.png \(the same file through a link\)/,
+      ],
       [['sub/photo.png', 'style.png', '-o', 'linkdir/photo.png'], /is the input sub\/photo\.png \(the same file through a link\)/],
       [['alias.png', 'style.png', '-o', 'content.png'], /--output content\.png is the input alias\.png/],
       [['hardlink.png', 'style.png', '-o', 'content.png'], /--output content\.png is the input hardlink\.png/],
-      [['style.png', 'style.png', '--init', 'out-s1-0002.png', '--save-every', '2', '--steps', '4', '-o', 'out.png'], /snapshot .*out-s1-0002\.png is the input out-s1-0002\.png/],
-      [['content.png', 'style.png', '--weights', 'syn.bin', '-o', 'x.png', '--checkpoint-every', '2', '--checkpoint', 'syn.bin'], /--checkpoint syn\.bin is the input syn\.bin/],
+      [
+        ['style.png', 'style.png', '--init', 'out-s1-0002.png', '--save-every', '2', '--steps', '4', '-o', 'out.png'],
+        /snapshot .*out-s1-0002\.png is the input out-s1-0002\.png/,
+      ],
+      [
+        ['content.png', 'style.png', '--weights', 'syn.bin', '-o', 'x.png', '--checkpoint-every', '2', '--checkpoint', 'syn.bin'],
+        /--checkpoint syn\.bin is the input syn\.bin/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await run([...TINY, ...args]);
@@ -59,7 +69,10 @@ describe('write problems are found before the first step', () => {
       [['-o', 'sub'], /the output must end in .png/],
       [['-o', 'dir.png'], /--output dir\.png is a folder; give a file name/],
       [['-o', 'a-file/out.png'], /--output a-file\/out\.png: cannot write into .*a-file \(no such folder\)/],
-      [['-o', `${'n'.repeat(247)}.png`, '--save-every', '1', '--steps', '1'], /snapshot name .* longer than 255 bytes; choose a shorter --output/],
+      [
+        ['-o', `${'n'.repeat(247)}.png`, '--save-every', '1', '--steps', '1'],
+        /snapshot name .* longer than 255 bytes; choose a shorter --output/,
+      ],
     ];
     mkdirSync(path('dir.png'));
     for (const [args, message] of cases) {
@@ -114,12 +127,15 @@ describe('write problems are found before the first step', () => {
 describe('Ctrl-C and long runs', () => {
   it('one Ctrl-C stops within a step (not at the next report), writes the current image and exits 130', async () => {
     let sent = false;
-    const r = await run(['content.png', 'style.png', ...TINY, '--steps', '5000', '--print-every', '2000', '-o', 'stopped.png'], (text, child) => {
-      if (!sent && /step 1\/5000/.test(text)) {
-        sent = true;
-        setTimeout(() => child.kill('SIGINT'), 300);
-      }
-    });
+    const r = await run(
+      ['content.png', 'style.png', ...TINY, '--steps', '5000', '--print-every', '2000', '-o', 'stopped.png'],
+      (text, child) => {
+        if (!sent && /step 1\/5000/.test(text)) {
+          sent = true;
+          setTimeout(() => child.kill('SIGINT'), 300);
+        }
+      },
+    );
     expect(sent).toBe(true);
     expect(r.code).toBe(130);
     const step = Number(/stopped after step (\d+) of scale 1/.exec(r.stderr)?.[1]);

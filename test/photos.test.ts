@@ -26,7 +26,23 @@ beforeAll(async () => {
 
 describe('photos of any size', () => {
   it('a 12 MP photo works as content, style and --init at --size 32', async () => {
-    const r = await run(['phone.jpg', 'portrait.png', '--init', 'phone.jpg', '--weights', 'syn.bin', '--size', '32', '--scales', '1', '--steps', '2', '--no-autotune', '-o', 'small.png']);
+    const r = await run([
+      'phone.jpg',
+      'portrait.png',
+      '--init',
+      'phone.jpg',
+      '--weights',
+      'syn.bin',
+      '--size',
+      '32',
+      '--scales',
+      '1',
+      '--steps',
+      '2',
+      '--no-autotune',
+      '-o',
+      'small.png',
+    ]);
     expect(r.stderr).not.toMatch(/^wgpu-style:/m);
     expect(r.code).toBe(0);
     const out = readImage(path('small.png'));
@@ -36,8 +52,15 @@ describe('photos of any size', () => {
   it('--max-megapixels refuses larger images before decoding them, naming the option', async () => {
     const r = await run(['phone.jpg', 'portrait.png', '--weights', 'syn.bin', '--max-megapixels', '10', '-o', 'x.png']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/phone\.jpg: the image is 4032×3024 pixels \(12\.2 megapixels\), over the limit of 10 megapixels.*--max-megapixels/);
-    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('wgpu-style:'))).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /phone\.jpg: the image is 4032×3024 pixels \(12\.2 megapixels\), over the limit of 10 megapixels.*--max-megapixels/,
+    );
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('wgpu-style:')),
+    ).toHaveLength(1);
     const bad = await run(['phone.jpg', 'portrait.png', '--max-megapixels', '0', '-o', 'x.png']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--max-megapixels must be a number > 0, got 0/);

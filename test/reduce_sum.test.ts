@@ -22,7 +22,9 @@ describe('parallel sum reduction', () => {
     const t = ctx.upload([n], values);
     const [total] = await sum(ctx, t).read();
     const error = Math.abs(total! - exact) / exact;
-    console.log(`sum of 1e7: relative error ${error.toExponential(2)} (naive f32 loop: ${(Math.abs(naive - exact) / exact).toExponential(2)})`);
+    console.log(
+      `sum of 1e7: relative error ${error.toExponential(2)} (naive f32 loop: ${(Math.abs(naive - exact) / exact).toExponential(2)})`,
+    );
     expect(error).toBeLessThan(1e-5);
     t.release();
   });
@@ -34,7 +36,13 @@ describe('parallel sum reduction', () => {
       const exact = values.reduce((a, b) => a + b, 0);
       const t = ctx.upload([n], values);
       const [total] = await sum(ctx, t, 0.5).read();
-      expect(Math.abs(total! - 0.5 * exact), `n = ${n}`).toBeLessThan(1e-5 * Math.max(1, values.reduce((a, b) => a + Math.abs(b), 0)));
+      expect(Math.abs(total! - 0.5 * exact), `n = ${n}`).toBeLessThan(
+        1e-5 *
+          Math.max(
+            1,
+            values.reduce((a, b) => a + Math.abs(b), 0),
+          ),
+      );
       t.release();
     }
   });

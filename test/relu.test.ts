@@ -7,7 +7,12 @@ import { distinctArray, size } from './helpers/random.js';
 
 describe('relu', () => {
   const gpu = useGpu();
-  for (const shape of [[1, 3, 5, 7], [2, 1, 1, 1], [1, 5, 3, 1], [300, 1, 1, 1]]) {
+  for (const shape of [
+    [1, 3, 5, 7],
+    [2, 1, 1, 1],
+    [1, 5, 3, 1],
+    [300, 1, 1, 1],
+  ]) {
     describeDifferentiable(gpu, {
       name: `relu [${shape}]`,
       inputShape: shape,

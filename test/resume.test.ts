@@ -14,9 +14,27 @@ import { picture } from './helpers/pictures.js';
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-resume-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const path = (name: string) => join(work, name);
-const run = (args: string[], onStderr?: Parameters<typeof cli>[1]['onStderr']) => cli(args, { cwd: work, env: { WGPU_STYLE_CACHE: path('cache') }, onStderr });
+const run = (args: string[], onStderr?: Parameters<typeof cli>[1]['onStderr']) =>
+  cli(args, { cwd: work, env: { WGPU_STYLE_CACHE: path('cache') }, onStderr });
 // Two scales, so that a resume also crosses a scale boundary; --print-every 1 lets the test time its signals.
-const RUN = ['content.png', 'style.png', '--weights', 'syn.bin', '--size', '64', '--scales', '2', '--steps', '40', '--lr', '0.05', '--print-every', '1', '--checkpoint-every', '3'];
+const RUN = [
+  'content.png',
+  'style.png',
+  '--weights',
+  'syn.bin',
+  '--size',
+  '64',
+  '--scales',
+  '2',
+  '--steps',
+  '40',
+  '--lr',
+  '0.05',
+  '--print-every',
+  '1',
+  '--checkpoint-every',
+  '3',
+];
 
 beforeAll(async () => {
   await writeWeightsFile(path('syn.bin'), syntheticWeights(5));
@@ -67,8 +85,14 @@ describe('checkpoints and --resume', () => {
 
   it('refuses a checkpoint of another run (settings, images) or a damaged one, saying what differs', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [[...RUN, '--lr', '0.5', '-o', 'whole2.png', '--resume', 'killed.png.ckpt'], /killed\.png\.ckpt belongs to another run: setting lr was 0\.05, now 0\.5/],
-      [[...RUN.map((a) => (a === 'style.png' ? 'other-style.png' : a)), '-o', 'whole2.png', '--resume', 'killed.png.ckpt'], /belongs to another run: the style 1 image differs/],
+      [
+        [...RUN, '--lr', '0.5', '-o', 'whole2.png', '--resume', 'killed.png.ckpt'],
+        /killed\.png\.ckpt belongs to another run: setting lr was 0\.05, now 0\.5/,
+      ],
+      [
+        [...RUN.map((a) => (a === 'style.png' ? 'other-style.png' : a)), '-o', 'whole2.png', '--resume', 'killed.png.ckpt'],
+        /belongs to another run: the style 1 image differs/,
+      ],
       [[...RUN, '-o', 'whole2.png', '--resume', 'damaged.ckpt'], /damaged\.ckpt: not a usable wgpu-style checkpoint \(.*truncated\)/],
       [['--resume', 'nothing.ckpt'], /nothing\.ckpt: cannot read the checkpoint \(ENOENT\)/],
     ];

@@ -56,7 +56,13 @@ describe('GPU runtime', () => {
     const ctx = gpu();
     const y = ctx.empty([4]);
     const dispatch = (params: object) => () =>
-      ctx.dispatch({ kernel: 'relu_forward', label: 'relu_forward(x[4])', params: params as { n: number }, buffers: [y.buffer, y.buffer], workgroups: [1] });
+      ctx.dispatch({
+        kernel: 'relu_forward',
+        label: 'relu_forward(x[4])',
+        params: params as { n: number },
+        buffers: [y.buffer, y.buffer],
+        workgroups: [1],
+      });
     expect(dispatch({ n: 4, size: 4 })).toThrow('shader "relu_forward": Params has no field "size" (its fields: n)');
     expect(dispatch({})).toThrow('shader "relu_forward": Params field "n" is missing');
     await ctx.sync();
@@ -75,9 +81,13 @@ describe('GPU runtime', () => {
     const side = Math.floor(Math.sqrt(ctx.maxBindingBytes / 4 / 64));
     expect(() => ctx.empty([1, 64, side + 1, side + 1], 'conv1_1 output')).toThrow(TensorTooLargeError);
     expect(() => ctx.empty([1, 64, side + 1, side + 1], 'conv1_1 output')).toThrow(
-      new RegExp(`conv1_1 output: tensor of shape \\[1, 64, ${side + 1}, ${side + 1}\\].*largest square image that fits is ${side}×${side}`),
+      new RegExp(
+        `conv1_1 output: tensor of shape \\[1, 64, ${side + 1}, ${side + 1}\\].*largest square image that fits is ${side}×${side}`,
+      ),
     );
-    expect(() => ctx.empty([1, 64, side + 1, side + 1])).toThrow(expect.objectContaining({ largestSide: side, limitBytes: ctx.maxBindingBytes }));
+    expect(() => ctx.empty([1, 64, side + 1, side + 1])).toThrow(
+      expect.objectContaining({ largestSide: side, limitBytes: ctx.maxBindingBytes }),
+    );
     ctx.empty([1, 64, side, side]).release();
   });
 
@@ -115,13 +125,15 @@ describe('GPU runtime', () => {
 });
 
 describe('device acquisition', () => {
-  it('no adapter: a NoAdapterError carrying what was tried and the implementation\'s reason', async () => {
+  it("no adapter: a NoAdapterError carrying what was tried and the implementation's reason", async () => {
     const noAdapters = { requestAdapter: async () => null } as unknown as GPU;
     const attempt = createContext(noAdapters, { shaders: {}, tried: 'backend vulkan' });
     await expect(attempt).rejects.toThrow(NoAdapterError);
     await expect(attempt).rejects.toMatchObject({ tried: 'backend vulkan', detail: undefined, available: [] });
     const refusing = { requestAdapter: async () => Promise.reject(new Error('no suitable backends found')) } as unknown as GPU;
-    await expect(createContext(refusing, { shaders: {}, tried: 'adapter matching "x"' })).rejects.toMatchObject({ detail: 'no suitable backends found' });
+    await expect(createContext(refusing, { shaders: {}, tried: 'adapter matching "x"' })).rejects.toMatchObject({
+      detail: 'no suitable backends found',
+    });
     // Advice on installing drivers belongs to the edges (the CLI, the page), not to the core.
     await expect(attempt).rejects.not.toThrow(/npm run setup/);
   });

@@ -19,7 +19,10 @@ describe('kernel names and parameters from shaders/', () => {
     for (const name of SHADER_NAMES) {
       expect(library.params(name)?.fields.length, name).toBeGreaterThan(0);
       const size = library.workgroupSize(name);
-      expect(size.every((d) => Number.isInteger(d) && d >= 1), `${name}: ${size}`).toBe(true);
+      expect(
+        size.every((d) => Number.isInteger(d) && d >= 1),
+        `${name}: ${size}`,
+      ).toBe(true);
     }
     expect(library.workgroupSize('relu_forward')).toEqual([256, 1, 1]); // lib/elementwise's const
     expect(library.workgroupSize('gram_forward')).toEqual([8, 8, 1]);
@@ -31,10 +34,19 @@ describe('kernel names and parameters from shaders/', () => {
 describe('Params layout (WGSL uniform rules)', () => {
   it('aligns vec4s to 16 bytes, vec2s to 8, and rounds the block up to 16 bytes', () => {
     const layout = ParamsLayout.parse('t', 'struct Params { n: u32, plane: u32, inverse: vec4u, a: vec4<f32> }');
-    expect(offsets(layout)).toEqual([['n', 0], ['plane', 4], ['inverse', 16], ['a', 32]]);
+    expect(offsets(layout)).toEqual([
+      ['n', 0],
+      ['plane', 4],
+      ['inverse', 16],
+      ['a', 32],
+    ]);
     expect(layout!.bytes).toBe(48);
     const mixed = ParamsLayout.parse('t', 'struct Params {\n  k: i32, // a comment, with a comma\n  v: vec2f,\n  w: f32,\n}');
-    expect(offsets(mixed)).toEqual([['k', 0], ['v', 8], ['w', 16]]);
+    expect(offsets(mixed)).toEqual([
+      ['k', 0],
+      ['v', 8],
+      ['w', 16],
+    ]);
     expect(mixed!.bytes).toBe(32);
     expect(ParamsLayout.parse('t', 'struct Params { n: u32 }')!.bytes).toBe(16);
     expect(ParamsLayout.parse('t', 'fn main() {}')).toBeNull();
@@ -54,16 +66,22 @@ describe('Params layout (WGSL uniform rules)', () => {
     expect(library.packParams('resize_axis', resize)?.byteLength).toBe(16);
     const { inner: _, ...withoutInner } = resize;
     expect(() => library.packParams('resize_axis', withoutInner)).toThrow('shader "resize_axis": Params field "inner" is missing');
-    expect(() => library.packParams('resize_axis', { ...resize, lenIn: 2 })).toThrow('shader "resize_axis": Params has no field "lenIn" (its fields: n, len_in, len_out, inner)');
+    expect(() => library.packParams('resize_axis', { ...resize, lenIn: 2 })).toThrow(
+      'shader "resize_axis": Params has no field "lenIn" (its fields: n, len_in, len_out, inner)',
+    );
     expect(() => library.packParams('resize_axis', { ...resize, n: -1 })).toThrow(/shader "resize_axis": Params field "n" \(u32\) is -1/);
     expect(() => library.packParams('resize_axis', undefined)).toThrow(/"n" is missing/);
-    expect(() => library.packParams('channel_affine_backward', { n: 3, plane: 1, inverse: [0, 1, 2], a: [1, 1, 1, 0] })).toThrow(/"inverse" takes 4 numbers/);
+    expect(() => library.packParams('channel_affine_backward', { n: 3, plane: 1, inverse: [0, 1, 2], a: [1, 1, 1, 0] })).toThrow(
+      /"inverse" takes 4 numbers/,
+    );
     expect(() => ParamsLayout.parse('t', 'struct Params { m: mat2x2f }')).toThrow(/shader "t": Params field "m: mat2x2f" is not/);
   });
 
   it('a workgroup size that is neither a number nor a const is refused by name', () => {
     const library = new ShaderLibrary({ k: '@compute @workgroup_size(SIZE) fn main() {}', none: 'fn f() {}' });
-    expect(() => library.workgroupSize('k')).toThrow('shader "k": @workgroup_size uses "SIZE", which is neither a number nor a const with a number value');
+    expect(() => library.workgroupSize('k')).toThrow(
+      'shader "k": @workgroup_size uses "SIZE", which is neither a number nor a const with a number value',
+    );
     expect(() => library.workgroupSize('none')).toThrow('shader "none" has no @workgroup_size');
   });
 });

@@ -25,10 +25,26 @@ beforeAll(async () => {
 
 describe('style transfer from the command line (synthetic weights)', () => {
   it('writes a PNG of the right size; --json reports a falling loss', async () => {
-    const r = await run(['content.png', 'style.jpg', ...TINY, '--steps', '30', '--lr', '0.2', '--print-every', '5', '--json', '-o', 'out.png']);
+    const r = await run([
+      'content.png',
+      'style.jpg',
+      ...TINY,
+      '--steps',
+      '30',
+      '--lr',
+      '0.2',
+      '--print-every',
+      '5',
+      '--json',
+      '-o',
+      'out.png',
+    ]);
     expect(r.stderr).not.toMatch(/^wgpu-style:/m);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; total: number; step: number });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; total: number; step: number });
     const progress = lines.filter((l) => l.type === 'progress');
     expect(progress.map((p) => p.step)).toEqual([1, 5, 10, 15, 20, 25, 30]);
     expect(progress.at(-1)!.total).toBeLessThan(0.7 * progress[0]!.total);
@@ -47,7 +63,25 @@ describe('style transfer from the command line (synthetic weights)', () => {
   });
 
   it('blends two styles, keeps the original colours, pools by average, and saves intermediate images', async () => {
-    const r = await run(['content.png', 'style.jpg', 'style2.png', ...TINY, '--steps', '4', '--style-blend', '3,1', '--original-colors', '--pooling', 'avg', '--save-every', '2', '-o', 'blend.jpg', '--quality', '80']);
+    const r = await run([
+      'content.png',
+      'style.jpg',
+      'style2.png',
+      ...TINY,
+      '--steps',
+      '4',
+      '--style-blend',
+      '3,1',
+      '--original-colors',
+      '--pooling',
+      'avg',
+      '--save-every',
+      '2',
+      '-o',
+      'blend.jpg',
+      '--quality',
+      '80',
+    ]);
     expect(r.stderr).not.toMatch(/^wgpu-style:/m);
     expect(r.code).toBe(0);
     for (const name of ['blend.jpg', 'blend-s1-0002.jpg', 'blend-s1-0004.jpg']) expect(existsSync(path(name)), name).toBe(true);
@@ -61,11 +95,20 @@ describe('style transfer from the command line (synthetic weights)', () => {
       [['corrupt.jpg', 'style.jpg', ...TINY, '-o', 'keep.png'], /corrupt\.jpg: cannot decode the image/],
       [['content.png', 'style.jpg', ...TINY, '--colour', 'red', '-o', 'keep.png'], /Unknown option '--colour'/],
       [['content.png', 'style.jpg', ...TINY, '-o', 'no-such-dir/out.png'], /cannot write into .*no-such-dir/],
-      [['content.png', 'style.jpg', ...TINY, '-o', 'content.png'], /--output content\.png is the input content\.png; refusing to write over it/],
+      [
+        ['content.png', 'style.jpg', ...TINY, '-o', 'content.png'],
+        /--output content\.png is the input content\.png; refusing to write over it/,
+      ],
       [['content.png', 'style.jpg', ...TINY, '--steps', 'many', '-o', 'keep.png'], /--steps must be a number, got "many"/],
       [['content.png', 'style.jpg', ...TINY, '--style-layers', 'conv9_1', '-o', 'keep.png'], /unknown VGG-19 layer "conv9_1"/],
-      [['content.png', 'style.jpg', ...TINY, '--size', '8', '-o', 'keep.png'], /--size and --scales make a 8×6 scale, too small for layer 28/],
-      [['content.png', 'style.jpg', '--offline', '--size', '32', '-o', 'keep.png'], /no weights in the cache .*--offline forbids downloading/],
+      [
+        ['content.png', 'style.jpg', ...TINY, '--size', '8', '-o', 'keep.png'],
+        /--size and --scales make a 8×6 scale, too small for layer 28/,
+      ],
+      [
+        ['content.png', 'style.jpg', '--offline', '--size', '32', '-o', 'keep.png'],
+        /no weights in the cache .*--offline forbids downloading/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await run(args);
@@ -79,12 +122,15 @@ describe('style transfer from the command line (synthetic weights)', () => {
 
   it('Ctrl-C writes the current image and exits 130', async () => {
     let sent = false;
-    const r = await run(['content.png', 'style.jpg', ...TINY, '--steps', '5000', '--print-every', '1', '-o', 'interrupted.png'], (text, child) => {
-      if (!sent && /step 2\//.test(text)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
+    const r = await run(
+      ['content.png', 'style.jpg', ...TINY, '--steps', '5000', '--print-every', '1', '-o', 'interrupted.png'],
+      (text, child) => {
+        if (!sent && /step 2\//.test(text)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    );
     expect(sent).toBe(true);
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/stopping: writing the current image/);
@@ -143,28 +189,27 @@ describe('library API', () => {
   });
 });
 
-describe.runIf(sharedAvailable('style transfer with real weights', TFJS_MODEL) && sharedAvailable('real images', join(IMAGES, 'starry_night.jpg')))(
-  'style transfer with the real ../shared weights (blocks 1–3)',
-  () => {
-    it('tubingen × starry_night at 64 px: the style loss falls more than 5×', async () => {
-      const weights = await convertTfjsFolder(TFJS_MODEL, 18);
-      const result = await stylize({
-        content: join(IMAGES, 'tubingen.jpg'),
-        styles: [join(IMAGES, 'starry_night.jpg')],
-        weights,
-        size: 64,
-        scales: 1,
-        steps: 100,
-        lr: 0.05,
-        contentLayers: ['conv3_4'],
-        styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'],
-        contentWeight: 0.1,
-        printEvery: 100,
-      });
-      const [first, last] = [result.history[0]!, result.history.at(-1)!];
-      console.log(`real weights, 64 px: style ${first.style} -> ${last.style}, ${last.stepSeconds.toFixed(2)} s/step`);
-      writeImage(path('tubingen-starry.png'), result.image);
-      expect(last.style! * 5).toBeLessThan(first.style!);
+describe.runIf(
+  sharedAvailable('style transfer with real weights', TFJS_MODEL) && sharedAvailable('real images', join(IMAGES, 'starry_night.jpg')),
+)('style transfer with the real ../shared weights (blocks 1–3)', () => {
+  it('tubingen × starry_night at 64 px: the style loss falls more than 5×', async () => {
+    const weights = await convertTfjsFolder(TFJS_MODEL, 18);
+    const result = await stylize({
+      content: join(IMAGES, 'tubingen.jpg'),
+      styles: [join(IMAGES, 'starry_night.jpg')],
+      weights,
+      size: 64,
+      scales: 1,
+      steps: 100,
+      lr: 0.05,
+      contentLayers: ['conv3_4'],
+      styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'],
+      contentWeight: 0.1,
+      printEvery: 100,
     });
-  },
-);
+    const [first, last] = [result.history[0]!, result.history.at(-1)!];
+    console.log(`real weights, 64 px: style ${first.style} -> ${last.style}, ${last.stepSeconds.toFixed(2)} s/step`);
+    writeImage(path('tubingen-starry.png'), result.image);
+    expect(last.style! * 5).toBeLessThan(first.style!);
+  });
+});

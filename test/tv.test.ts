@@ -7,7 +7,12 @@ import { distinctArray, size } from './helpers/random.js';
 
 describe('total variation', () => {
   const gpu = useGpu();
-  for (const shape of [[1, 3, 5, 7], [1, 1, 1, 6], [1, 2, 4, 1], [2, 3, 9, 11]]) {
+  for (const shape of [
+    [1, 3, 5, 7],
+    [1, 1, 1, 6],
+    [1, 2, 4, 1],
+    [2, 3, 9, 11],
+  ]) {
     const s = shape4(shape);
     describeDifferentiable(gpu, {
       name: `tv [${shape}]`,

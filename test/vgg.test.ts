@@ -12,7 +12,15 @@ import { randomArray } from './helpers/random.js';
 import { IMAGES, sharedAvailable, TFJS_MODEL } from './helpers/shared.js';
 import { vggForward } from './helpers/vgg-oracle.js';
 
-async function compareWithOracle(ctx: GpuContext, weights: VggWeights, image: Float64Array, shape: number[], layers: number[], tolerance: number, what: string) {
+async function compareWithOracle(
+  ctx: GpuContext,
+  weights: VggWeights,
+  image: Float64Array,
+  shape: number[],
+  layers: number[],
+  tolerance: number,
+  what: string,
+) {
   const vgg = Vgg19.load(ctx, weights, { upTo: Math.max(...layers) });
   const tape = new Tape(ctx, { grad: false });
   const features = vgg.extract(tape, Tensor.leaf(ctx.upload(shape, image)), layers);
@@ -32,7 +40,15 @@ describe('VGG-19 features', () => {
 
   it('matches the float64 oracle at every extracted index up to 28 (synthetic weights, 16×20 image)', async () => {
     const shape = [1, 3, 16, 20];
-    await compareWithOracle(gpu(), syntheticWeights(7), randomArray(960, 8), shape, [0, 1, 3, 4, 5, 10, 18, 19, 25, 27, 28], 1e-4, 'vgg synthetic'); // 3, 4, 18: after fused conv+ReLU
+    await compareWithOracle(
+      gpu(),
+      syntheticWeights(7),
+      randomArray(960, 8),
+      shape,
+      [0, 1, 3, 4, 5, 10, 18, 19, 25, 27, 28],
+      1e-4,
+      'vgg synthetic',
+    ); // 3, 4, 18: after fused conv+ReLU
   });
 
   it('builds only up to the deepest layer requested and says which weights are missing', () => {
@@ -59,20 +75,23 @@ describe('VGG-19 features', () => {
     expect(await run('avg')).not.toEqual(await run('max'));
   });
 
-  describe.runIf(sharedAvailable('VGG-19 on real weights', TFJS_MODEL) && sharedAvailable('real image', join(IMAGES, 'tubingen.jpg')))('with the real ../shared weights', () => {
-    it('matches the oracle up to block3_conv4 (index 16) on a 24×32 crop of tubingen.jpg', async () => {
-      const weights = await convertTfjsFolder(TFJS_MODEL, 16);
-      const photo = readImage(join(IMAGES, 'tubingen.jpg'));
-      // Caffe convention: BGR, 0..255, minus the per-channel mean.
-      const [h, w, top, left] = [24, 32, 200, 300];
-      const image = new Float64Array(3 * h * w);
-      for (let c = 0; c < 3; c++)
-        for (let y = 0; y < h; y++)
-          for (let x = 0; x < w; x++) {
-            const rgb = 2 - c; // B, G, R
-            image[(c * h + y) * w + x] = photo.data[((top + y) * photo.width + left + x) * 4 + rgb]! - weights.input.mean[c]!;
-          }
-      await compareWithOracle(gpu(), weights, image, [1, 3, h, w], [0, 5, 10, 16], 1e-4, 'vgg real');
-    });
-  });
+  describe.runIf(sharedAvailable('VGG-19 on real weights', TFJS_MODEL) && sharedAvailable('real image', join(IMAGES, 'tubingen.jpg')))(
+    'with the real ../shared weights',
+    () => {
+      it('matches the oracle up to block3_conv4 (index 16) on a 24×32 crop of tubingen.jpg', async () => {
+        const weights = await convertTfjsFolder(TFJS_MODEL, 16);
+        const photo = readImage(join(IMAGES, 'tubingen.jpg'));
+        // Caffe convention: BGR, 0..255, minus the per-channel mean.
+        const [h, w, top, left] = [24, 32, 200, 300];
+        const image = new Float64Array(3 * h * w);
+        for (let c = 0; c < 3; c++)
+          for (let y = 0; y < h; y++)
+            for (let x = 0; x < w; x++) {
+              const rgb = 2 - c; // B, G, R
+              image[(c * h + y) * w + x] = photo.data[((top + y) * photo.width + left + x) * 4 + rgb]! - weights.input.mean[c]!;
+            }
+        await compareWithOracle(gpu(), weights, image, [1, 3, h, w], [0, 5, 10, 16], 1e-4, 'vgg real');
+      });
+    },
+  );
 });

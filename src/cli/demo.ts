@@ -60,7 +60,11 @@ export async function infoCommand(args: string[]): Promise<number> {
 export async function demoCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...DEVICE_OPTIONS, size: { type: 'string', default: String(DEMO_DEFAULTS.size) }, channels: { type: 'string', default: String(DEMO_DEFAULTS.channels) } },
+    options: {
+      ...DEVICE_OPTIONS,
+      size: { type: 'string', default: String(DEMO_DEFAULTS.size) },
+      channels: { type: 'string', default: String(DEMO_DEFAULTS.channels) },
+    },
   });
   if (values.help) {
     console.log(DEMO_HELP);
@@ -87,7 +91,9 @@ function checkFits(ctx: GpuContext, size: number, channels: number): void {
   const maxChannels = Math.min(Math.floor(limit / 4 / (size * size)), Math.floor(Math.sqrt(limit / 4 / 9)));
   const weightBytes = 4 * channels * channels * 9;
   if (weightBytes > limit) {
-    throw new UsageError(`--channels ${channels} is too many: the weights [${channels}, ${channels}, 3, 3] need ${bytesText(weightBytes)} but ${limitText}; the most that fits at --size ${size} is ${maxChannels}`);
+    throw new UsageError(
+      `--channels ${channels} is too many: the weights [${channels}, ${channels}, 3, 3] need ${bytesText(weightBytes)} but ${limitText}; the most that fits at --size ${size} is ${maxChannels}`,
+    );
   }
   const imageBytes = 4 * channels * size * size;
   if (imageBytes > limit) {
@@ -109,8 +115,14 @@ function bytesText(bytes: number): string {
 
 async function timeConv(ctx: GpuContext, size: number, channels: number): Promise<void> {
   const pixels = size * size;
-  const x = ctx.upload([1, channels, size, size], Float32Array.from({ length: channels * pixels }, (_, i) => Math.sin(i * 0.37)));
-  const w = ctx.upload([channels, channels, 3, 3], Float32Array.from({ length: channels * channels * 9 }, (_, i) => Math.cos(i * 0.11) * 0.05));
+  const x = ctx.upload(
+    [1, channels, size, size],
+    Float32Array.from({ length: channels * pixels }, (_, i) => Math.sin(i * 0.37)),
+  );
+  const w = ctx.upload(
+    [channels, channels, 3, 3],
+    Float32Array.from({ length: channels * channels * 9 }, (_, i) => Math.cos(i * 0.11) * 0.05),
+  );
   const run = async () => {
     const y = conv3x3Forward(ctx, x, w);
     const r = reluForward(ctx, y);

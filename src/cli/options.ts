@@ -7,21 +7,57 @@ import { flagFor, formatValue, invalidReason, SETTINGS, type OptionSpec, type Se
 import { UsageError } from './errors.js';
 
 export const RUN_OPTIONS = {
-  output: { kind: 'text', default: 'out.png', arg: '<file>', group: 'Output', help: ['Result image, .png or .jpg (default); written atomically,', 'never over an input image'] },
+  output: {
+    kind: 'text',
+    default: 'out.png',
+    arg: '<file>',
+    group: 'Output',
+    help: ['Result image, .png or .jpg (default); written atomically,', 'never over an input image'],
+  },
   quality: { kind: 'int', min: 1, max: 100, default: 92, arg: '<1-100>', group: 'Output', help: ['JPEG quality (default)'] },
-  checkpointEvery: { kind: 'int', min: 0, default: 0, arg: '<n>', group: 'Output', help: ['Every n steps (and on Ctrl-C) save what the run needs to go on', 'later with --resume; 0 = never (default)'] },
+  checkpointEvery: {
+    kind: 'int',
+    min: 0,
+    default: 0,
+    arg: '<n>',
+    group: 'Output',
+    help: ['Every n steps (and on Ctrl-C) save what the run needs to go on', 'later with --resume; 0 = never (default)'],
+  },
   checkpoint: { kind: 'text', arg: '<file>', group: 'Output', help: ["Where checkpoints go (default: the output's name + .ckpt)"] },
   resume: {
     kind: 'text',
     arg: '<file>',
     group: 'Output',
-    help: ['Go on from a checkpoint. Alone (wgpu-style --resume out.png.ckpt)', "it repeats that run's command; given images and options, they", 'must be the ones the checkpoint was made with. The resumed run', 'ends on the same image as one never stopped'],
+    help: [
+      'Go on from a checkpoint. Alone (wgpu-style --resume out.png.ckpt)',
+      "it repeats that run's command; given images and options, they",
+      'must be the ones the checkpoint was made with. The resumed run',
+      'ends on the same image as one never stopped',
+    ],
   },
-  maxMegapixels: { kind: 'number', min: 0, above: true, default: 200, arg: '<n>', group: 'Input and start', help: ['Refuse image files with more pixels than this, before decoding', 'them (default); any size below works, whatever --size is'] },
+  maxMegapixels: {
+    kind: 'number',
+    min: 0,
+    above: true,
+    default: 200,
+    arg: '<n>',
+    group: 'Input and start',
+    help: ['Refuse image files with more pixels than this, before decoding', 'them (default); any size below works, whatever --size is'],
+  },
   weights: { kind: 'text', arg: '<file.bin>', group: 'Weights', help: ['Use these weights (see wgpu-style weights --help); no network'] },
-  offline: { kind: 'flag', default: false, group: 'Weights', help: ['Never download; fail if the cache has no weights', "(default: download Keras's VGG-19 once, 80 MB, into the cache)"] },
+  offline: {
+    kind: 'flag',
+    default: false,
+    group: 'Weights',
+    help: ['Never download; fail if the cache has no weights', "(default: download Keras's VGG-19 once, 80 MB, into the cache)"],
+  },
   json: { kind: 'flag', default: false, group: 'Progress', help: ['One JSON object per report on stdout, then a summary object'] },
-  backend: { kind: 'text', arg: '<name>', group: 'GPU', help: ['Dawn backend: vulkan, metal, d3d12, opengl, opengles', "(default: the platform's; env WGPU_STYLE_BACKEND)"] },
+  backend: {
+    kind: 'text',
+    arg: '<name>',
+    group: 'GPU',
+    help: ['Dawn backend: vulkan, metal, d3d12, opengl, opengles', "(default: the platform's; env WGPU_STYLE_BACKEND)"],
+  },
   adapter: { kind: 'text', arg: '<name>', group: 'GPU', help: ['Use the adapter whose name contains <name> (env WGPU_STYLE_ADAPTER)'] },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -37,7 +73,9 @@ const GROUP_NOTES: Record<string, string[]> = {
 };
 
 type RunKey = keyof typeof RUN_OPTIONS;
-export type RunValues = { output: string; quality: number; checkpointEvery: number; maxMegapixels: number } & Partial<Record<'checkpoint' | 'resume' | 'weights' | 'backend' | 'adapter', string>> & { offline: boolean; json: boolean };
+export type RunValues = { output: string; quality: number; checkpointEvery: number; maxMegapixels: number } & Partial<
+  Record<'checkpoint' | 'resume' | 'weights' | 'backend' | 'adapter', string>
+> & { offline: boolean; json: boolean };
 
 /** Every option the command line takes, by key. */
 function cliOptions(): Array<[string, OptionSpec]> {

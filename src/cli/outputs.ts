@@ -21,7 +21,8 @@ export function planOutputs(output: string, checkpoint: string | null, inputs: r
     throw new UsageError(`${output}: the output must end in .png, .jpg or .jpeg`);
   }
   if (checkpoint !== null) {
-    if (isFolder(checkpoint)) throw new UsageError(`--checkpoint ${checkpoint} is a folder; give a file name, such as ${join(checkpoint, 'run.ckpt')}`);
+    if (isFolder(checkpoint))
+      throw new UsageError(`--checkpoint ${checkpoint} is a folder; give a file name, such as ${join(checkpoint, 'run.ckpt')}`);
     assertNotInput(checkpoint, inputs, '--checkpoint');
     if (resolve(checkpoint) === resolve(output)) throw new UsageError(`--checkpoint ${checkpoint} is also the output; choose another name`);
     PreparedWrite.prepare(checkpoint, { what: '--checkpoint', inputs }).discard();
@@ -36,7 +37,8 @@ export function planOutputs(output: string, checkpoint: string | null, inputs: r
       plan.scales.forEach((scale, s) => {
         for (let step = every; step <= scale.steps; step += every) {
           const path = snapshotPath(output, s + 1, step);
-          if (Buffer.byteLength(basename(path)) > 255) throw new UsageError(`the snapshot name ${basename(path)} would be longer than 255 bytes; choose a shorter --output`);
+          if (Buffer.byteLength(basename(path)) > 255)
+            throw new UsageError(`the snapshot name ${basename(path)} would be longer than 255 bytes; choose a shorter --output`);
           if (isFolder(path)) throw new UsageError(`the snapshot ${path} would replace a folder; choose another --output or --save-every`);
           assertNotInput(path, inputs, 'snapshot');
         }

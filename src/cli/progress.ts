@@ -14,7 +14,9 @@ export function byteProgress(label: string, stream: NodeJS.WriteStream = process
       lastDraw = now;
       const fraction = total ? received / total : 0;
       const width = 30;
-      const bar = total ? `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${(fraction * 100).toFixed(0).padStart(3)}%` : '';
+      const bar = total
+        ? `[${'#'.repeat(Math.round(fraction * width)).padEnd(width, '.')}] ${(fraction * 100).toFixed(0).padStart(3)}%`
+        : '';
       stream.write(`\r${label} ${bar} ${mb(received)}${total ? `/${mb(total)}` : ''} MB ${rate}   `);
       if (received === total) stream.write('\n');
     } else if (total) {

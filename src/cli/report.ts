@@ -26,7 +26,18 @@ export class ProgressPrinter {
   done(result: StyleResult, output: string): void {
     const last = result.history.at(-1);
     if (this.json) {
-      console.log(JSON.stringify({ type: 'summary', output, width: result.image.width, height: result.image.height, seconds: result.seconds, stopped: result.stopped, message: result.message, final: last ?? null }));
+      console.log(
+        JSON.stringify({
+          type: 'summary',
+          output,
+          width: result.image.width,
+          height: result.image.height,
+          seconds: result.seconds,
+          stopped: result.stopped,
+          message: result.message,
+          final: last ?? null,
+        }),
+      );
     } else {
       if (this.stream.isTTY) this.stream.write('\n');
       if (result.message) this.stream.write(`${result.stopped === 'diverged' ? 'error' : 'note'}: ${result.message}\n`);
@@ -49,5 +60,7 @@ function eta(p: StyleProgress): number {
 function duration(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   const m = Math.floor(seconds / 60);
-  return m < 60 ? `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

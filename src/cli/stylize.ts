@@ -45,8 +45,14 @@ export async function stylizeCommand(args: string[]): Promise<number> {
   // `--resume file` alone repeats the checkpoint's command.
   if (run.resume !== undefined && positionals.length === 0) {
     const saved = await readCheckpoint(run.resume);
-    if (saved.command.length === 0) throw new UsageError(`${run.resume}: the checkpoint does not record its command; give the images and options again with --resume`);
-    return stylizeCommand([...saved.command, '--resume', run.resume, ...args.filter((a, i) => a !== '--resume' && args[i - 1] !== '--resume')]);
+    if (saved.command.length === 0)
+      throw new UsageError(`${run.resume}: the checkpoint does not record its command; give the images and options again with --resume`);
+    return stylizeCommand([
+      ...saved.command,
+      '--resume',
+      run.resume,
+      ...args.filter((a, i) => a !== '--resume' && args[i - 1] !== '--resume'),
+    ]);
   }
   const [content, ...styles] = positionals;
   if (!content || (styles.length === 0 && settings.styleWeight !== 0)) {
@@ -65,7 +71,9 @@ export async function stylizeCommand(args: string[]): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
-    process.stderr.write(`\nstopping: writing the current image${checkpointPath ? ' and a checkpoint' : ''} (Ctrl-C again to quit at once)\n`);
+    process.stderr.write(
+      `\nstopping: writing the current image${checkpointPath ? ' and a checkpoint' : ''} (Ctrl-C again to quit at once)\n`,
+    );
     abort.abort();
   };
   process.on('SIGINT', onSigint);
@@ -80,7 +88,9 @@ export async function stylizeCommand(args: string[]): Promise<number> {
       maxMegapixels: run.maxMegapixels,
       gpu: { backend: run.backend, adapter: run.adapter },
       signal: abort.signal,
-      checkpoint: checkpointPath ? { path: checkpointPath, every: run.checkpointEvery, command: commandOf(values, positionals) } : undefined,
+      checkpoint: checkpointPath
+        ? { path: checkpointPath, every: run.checkpointEvery, command: commandOf(values, positionals) }
+        : undefined,
       resume: run.resume,
       onPlan: (plan) => outputs.checkSnapshots(plan, plan.saveEvery),
       onProgress: (p: StyleProgress) => printer.progress(p),

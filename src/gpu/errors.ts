@@ -49,7 +49,9 @@ export class NoAdapterError extends GpuError {
     readonly detail?: string,
     readonly available: readonly AdapterListing[] = [],
   ) {
-    super(`no WebGPU adapter found (tried: ${tried}${detail ? `; ${detail}` : ''})${available.length ? `; adapters that exist: ${formatListings(available)}` : ''}`);
+    super(
+      `no WebGPU adapter found (tried: ${tried}${detail ? `; ${detail}` : ''})${available.length ? `; adapters that exist: ${formatListings(available)}` : ''}`,
+    );
   }
 }
 
@@ -60,7 +62,9 @@ export class UnknownBackendError extends GpuError {
     readonly known: readonly string[],
     readonly available: readonly AdapterListing[],
   ) {
-    super(`unknown backend "${backend.value}": the backends are ${known.join(', ')}${available.length ? `; adapters that exist: ${formatListings(available)}` : ''}`);
+    super(
+      `unknown backend "${backend.value}": the backends are ${known.join(', ')}${available.length ? `; adapters that exist: ${formatListings(available)}` : ''}`,
+    );
   }
 }
 

@@ -43,11 +43,16 @@ export class ParamsLayout {
     if (!match) return null;
     const fields: Field[] = [];
     let offset = 0;
-    for (const declaration of match[1]!.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const declaration of match[1]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const parts = /^([A-Za-z_]\w*)\s*:\s*(.+)$/.exec(declaration);
       const type = parts && parseType(parts[2]!.trim());
       if (!parts || !type) {
-        throw new Error(`shader "${shader}": Params field "${declaration}" is not a u32, i32 or f32 scalar or vector (the only kinds launchers can pass)`);
+        throw new Error(
+          `shader "${shader}": Params field "${declaration}" is not a u32, i32 or f32 scalar or vector (the only kinds launchers can pass)`,
+        );
       }
       const align = type.count === 1 ? 4 : type.count === 2 ? 8 : 16;
       offset = Math.ceil(offset / align) * align;
@@ -81,7 +86,9 @@ export class ParamsLayout {
     if (field.scalar === 'f32') return view.setFloat32(at, value, true);
     const [min, max] = field.scalar === 'u32' ? [0, 0xffffffff] : [-(2 ** 31), 2 ** 31 - 1];
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`shader "${this.shader}": Params field "${field.name}" (${field.scalar}) is ${value}; expected a whole number from ${min} to ${max}`);
+      throw new Error(
+        `shader "${this.shader}": Params field "${field.name}" (${field.scalar}) is ${value}; expected a whole number from ${min} to ${max}`,
+      );
     }
     if (field.scalar === 'u32') view.setUint32(at, value, true);
     else view.setInt32(at, value, true);

@@ -58,7 +58,8 @@ export class ShaderLibrary {
   packParams(name: string, values: ParamValues | undefined): Uint8Array | null {
     const layout = this.params(name);
     if (layout) return layout.pack(values ?? {});
-    if (values) throw new Error(`shader "${name}" declares no struct Params, yet parameters were passed: ${Object.keys(values).join(', ')}`);
+    if (values)
+      throw new Error(`shader "${name}" declares no struct Params, yet parameters were passed: ${Object.keys(values).join(', ')}`);
     return null;
   }
 
@@ -73,7 +74,11 @@ export class ShaderLibrary {
       const text = this.get(name, consts);
       const match = WORKGROUP_SIZE.exec(text);
       if (!match) throw new Error(`shader "${name}" has no @workgroup_size(...) to read`);
-      const dims = match[1]!.split(',').map((arg) => arg.trim()).filter(Boolean).map((arg) => constValue(name, text, arg));
+      const dims = match[1]!
+        .split(',')
+        .map((arg) => arg.trim())
+        .filter(Boolean)
+        .map((arg) => constValue(name, text, arg));
       size = [dims[0] ?? 1, dims[1] ?? 1, dims[2] ?? 1];
       this.sizes.set(key, size);
     }
@@ -105,7 +110,8 @@ function constValue(shader: string, text: string, arg: string): number {
   const literal = /^(\d+)[ui]?$/.exec(arg);
   if (literal) return Number(literal[1]);
   const declared = /^[A-Za-z_]\w*$/.test(arg) && new RegExp(`\\bconst\\s+${arg}\\s*(?::\\s*[ui]32\\s*)?=\\s*(\\d+)[ui]?\\s*;`).exec(text);
-  if (!declared) throw new Error(`shader "${shader}": @workgroup_size uses "${arg}", which is neither a number nor a const with a number value`);
+  if (!declared)
+    throw new Error(`shader "${shader}": @workgroup_size uses "${arg}", which is neither a number nor a const with a number value`);
   return Number(declared[1]);
 }
 

@@ -46,7 +46,11 @@ export const OPS = opTable({
   }),
   tv: defineOp({ name: 'tv', reads: ['inputs'], backward: (ctx, node) => [tvBackward(ctx, input(node), node.dOut)] }),
   scale: defineOp({ name: 'scale', reads: [], backward: (ctx, node, factor: number) => [scale(ctx, node.dOut, factor)] }),
-  add: defineOp({ name: 'add', reads: [], backward: (ctx, node) => node.needs.map((need) => (need ? ctx.copy(node.dOut, 'add gradient') : null)) }),
+  add: defineOp({
+    name: 'add',
+    reads: [],
+    backward: (ctx, node) => node.needs.map((need) => (need ? ctx.copy(node.dOut, 'add gradient') : null)),
+  }),
   channelAffine: defineOp({
     name: 'channelAffine',
     reads: [],

@@ -37,7 +37,8 @@ export class Tape {
     const requiresGrad = this.recordsGrad && inputs.some((t) => t.requiresGrad);
     const output = new Tensor(value, requiresGrad, op.name);
     if (requiresGrad) {
-      const backward = (ctx: GpuContext, dOut: DeviceTensor, needs: readonly boolean[]) => op.backward(ctx, { inputs, output, dOut, needs }, ...saved);
+      const backward = (ctx: GpuContext, dOut: DeviceTensor, needs: readonly boolean[]) =>
+        op.backward(ctx, { inputs, output, dOut, needs }, ...saved);
       this.nodes.push({ op, inputs, output, backward });
     }
     return output;

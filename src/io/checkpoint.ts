@@ -84,13 +84,26 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
   const whole = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
   if (typeof header !== 'object' || header === null || header.format !== MAGIC) fail('its header has no format field');
   if (header.version !== VERSION) fail(`version ${String(header.version)}; this wgpu-style reads version ${VERSION}`);
-  if (!whole(header.scale, 1) || !whole(header.step, 0) || !whole(header.width, 1) || !whole(header.height, 1)) fail('bad scale, step or size');
-  if (!isStringRecord(header.tuning) || !Array.isArray(header.command) || !header.command.every((a) => typeof a === 'string')) fail('bad tuning or command');
+  if (!whole(header.scale, 1) || !whole(header.step, 0) || !whole(header.width, 1) || !whole(header.height, 1))
+    fail('bad scale, step or size');
+  if (!isStringRecord(header.tuning) || !Array.isArray(header.command) || !header.command.every((a) => typeof a === 'string'))
+    fail('bad tuning or command');
   const id = header.identity;
-  if (typeof id !== 'object' || id === null || typeof id.weights !== 'string' || !isStringRecord(id.inputs) || typeof id.settings !== 'object' || id.settings === null) fail('bad identity');
+  if (
+    typeof id !== 'object' ||
+    id === null ||
+    typeof id.weights !== 'string' ||
+    !isStringRecord(id.inputs) ||
+    typeof id.settings !== 'object' ||
+    id.settings === null
+  )
+    fail('bad identity');
   const plane = 3 * header.width * header.height;
   const dataBytes = bytes.subarray(12 + length);
-  if (dataBytes.length !== plane * 12) fail(`it should hold ${plane * 12} bytes of data for a ${header.width}×${header.height} image, it holds ${dataBytes.length}: it is truncated`);
+  if (dataBytes.length !== plane * 12)
+    fail(
+      `it should hold ${plane * 12} bytes of data for a ${header.width}×${header.height} image, it holds ${dataBytes.length}: it is truncated`,
+    );
   if ((await sha256Hex(dataBytes)) !== header.sha256) fail('checksum mismatch: the file is corrupt');
   const data = new Float32Array(Uint8Array.from(dataBytes).buffer); // a copy: aligned, and not a view of a pooled Buffer
   const state: JobState = {
@@ -111,9 +124,14 @@ export async function runIdentity(plan: StyleOptions, images: Record<string, Rgb
   const { printEvery: _p, saveEvery: _s, autotune: _a, init, ...rest } = plan;
   const settings = { ...rest, init: typeof init === 'string' ? init : 'image' } as Record<string, unknown>;
   const inputs: Record<string, string> = {};
-  for (const [role, image] of Object.entries(images)) inputs[role] = await sha256Hex(concat([new TextEncoder().encode(`${image.width}x${image.height}:`), image.data]));
+  for (const [role, image] of Object.entries(images))
+    inputs[role] = await sha256Hex(concat([new TextEncoder().encode(`${image.width}x${image.height}:`), image.data]));
   const parts: Uint8Array[] = [new TextEncoder().encode(JSON.stringify(weights.input))];
-  for (const [name, t] of weights.tensors) parts.push(new TextEncoder().encode(`${name}:${t.shape.join('x')}:`), new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  for (const [name, t] of weights.tensors)
+    parts.push(
+      new TextEncoder().encode(`${name}:${t.shape.join('x')}:`),
+      new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+    );
   return { settings: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>, inputs, weights: await sha256Hex(concat(parts)) };
 }
 
@@ -127,7 +145,14 @@ export function identityDifferences(saved: RunIdentity, now: RunIdentity): strin
   }
   const roles = new Set([...Object.keys(saved.inputs), ...Object.keys(now.inputs)]);
   for (const role of roles) {
-    if (saved.inputs[role] !== now.inputs[role]) out.push(!saved.inputs[role] ? `there is now a ${role} image` : !now.inputs[role] ? `the ${role} image is missing` : `the ${role} image differs`);
+    if (saved.inputs[role] !== now.inputs[role])
+      out.push(
+        !saved.inputs[role]
+          ? `there is now a ${role} image`
+          : !now.inputs[role]
+            ? `the ${role} image is missing`
+            : `the ${role} image differs`,
+      );
   }
   if (saved.weights !== now.weights) out.push('the weights differ');
   return out;

@@ -46,12 +46,16 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeImag
     if (err instanceof UserError) throw err;
     const detail = (err as Error)?.message ?? String(err);
     if (err instanceof Unsupported || (format === 'JPEG' && /unsupported|only single frame/i.test(detail))) {
-      throw new UserError(`${name}: cannot decode the image: it uses a JPEG feature this reader lacks (${detail}); save it as a baseline or progressive JPEG, or as PNG`);
+      throw new UserError(
+        `${name}: cannot decode the image: it uses a JPEG feature this reader lacks (${detail}); save it as a baseline or progressive JPEG, or as PNG`,
+      );
     }
     if (/allocat|out of memory/i.test(detail)) {
       throw new UserError(`${name}: cannot decode the image: not enough memory (${detail}); use a smaller image or lower --max-megapixels`);
     }
-    throw new UserError(`${name}: cannot decode the image: the ${format} file is damaged (truncated or corrupt: ${detail}); re-export or re-download it`);
+    throw new UserError(
+      `${name}: cannot decode the image: the ${format} file is damaged (truncated or corrupt: ${detail}); re-export or re-download it`,
+    );
   }
 }
 
@@ -85,8 +89,10 @@ function decodeJpeg(bytes: Buffer, name: string, maxPixels: number): RgbaImage {
   const maxH = Math.max(...frame.sampling.map((s) => s.h));
   const maxV = Math.max(...frame.sampling.map((s) => s.v));
   let blocks = 0;
-  for (const { h, v } of frame.sampling) blocks += Math.ceil((Math.ceil(frame.width / 8) * h) / maxH) * Math.ceil((Math.ceil(frame.height / 8) * v) / maxV);
-  if (bytes.length * 8 < blocks) throw new Error(`${bytes.length} bytes cannot hold the ${frame.width}×${frame.height} pixels its header claims`);
+  for (const { h, v } of frame.sampling)
+    blocks += Math.ceil((Math.ceil(frame.width / 8) * h) / maxH) * Math.ceil((Math.ceil(frame.height / 8) * v) / maxV);
+  if (bytes.length * 8 < blocks)
+    throw new Error(`${bytes.length} bytes cannot hold the ${frame.width}×${frame.height} pixels its header claims`);
   const decoded = jpeg.decode(bytes, {
     useTArray: true,
     formatAsRGBA: true,
@@ -98,10 +104,19 @@ function decodeJpeg(bytes: Buffer, name: string, maxPixels: number): RgbaImage {
 
 /** Frame header (SOFn) markers and the coding each announces; jpeg-js reads the first three. */
 const SOF_MARKERS: Record<number, string> = {
-  0xc0: 'baseline', 0xc1: 'extended', 0xc2: 'progressive', 0xc3: 'lossless',
-  0xc5: 'hierarchical', 0xc6: 'hierarchical progressive', 0xc7: 'hierarchical lossless',
-  0xc9: 'arithmetic-coded', 0xca: 'arithmetic-coded progressive', 0xcb: 'arithmetic-coded lossless',
-  0xcd: 'hierarchical arithmetic-coded', 0xce: 'hierarchical arithmetic-coded progressive', 0xcf: 'hierarchical arithmetic-coded lossless',
+  0xc0: 'baseline',
+  0xc1: 'extended',
+  0xc2: 'progressive',
+  0xc3: 'lossless',
+  0xc5: 'hierarchical',
+  0xc6: 'hierarchical progressive',
+  0xc7: 'hierarchical lossless',
+  0xc9: 'arithmetic-coded',
+  0xca: 'arithmetic-coded progressive',
+  0xcb: 'arithmetic-coded lossless',
+  0xcd: 'hierarchical arithmetic-coded',
+  0xce: 'hierarchical arithmetic-coded progressive',
+  0xcf: 'hierarchical arithmetic-coded lossless',
 };
 
 interface JpegFrame extends Header {
@@ -207,19 +222,34 @@ function decodePng(bytes: Buffer, name: string, maxPixels: number): RgbaImage {
       if (w > 0 && h > 0) needed += h * rowBytes(w);
     }
   }
-  const compressed = png.data.length === 1 ? bytes.subarray(...png.data[0]!) : Buffer.concat(png.data.map(([start, end]) => bytes.subarray(start, end)));
+  const compressed =
+    png.data.length === 1 ? bytes.subarray(...png.data[0]!) : Buffer.concat(png.data.map(([start, end]) => bytes.subarray(start, end)));
   const size = inflatedSize(compressed, needed);
-  if (size < needed) throw new Error(`its compressed pixels inflate to ${size} of the ${needed} bytes a ${png.width}×${png.height} image needs`);
+  if (size < needed)
+    throw new Error(`its compressed pixels inflate to ${size} of the ${needed} bytes a ${png.width}×${png.height} image needs`);
   // pngjs stops at the size it needs, except for interlaced images.
-  if (size > needed && png.interlaced) throw new Error(`its compressed pixels inflate to more than the ${needed} bytes a ${png.width}×${png.height} image needs`);
+  if (size > needed && png.interlaced)
+    throw new Error(`its compressed pixels inflate to more than the ${needed} bytes a ${png.width}×${png.height} image needs`);
   const decoded = PNG.sync.read(bytes);
-  const image = { width: decoded.width, height: decoded.height, data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength) };
+  const image = {
+    width: decoded.width,
+    height: decoded.height,
+    data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength),
+  };
   compositeOverWhite(image);
   return image;
 }
 
 /** Adam7 interlacing: each pass's first column and row, and its steps. */
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
 
 interface PngLayout extends Header {
   depth: number;
@@ -234,8 +264,15 @@ function pngLayout(bytes: Uint8Array): PngLayout {
   const u32 = (at: number) => ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
   const type = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
   if (bytes.length < 33 || type(12) !== 'IHDR' || u32(8) !== 13) throw new Error('no IHDR header');
-  const layout: PngLayout = { width: u32(16), height: u32(20), depth: bytes[24]!, colorType: bytes[25]!, interlaced: bytes[28] === 1, data: [] };
-  for (let at = 8; ; ) {
+  const layout: PngLayout = {
+    width: u32(16),
+    height: u32(20),
+    depth: bytes[24]!,
+    colorType: bytes[25]!,
+    interlaced: bytes[28] === 1,
+    data: [],
+  };
+  for (let at = 8; ;) {
     if (at + 12 > bytes.length) throw new Error('the file ends before its IEND chunk');
     const length = u32(at);
     if (at + 12 + length > bytes.length) throw new Error(`the file ends inside a ${length}-byte ${type(at + 4)} chunk at byte ${at}`);

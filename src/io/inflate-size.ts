@@ -81,9 +81,10 @@ export function inflatedSize(data: Uint8Array, limit: number): number {
     }
     throw new Error('a bad code in the compressed pixels');
   };
-  if (data.length < 2 || (data[0]! & 0x0f) !== 8 || ((data[0]! << 8) | data[1]!) % 31 !== 0) throw new Error('the compressed pixels have no zlib header');
+  if (data.length < 2 || (data[0]! & 0x0f) !== 8 || ((data[0]! << 8) | data[1]!) % 31 !== 0)
+    throw new Error('the compressed pixels have no zlib header');
   let size = 0;
-  for (let last = 0; !last && size <= limit; ) {
+  for (let last = 0; !last && size <= limit;) {
     last = bits(1);
     const type = bits(2);
     if (type === 0) {
@@ -124,7 +125,7 @@ function dynamicCodes(bits: (n: number) => number, decode: (h: Huffman) => numbe
   for (let i = 0; i < codeLengthCount; i++) codeLengths[CODE_LENGTH_ORDER[i]!] = bits(3);
   const lengthCode = huffman(codeLengths);
   const lengths = new Int32Array(literalCount + distanceCount);
-  for (let i = 0; i < lengths.length; ) {
+  for (let i = 0; i < lengths.length;) {
     const symbol = decode(lengthCode);
     if (symbol < 16) {
       lengths[i++] = symbol;

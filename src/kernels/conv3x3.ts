@@ -50,7 +50,8 @@ export function convTuningKey(shape: readonly number[], cout: number): string {
 function chooseVariant(ctx: GpuContext, x: DeviceTensor, cout: number, explicit?: ConvVariant): ConvVariant {
   const usable = convVariantsFor(ctx);
   if (explicit) {
-    if (!usable.includes(explicit)) throw new Error(`conv3x3: variant ${explicit.name} needs subgroups of at least 8 invocations, which this adapter lacks`);
+    if (!usable.includes(explicit))
+      throw new Error(`conv3x3: variant ${explicit.name} needs subgroups of at least 8 invocations, which this adapter lacks`);
     return explicit;
   }
   const tuned = tuningFor(ctx).get(convTuningKey(x.shape, cout));
@@ -83,7 +84,14 @@ export interface ConvOptions {
   mask?: DeviceTensor;
 }
 
-function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: DeviceTensor, bias: DeviceTensor | undefined, options: ConvOptions): DeviceTensor {
+function dispatchConv(
+  ctx: GpuContext,
+  labelText: string,
+  x: DeviceTensor,
+  w: DeviceTensor,
+  bias: DeviceTensor | undefined,
+  options: ConvOptions,
+): DeviceTensor {
   const [n, , h, width] = x.shape as [number, number, number, number];
   const cout = w.shape[0]!;
   const variant = chooseVariant(ctx, x, cout, options.variant);
@@ -100,7 +108,10 @@ function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: De
     kernel = 'conv3x3_forward_subgroup';
     consts = { ...consts, WG: variant.subgroupWg };
     const [tilesX, tilesZ] = gridFor(ctx, pixelBlocks, kernel, consts);
-    if (n * channelBlocks > ctx.maxWorkgroupsPerDimension) throw new Error(`conv3x3: batch ${n} × ${channelBlocks} channel blocks exceeds ${ctx.maxWorkgroupsPerDimension} workgroups; use a smaller batch`);
+    if (n * channelBlocks > ctx.maxWorkgroupsPerDimension)
+      throw new Error(
+        `conv3x3: batch ${n} × ${channelBlocks} channel blocks exceeds ${ctx.maxWorkgroupsPerDimension} workgroups; use a smaller batch`,
+      );
     workgroups = [tilesX, n * channelBlocks, tilesZ];
   } else {
     workgroups = gridFor(ctx, n * channelBlocks * pixelBlocks, kernel, consts);
@@ -118,7 +129,13 @@ function dispatchConv(ctx: GpuContext, labelText: string, x: DeviceTensor, w: De
 }
 
 /** y = conv3x3(x, w) + bias; with options.reluInput, conv3x3(relu(x), w) + bias. */
-export function conv3x3Forward(ctx: GpuContext, x: DeviceTensor, w: DeviceTensor, bias?: DeviceTensor, options: Omit<ConvOptions, 'mask'> = {}): DeviceTensor {
+export function conv3x3Forward(
+  ctx: GpuContext,
+  x: DeviceTensor,
+  w: DeviceTensor,
+  bias?: DeviceTensor,
+  options: Omit<ConvOptions, 'mask'> = {},
+): DeviceTensor {
   checkWeights('conv3x3_forward', x, w, bias);
   return dispatchConv(ctx, label(options.reluInput ? 'conv3x3_relu_input_forward' : 'conv3x3_forward', { x, w }), x, w, bias, options);
 }
@@ -130,7 +147,10 @@ export function flipConv3x3Weights(ctx: GpuContext, w: DeviceTensor): DeviceTens
     throw new Error(`conv3x3_flip_weights: weights must have shape [Cout, Cin, 3, 3], got [${w.shape.join(',')}]`);
   }
   const flipped = ctx.empty([cin, cout, 3, 3], 'conv3x3 flipped weights');
-  dispatchElementwise(ctx, 'conv3x3_flip_weights', label('conv3x3_flip_weights', { w }), w.size, { n: w.size, cin, cout }, [w.buffer, flipped.buffer]);
+  dispatchElementwise(ctx, 'conv3x3_flip_weights', label('conv3x3_flip_weights', { w }), w.size, { n: w.size, cin, cout }, [
+    w.buffer,
+    flipped.buffer,
+  ]);
   return flipped;
 }
 
@@ -138,9 +158,21 @@ export function flipConv3x3Weights(ctx: GpuContext, w: DeviceTensor): DeviceTens
  * dx for y = conv3x3(x, w): a convolution of dy with the flipped weights (from flipConv3x3Weights).
  * For y = conv3x3(relu(x), w), pass x as options.mask: dx is then masked by [x > 0].
  */
-export function conv3x3InputGrad(ctx: GpuContext, dy: DeviceTensor, flippedWeights: DeviceTensor, options: Omit<ConvOptions, 'reluInput'> = {}): DeviceTensor {
+export function conv3x3InputGrad(
+  ctx: GpuContext,
+  dy: DeviceTensor,
+  flippedWeights: DeviceTensor,
+  options: Omit<ConvOptions, 'reluInput'> = {},
+): DeviceTensor {
   checkWeights('conv3x3_input_grad', dy, flippedWeights);
-  return dispatchConv(ctx, label(options.mask ? 'conv3x3_input_grad_masked' : 'conv3x3_input_grad', { dy, wFlipped: flippedWeights }), dy, flippedWeights, undefined, options);
+  return dispatchConv(
+    ctx,
+    label(options.mask ? 'conv3x3_input_grad_masked' : 'conv3x3_input_grad', { dy, wFlipped: flippedWeights }),
+    dy,
+    flippedWeights,
+    undefined,
+    options,
+  );
 }
 
 /** dw [Cout, Cin, 3, 3] and db [Cout] for y = conv3x3(x, w, b). */

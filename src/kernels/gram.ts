@@ -30,7 +30,8 @@ function geometry(x: DeviceTensor) {
 }
 
 function useSubgroups(ctx: GpuContext, options: GramOptions): boolean {
-  if (options.subgroups && !ctx.subgroupsOf8) throw new Error('gram: the subgroup kernels need subgroups of at least 8 invocations, which this adapter lacks');
+  if (options.subgroups && !ctx.subgroupsOf8)
+    throw new Error('gram: the subgroup kernels need subgroups of at least 8 invocations, which this adapter lacks');
   return options.subgroups ?? ctx.subgroupsOf8;
 }
 
@@ -95,7 +96,10 @@ export function gramBackward(ctx: GpuContext, x: DeviceTensor, dg: DeviceTensor,
   dispatchElementwise(ctx, 'gram_symmetrize', label('gram_symmetrize', { dG: dg }), n * c * c, symmetrize, [dg.buffer, s.buffer]);
   const aligned = pixels % 4 === 0;
   const iBlocks = Math.ceil(c / SG_BACKWARD.iBlock);
-  if (n * iBlocks > ctx.maxWorkgroupsPerDimension) throw new Error(`gram_backward: batch ${n} × ${iBlocks} channel blocks exceeds ${ctx.maxWorkgroupsPerDimension} workgroups; use a smaller batch`);
+  if (n * iBlocks > ctx.maxWorkgroupsPerDimension)
+    throw new Error(
+      `gram_backward: batch ${n} × ${iBlocks} channel blocks exceeds ${ctx.maxWorkgroupsPerDimension} workgroups; use a smaller batch`,
+    );
   const consts = { I_BLOCK: SG_BACKWARD.iBlock, K_VECS: SG_BACKWARD.kVecs, WG: SG_BACKWARD.wg };
   const [runsX, runsZ] = gridFor(ctx, Math.ceil(pixels / (4 * SG_BACKWARD.kVecs)), 'gram_backward_subgroup', consts);
   ctx.dispatch({

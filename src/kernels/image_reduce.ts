@@ -78,7 +78,8 @@ export function planBands(width: number, height: number, maxPixels: number): Ban
   const bands: Band[] = [];
   const rowsPerBand = Math.floor(maxPixels / width);
   if (rowsPerBand >= 1) {
-    for (let row0 = 0; row0 < height; row0 += rowsPerBand) bands.push({ row0, rows: Math.min(rowsPerBand, height - row0), col0: 0, cols: width });
+    for (let row0 = 0; row0 < height; row0 += rowsPerBand)
+      bands.push({ row0, rows: Math.min(rowsPerBand, height - row0), col0: 0, cols: width });
     return bands;
   }
   for (let row0 = 0; row0 < height; row0++)

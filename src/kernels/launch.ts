@@ -8,7 +8,8 @@ import { formatShape, type DeviceTensor, type GpuContext, type Shape, type Shade
  */
 export function gridFor(ctx: GpuContext, n: number, kernel: ShaderName, consts?: Record<string, number>): [number, number] {
   const [wgSize, y, z] = ctx.workgroupSize(kernel, consts);
-  if (y !== 1 || z !== 1) throw new Error(`gridFor: ${kernel} has a ${wgSize}×${y}×${z} workgroup; a flat grid needs a one-dimensional one`);
+  if (y !== 1 || z !== 1)
+    throw new Error(`gridFor: ${kernel} has a ${wgSize}×${y}×${z} workgroup; a flat grid needs a one-dimensional one`);
   const groups = Math.ceil(n / wgSize);
   const max = ctx.maxWorkgroupsPerDimension;
   if (groups <= max) return [groups, 1];

@@ -15,7 +15,12 @@ export function mseBackward(ctx: GpuContext, a: DeviceTensor, b: DeviceTensor, d
   requireSameShape('mse_backward', ['a', 'b'], a, b);
   requireScalar('mse_backward', 'dLoss', dLoss);
   const grad = ctx.empty(a.shape, `mse gradient wrt ${wrt}`);
-  const coefficient = ((wrt === 'a' ? 2 : -2) / a.size);
-  dispatchElementwise(ctx, 'mse_backward', label('mse_backward', { a, b }), a.size, { n: a.size, coefficient }, [a.buffer, b.buffer, dLoss.buffer, grad.buffer]);
+  const coefficient = (wrt === 'a' ? 2 : -2) / a.size;
+  dispatchElementwise(ctx, 'mse_backward', label('mse_backward', { a, b }), a.size, { n: a.size, coefficient }, [
+    a.buffer,
+    b.buffer,
+    dLoss.buffer,
+    grad.buffer,
+  ]);
   return grad;
 }

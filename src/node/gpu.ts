@@ -56,7 +56,10 @@ export async function createNodeContext(options: NodeGpuOptions = {}): Promise<G
   if (adapterName) flags.push(`adapter=${adapterName.value}`);
   const gpu = create(flags) as GPU;
   liveInstances.add(gpu);
-  const tried = [backend ? `backend ${backend.value}` : `Dawn's default backend here (${DEFAULT_BACKEND})`, adapterName ? `adapter matching "${adapterName.value}"` : '']
+  const tried = [
+    backend ? `backend ${backend.value}` : `Dawn's default backend here (${DEFAULT_BACKEND})`,
+    adapterName ? `adapter matching "${adapterName.value}"` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   let adapter: GPUAdapter;
@@ -169,7 +172,8 @@ function reopenStderr(): number | null {
     const stat = fstatSync(2);
     // A file written at an offset shares that offset with the shell and stdout (2>&1): a reopened
     // descriptor would write elsewhere in it. One opened for appending (2>>) always writes at the end.
-    const appends = () => (Number.parseInt(/^flags:\s*(\d+)/m.exec(readFileSync('/proc/self/fdinfo/2', 'utf8'))?.[1] ?? '0', 8) & constants.O_APPEND) !== 0;
+    const appends = () =>
+      (Number.parseInt(/^flags:\s*(\d+)/m.exec(readFileSync('/proc/self/fdinfo/2', 'utf8'))?.[1] ?? '0', 8) & constants.O_APPEND) !== 0;
     if (!(stat.isFIFO() || stat.isCharacterDevice() || (stat.isFile() && appends()))) return null;
     return openSync('/proc/self/fd/2', REOPEN_FLAGS);
   } catch {
@@ -177,12 +181,16 @@ function reopenStderr(): number | null {
   }
 }
 
-const DAWN_NOISE = /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/;
+const DAWN_NOISE =
+  /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.$/;
 
 function passOn(capture: string): void {
   try {
     const text = readFileSync(capture, 'utf8');
-    const kept = text.split('\n').filter((line) => !DAWN_NOISE.test(line)).join('\n');
+    const kept = text
+      .split('\n')
+      .filter((line) => !DAWN_NOISE.test(line))
+      .join('\n');
     if (kept.trim()) writeSync(2, kept.endsWith('\n') ? kept : `${kept}\n`);
   } catch {
     // Nothing captured.

@@ -34,9 +34,12 @@ function readImageFile(path: string, maxBytes: number): Uint8Array {
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new UserError(`${path}: cannot read the image (it is ${kind(stat)}, not a regular file); give the path of a JPEG or PNG file`);
+    if (!stat.isFile())
+      throw new UserError(`${path}: cannot read the image (it is ${kind(stat)}, not a regular file); give the path of a JPEG or PNG file`);
     if (stat.size > maxBytes) {
-      throw new UserError(`${path}: cannot read the image (the file is ${bytesText(stat.size)}, over the ${bytesText(maxBytes)} limit for image files); use a smaller or better-compressed image`);
+      throw new UserError(
+        `${path}: cannot read the image (the file is ${bytesText(stat.size)}, over the ${bytesText(maxBytes)} limit for image files); use a smaller or better-compressed image`,
+      );
     }
     const bytes = new Uint8Array(stat.size);
     let filled = 0;
@@ -56,7 +59,12 @@ function readImageFile(path: string, maxBytes: number): Uint8Array {
 
 function reason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
-  const known: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a folder, not a file', ENOTDIR: 'a folder in the path is a file' };
+  const known: Record<string, string> = {
+    ENOENT: 'no such file',
+    EACCES: 'permission denied',
+    EISDIR: 'it is a folder, not a file',
+    ENOTDIR: 'a folder in the path is a file',
+  };
   return (code && known[code]) ?? code ?? (err as Error).message;
 }
 
@@ -69,6 +77,11 @@ function kind(stat: Stats): string {
 }
 
 function bytesText(bytes: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) if (bytes >= size) return `${+(bytes / size).toPrecision(3)} ${unit}`;
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const)
+    if (bytes >= size) return `${+(bytes / size).toPrecision(3)} ${unit}`;
   return `${bytes} bytes`;
 }

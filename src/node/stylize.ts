@@ -3,7 +3,14 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import type { GpuContext } from '../gpu/index.js';
-import { decodeCheckpoint, encodeCheckpoint, identityDifferences, runIdentity, type Checkpoint, type RunIdentity } from '../io/checkpoint.js';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  identityDifferences,
+  runIdentity,
+  type Checkpoint,
+  type RunIdentity,
+} from '../io/checkpoint.js';
 import type { CheckpointHooks, JobState } from '../style/checkpoint.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } from '../style/job.js';
@@ -41,12 +48,21 @@ export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, Om
 }
 
 export async function stylize(options: StylizeOptions): Promise<StyleResult> {
-  const read = (image: string | RgbaImage) => (typeof image === 'string' ? readImage(image, { maxPixels: options.maxMegapixels === undefined ? undefined : options.maxMegapixels * 1e6 }) : image);
+  const read = (image: string | RgbaImage) =>
+    typeof image === 'string'
+      ? readImage(image, { maxPixels: options.maxMegapixels === undefined ? undefined : options.maxMegapixels * 1e6 })
+      : image;
   const content = read(options.content);
   const styles = options.styles.map(read);
-  const init = typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? read(options.init) : options.init;
+  const init =
+    typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? read(options.init) : options.init;
   const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
-  const plan = planJob({ ...options, autotune, init: init as StyleSettings['init'] | undefined }, content.width, content.height, styles.length);
+  const plan = planJob(
+    { ...options, autotune, init: init as StyleSettings['init'] | undefined },
+    content.width,
+    content.height,
+    styles.length,
+  );
   const saved = typeof options.resume === 'string' ? await readCheckpoint(options.resume) : options.resume;
   options.onPlan?.(plan);
   // The device first: a GPU problem should not wait for an 80 MB download.
@@ -55,11 +71,21 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
     const weights =
       typeof options.weights === 'object'
         ? options.weights
-        : (await ensureWeights({ weightsPath: options.weights, offline: options.offline, cacheDir: options.cacheDir, onProgress: options.onDownload, log: options.log })).weights;
+        : (
+            await ensureWeights({
+              weightsPath: options.weights,
+              offline: options.offline,
+              cacheDir: options.cacheDir,
+              onProgress: options.onDownload,
+              log: options.log,
+            })
+          ).weights;
     const images: Record<string, RgbaImage> = { content, ...Object.fromEntries(styles.map((s, i) => [`style ${i + 1}`, s])) };
     if (typeof init === 'object') images.init = init;
     const identity = saved || options.checkpoint ? await runIdentity(plan, images, weights) : null;
-    const resume = saved ? resumeState(saved, identity!, typeof options.resume === 'string' ? options.resume : 'the checkpoint') : undefined;
+    const resume = saved
+      ? resumeState(saved, identity!, typeof options.resume === 'string' ? options.resume : 'the checkpoint')
+      : undefined;
     const checkpoint = options.checkpoint && checkpointHooks(options.checkpoint, identity!, options.log);
     return await runStyleJob(ctx, weights, content, styles, plan, { ...options, checkpoint, resume });
   } finally {
@@ -70,11 +96,18 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
 /** The saved state, if the checkpoint was made by this very run (same settings, images, weights). */
 function resumeState(saved: Checkpoint, identity: RunIdentity, file: string): JobState {
   const differences = identityDifferences(saved.identity, identity);
-  if (differences.length > 0) throw new UserError(`${file} belongs to another run: ${differences.join('; ')}. Resume with the same images, weights and settings, or start again without --resume`);
+  if (differences.length > 0)
+    throw new UserError(
+      `${file} belongs to another run: ${differences.join('; ')}. Resume with the same images, weights and settings, or start again without --resume`,
+    );
   return saved.state;
 }
 
-function checkpointHooks(file: NonNullable<StylizeOptions['checkpoint']>, identity: RunIdentity, log?: (message: string) => void): CheckpointHooks {
+function checkpointHooks(
+  file: NonNullable<StylizeOptions['checkpoint']>,
+  identity: RunIdentity,
+  log?: (message: string) => void,
+): CheckpointHooks {
   return {
     every: file.every,
     write: async (state) => {

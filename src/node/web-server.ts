@@ -11,7 +11,12 @@ import { loadShaders } from './shaders.js';
 import { cacheDir } from './weights-files.js';
 
 const WEB_SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+};
 
 /** Bundles src/web/main.ts for browsers into `outDir`; a Node-only import anywhere in it fails the build. */
 export async function buildWebApp(outDir: string): Promise<void> {
@@ -30,7 +35,10 @@ export async function buildWebApp(outDir: string): Promise<void> {
         name: 'wgsl-shaders',
         setup(b) {
           b.onResolve({ filter: /^virtual:shaders$/ }, () => ({ path: 'shaders', namespace: 'wgsl' }));
-          b.onLoad({ filter: /.*/, namespace: 'wgsl' }, () => ({ contents: `export default ${JSON.stringify(loadShaders())};`, loader: 'js' }));
+          b.onLoad({ filter: /.*/, namespace: 'wgsl' }, () => ({
+            contents: `export default ${JSON.stringify(loadShaders())};`,
+            loader: 'js',
+          }));
         },
       },
     ],
@@ -52,16 +60,24 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<{ 
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (path === '/weights/') {
-      const list = existsSync(weightsDir) ? readdirSync(weightsDir).filter((f) => f.endsWith('.bin')).sort() : [];
+      const list = existsSync(weightsDir)
+        ? readdirSync(weightsDir)
+            .filter((f) => f.endsWith('.bin'))
+            .sort()
+        : [];
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(list));
       return;
     }
-    const file = path.startsWith('/weights/') ? join(weightsDir, basename(path)) : join(outDir, basename(path === '/' ? 'index.html' : path));
+    const file = path.startsWith('/weights/')
+      ? join(weightsDir, basename(path))
+      : join(outDir, basename(path === '/' ? 'index.html' : path));
     if (!existsSync(file) || (path.startsWith('/weights/') && !file.endsWith('.bin'))) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' }).end(readFileSync(file));
+    res
+      .writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' })
+      .end(readFileSync(file));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

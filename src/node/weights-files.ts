@@ -16,8 +16,10 @@ export async function readWeightsFile(path: string): Promise<VggWeights> {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new UserError(`${path}: cannot read weights (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ` +
-      'Give an existing .bin file, or run `wgpu-style weights fetch` to download the default weights.');
+    throw new UserError(
+      `${path}: cannot read weights (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ` +
+        'Give an existing .bin file, or run `wgpu-style weights fetch` to download the default weights.',
+    );
   }
   return decodeWeights(bytes, path);
 }

@@ -31,11 +31,16 @@ export function checkResumable(state: JobState, scales: readonly Scale[]): void 
   const scale = scales[state.scale - 1];
   const where = `scale ${state.scale}, step ${state.step}`;
   if (!scale || state.step < 0 || state.step > scale.steps || !Number.isInteger(state.step)) {
-    throw new UserError(`the checkpoint is at ${where}, which this run's schedule (${scales.length} scales of ${scales.map((x) => x.steps).join('/')} steps) does not have`);
+    throw new UserError(
+      `the checkpoint is at ${where}, which this run's schedule (${scales.length} scales of ${scales.map((x) => x.steps).join('/')} steps) does not have`,
+    );
   }
   if (scale.width !== state.width || scale.height !== state.height) {
-    throw new UserError(`the checkpoint's image is ${state.width}×${state.height} at ${where}, this run's scale ${state.scale} is ${scale.width}×${scale.height}`);
+    throw new UserError(
+      `the checkpoint's image is ${state.width}×${state.height} at ${where}, this run's scale ${state.scale} is ${scale.width}×${scale.height}`,
+    );
   }
   const size = 3 * state.width * state.height;
-  if ([state.image, state.adamM, state.adamV].some((t) => t.length !== size)) throw new UserError(`the checkpoint's tensors do not hold ${state.width}×${state.height} images`);
+  if ([state.image, state.adamM, state.adamV].some((t) => t.length !== size))
+    throw new UserError(`the checkpoint's tensors do not hold ${state.width}×${state.height} images`);
 }

@@ -11,7 +11,11 @@ type Triple = [number, number, number];
 const each = (f: (c: number) => number): Triple => [f(0), f(1), f(2)];
 
 /** RGB 0..1 -> seed space. */
-export const RGB_TO_SEED: ChannelAffine = { perm: [0, 1, 2], a: each((c) => 1 / SEED.std[c]!), b: each((c) => -SEED.mean[c]! / SEED.std[c]!) };
+export const RGB_TO_SEED: ChannelAffine = {
+  perm: [0, 1, 2],
+  a: each((c) => 1 / SEED.std[c]!),
+  b: each((c) => -SEED.mean[c]! / SEED.std[c]!),
+};
 
 /** Seed space -> RGB 0..1 (clamp separately). */
 export const SEED_TO_RGB: ChannelAffine = { perm: [0, 1, 2], a: each((c) => SEED.std[c]!), b: each((c) => SEED.mean[c]!) };

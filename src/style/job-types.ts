@@ -64,4 +64,3 @@ export interface StyleResult {
   history: StyleProgress[];
   seconds: number;
 }
-

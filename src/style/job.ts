@@ -61,7 +61,8 @@ class StyleJob {
     // here they only guard callers that built the options themselves.
     const blend = options.styleBlend ?? styles.map(() => 1);
     if (loss.styleWeight && styles.length === 0) throw new Error('runStyleJob: a style weight > 0 needs at least one style image');
-    if (blend.length !== styles.length) throw new Error(`runStyleJob: styleBlend has ${blend.length} weights for ${styles.length} style images`);
+    if (blend.length !== styles.length)
+      throw new Error(`runStyleJob: styleBlend has ${blend.length} weights for ${styles.length} style images`);
     const blendSum = blend.reduce((a, b) => a + b, 0);
     this.blend = blend.map((b) => (blendSum > 0 ? b / blendSum : 0));
     const deepest = Math.max(...(loss.contentWeight ? loss.contentLayers : []), ...(loss.styleWeight ? loss.styleLayers : []), 0);
@@ -77,10 +78,15 @@ class StyleJob {
     this.loss = { ...loss, contentNormalizer: 1 / k ** 2, styleNormalizer: 1 / k ** 4 };
     // Images go to the device already shrunk to the largest size a scale needs, so a photo of any
     // size costs the working size's memory, not its own.
-    const largest = (sizes: Array<{ width: number; height: number }>) => ({ width: Math.max(...sizes.map((x) => x.width)), height: Math.max(...sizes.map((x) => x.height)) });
+    const largest = (sizes: Array<{ width: number; height: number }>) => ({
+      width: Math.max(...sizes.map((x) => x.width)),
+      height: Math.max(...sizes.map((x) => x.height)),
+    });
     this.contentRgb = uploadImage(ctx, content, 'content image', largest(options.scales));
     this.styleSizes = styles.map((s) => ({ width: s.width, height: s.height }));
-    this.styleRgb = styles.map((s, i) => uploadImage(ctx, s, `style image ${i + 1}`, largest(options.scales.map((scale) => this.styleSize(s, scale)))));
+    this.styleRgb = styles.map((s, i) =>
+      uploadImage(ctx, s, `style image ${i + 1}`, largest(options.scales.map((scale) => this.styleSize(s, scale)))),
+    );
   }
 
   async run(): Promise<StyleResult> {
@@ -163,15 +169,27 @@ class StyleJob {
           values.release();
           const now = performance.now();
           const progress: StyleProgress = {
-            scale: s + 1, scales: options.scales.length, step, steps: scale.steps, width: scale.width, height: scale.height,
-            content: terms.content ? c! : null, style: terms.style ? st! : null, tv: terms.tv ? tv! : null, total: total!,
-            seconds: (now - this.started) / 1000, stepSeconds: (now - since) / 1000 / stepsSince,
+            scale: s + 1,
+            scales: options.scales.length,
+            step,
+            steps: scale.steps,
+            width: scale.width,
+            height: scale.height,
+            content: terms.content ? c! : null,
+            style: terms.style ? st! : null,
+            tv: terms.tv ? tv! : null,
+            total: total!,
+            seconds: (now - this.started) / 1000,
+            stepSeconds: (now - since) / 1000 / stepsSince,
           };
           since = now;
           stepsSince = 0;
           if (!Number.isFinite(total!)) {
             ctx.copyInto(this.lastGood!, param);
-            return { reason: 'diverged', message: `the loss became ${total} at step ${step} of scale ${s + 1}; kept the image from the last finite loss (try a smaller --lr)` };
+            return {
+              reason: 'diverged',
+              message: `the loss became ${total} at step ${step} of scale ${s + 1}; kept the image from the last finite loss (try a smaller --lr)`,
+            };
           }
           this.keepGood();
           this.history.push(progress);
@@ -204,7 +222,14 @@ class StyleJob {
   }
 
   /** Reads the optimiser's state (after `step` steps of scale s) and hands it to the checkpoint hook. */
-  private async saveState(s: number, scale: Scale, step: number, m: DeviceTensor, v: DeviceTensor, checkpoint: CheckpointHooks): Promise<void> {
+  private async saveState(
+    s: number,
+    scale: Scale,
+    step: number,
+    m: DeviceTensor,
+    v: DeviceTensor,
+    checkpoint: CheckpointHooks,
+  ): Promise<void> {
     const [image, adamM, adamV] = [await this.image!.read(), await m.read(), await v.read()];
     const tuning = tuningFor(this.ctx).record();
     await checkpoint.write({ scale: s + 1, step, width: scale.width, height: scale.height, image, adamM, adamV, tuning });
@@ -230,7 +255,11 @@ class StyleJob {
     if (init === 'content') return this.ctx.copy(content, 'image');
     if (init === 'random') {
       const next = uniformRandom(this.options.seed);
-      const noise = { width: scale.width, height: scale.height, data: Uint8Array.from({ length: scale.width * scale.height * 4 }, () => Math.floor(next() * 256)) };
+      const noise = {
+        width: scale.width,
+        height: scale.height,
+        data: Uint8Array.from({ length: scale.width * scale.height * 4 }, () => Math.floor(next() * 256)),
+      };
       const rgb = uploadImage(this.ctx, noise, 'random init');
       const seed = channelAffineForward(this.ctx, rgb, RGB_TO_SEED);
       rgb.release();

@@ -56,7 +56,8 @@ export function computeTargets(
   try {
     const targets: Targets = { content: new Map(), grams: new Map() };
     if (config.contentWeight) {
-      for (const [layer, f] of net.features(tape, Tensor.leaf(content), config.contentLayers)) targets.content.set(layer, tape.keep(f).value);
+      for (const [layer, f] of net.features(tape, Tensor.leaf(content), config.contentLayers))
+        targets.content.set(layer, tape.keep(f).value);
     }
     if (config.styleWeight) {
       styles.forEach((style, i) => {
@@ -84,7 +85,12 @@ export function styleTransferLoss(tape: Tape, net: StyleNetwork, image: Tensor, 
   const contentNormalizer = config.contentNormalizer ?? 1;
   const styleNormalizer = config.styleNormalizer ?? 1;
   const content = config.contentWeight
-    ? ops.weightedSum(tape, config.contentLayers.map((l) => [ops.mse(tape, features.get(l)!, Tensor.leaf(targets.content.get(l)!)), contentNormalizer] as const))
+    ? ops.weightedSum(
+        tape,
+        config.contentLayers.map(
+          (l) => [ops.mse(tape, features.get(l)!, Tensor.leaf(targets.content.get(l)!)), contentNormalizer] as const,
+        ),
+      )
     : null;
   const style = config.styleWeight
     ? ops.weightedSum(

@@ -13,7 +13,14 @@ export interface Scale {
  * `count` scales whose longest side doubles up to `size`, keeping the content's aspect ratio.
  * An image whose longest side is already `size` is not resampled at the last scale.
  */
-export function pyramid(contentWidth: number, contentHeight: number, size: number, count: number, steps: number, lrDecayEvery: number): Scale[] {
+export function pyramid(
+  contentWidth: number,
+  contentHeight: number,
+  size: number,
+  count: number,
+  steps: number,
+  lrDecayEvery: number,
+): Scale[] {
   const longest = Math.max(contentWidth, contentHeight);
   return Array.from({ length: count }, (_, i) => {
     const side = Math.max(1, Math.round(size / 2 ** (count - 1 - i)));

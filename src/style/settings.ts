@@ -23,7 +23,8 @@ export function planJob(settings: Partial<StyleSettings>, contentWidth: number, 
   const styleLayers = layerList('styleLayers', s.styleLayers);
   checkStyleLayerWeights(s.styleLayerWeights, styleLayers);
   checkStyleBlend(s, styleCount);
-  const scales = s.preset === 'seed' ? seedPreset(s.presetStepsScale) : pyramid(contentWidth, contentHeight, s.size, s.scales, s.steps, s.lrDecayEvery);
+  const scales =
+    s.preset === 'seed' ? seedPreset(s.presetStepsScale) : pyramid(contentWidth, contentHeight, s.size, s.scales, s.steps, s.lrDecayEvery);
   checkScaleSizes(scales, [...(s.contentWeight ? contentLayers : []), ...(s.styleWeight ? styleLayers : [])]);
   const { contentWeight, styleWeight, tvWeight, styleLayerWeights } = s;
   return {
@@ -53,7 +54,11 @@ function checkEach(s: StyleSettings): void {
   }
   const weights = ['contentWeight', 'styleWeight', 'tvWeight'] as const;
   if (weights.every((key) => s[key] === 0)) {
-    throw new OptionError(weights, weights.map((key) => s[key]), 'are all 0, which leaves nothing to optimise: give at least one of them a weight > 0');
+    throw new OptionError(
+      weights,
+      weights.map((key) => s[key]),
+      'are all 0, which leaves nothing to optimise: give at least one of them a weight > 0',
+    );
   }
 }
 
@@ -73,7 +78,10 @@ function layerList(key: 'contentLayers' | 'styleLayers', layers: ReadonlyArray<n
     const first = indices.indexOf(index);
     if (first === i) return;
     const name = VGG19_FEATURES[index]!.name;
-    const twice = String(layers[first]).trim() === String(layers[i]).trim() ? `${String(layers[i]).trim()} twice` : `${String(layers[first]).trim()} and ${String(layers[i]).trim()}, both ${name}`;
+    const twice =
+      String(layers[first]).trim() === String(layers[i]).trim()
+        ? `${String(layers[i]).trim()} twice`
+        : `${String(layers[first]).trim()} and ${String(layers[i]).trim()}, both ${name}`;
     throw new OptionError(key, shown, `must name each layer once, got ${twice}: remove the duplicate`);
   });
   return indices;
@@ -84,14 +92,22 @@ function checkStyleLayerWeights(weights: readonly number[] | undefined, styleLay
   if (!weights) return;
   const shown = weights.join(',');
   if (weights.length !== styleLayers.length) {
-    throw new OptionError('styleLayerWeights', weights, `needs one weight per style layer (${styleLayers.length}: ${styleLayers.map((i) => VGG19_FEATURES[i]!.name).join(', ')}), got ${weights.length}: ${shown}`);
+    throw new OptionError(
+      'styleLayerWeights',
+      weights,
+      `needs one weight per style layer (${styleLayers.length}: ${styleLayers.map((i) => VGG19_FEATURES[i]!.name).join(', ')}), got ${weights.length}: ${shown}`,
+    );
   }
 }
 
 /** One weight >= 0 per style image, not all 0; and style images when the style term counts. */
 function checkStyleBlend(s: StyleSettings, styleCount: number | undefined): void {
   if (styleCount === 0 && s.styleWeight !== 0) {
-    throw new OptionError('styleWeight', s.styleWeight, `is ${s.styleWeight} but there is no style image: give a style image, or set it to 0`);
+    throw new OptionError(
+      'styleWeight',
+      s.styleWeight,
+      `is ${s.styleWeight} but there is no style image: give a style image, or set it to 0`,
+    );
   }
   const blend = s.styleBlend;
   if (!blend) return;
@@ -107,6 +123,10 @@ function checkScaleSizes(scales: readonly Scale[], layers: readonly number[]): v
   const minSide = minimumSide(deepest);
   const small = scales.find((x) => Math.min(x.width, x.height) < minSide);
   if (small) {
-    throw new OptionError(['size', 'scales'], [small.width, small.height], `make a ${small.width}×${small.height} scale, too small for layer ${deepest}, which needs at least ${minSide} px on the short side: use a larger size or fewer scales`);
+    throw new OptionError(
+      ['size', 'scales'],
+      [small.width, small.height],
+      `make a ${small.width}×${small.height} scale, too small for layer ${deepest}, which needs at least ${minSide} px on the short side: use a larger size or fewer scales`,
+    );
   }
 }

@@ -15,7 +15,13 @@ export interface VggModule {
   cout: number;
 }
 
-const BLOCKS: readonly number[][] = [[64, 64], [128, 128], [256, 256, 256, 256], [512, 512, 512, 512], [512, 512, 512, 512]];
+const BLOCKS: readonly number[][] = [
+  [64, 64],
+  [128, 128],
+  [256, 256, 256, 256],
+  [512, 512, 512, 512],
+  [512, 512, 512, 512],
+];
 
 function buildModules(): VggModule[] {
   const modules: VggModule[] = [];
@@ -74,7 +80,11 @@ export function expectedTensors(upTo: number): Array<{ name: string; shape: numb
  * The convolutions a style step runs for an H×W image up to module `upTo`: each conv forward
  * ([1, cin, h, w] -> cout) and its input gradient ([1, cout, h, w] -> cin).
  */
-export function convShapesForStep(height: number, width: number, upTo: number): Array<{ shape: [number, number, number, number]; cout: number }> {
+export function convShapesForStep(
+  height: number,
+  width: number,
+  upTo: number,
+): Array<{ shape: [number, number, number, number]; cout: number }> {
   const out: Array<{ shape: [number, number, number, number]; cout: number }> = [];
   let [h, w] = [height, width];
   for (const m of VGG19_FEATURES.slice(0, upTo + 1)) {

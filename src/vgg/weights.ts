@@ -10,7 +10,12 @@ export interface InputConvention {
 }
 
 export const CAFFE_INPUT: InputConvention = { channelOrder: 'BGR', pixelScale: 255, mean: [103.939, 116.779, 123.68], std: [1, 1, 1] };
-export const TORCHVISION_INPUT: InputConvention = { channelOrder: 'RGB', pixelScale: 1, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+export const TORCHVISION_INPUT: InputConvention = {
+  channelOrder: 'RGB',
+  pixelScale: 1,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+};
 
 export interface WeightTensor {
   shape: number[];

@@ -39,14 +39,21 @@ function setStatus(id: string, text: string, error = false): void {
 async function initGpu(): Promise<void> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   if (!gpu) {
-    setStatus('adapter', 'This browser has no WebGPU (navigator.gpu is missing). Use a current Chrome, Edge or Safari, or enable WebGPU in its settings; the page must be served over https or from localhost.', true);
+    setStatus(
+      'adapter',
+      'This browser has no WebGPU (navigator.gpu is missing). Use a current Chrome, Edge or Safari, or enable WebGPU in its settings; the page must be served over https or from localhost.',
+      true,
+    );
     return;
   }
   try {
     state.ctx = await createContext(gpu, { shaders, tried: 'navigator.gpu' });
     setStatus('adapter', `GPU: ${describeAdapter(state.ctx.adapter)}`);
   } catch (err) {
-    const text = err instanceof NoAdapterError ? 'WebGPU is available but no adapter was found: check that hardware acceleration is on and the GPU driver is installed.' : `WebGPU failed: ${(err as Error).message}`;
+    const text =
+      err instanceof NoAdapterError
+        ? 'WebGPU is available but no adapter was found: check that hardware acceleration is on and the GPU driver is installed.'
+        : `WebGPU failed: ${(err as Error).message}`;
     setStatus('adapter', text, true);
   }
   updateButtons();
@@ -108,7 +115,10 @@ async function loadWeights(bytes: ArrayBuffer, name: string): Promise<void> {
   try {
     state.weights = await decodeWeights(new Uint8Array(bytes), name);
     const convs = [...state.weights.tensors.keys()].filter((k) => k.endsWith('.weight')).length;
-    setStatus('weights-status', `${name}: ${convs} convs, input ${state.weights.input.channelOrder}, from ${state.weights.provenance.source ?? '?'}`);
+    setStatus(
+      'weights-status',
+      `${name}: ${convs} convs, input ${state.weights.input.channelOrder}, from ${state.weights.provenance.source ?? '?'}`,
+    );
   } catch (err) {
     setStatus('weights-status', (err as Error).message, true);
   }
@@ -130,7 +140,8 @@ async function setupWeights(): Promise<void> {
     // No local server listing: picking a file still works.
   }
   $('load-server-weights').addEventListener('click', async () => {
-    if (!select.value) return setStatus('weights-status', 'The local server offers no .bin files (run `wgpu-style weights fetch` or convert some).', true);
+    if (!select.value)
+      return setStatus('weights-status', 'The local server offers no .bin files (run `wgpu-style weights fetch` or convert some).', true);
     setStatus('weights-status', `loading ${select.value}…`);
     const response = await fetch(`weights/${encodeURIComponent(select.value)}`);
     if (!response.ok) return setStatus('weights-status', `${select.value}: HTTP ${response.status}`, true);
@@ -155,8 +166,14 @@ async function start(): Promise<void> {
       signal: controller.signal,
       onProgress: (p) => {
         state.history.push(p);
-        drawLossChart($<HTMLCanvasElement>('loss-chart'), state.history.map((h, i) => ({ x: i, loss: h.total })));
-        setStatus('status', `scale ${p.scale}/${p.scales} (${p.width}×${p.height}) step ${p.step}/${p.steps}: loss ${p.total.toPrecision(4)}, ${p.stepSeconds.toFixed(2)} s/step`);
+        drawLossChart(
+          $<HTMLCanvasElement>('loss-chart'),
+          state.history.map((h, i) => ({ x: i, loss: h.total })),
+        );
+        setStatus(
+          'status',
+          `scale ${p.scale}/${p.scales} (${p.width}×${p.height}) step ${p.step}/${p.steps}: loss ${p.total.toPrecision(4)}, ${p.stepSeconds.toFixed(2)} s/step`,
+        );
       },
       onSnapshot: (image) => drawImage(result, image, false),
     });
@@ -164,7 +181,11 @@ async function start(): Promise<void> {
     drawImage(result, done.image, false);
     const $download = $<HTMLAnchorElement>('download');
     $download.href = URL.createObjectURL(await new Promise<Blob>((resolve) => result.toBlob((b) => resolve(b!), 'image/png')));
-    setStatus('status', done.message ? `Stopped: ${done.message}` : `Done in ${done.seconds.toFixed(1)} s: ${done.image.width}×${done.image.height}.`, done.stopped === 'diverged');
+    setStatus(
+      'status',
+      done.message ? `Stopped: ${done.message}` : `Done in ${done.seconds.toFixed(1)} s: ${done.image.width}×${done.image.height}.`,
+      done.stopped === 'diverged',
+    );
   } catch (err) {
     setStatus('status', err instanceof OptionError ? optionMessage(err, fieldLabel) : (err as Error).message, true);
   } finally {

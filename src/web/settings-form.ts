@@ -23,7 +23,12 @@ export function pageFields(): PageField[] {
   return (Object.entries(SETTINGS) as Array<[SettingKey, OptionSpec]>)
     .filter(([, spec]) => spec.label !== undefined)
     .map(([key, spec]) => {
-      const base = { key, id: key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), label: spec.label!, value: spec.default === undefined ? '' : formatValue(spec.default) };
+      const base = {
+        key,
+        id: key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
+        label: spec.label!,
+        value: spec.default === undefined ? '' : formatValue(spec.default),
+      };
       switch (spec.kind) {
         case 'int':
           return { ...base, type: 'number', min: spec.min, max: spec.max, step: '1' };
@@ -80,7 +85,11 @@ export function readSettingsForm(): Partial<StyleSettings> {
     else if (input.value.trim() === '') continue;
     else if (spec.kind === 'int' || spec.kind === 'number') settings[field.key] = Number(input.value);
     else if (spec.kind === 'numbers') settings[field.key] = input.value.split(',').map(Number);
-    else if (spec.kind === 'layers') settings[field.key] = input.value.split(',').map((s) => s.trim()).filter(Boolean);
+    else if (spec.kind === 'layers')
+      settings[field.key] = input.value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else settings[field.key] = input.value;
   }
   return settings as Partial<StyleSettings>;

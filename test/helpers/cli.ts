@@ -12,7 +12,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], options: { cwd: string; env?: Record<string, string>; onStderr?: (text: string, child: ChildProcess) => void }): Promise<CliResult> {
+export function cli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; onStderr?: (text: string, child: ChildProcess) => void },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wgpu-style.js'), ...args], {
       cwd: options.cwd,

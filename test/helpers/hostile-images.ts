@@ -34,13 +34,18 @@ export function pngClaiming(width: number, height: number, pixelBytes = 0, inter
   ihdr.writeUInt32BE(width >>> 0, 0);
   ihdr.writeUInt32BE(height >>> 0, 4);
   ihdr.set([8, 2, 0, 0, interlaced ? 1 : 0], 8);
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Buffer.alloc(pixelBytes))), pngChunk('IEND', new Uint8Array())]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(Buffer.alloc(pixelBytes))),
+    pngChunk('IEND', new Uint8Array()),
+  ]);
 }
 
 /** The PNG with every whole chunk's CRC recomputed, so that a decoder reads what was mutated. */
 export function withPngCrcs(png: Uint8Array): Buffer {
   const out = Buffer.from(png);
-  for (let at = 8; at + 12 <= out.length; ) {
+  for (let at = 8; at + 12 <= out.length;) {
     const end = at + 8 + out.readUInt32BE(at);
     if (end + 4 > out.length) break;
     out.writeUInt32BE(crc32(out.subarray(at + 4, end)), end);
@@ -89,7 +94,31 @@ export function jpegWithExif(jpeg: Uint8Array, tiff: number[], lengthField?: num
 /** A little-endian TIFF header whose IFD0 (at `ifdOffset`) claims `entries` entries; the first is Orientation. */
 export function tiffBlock(orientation: number, { ifdOffset = 8, entries = 1 } = {}): number[] {
   const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
-  return [0x49, 0x49, 0x2a, 0x00, ...u32(ifdOffset), entries & 0xff, entries >> 8, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0, 0, 0, 0, 0];
+  return [
+    0x49,
+    0x49,
+    0x2a,
+    0x00,
+    ...u32(ifdOffset),
+    entries & 0xff,
+    entries >> 8,
+    0x12,
+    0x01,
+    3,
+    0,
+    1,
+    0,
+    0,
+    0,
+    orientation,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ];
 }
 
 export type Mutation = { name: string; bytes: Buffer };
@@ -105,7 +134,11 @@ export function mutations(original: Uint8Array, kind: 'jpeg' | 'png', count: num
   const int = (n: number) => Math.floor(next() * n);
   const withSize = (w: number, h: number) => (kind === 'png' ? pngWithSize(original, w, h) : jpegWithSize(original, w, h));
   const [w0, h0] = kind === 'png' ? [8, 6] : [16, 12];
-  const sizes: Array<[number, number]> = [[14142, 14142], [65535, 3051], [3051, 65535]];
+  const sizes: Array<[number, number]> = [
+    [14142, 14142],
+    [65535, 3051],
+    [3051, 65535],
+  ];
   for (const e of EXTREMES) sizes.push([e, h0], [w0, e], [e, e]);
   const out: Mutation[] = sizes.map(([w, h]) => ({ name: `size ${w}x${h}`, bytes: withSize(w, h) }));
   while (out.length < count) {
@@ -122,7 +155,10 @@ export function mutations(original: Uint8Array, kind: 'jpeg' | 'png', count: num
     } else if (which === 2) {
       const at = int(bytes.length);
       const inserted = Buffer.from(Array.from({ length: 1 + int(8) }, () => (next() < 0.3 ? 0xff : int(256))));
-      out.push({ name: `${inserted.length} bytes inserted at ${at}`, bytes: Buffer.concat([bytes.subarray(0, at), inserted, bytes.subarray(at)]) });
+      out.push({
+        name: `${inserted.length} bytes inserted at ${at}`,
+        bytes: Buffer.concat([bytes.subarray(0, at), inserted, bytes.subarray(at)]),
+      });
     } else {
       const [w, h] = [EXTREMES[int(4)]! ^ int(2), int(2) ? h0 : EXTREMES[int(4)]!];
       const sized = withSize(w, h);

@@ -14,14 +14,18 @@ import { REPO_ROOT } from './shared.js';
 const [seedArg, perFormatArg, folder] = process.argv.slice(2);
 const [seed, perFormat] = [Number(seedArg ?? 1), Number(perFormatArg ?? 300)];
 const fixture = (name: string) => readFileSync(join(REPO_ROOT, 'test', 'fixtures', name));
-const FIXTURES = { jpeg: ['plain.jpg', 'progressive.jpg', 'gray.jpg'], png: ['rgb8.png', 'rgb16.png', 'palette.png', 'alpha.png', 'gray.png'] } as const;
+const FIXTURES = {
+  jpeg: ['plain.jpg', 'progressive.jpg', 'gray.jpg'],
+  png: ['rgb8.png', 'rgb16.png', 'palette.png', 'alpha.png', 'gray.png'],
+} as const;
 
 const cases: Record<'jpeg' | 'png', Mutation[]> = { jpeg: [], png: [] };
 for (const kind of ['jpeg', 'png'] as const) {
   const names = FIXTURES[kind];
   names.forEach((name, i) => {
     const count = Math.ceil(perFormat / names.length);
-    for (const m of mutations(fixture(name), kind, count, seed * 1000 + i)) cases[kind].push({ name: `${name}: ${m.name}`, bytes: m.bytes });
+    for (const m of mutations(fixture(name), kind, count, seed * 1000 + i))
+      cases[kind].push({ name: `${name}: ${m.name}`, bytes: m.bytes });
   });
 }
 for (const file of folder ? readdirSync(folder).sort() : []) {

@@ -33,7 +33,10 @@ export const DEVICE_DIFF_TOLERANCE = 2e-3;
 export function describeDifferentiable(gpu: () => GpuContext, c: DifferentiableCase): void {
   const exactTol = c.exactTolerance ?? EXACT_TOLERANCE;
   const diffTol = c.deviceDiffTolerance ?? DEVICE_DIFF_TOLERANCE;
-  const r = randomArray(c.outputShape.reduce((a, b) => a * b, 1), 991);
+  const r = randomArray(
+    c.outputShape.reduce((a, b) => a * b, 1),
+    991,
+  );
   const objective = (x: ArrayLike<number>) => dot(r, c.oracle(x));
 
   async function deviceForward(x: ArrayLike<number>): Promise<Float32Array> {

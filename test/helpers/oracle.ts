@@ -59,7 +59,11 @@ export function reluGrad(x: Arr, dy: Arr): Float64Array {
 
 function poolWinner(x: Arr, [, , h, w]: Shape4, plane: number, oy: number, ox: number): number {
   let best = (plane * h + 2 * oy) * w + 2 * ox;
-  for (const [dy, dx] of [[0, 1], [1, 0], [1, 1]] as const) {
+  for (const [dy, dx] of [
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ] as const) {
     const i = (plane * h + 2 * oy + dy) * w + 2 * ox + dx;
     if (x[i]! > x[best]!) best = i;
   }
@@ -82,8 +86,7 @@ export function maxPoolGrad(x: Arr, shape: Shape4, dy: Arr): Float64Array {
   const ow = Math.floor(w / 2);
   const dx = new Float64Array(n * c * h * w);
   for (let p = 0; p < n * c; p++)
-    for (let oy = 0; oy < oh; oy++)
-      for (let ox = 0; ox < ow; ox++) dx[poolWinner(x, shape, p, oy, ox)]! += dy[(p * oh + oy) * ow + ox]!;
+    for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) dx[poolWinner(x, shape, p, oy, ox)]! += dy[(p * oh + oy) * ow + ox]!;
   return dx;
 }
 
@@ -208,16 +211,26 @@ export function avgPoolGrad([n, c, h, w]: Shape4, dy: Arr): Float64Array {
   const ow = Math.floor(w / 2);
   const dx = new Float64Array(n * c * h * w);
   for (let p = 0; p < n * c; p++)
-    for (let r = 0; r < 2 * oh; r++) for (let col = 0; col < 2 * ow; col++) dx[(p * h + r) * w + col] = 0.25 * dy[(p * oh + (r >> 1)) * ow + (col >> 1)]!;
+    for (let r = 0; r < 2 * oh; r++)
+      for (let col = 0; col < 2 * ow; col++) dx[(p * h + r) * w + col] = 0.25 * dy[(p * oh + (r >> 1)) * ow + (col >> 1)]!;
   return dx;
 }
 
-export function channelAffine(x: Arr, [n, , h, w]: Shape4, perm: readonly number[], a: readonly number[], b: readonly number[], lo = -Infinity, hi = Infinity): Float64Array {
+export function channelAffine(
+  x: Arr,
+  [n, , h, w]: Shape4,
+  perm: readonly number[],
+  a: readonly number[],
+  b: readonly number[],
+  lo = -Infinity,
+  hi = Infinity,
+): Float64Array {
   const plane = h * w;
   const y = new Float64Array(n * 3 * plane);
   for (let i = 0; i < n; i++)
     for (let c = 0; c < 3; c++)
-      for (let p = 0; p < plane; p++) y[(i * 3 + c) * plane + p] = Math.min(hi, Math.max(lo, a[c]! * x[(i * 3 + perm[c]!) * plane + p]! + b[c]!));
+      for (let p = 0; p < plane; p++)
+        y[(i * 3 + c) * plane + p] = Math.min(hi, Math.max(lo, a[c]! * x[(i * 3 + perm[c]!) * plane + p]! + b[c]!));
   return y;
 }
 
@@ -234,7 +247,10 @@ function resampleWeights(lenIn: number, lenOut: number, o: number): Array<[numbe
   const src = Math.min(Math.max((o + 0.5) * scale - 0.5, 0), lenIn - 1);
   const j0 = Math.floor(src);
   const t = src - j0;
-  return [[j0, 1 - t], [Math.min(j0 + 1, lenIn - 1), t]];
+  return [
+    [j0, 1 - t],
+    [Math.min(j0 + 1, lenIn - 1), t],
+  ];
 }
 
 export function resize(x: Arr, [n, c, h, w]: Shape4, height: number, width: number): Float64Array {
@@ -244,7 +260,8 @@ export function resize(x: Arr, [n, c, h, w]: Shape4, height: number, width: numb
       for (let ox = 0; ox < width; ox++) {
         let s = 0;
         for (const [iy, wy] of h === height ? [[oy, 1] as [number, number]] : resampleWeights(h, height, oy))
-          for (const [ix, wx] of w === width ? [[ox, 1] as [number, number]] : resampleWeights(w, width, ox)) s += wy * wx * x[(p * h + iy) * w + ix]!;
+          for (const [ix, wx] of w === width ? [[ox, 1] as [number, number]] : resampleWeights(w, width, ox))
+            s += wy * wx * x[(p * h + iy) * w + ix]!;
         y[(p * height + oy) * width + ox] = s;
       }
   return y;

@@ -9,7 +9,12 @@ export interface Feature {
   data: Float64Array;
 }
 
-export function vggForward(weights: VggWeights, image: ArrayLike<number>, shape: readonly number[], layers: readonly number[]): Map<number, Feature> {
+export function vggForward(
+  weights: VggWeights,
+  image: ArrayLike<number>,
+  shape: readonly number[],
+  layers: readonly number[],
+): Map<number, Feature> {
   const out = new Map<number, Feature>();
   let x: Feature = { shape: [...shape] as Feature['shape'], data: Float64Array.from(image) };
   const deepest = Math.max(...layers);
@@ -34,7 +39,13 @@ export interface OracleLossConfig {
   tvWeight: number;
 }
 
-export function oracleTargets(weights: VggWeights, content: ArrayLike<number>, style: ArrayLike<number>, shape: readonly number[], c: OracleLossConfig) {
+export function oracleTargets(
+  weights: VggWeights,
+  content: ArrayLike<number>,
+  style: ArrayLike<number>,
+  shape: readonly number[],
+  c: OracleLossConfig,
+) {
   const cf = vggForward(weights, content, shape, c.contentLayers);
   const sf = vggForward(weights, style, shape, c.styleLayers);
   return {

@@ -14,5 +14,10 @@ export function syntheticWeights(seed = 1, upTo = 28): VggWeights {
     tensors.set(`${m.name}.weight`, { shape: [m.cout, m.cin, 3, 3], data: weight });
     tensors.set(`${m.name}.bias`, { shape: [m.cout], data: bias });
   }
-  return { architecture: 'vgg19', tensors, input: { ...TORCHVISION_INPUT }, provenance: { source: 'synthetic', init: 'He normal', seed: String(seed) } };
+  return {
+    architecture: 'vgg19',
+    tensors,
+    input: { ...TORCHVISION_INPUT },
+    provenance: { source: 'synthetic', init: 'He normal', seed: String(seed) },
+  };
 }
