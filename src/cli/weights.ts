@@ -6,13 +6,12 @@ import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { encodeWeights, readHeader } from '../io/weights/format.js';
 import { syntheticWeights } from '../io/weights/synthetic.js';
-import { checkHex, checkHttpUrl } from '../node/download.js';
-import { convertKerasH5 } from '../node/keras-h5.js';
+import { checkChecksums, checkHttpUrl } from '../node/download.js';
 import { PreparedWrite } from '../node/safe-write.js';
 import { ensureWeights } from '../node/weights-cache.js';
-import { convertTfjsFolder } from '../node/weights-files.js';
-import type { VggWeights } from '../vgg/index.js';
-import { layerIndex } from '../vgg/index.js';
+import { convertWeightsFile, sniffFormat } from '../node/weights-convert.js';
+import { FETCH_SOURCES, SOURCE_NAMES, type SourceName } from '../node/weights-sources.js';
+import { CAFFE_INPUT, layerIndex, TORCHVISION_INPUT, type InputConvention, type VggWeights } from '../vgg/index.js';
 import { positiveInt, UsageError } from './errors.js';
 import { byteProgress } from './progress.js';
 
@@ -21,21 +20,36 @@ type Sub = 'fetch' | 'convert' | 'synthetic' | 'info';
 
 const SUBCOMMANDS: Record<Sub, { usage: string; about: string; options: Options; positionals: boolean }> = {
   fetch: {
-    usage: 'wgpu-style weights fetch [--cache-dir DIR] [--url URL] [--md5 HEX]',
-    about: `Download Keras's VGG-19 weights (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5, 80 MB,
-    md5-checked, resumable) into the cache and convert them to .bin once. The cache is
-    $WGPU_STYLE_CACHE, else $XDG_CACHE_HOME/wgpu-style, else ~/.cache/wgpu-style.
+    usage: 'wgpu-style weights fetch [--from keras|torchvision|mxnet] [--cache-dir DIR] [--url URL] [--md5|--sha1|--sha256 HEX]',
+    about: `Download a pretrained VGG-19 into the cache, check it, and convert it to .bin once:
+      keras        ${FETCH_SOURCES.keras.download} (80 MB, md5; the default)
+      torchvision  ${FETCH_SOURCES.torchvision.download} (548 MB, sha256 beginning dcbb9e9d)
+      mxnet        ${FETCH_SOURCES.mxnet.download}, the Gluon model zoo's (sha1 of the .params inside)
+    Downloads resume after a dropped connection, also in a later run. Of torchvision's and MXNet's
+    files only the converted features stay in the cache. The cache is $WGPU_STYLE_CACHE, else
+    $XDG_CACHE_HOME/wgpu-style, else ~/.cache/wgpu-style.
+    --from NAME      which file (default keras)
     --cache-dir DIR  use this cache folder instead
     --url URL        download from this http(s) URL instead
-    --md5 HEX        the file's md5 (32 hex digits) when --url serves another file`,
-    options: { 'cache-dir': { type: 'string' }, url: { type: 'string' }, md5: { type: 'string' } },
+    --md5, --sha1, --sha256 HEX   the file's checksum when --url serves another file`,
+    options: {
+      from: { type: 'string', default: 'keras' },
+      'cache-dir': { type: 'string' },
+      url: { type: 'string' },
+      md5: { type: 'string' },
+      sha1: { type: 'string' },
+      sha256: { type: 'string' },
+    },
     positionals: false,
   },
   convert: {
-    usage: 'wgpu-style weights convert <model.json | weights.h5> [-o OUT.bin] [--up-to LAYER]',
-    about: `Convert TensorFlow.js layers (model.json + shards) or Keras HDF5 weights to .bin
-    (default OUT: vgg19.bin). --up-to keeps the convs up to LAYER (index or name such as
-    block3_conv4 or conv3_4), for files that lack the deeper layers.`,
+    usage: 'wgpu-style weights convert <weights.pth | .params | .h5 | model.json> [-o OUT.bin] [--up-to LAYER]',
+    about: `Convert VGG-19 weights to .bin (default OUT: vgg19.bin): a PyTorch state dict (.pth, zip
+    or legacy format; a classifier is skipped), an MXNet/Gluon .params file, Keras HDF5, or
+    TensorFlow.js layers (model.json + shards). The format is told from the file's first bytes.
+    Only VGG-19 is read: VGG-16, VGG-19-BN or a ResNet is refused by name. --up-to keeps the
+    convs up to LAYER (index or name such as block3_conv4 or conv3_4), for files that lack the
+    deeper layers.`,
     options: { output: { type: 'string', short: 'o', default: 'vgg19.bin' }, 'up-to': { type: 'string' } },
     positionals: true,
   },
@@ -128,13 +142,17 @@ async function fetchCommand(args: string[]): Promise<number> {
   const parsed = parse('fetch', args);
   if (!parsed) return 0;
   const url = text(parsed.values.url);
-  const md5 = text(parsed.values.md5);
+  const from = text(parsed.values.from)!;
+  if (!(SOURCE_NAMES as readonly string[]).includes(from))
+    throw new UsageError(`weights fetch: --from must be ${SOURCE_NAMES.join(', ')}, got ${JSON.stringify(from)}`);
+  const checksums = { md5: text(parsed.values.md5), sha1: text(parsed.values.sha1), sha256: text(parsed.values.sha256) };
   if (url !== undefined) checkHttpUrl(url, '--url');
-  if (md5 !== undefined) checkHex(md5, 32, '--md5');
+  checkChecksums(checksums, (name) => `--${name}`);
   const { path } = await ensureWeights({
+    from: from as SourceName,
     cacheDir: text(parsed.values['cache-dir']),
     url,
-    md5,
+    ...checksums,
     onProgress: byteProgress('download'),
     log: (m) => console.error(m),
   });
@@ -147,9 +165,10 @@ async function convertCommand(args: string[]): Promise<number> {
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   const input = positionals[0];
-  if (!input || positionals.length > 1) throw new UsageError('weights convert takes one input: a TF.js model.json or a Keras .h5 file');
+  if (!input || positionals.length > 1)
+    throw new UsageError('weights convert takes one input: a .pth, .params or .h5 file, or a TF.js model.json');
   const upTo = values['up-to'] === undefined ? undefined : layerIndex(text(values['up-to'])!);
-  const tfjs = input.endsWith('.json');
+  const tfjs = sniffFormat(input) === 'tfjs';
   const output = text(values.output)!;
   const out = PreparedWrite.prepare(output, {
     what: '-o',
@@ -157,10 +176,8 @@ async function convertCommand(args: string[]): Promise<number> {
     createFolder: true,
     example: 'vgg19.bin',
   });
-  const weights = await writeOrDiscard(out, tfjs ? () => convertTfjsFolder(input, upTo) : () => convertKerasH5(input, { upTo }));
-  console.log(
-    `wrote ${output} (${weights.tensors.size / 2} convs, input ${weights.input.channelOrder} ×${weights.input.pixelScale} − mean [${weights.input.mean.join(', ')}])`,
-  );
+  const weights = await writeOrDiscard(out, () => convertWeightsFile(input, upTo));
+  console.log(`wrote ${output} (${weights.tensors.size / 2} convs, input ${describeInput(weights.input)})`);
   return 0;
 }
 
@@ -215,9 +232,7 @@ async function infoCommand(args: string[]): Promise<number> {
   const convs = header.tensors.filter((t) => t.name.endsWith('.weight')).map((t) => t.name.slice(0, -'.weight'.length));
   console.log(`${file}: ${header.architecture} format v${header.version}, builds modules 0–${header.upTo}`);
   console.log(`convs: ${convs.join(', ')}`);
-  console.log(
-    `input: ${header.input.channelOrder}, ×${header.input.pixelScale}, mean [${header.input.mean.join(', ')}], std [${header.input.std.join(', ')}]`,
-  );
+  console.log(`input: ${describeInput(header.input)}`);
   console.log(
     `provenance: ${Object.entries(header.provenance)
       .map(([k, v]) => `${k}=${v}`)
@@ -226,3 +241,15 @@ async function infoCommand(args: string[]): Promise<number> {
   console.log(`data: ${(header.dataBytes / 2 ** 20).toFixed(1)} MiB, sha256 ${header.sha256}`);
   return 0;
 }
+
+/** "RGB ×1 − mean [...] ÷ std [...] (torchvision's convention)". */
+function describeInput(input: InputConvention): string {
+  const convention = sameInput(input, TORCHVISION_INPUT)
+    ? " (torchvision's convention)"
+    : sameInput(input, CAFFE_INPUT)
+      ? " (Caffe's convention, Keras's weights)"
+      : '';
+  return `${input.channelOrder}, ×${input.pixelScale}, mean [${input.mean.join(', ')}], std [${input.std.join(', ')}]${convention}`;
+}
+
+const sameInput = (a: InputConvention, b: InputConvention) => JSON.stringify(a) === JSON.stringify(b);

@@ -9,12 +9,18 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { UserError } from '../util/errors.js';
 
-export interface DownloadOptions {
+/** Expected checksums of a file, hex; each one given is checked. */
+export interface Checksums {
+  md5?: string;
+  sha1?: string;
+  sha256?: string;
+  /** The first digits of the sha256 (how torch.hub checks the hash in a file's name). */
+  sha256Prefix?: string;
+}
+
+export interface DownloadOptions extends Checksums {
   url: string;
   dest: string;
-  /** Expected checksum, hex. */
-  md5?: string;
-  sha256?: string;
   /** Called as bytes arrive; total is null when the server does not say. */
   onProgress?: (received: number, total: number | null) => void;
   /** Attempts after a dropped connection, each resuming where the last stopped. */
@@ -61,8 +67,7 @@ const FILE_ERRORS = new Set([
 export async function download(options: DownloadOptions): Promise<void> {
   const { url, dest, retries = 5 } = options;
   checkHttpUrl(url, 'the download URL');
-  if (options.md5) checkHex(options.md5, 32, 'the md5');
-  if (options.sha256) checkHex(options.sha256, 64, 'the sha256');
+  checkChecksums(options);
   const part = `${dest}.part`;
   try {
     // Before any network access: the folder exists and takes the .part file.
@@ -96,7 +101,7 @@ export async function download(options: DownloadOptions): Promise<void> {
     const resume = existsSync(part) ? `; run the command again to resume from ${part}` : '; check the network and run the command again';
     throw new DownloadError(`downloading ${url} failed after ${retries + 1} attempts (${describe(lastError)})${resume}`);
   }
-  await verify(part, options, url);
+  await verifyFile(part, options, `the file downloaded from ${url}`);
   renameSync(part, dest);
 }
 
@@ -128,19 +133,31 @@ async function fetchInto(url: string, part: string, onProgress: DownloadOptions[
   if (total !== null && received < total) throw new Error(`connection closed at ${received} of ${total} bytes`);
 }
 
-async function verify(part: string, options: DownloadOptions, url: string): Promise<void> {
-  const checks = [
-    ['md5', options.md5],
-    ['sha256', options.sha256],
-  ].filter((c): c is [string, string] => Boolean(c[1]));
-  for (const [algorithm, expected] of checks) {
+/** Refuses checksums that are not hex of the right length, before anything is fetched. */
+export function checkChecksums(c: Checksums, flag = (name: string) => `the ${name}`): void {
+  if (c.md5 !== undefined) checkHex(c.md5, 32, flag('md5'));
+  if (c.sha1 !== undefined) checkHex(c.sha1, 40, flag('sha1'));
+  if (c.sha256 !== undefined) checkHex(c.sha256, 64, flag('sha256'));
+  if (c.sha256Prefix !== undefined && !/^[0-9a-f]{1,64}$/i.test(c.sha256Prefix))
+    throw new UserError(`${flag('sha256 prefix')} must be hex digits, got ${JSON.stringify(c.sha256Prefix)}`);
+}
+
+/** Checks `path` against every checksum given; deletes it and throws a DownloadError on a mismatch. */
+export async function verifyFile(path: string, c: Checksums, what: string): Promise<void> {
+  const checks: Array<[string, string, string]> = [];
+  if (c.md5) checks.push(['md5', 'md5', c.md5]);
+  if (c.sha1) checks.push(['sha1', 'sha1', c.sha1]);
+  if (c.sha256) checks.push(['sha256', 'sha256', c.sha256]);
+  if (c.sha256Prefix) checks.push(['sha256', 'sha256 prefix', c.sha256Prefix]);
+  for (const [algorithm, label, expected] of checks) {
     const hash = createHash(algorithm);
-    await pipeline(createReadStream(part), hash);
+    await pipeline(createReadStream(path), hash);
     const actual = hash.digest('hex');
-    if (actual !== expected.toLowerCase()) {
-      rmSync(part, { force: true });
+    const ok = label === 'sha256 prefix' ? actual.startsWith(expected.toLowerCase()) : actual === expected.toLowerCase();
+    if (!ok) {
+      rmSync(path, { force: true });
       throw new DownloadError(
-        `the file downloaded from ${url} has ${algorithm} ${actual}, expected ${expected}; it was deleted. Run the command again; if this repeats, the server sends a different file.`,
+        `${what} has ${algorithm} ${actual}, expected ${label === 'sha256 prefix' ? `one starting ${expected}` : expected}; it was deleted. Run the command again; if this repeats, the server sends a different file.`,
       );
     }
   }

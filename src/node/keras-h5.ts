@@ -8,7 +8,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { show } from '../io/weights/checks.js';
 import { HDF5_SIGNATURE, recordedSize, SUPERBLOCK_HEAD_BYTES, superblockOffsets } from '../io/weights/hdf5.js';
-import { ConvertError, checkBias, convsUpTo, hwioToOihw, kerasWeights } from '../io/weights/keras.js';
+import { checkVgg19 } from '../io/weights/architecture.js';
+import { ConvertError, checkBias, convsUpTo, hwioToOihw, kerasLayout, kerasWeights } from '../io/weights/keras.js';
 import { kerasName, type VggWeights, type WeightTensor } from '../vgg/index.js';
 
 /** The longest one HDF5 call may take: the largest VGG-19 kernel (9.4 MB) reads in well under a second. */
@@ -34,6 +35,7 @@ export async function convertKerasH5(path: string, options: KerasH5Options = {})
 async function readLayers(file: H5Reader, path: string, upTo: number | undefined): Promise<VggWeights> {
   // Whole-model files keep the weights under /model_weights; weights-only files at the root.
   const root = (await file.get('model_weights')) ? 'model_weights/' : '';
+  checkVgg19(kerasLayout(toStrings(await file.layerNames(root.replace(/\/$/, '')))), path);
   const tensors = new Map<string, WeightTensor>();
   for (const layer of convsUpTo(upTo)) {
     const groupPath = `${root}${kerasName(layer.name)}`;
@@ -148,6 +150,11 @@ class H5Reader {
     return this.call('get', objectPath, `read ${objectPath}`) as Promise<Entry>;
   }
 
+  /** The root's (or model_weights') layer_names attribute, else its members' names. */
+  layerNames(groupPath: string): Promise<unknown> {
+    return this.call('layerNames', groupPath, `read the layer names`);
+  }
+
   weightNames(groupPath: string): Promise<unknown> {
     return this.call('weightNames', groupPath, `read ${groupPath}'s weight_names`);
   }
@@ -252,6 +259,11 @@ const ops = {
     return { kind: 'other' };
   },
   weightNames(file, path) { const a = files.get(file).get(path).attrs['weight_names']; return a ? a.value : null; },
+  layerNames(file, path) {
+    const g = path ? files.get(file).get(path) : files.get(file);
+    const a = g.attrs['layer_names'];
+    return a ? a.value : g.keys();
+  },
   read(file, path) { return files.get(file).get(path).value; },
 };
 import(workerData.url).then(async (m) => {

@@ -1,68 +1,88 @@
-// Where the default weights come from: a --weights file, the cache, or a download of Keras's
-// VGG-19 notop HDF5 (verified by md5), converted to .bin once.
+// Where the weights come from: a --weights file (a .bin as it is; a .pth, .params, .h5 or
+// model.json converted into the cache once, keyed by the file's sha256), the cache, or a download
+// of one of the known VGG-19 files (weights-sources.ts), checked and converted to .bin once.
 
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, createReadStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
-import { checkHex, checkHttpUrl, download, DownloadError } from './download.js';
-import { convertKerasH5 } from './keras-h5.js';
+import { checkChecksums, checkHttpUrl, type Checksums } from './download.js';
+import { convertWeightsFile, FORMAT_NAMES, sniffFormat } from './weights-convert.js';
 import { cacheDir, readWeightsFile, writeWeightsFile } from './weights-files.js';
+import { FETCH_SOURCES, obtainWeightsFile, type SourceName } from './weights-sources.js';
 
+/** Keras's file, the default (kept for the library's users; FETCH_SOURCES has every source). */
 export const DEFAULT_WEIGHTS = {
-  url: 'https://github.com/fchollet/deep-learning-models/releases/download/v0.1/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5',
-  md5: '253f8cb515780f3b799900260a226db6',
-  h5Name: 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5',
-  binName: 'vgg19-keras.bin',
+  url: FETCH_SOURCES.keras.url,
+  md5: FETCH_SOURCES.keras.checksums.md5!,
+  h5Name: FETCH_SOURCES.keras.weights,
+  binName: FETCH_SOURCES.keras.bin,
 };
 
-export interface WeightsSource {
-  /** Use this .bin file; no cache, no network. */
+export interface WeightsSource extends Checksums {
+  /** Use this file: a .bin as it is (no cache, no network); any other weights file converted into the cache once. */
   weightsPath?: string;
+  /** Which known file to download (default keras). */
+  from?: SourceName;
   /** Never download. */
   offline?: boolean;
   cacheDir?: string;
+  /** Download from here instead of the official URL (with checksums of that file). */
   url?: string;
-  md5?: string;
   onProgress?: (received: number, total: number | null) => void;
   log?: (message: string) => void;
 }
 
 export async function ensureWeights(source: WeightsSource = {}): Promise<{ weights: VggWeights; path: string }> {
-  if (source.weightsPath) return { weights: await readWeightsFile(source.weightsPath), path: source.weightsPath };
+  if (source.weightsPath) return weightsFromFile(source.weightsPath, source);
+  const from = FETCH_SOURCES[source.from ?? 'keras'];
   const dir = cacheDir(source.cacheDir);
-  const bin = join(dir, DEFAULT_WEIGHTS.binName);
+  const bin = join(dir, from.bin);
   if (existsSync(bin)) return { weights: await readWeightsFile(bin), path: bin };
-  const h5 = join(dir, DEFAULT_WEIGHTS.h5Name);
-  const url = source.url ?? DEFAULT_WEIGHTS.url;
-  if (!existsSync(h5)) {
+  const url = source.url ?? from.url;
+  const given: Checksums = { md5: source.md5, sha1: source.sha1, sha256: source.sha256 };
+  const checksums = Object.values(given).some((v) => v !== undefined) ? given : from.checksums;
+  if (!existsSync(join(dir, from.weights))) {
     if (source.offline) {
       throw new UserError(
         `no weights in the cache (${bin}) and --offline forbids downloading them. ` +
-          'Run `wgpu-style weights fetch` once with network access, or pass --weights FILE.bin ' +
-          '(make one with `wgpu-style weights convert vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`).',
+          `Run \`wgpu-style weights fetch${source.from ? ` --from ${source.from}` : ''}\` once with network access, or pass weights you have with --weights FILE ` +
+          '(a .bin, or a .pth, .params or .h5 file, converted on first use).',
       );
     }
     checkHttpUrl(url, '--url');
-    if (source.md5 !== undefined) checkHex(source.md5, 32, '--md5');
+    checkChecksums(checksums, (name) => `--${name}`);
   }
   checkCacheWritable(dir);
-  if (!existsSync(h5)) {
-    source.log?.(`downloading VGG-19 weights (80 MB) from ${url} into ${dir}`);
-    try {
-      await download({ url, dest: h5, md5: source.md5 ?? DEFAULT_WEIGHTS.md5, onProgress: source.onProgress });
-    } catch (err) {
-      if (!(err instanceof DownloadError)) throw err;
-      throw new DownloadError(
-        `${err.message}. Without network, pass weights you have with --weights FILE.bin: convert the Keras file ` +
-          `(${DEFAULT_WEIGHTS.h5Name}, md5 ${DEFAULT_WEIGHTS.md5}) or a TF.js copy with \`wgpu-style weights convert\`.`,
-      );
-    }
-  }
-  source.log?.(`converting ${h5} to ${bin}`);
-  const weights = await convertKerasH5(h5);
+  const original = await obtainWeightsFile(dir, from, { url, checksums, onProgress: source.onProgress, log: source.log });
+  source.log?.(`converting ${original} to ${bin}`);
+  const weights = await convertWeightsFile(original);
   await writeWeightsFile(bin, weights);
+  if (!from.keepDownload) rmSync(original, { force: true });
   return { weights, path: bin };
+}
+
+/** A .bin as it is; another format converted once into <cache>/converted/<sha256>.bin (or in memory when the cache is read-only). */
+async function weightsFromFile(path: string, source: WeightsSource): Promise<{ weights: VggWeights; path: string }> {
+  const format = existsSync(path) ? sniffFormat(path) : 'bin'; // a missing file: readWeightsFile says so
+  if (format === 'bin') return { weights: await readWeightsFile(path), path };
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  const dir = join(cacheDir(source.cacheDir), 'converted');
+  const bin = join(dir, `${hash.digest('hex')}.bin`);
+  if (existsSync(bin)) return { weights: await readWeightsFile(bin), path: bin };
+  source.log?.(`converting ${path} (${FORMAT_NAMES[format]}) to ${bin}, once`);
+  const weights = await convertWeightsFile(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+    await writeWeightsFile(bin, weights);
+    return { weights, path: bin };
+  } catch (err) {
+    source.log?.(`cannot keep the converted weights in ${dir} (${(err as Error).message}); they are converted again next time`);
+    return { weights, path };
+  }
 }
 
 /**

@@ -55,3 +55,41 @@ export async function writeKerasH5(
     });
   });
 }
+
+/**
+ * The layout of the real vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 (Keras 1, h5py 2.x):
+ * root `layer_names` and each layer's `weight_names` are fixed-length ASCII strings (h5py wrote
+ * NumPy "S" arrays), datasets sit in the layer group as block1_conv1_W_1:0 / _b_1:0, the input and
+ * pool layers have groups with an empty weight_names, and there is no model_weights group.
+ * h5wasm pads its fixed-length strings with NULs (NULLTERM) where h5py used NULLPAD: both read the same.
+ */
+export async function writeRealLayoutKerasH5(path: string, layers: readonly string[], values = ramp) {
+  const fixed = (strings: readonly string[]) => `A${Math.max(1, ...strings.map((s) => s.length))}`;
+  await writeH5(path, (f) => {
+    f.create_attribute('layer_names', [...layers], [layers.length], fixed(layers));
+    f.create_attribute('backend', 'tensorflow', null, 'A10');
+    f.create_attribute('keras_version', '1.1.0', null, 'A5');
+    let k = 0;
+    for (const name of layers) {
+      const g = f.create_group(name);
+      const conv = VGG19_CONVS.find((m) => kerasName(m.name) === name);
+      if (!conv) {
+        g.create_attribute('weight_names', new Float64Array(0), [0], '<d'); // h5py's empty list
+        continue;
+      }
+      const names = [`${name}_W_1:0`, `${name}_b_1:0`];
+      g.create_attribute('weight_names', names, [2], fixed(names));
+      g.create_dataset({ name: names[0]!, data: values(9 * conv.cin * conv.cout, k), shape: [3, 3, conv.cin, conv.cout], dtype: '<f' });
+      g.create_dataset({ name: names[1]!, data: values(conv.cout, 100 + k), shape: [conv.cout], dtype: '<f' });
+      k++;
+    }
+  });
+}
+
+/** Keras's layer names for VGG-16/19 notop, by convs per block: input_1, block1_conv1, ..., block5_pool. */
+export function kerasLayerNames(perBlock: readonly number[]): string[] {
+  return [
+    'input_1',
+    ...perBlock.flatMap((n, b) => [...Array.from({ length: n }, (_, j) => `block${b + 1}_conv${j + 1}`), `block${b + 1}_pool`]),
+  ];
+}

@@ -3,6 +3,7 @@
 
 import { UserError } from '../../util/errors.js';
 import { CAFFE_INPUT, kerasName, VGG19_CONVS, type VggModule, type VggWeights, type WeightTensor } from '../../vgg/index.js';
+import type { FoundLayout } from './architecture.js';
 import { show } from './checks.js';
 
 export class ConvertError extends UserError {
@@ -43,7 +44,7 @@ export function checkBias(data: Float32Array, shape: readonly number[], layer: V
 }
 
 /** Corrupt files can hold NaN or infinite weights that no trained network has: refuse them here, not in the loss. */
-function checkValues(data: Float32Array, count: number, what: string, source: string): void {
+export function checkValues(data: Float32Array, count: number, what: string, source: string): void {
   if (data.length !== count)
     throw new ConvertError(`${source}: ${what} holds ${data.length} values, expected ${count}; the file is corrupt`);
   const bad = data.findIndex((v) => !Number.isFinite(v));
@@ -57,4 +58,13 @@ export function kerasWeights(tensors: Map<string, WeightTensor>, provenance: Rec
     input: { ...CAFFE_INPUT },
     provenance: { ...provenance, inputConvention: 'Caffe: BGR, 0-255, minus mean, no std' },
   };
+}
+
+/** What Keras's layer names say about the network: convs by block (block3_conv4), and whether the classifier is there. */
+export function kerasLayout(layers: readonly string[]): FoundLayout {
+  const convs = layers.flatMap((name) => {
+    const match = /^block(\d)_conv\d+$/.exec(name);
+    return match ? [{ name, block: Number(match[1]) }] : [];
+  });
+  return { convs, complete: layers.some((name) => /^(fc\d|predictions|flatten)$/.test(name)), names: layers };
 }

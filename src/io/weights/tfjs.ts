@@ -4,7 +4,8 @@
 
 import { kerasName, type VggModule, type WeightTensor } from '../../vgg/index.js';
 import { isCountList, isRecord, show } from './checks.js';
-import { checkBias, ConvertError, convsUpTo, hwioToOihw, kerasWeights } from './keras.js';
+import { checkVgg19 } from './architecture.js';
+import { checkBias, ConvertError, convsUpTo, hwioToOihw, kerasLayout, kerasWeights } from './keras.js';
 
 interface ManifestWeight {
   name: string;
@@ -23,6 +24,8 @@ export type ShardReader = (path: string) => Promise<Uint8Array | null>;
 export async function convertTfjs(modelJson: unknown, readShard: ShardReader, options: { upTo?: number; source?: string } = {}) {
   const source = options.source ?? 'model.json';
   const manifest = checkManifest(modelJson, source);
+  const layerNames = [...new Set(manifest.flatMap((g) => g.weights.map((w) => w.name.split('/')[0]!)))];
+  checkVgg19(kerasLayout(layerNames), source);
   const layers = convsUpTo(options.upTo);
   const groups = layers.map((layer) => ({ layer, group: findGroup(manifest, layer, source) }));
 
