@@ -52,9 +52,9 @@ export function isMxnetParams(head: Uint8Array): boolean {
 
 export async function convertMxnet(source: ByteSource, options: { upTo?: number } = {}): Promise<VggWeights> {
   const cursor = new Cursor(source);
-  if ((await cursor.u64('the magic number')) !== MXNET_LIST_MAGIC)
+  if (!isMxnetParams(await cursor.bytes(8, 'the magic number')))
     throw new ConvertError(`${source.name}: not an MXNet .params file (it does not start with the NDArray list magic 0x112)`);
-  await cursor.u64('the reserved field');
+  await cursor.bytes(8, 'the reserved field');
   const count = await cursor.u64('the number of arrays');
   if (count * 8 > source.size) throw new ConvertError(`${source.name}: claims ${count} arrays, more than the file can hold; it is corrupt`);
   const arrays: Array<ArrayHeader | null> = [];

@@ -1,0 +1,137 @@
+// `weights fetch --from torchvision|mxnet` end to end against a local server (the official URLs
+// are replaced with --url, their checksums with --sha256/--sha1), and --weights FILE converted
+// into the cache once, keyed by the file's sha256.
+
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureWeights } from '../src/node/weights-cache.js';
+import { readWeightsFile } from '../src/node/weights-files.js';
+import { FETCH_SOURCES } from '../src/node/weights-sources.js';
+import { TORCHVISION_INPUT, VGG19_CONVS } from '../src/vgg/index.js';
+import { cli, type CliResult } from './helpers/cli.js';
+import { startServer, type TestServer } from './helpers/http-server.js';
+import { gluonConvs, paramsFile } from './helpers/mxnet-params.js';
+import { FIXTURES, fixture } from './helpers/weights-fixtures.js';
+import { zipFile } from './helpers/zip-writer.js';
+
+const work = mkdtempSync(join(tmpdir(), 'wgpu-style-fetch-'));
+const pth = fixture('vgg19-expanded.pth'); // a whole VGG-19 (with its classifier) in 70 kB
+const pthSha256 = createHash('sha256').update(pth).digest('hex');
+const params = paramsFile(gluonConvs(VGG19_CONVS)); // a whole VGG-19: 80 MB of 0.5
+const paramsSha1 = createHash('sha1').update(params).digest('hex');
+const zip = zipFile([{ name: 'vgg19-ad2f660d.params', data: params, deflate: true }]);
+let server: TestServer;
+let cache: string;
+
+beforeAll(async () => {
+  server = await startServer(
+    new Map([
+      ['/vgg19-dcbb9e9d.pth', pth],
+      ['/vgg19-ad2f660d.zip', zip],
+    ]),
+  );
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(work, { recursive: true, force: true });
+});
+beforeEach(() => {
+  cache = mkdtempSync(join(work, 'cache-'));
+  server.requests.length = 0;
+  server.faults.dropAfter = undefined;
+});
+
+const fetch = (args: string[]) => cli(['weights', 'fetch', '--cache-dir', cache, ...args], { cwd: work });
+const refused = (r: CliResult, message: RegExp) => {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(message);
+  expect(r.stderr).not.toMatch(/^ {4}at /m);
+};
+
+describe('weights fetch --from (local server)', () => {
+  it('torchvision: resumes a dropped download, checks the sha256, keeps only the converted features', async () => {
+    server.faults.dropAfter = { bytes: 30_000, times: 1 };
+    const url = server.url('/vgg19-dcbb9e9d.pth');
+    const r = await fetch(['--from', 'torchvision', '--url', url, '--sha256', pthSha256]);
+    expect(r.code, r.stderr).toBe(0);
+    const bin = join(cache, FETCH_SOURCES.torchvision.bin);
+    expect(r.stdout).toContain(`weights ready: ${bin}`);
+    expect(server.requests.map((q) => [q.status, q.range])).toEqual([
+      [200, undefined],
+      [206, 'bytes=30000-'],
+    ]);
+    expect(readdirSync(cache)).toEqual([FETCH_SOURCES.torchvision.bin]); // the 548 MB .pth is not kept
+    const weights = await readWeightsFile(bin);
+    expect(weights.tensors.size).toBe(32);
+    expect(weights.input).toEqual(TORCHVISION_INPUT);
+    const info = await cli(['weights', 'info', bin], { cwd: work });
+    expect(info.stdout).toMatch(
+      /input: RGB, ×1, mean \[0\.485, 0\.456, 0\.406\], std \[0\.229, 0\.224, 0\.225\] \(torchvision's convention\)/,
+    );
+    expect(info.stdout).toMatch(/format=pytorch-zip/);
+    expect((await fetch(['--from', 'torchvision', '--url', url, '--sha256', pthSha256])).code).toBe(0);
+    expect(server.requests).toHaveLength(2); // converted once: no second download
+  });
+
+  it("torchvision: a file whose sha256 is not the official one's (dcbb9e9d...) or the one given is deleted", async () => {
+    const url = server.url('/vgg19-dcbb9e9d.pth');
+    const [official, given] = await Promise.all([
+      fetch(['--from', 'torchvision', '--url', url]),
+      fetch(['--from', 'torchvision', '--url', url, '--sha256', 'ab'.repeat(32)]),
+    ]);
+    refused(official, new RegExp(`has sha256 ${pthSha256}, expected one starting dcbb9e9d; it was deleted`));
+    refused(given, new RegExp(`has sha256 ${pthSha256}, expected (ab){32}; it was deleted`));
+    expect(readdirSync(cache)).toEqual([]);
+  });
+
+  it('mxnet: downloads the zip (resuming), takes the .params out, checks its sha1, keeps only the converted features', async () => {
+    server.faults.dropAfter = { bytes: 20_000, times: 1 };
+    const url = server.url('/vgg19-ad2f660d.zip');
+    const r = await fetch(['--from', 'mxnet', '--url', url, '--sha1', paramsSha1]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.status)).toEqual([200, 206]);
+    expect(readdirSync(cache)).toEqual([FETCH_SOURCES.mxnet.bin]);
+    const weights = await readWeightsFile(join(cache, FETCH_SOURCES.mxnet.bin));
+    expect(weights.tensors.size).toBe(32);
+    expect(weights.tensors.get('conv5_4.weight')!.data.every((v) => v === 0.5)).toBe(true);
+    expect(weights.provenance.format).toBe('mxnet-params');
+  });
+
+  it('mxnet: a .params whose sha1 is not the expected one is deleted with its zip; the next run downloads again', async () => {
+    const url = server.url('/vgg19-ad2f660d.zip');
+    refused(
+      await fetch(['--from', 'mxnet', '--url', url]),
+      new RegExp(`vgg19-ad2f660d\\.params from .* has sha1 ${paramsSha1}, expected ad2f660d`),
+    );
+    expect(readdirSync(cache)).toEqual([]);
+    refused(await fetch(['--from', 'mxnet', '--url', url, '--sha1', '0'.repeat(40)]), /expected 0{40}; it was deleted/);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('refuses an unknown --from and a malformed --sha1 before any request', async () => {
+    const [from, sha1] = await Promise.all([fetch(['--from', 'caffe']), fetch(['--from', 'mxnet', '--sha1', 'xyz'])]);
+    refused(from, /^wgpu-style: weights fetch: --from must be keras, torchvision, mxnet, got "caffe"/);
+    refused(sha1, /--sha1 must be 40 hex digits, got "xyz"/);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('--weights with a .pth, .params or .h5 file', () => {
+  it('converts it into the cache once, keyed by its sha256, and reads the .bin afterwards', async () => {
+    const file = join(work, 'my-vgg19.pth');
+    copyFileSync(join(FIXTURES, 'vgg19-expanded-legacy.pth'), file);
+    const logs: string[] = [];
+    const first = await ensureWeights({ weightsPath: file, cacheDir: cache, log: (m) => logs.push(m) });
+    const sha = createHash('sha256').update(fixture('vgg19-expanded-legacy.pth')).digest('hex');
+    expect(first.path).toBe(join(cache, 'converted', `${sha}.bin`));
+    expect(first.weights.tensors.size).toBe(32);
+    expect(logs).toEqual([expect.stringMatching(/converting .*my-vgg19\.pth \(PyTorch \.pth\) to .*\.bin, once/)]);
+    const second = await ensureWeights({ weightsPath: file, cacheDir: cache, log: (m) => logs.push(m) });
+    expect(second.path).toBe(first.path);
+    expect(logs).toHaveLength(1);
+    expect(existsSync(file)).toBe(true);
+  });
+});
