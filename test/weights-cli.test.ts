@@ -11,6 +11,7 @@ import { cli, type CliResult } from './helpers/cli.js';
 import { writeKerasH5 } from './helpers/keras-h5.js';
 import { tfjsModel, writeTfjsModel } from './helpers/tfjs-model.js';
 import { binParts, binWithHeader } from './helpers/weights-mutations.js';
+import { FIXTURES } from './helpers/weights-fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-weights-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -102,5 +103,25 @@ describe('weights CLI', () => {
     expect(readdirSync(join(dir, 'sub'))).toEqual(['copy.h5']); // no temporary file left
     expect((await run(['convert', 'tfjs/model.json', '-o', 'tfjs.bin', '--up-to', '4'], dir)).code).toBe(0);
     expect((await readWeightsFile(join(dir, 'tfjs.bin'))).tensors.size).toBe(4);
+  });
+
+  it('weights convert reads .pth (zip and legacy) and .params by their first bytes; info shows the convention; VGG-16 is refused in one line', async () => {
+    const fixtures = ['vgg19-block1.pth', 'vgg19-block1-legacy.pth', 'gluon-vgg19-block1.params', 'prefixed-vgg19-block1.params'];
+    const converted = await Promise.all(
+      fixtures.map((f, i) => run(['convert', join(FIXTURES, f), '-o', `fixture-${i}.bin`, '--up-to', 'conv1_2'])),
+    );
+    converted.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`wrote fixture-${i}\\.bin \\(2 convs, input RGB, ×1, .*\\(torchvision's convention\\)\\)`));
+    });
+    const [info, vgg16] = await Promise.all([
+      run(['info', 'fixture-3.bin']),
+      run(['convert', join(FIXTURES, 'vgg16-expanded.pth'), '-o', 'vgg16.bin', '--up-to', '4']),
+    ]);
+    expect(info.stdout).toMatch(/convs: conv1_1, conv1_2\n/);
+    expect(info.stdout).toMatch(/\(torchvision's convention\)/);
+    expect(info.stdout).toMatch(/format=mxnet-params/);
+    refused(vgg16, /vgg16-expanded\.pth: this is VGG-16, not VGG-19; wgpu-style needs VGG-19/);
+    expect(readdirSync(work).filter((f) => f.startsWith('vgg16'))).toEqual([]);
   });
 });

@@ -47,15 +47,7 @@ const u32s = (values: number[]) => new Uint8Array(Uint32Array.from(values, (v) =
 const u64 = (v: number) => new Uint8Array(BigUint64Array.of(BigInt(v)).buffer);
 const i64 = (v: number) => new Uint8Array(BigInt64Array.of(BigInt(v)).buffer);
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
+export const concat = (parts: readonly Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
 /** Gluon's save_parameters names for convs given by feature index and channels: features.0.weight, features.0.bias, ... */
 export function gluonConvs(convs: ReadonlyArray<{ index: number; cin: number; cout: number }>): ParamsArray[] {

@@ -56,7 +56,9 @@ class Machine {
 
   take(n: number): Uint8Array {
     if (n < 0 || this.pos + n > this.bytes.byteLength)
-      throw new PickleTruncatedError(`${this.options.source}: the pickle ends at byte ${this.bytes.byteLength} before its STOP`);
+      throw new PickleTruncatedError(
+        `${this.options.source}: the pickle ends at byte ${this.bytes.byteLength} before its STOP; the file is truncated or corrupt. Download or save it again.`,
+      );
     const out = this.bytes.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
