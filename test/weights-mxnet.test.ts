@@ -35,7 +35,7 @@ describe('MXNet .params', () => {
       const expected = manifest('mxnet')[file]!;
       const ours = ['conv1_1.weight', 'conv1_1.bias', 'conv1_2.weight', 'conv1_2.bias'];
       expect([...weights.tensors.keys()]).toEqual(ours);
-      ours.forEach((name, i) => expect(sha256(weights.tensors.get(name)!.data), name).toBe(expected[names[i]]));
+      ours.forEach((name, i) => expect(sha256(weights.tensors.get(name)!.data), name).toBe(expected[names[i]!]));
       const w = weights.tensors.get('conv1_1.weight')!.data;
       expect([Object.is(w[0], -0), w[1], w[2]]).toEqual([true, 2 ** -149, 3.4028234663852886e38]);
       expect(weights.input).toEqual(TORCHVISION_INPUT);
