@@ -14,6 +14,8 @@ import collections
 import hashlib
 import json
 import os
+import pickle
+import struct
 import sys
 
 import torch
@@ -95,6 +97,59 @@ def sha256(t):
     return hashlib.sha256(t.contiguous().numpy().astype('<f4').tobytes()).hexdigest()
 
 
+class OldStorage:
+    """Stands for a torch.FloatStorage in a file torch 0.1.12-0.3 wrote (torchvision's vgg19-dcbb9e9d.pth is from then)."""
+
+    def __init__(self, key, values):
+        self.key, self.values = key, values
+
+
+class OldTensor:
+    """Pickles as those versions pickled a tensor: _rebuild_tensor (not _v2) of (storage, offset, size, stride)."""
+
+    def __init__(self, storage, size, stride):
+        self.storage, self.size, self.stride = storage, size, stride
+
+    def __reduce__(self):
+        return (torch._utils._rebuild_tensor, (self.storage, 0, self.size, self.stride))
+
+
+class OldPickler(pickle.Pickler):
+    def persistent_id(self, obj):
+        if isinstance(obj, OldStorage):  # as torch.serialization._save did, on a GPU machine
+            return ('storage', torch.FloatStorage, obj.key, 'cuda:0', len(obj.values), None)
+        return None
+
+
+def save_2017(sd, path):
+    """The legacy stream as torch 0.1.12-0.3 wrote it, with OldTensor/OldStorage for the tensors.
+
+    A matrix or kernel is stored as one value per output channel, a vector as one value (stride 0
+    elsewhere), which keeps a whole VGG-19 with its classifier small."""
+    old, storages = collections.OrderedDict(), {}
+    for name, t in sd.items():
+        per_row = t.dim() > 1
+        values = (t.reshape(t.shape[0], -1)[:, 0] if per_row else t[:1]).contiguous().numpy().astype('<f4')
+        key = str(140000000 + 4096 * len(storages))
+        storages[key] = values
+        stride = (1,) + (0,) * (t.dim() - 1) if per_row else (0,)
+        old[name] = OldTensor(OldStorage(key, values), tuple(t.shape), stride)
+    with open(path, 'wb') as f:
+        for header in [0x1950A86A20F9469CFC6C, 1001, {'protocol_version': 1001, 'little_endian': True,
+                                                       'type_sizes': {'short': 2, 'int': 4, 'long': 8}}]:
+            pickle.dump(header, f, protocol=2)
+        OldPickler(f, protocol=2).dump(old)
+        keys = sorted(storages)
+        pickle.dump(keys, f, protocol=2)
+        for key in keys:
+            f.write(struct.pack('<q', len(storages[key])) + storages[key].tobytes())
+    # What the reader must return: each tensor expanded from its per-channel values.
+    return {
+        name: (t.reshape(t.shape[0], -1)[:, :1].expand(t.shape[0], t[0].numel()).reshape(t.shape) if t.dim() > 1 else t[:1].expand(t.shape))
+        for name, t in sd.items()
+    }
+
+
 class RunsACommand:
     """Pickles as a call of os.system: what a malicious .pth does."""
 
@@ -107,6 +162,7 @@ def main():
     g = torch.Generator().manual_seed(19)
     b1 = block1(g)
     features_only = collections.OrderedDict((k[len('features.'):], v) for k, v in b1.items())
+    # torch.save names legacy storages by memory address: their files differ from run to run.
     files = {
         'vgg19-block1.pth': (b1, True),
         'vgg19-block1-legacy.pth': (features_only, False),
@@ -121,7 +177,11 @@ def main():
         torch.save(sd, os.path.join(OUT, name), _use_new_zipfile_serialization=zipped)
         if name.startswith('vgg19-'):  # the others are refused before any tensor is read
             manifest[name] = {k: sha256(v) for k, v in sd.items() if not k.startswith('classifier')}
+    expected = save_2017(whole(VGG['vgg19'], g), os.path.join(OUT, 'vgg19-expanded-2017.pth'))
+    manifest['vgg19-expanded-2017.pth'] = {k: sha256(v) for k, v in expected.items() if not k.startswith('classifier')}
     torch.save({'features.0.weight': RunsACommand()}, os.path.join(OUT, 'runs-a-command.pth'))
+    expected = save_2017(whole(VGG['vgg19'], g), os.path.join(OUT, 'vgg19-expanded-2017.pth'))
+    manifest['vgg19-expanded-2017.pth'] = {k: sha256(v) for k, v in expected.items() if not k.startswith('classifier')}
     torch.save({'features.0.weight': RunsACommand()}, os.path.join(OUT, 'runs-a-command-legacy.pth'),
                _use_new_zipfile_serialization=False)
     with open(os.path.join(OUT, 'manifest-torch.json'), 'w') as f:

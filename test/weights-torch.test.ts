@@ -60,8 +60,9 @@ describe('PyTorch .pth (written by torch.save)', () => {
   for (const [file, format] of [
     ['vgg19-expanded.pth', 'zip'],
     ['vgg19-expanded-legacy.pth', 'legacy'],
+    ['vgg19-expanded-2017.pth', 'legacy'], // as torch 0.1.12–0.3 wrote it: _rebuild_tensor, storages on 'cuda:0'
   ] as const) {
-    it(`a whole vgg19 state dict (${format}): all 16 convs, strided tensors gathered, the classifier's storages never read`, async () => {
+    it(`a whole vgg19 state dict (${file}): all 16 convs, strided tensors gathered, the classifier's storages never read`, async () => {
       const bytes = fixture(file);
       const source = recording(bytes, file);
       const weights = await convertTorch(source);
@@ -171,6 +172,18 @@ describe('the pickle reader runs nothing', () => {
     for (let i = 0; i < 3; i++) at = unpickle(legacy, at, plain).end;
     const tensors = stateTensors(unpickleState(legacy, at, 'x').value, 'x');
     expect(tensors.get('classifier.0.weight')).toMatchObject({ size: [4096, 25088], stride: [1, 0], offset: 0 });
+    // Python 2's pickles (files saved before Python 3): str keys as SHORT_BINSTRING / BINSTRING
+    const py2 = unpickle(
+      Uint8Array.from([
+        0x80, 2, 0x7d, 0x28, 0x55, 2, 0x61, 0x62, 0x4b, 5, 0x54, 1, 0, 0, 0, 0x63, 0x47, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0x75, 0x2e,
+      ]),
+      0,
+      plain,
+    );
+    expect([...(py2.value as Map<unknown, unknown>)]).toEqual([
+      ['ab', 5],
+      ['c', 1.5],
+    ]);
   });
 });
 
