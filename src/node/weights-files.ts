@@ -18,7 +18,7 @@ export async function readWeightsFile(path: string): Promise<VggWeights> {
   } catch (err) {
     throw new UserError(
       `${path}: cannot read weights (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ` +
-        'Give an existing .bin file, or run `wgpu-style weights fetch` to download the default weights.',
+        'Give an existing weights file (.bin, or a .pth, .params or .h5 to convert), or run `wgpu-style weights fetch` to download the default weights.',
     );
   }
   return decodeWeights(bytes, path);

@@ -53,7 +53,7 @@ export const FETCH_SOURCES: Record<SourceName, FetchSource> = {
   // python/mxnet/gluon/model_zoo/model_store.py: _model_sha1['vgg19'] and _url_format
   // ('{repo_url}gluon/models/{name}-{sha1[:8]}.zip'); the sha1 is checked on the .params inside.
   mxnet: {
-    label: "the Gluon model zoo's VGG-19 (~510 MB)",
+    label: "the Gluon model zoo's VGG-19",
     url: 'https://apache-mxnet.s3-accelerate.dualstack.amazonaws.com/gluon/models/vgg19-ad2f660d.zip',
     download: 'vgg19-ad2f660d.zip',
     weights: 'vgg19-ad2f660d.params',
