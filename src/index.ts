@@ -11,6 +11,7 @@ export { OptionError, UserError } from './util/errors.js';
 export { ensureWeights, DEFAULT_WEIGHTS } from './node/weights-cache.js';
 export { readWeightsFile, writeWeightsFile, convertTfjsFolder } from './node/weights-files.js';
 export { convertKerasH5 } from './node/keras-h5.js';
+export { convertWeightsFile } from './node/weights-convert.js';
 export { syntheticWeights } from './io/weights/synthetic.js';
 export { runStyleJob, type StyleHooks, type StyleOptions, type StyleProgress, type StyleResult } from './style/job.js';
 export { DEFAULT_SETTINGS, planJob, type StyleSettings } from './style/settings.js';
