@@ -5,6 +5,7 @@ export const SHADER_NAMES = [
   'avgpool_backward',
   'avgpool_forward',
   'axpby',
+  'axpy_indirect',
   'bench_copy',
   'bench_matmul',
   'channel_affine_backward',
@@ -13,6 +14,7 @@ export const SHADER_NAMES = [
   'conv3x3_forward',
   'conv3x3_forward_subgroup',
   'conv3x3_weight_grad',
+  'dot',
   'gram_backward',
   'gram_backward_subgroup',
   'gram_forward',
@@ -24,6 +26,7 @@ export const SHADER_NAMES = [
   'maxpool_forward',
   'mse_backward',
   'mse_forward',
+  'norms',
   'original_colors',
   'reduce_sum',
   'relu_backward',
@@ -44,6 +47,7 @@ export interface ShaderParams {
   avgpool_backward: { n: number; height: number; width: number; out_h: number; out_w: number };
   avgpool_forward: { n: number; height: number; width: number; out_h: number; out_w: number };
   axpby: { n: number; a: number; b: number };
+  axpy_indirect: { n: number; b: number; c: number; i: number; j: number };
   bench_copy: { n: number };
   bench_matmul: { m: number; n: number; k: number };
   channel_affine_backward: { n: number; plane: number; inverse: Vec4; a: Vec4 };
@@ -52,6 +56,7 @@ export interface ShaderParams {
   conv3x3_forward: { batch: number; cin: number; cout: number; height: number; width: number };
   conv3x3_forward_subgroup: { batch: number; cin: number; cout: number; height: number; width: number };
   conv3x3_weight_grad: { batch: number; cin: number; cout: number; height: number; width: number };
+  dot: { n: number; scale: number };
   gram_backward: { channels: number; n: number; scale: number };
   gram_backward_subgroup: { channels: number; n: number };
   gram_forward: { channels: number; n: number; scale: number };
@@ -63,6 +68,7 @@ export interface ShaderParams {
   maxpool_forward: { n: number; height: number; width: number; out_h: number; out_w: number };
   mse_backward: { n: number; coefficient: number };
   mse_forward: { n: number; scale: number };
+  norms: { n: number; pairs: number; offset: number };
   original_colors: { n: number; plane: number };
   reduce_sum: { n: number; scale: number };
   relu_backward: { n: number };
