@@ -5,7 +5,7 @@ export const SHADER_NAMES = [
   'avgpool_backward',
   'avgpool_forward',
   'axpby',
-  'axpy_indirect',
+  'axpy_dot',
   'bench_copy',
   'bench_matmul',
   'channel_affine_backward',
@@ -47,7 +47,7 @@ export interface ShaderParams {
   avgpool_backward: { n: number; height: number; width: number; out_h: number; out_w: number };
   avgpool_forward: { n: number; height: number; width: number; out_h: number; out_w: number };
   axpby: { n: number; a: number; b: number };
-  axpy_indirect: { n: number; b: number; c: number; i: number; j: number };
+  axpy_dot: { n: number; prev_count: number; with_next: number; b: number; c: number; i: number; store: number };
   bench_copy: { n: number };
   bench_matmul: { m: number; n: number; k: number };
   channel_affine_backward: { n: number; plane: number; inverse: Vec4; a: Vec4 };

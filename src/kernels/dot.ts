@@ -1,5 +1,5 @@
 // Inner products on the device (shaders/dot.wgsl, then reduce_sum over the partials): as a new
-// one-value tensor, or into a slot of a tensor of scalars that later kernels read (axpy_indirect).
+// one-value tensor, or into a slot of a tensor of scalars that later kernels read.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { label, requireSameShape } from './launch.js';
