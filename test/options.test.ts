@@ -80,8 +80,12 @@ describe('one declaration per option', () => {
       if (spec.kind === 'int' || spec.kind === 'number') expect(field.min).toBe(spec.min);
     }
     // Not on the page: one style image (no blend), images only by dropping (no --init, so no seed), reports and
-    // snapshots on every step the page draws, the seed preset and Adam's decay factor are for the CLI.
+    // snapshots on every step the page draws, the seed preset and Adam's decay factor are for the CLI, and of
+    // L-BFGS's settings the page has the choice of optimiser only.
     const offPage = settings.filter(([, spec]) => !spec.libraryOnly && !spec.label).map(([key]) => key);
-    expect(offPage.sort()).toEqual(['autotune', 'init', 'lrDecay', 'preset', 'printEvery', 'saveEvery', 'seed', 'styleBlend'].sort());
+    const lbfgs = ['lbfgsHistory', 'lineSearch', 'toleranceChange', 'toleranceGrad'];
+    expect(offPage.sort()).toEqual(
+      ['autotune', 'init', 'lrDecay', 'preset', 'printEvery', 'saveEvery', 'seed', 'styleBlend', ...lbfgs].sort(),
+    );
   });
 });

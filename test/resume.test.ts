@@ -1,5 +1,6 @@
 // Checkpoints: a run stopped by Ctrl-C or killed outright goes on with --resume and ends on the
-// same image, byte for byte, as a run never stopped; a checkpoint of another run is refused.
+// same image, byte for byte, as a run never stopped (with Adam and with L-BFGS, whose history, last
+// gradient and numbers the checkpoint keeps); a checkpoint of another run is refused.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,4 +106,46 @@ describe('checkpoints and --resume', () => {
     }
     expect(existsSync(path('whole2.png'))).toBe(false);
   });
+
+  for (const search of ['none', 'strong-wolfe']) {
+    it(`L-BFGS (${search}): a run stopped by Ctrl-C, or killed in the second scale, resumes to the same image as one never stopped`, async () => {
+      const lbfgs = [
+        ...RUN.map((a, i) => (RUN[i - 1] === '--steps' ? '14' : a)),
+        '--optimizer',
+        'lbfgs',
+        '--line-search',
+        search,
+        '--tv-weight',
+        '1',
+      ];
+      const name = (what: string) => `lbfgs-${search}-${what}.png`;
+      const whole = await run([...lbfgs, '-o', name('whole')]);
+      expect(whole.code, whole.stderr).toBe(0);
+      let sent = false;
+      const stopped = await run([...lbfgs, '-o', name('ctrlc')], (text, child) => {
+        if (!sent && /scale 1\/2 \S+ step 7\//.test(text)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      expect(stopped.code).toBe(130);
+      const saved = await decodeCheckpoint(readFileSync(path(`${name('ctrlc')}.ckpt`)), 'ckpt');
+      expect(saved.state.optimizer.kind).toBe('lbfgs');
+      expect(Object.keys(saved.state.optimizer.vectors)).toEqual(expect.arrayContaining(['s0', 'y0', 'grad']));
+      const resumed = await run(['--resume', `${name('ctrlc')}.ckpt`]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(readFileSync(path(name('ctrlc')))).toEqual(readFileSync(path(name('whole'))));
+      let killed = false;
+      const crashed = await run([...lbfgs, '-o', name('killed')], (text, child) => {
+        if (!killed && /checkpoint: .*\(scale 2, step \d+\)/.test(text)) {
+          killed = true;
+          child.kill('SIGKILL');
+        }
+      });
+      expect(crashed.signal).toBe('SIGKILL');
+      const again = await run([...lbfgs, '-o', name('killed'), '--resume', `${name('killed')}.ckpt`]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(readFileSync(path(name('killed')))).toEqual(readFileSync(path(name('whole'))));
+    });
+  }
 });

@@ -101,8 +101,26 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       console.log(
         `web page: ${adapter}; loss ${state.totals[0].toFixed(3)} -> ${state.totals.at(-1).toFixed(3)}; screenshot ${relative(REPO_ROOT, join(ARTIFACTS, 'web-page.png'))}`,
       );
+      // The same page with L-BFGS: the form's optimizer field, its own default step length (1).
+      await page.selectOption('#optimizer', 'lbfgs');
+      await page.fill('#lr', '');
+      await page.fill('#steps', '12');
+      await page.fill('#tv-weight', '1'); // at 50 TV, not smooth, is nearly all of this tiny synthetic loss
+      await page.click('#start');
+      await page.waitForFunction(() => (globalThis as any).wgpuStyle.result || (globalThis as any).wgpuStyle.error, undefined, {
+        timeout: 240_000,
+      });
+      const lbfgs = await page.evaluate(() => {
+        const s = (globalThis as any).wgpuStyle;
+        return { error: s.error, totals: s.history.map((h: { total: number }) => h.total) };
+      });
+      expect(lbfgs.error).toBeNull();
+      expect(lbfgs.totals).toHaveLength(12);
+      expect(lbfgs.totals.at(-1)).toBeLessThan(lbfgs.totals[0]);
+      expect(errors).toEqual([]);
+      console.log(`web page, L-BFGS: loss ${lbfgs.totals[0].toFixed(3)} -> ${lbfgs.totals.at(-1).toFixed(3)}`);
       await context.close();
-    }, 300_000); // SwiftShader runs this in about 85 s on two cores
+    }, 400_000); // SwiftShader runs this in about 85 s on two cores, and L-BFGS's 12 steps
 
     it('says clearly when the browser has no WebGPU', async () => {
       const page = await browser.newPage();

@@ -61,7 +61,7 @@ export const RUN_OPTIONS = {
   adapter: { kind: 'text', arg: '<name>', group: 'GPU', help: ['Use the adapter whose name contains <name> (env WGPU_STYLE_ADAPTER)'] },
 } as const satisfies Record<string, OptionSpec>;
 
-const GROUPS = ['Output', 'Size and schedule', 'Loss', 'Input and start', 'Weights', 'Progress', 'GPU'];
+const GROUPS = ['Output', 'Size and schedule', 'Optimizer', 'Loss', 'Input and start', 'Weights', 'Progress', 'GPU'];
 const SHORT: Record<string, string> = { output: 'o' };
 /** A few words under a group, for what no single option says. */
 const GROUP_NOTES: Record<string, string[]> = {

@@ -16,7 +16,7 @@ export class ProgressPrinter {
     }
     const fmt = (x: number | null) => (x === null ? '-' : x.toPrecision(4));
     const line =
-      `scale ${p.scale}/${p.scales} ${p.width}×${p.height} step ${p.step}/${p.steps} ` +
+      `scale ${p.scale}/${p.scales} ${p.width}×${p.height} step ${p.step}/${p.steps}${p.iteration === p.step ? '' : ` (iteration ${p.iteration})`} ` +
       `loss ${fmt(p.total)} (content ${fmt(p.content)}, style ${fmt(p.style)}, tv ${fmt(p.tv)}) ` +
       `${p.stepSeconds.toFixed(2)} s/step, ETA ${duration(eta(p))}`;
     if (this.stream.isTTY) this.stream.write(`\r${line}\x1b[K${p.step === p.steps && p.scale === p.scales ? '\n' : ''}`);

@@ -1,16 +1,18 @@
 // Checkpoint files: a style job's state (src/style/checkpoint.ts) plus what identifies the run
 // (digests of its settings, input images and weights), so a resumed run can refuse to go on with
-// anything else. Layout: "WGSTCKPT", a u32 (little-endian) header length, a JSON header, then the
-// image and Adam's two moments as f32 (little-endian), whose sha256 the header records.
+// anything else. Layout: "WGSTCKPT", a u32 (little-endian) header length, a JSON header (with the
+// optimiser's numbers and the names of its vectors), then the image and the optimiser's vectors, in
+// the header's order, as f32 (little-endian), whose sha256 the header records.
 
 import type { JobState } from '../style/checkpoint.js';
+import type { OptimizerState } from '../style/optimizer.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import type { StyleOptions } from '../style/job.js';
 import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
 
 const MAGIC = 'WGSTCKPT';
-const VERSION = 1;
+const VERSION = 2;
 
 export interface RunIdentity {
   /** The resolved settings that shape the result (progress and output options excluded). */
@@ -32,9 +34,11 @@ interface Header {
   version: number;
   scale: number;
   step: number;
+  evaluations: number;
   width: number;
   height: number;
   tuning: Record<string, string>;
+  optimizer: { kind: OptimizerState['kind']; vectors: string[]; numbers: OptimizerState['numbers'] };
   identity: RunIdentity;
   command: string[];
   sha256: string;
@@ -42,19 +46,21 @@ interface Header {
 
 export async function encodeCheckpoint(c: Checkpoint): Promise<Uint8Array> {
   const { state } = c;
-  const data = new Float32Array(state.image.length * 3);
-  data.set(state.image, 0);
-  data.set(state.adamM, state.image.length);
-  data.set(state.adamV, state.image.length * 2);
+  const { kind, vectors, numbers } = state.optimizer;
+  const names = Object.keys(vectors);
+  const data = new Float32Array(state.image.length * (1 + names.length));
+  [state.image, ...names.map((name) => vectors[name]!)].forEach((v, i) => data.set(v, i * state.image.length));
   const dataBytes = new Uint8Array(data.buffer);
   const header: Header = {
     format: MAGIC,
     version: VERSION,
     scale: state.scale,
     step: state.step,
+    evaluations: state.evaluations,
     width: state.width,
     height: state.height,
     tuning: state.tuning,
+    optimizer: { kind, vectors: names, numbers },
     identity: c.identity,
     command: c.command,
     sha256: await sha256Hex(dataBytes),
@@ -84,8 +90,15 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
   const whole = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
   if (typeof header !== 'object' || header === null || header.format !== MAGIC) fail('its header has no format field');
   if (header.version !== VERSION) fail(`version ${String(header.version)}; this wgpu-style reads version ${VERSION}`);
-  if (!whole(header.scale, 1) || !whole(header.step, 0) || !whole(header.width, 1) || !whole(header.height, 1))
+  if (
+    !whole(header.scale, 1) ||
+    !whole(header.step, 0) ||
+    !whole(header.evaluations, 0) ||
+    !whole(header.width, 1) ||
+    !whole(header.height, 1)
+  )
     fail('bad scale, step or size');
+  if (!isOptimizer(header.optimizer)) fail('bad optimizer state');
   if (!isStringRecord(header.tuning) || !Array.isArray(header.command) || !header.command.every((a) => typeof a === 'string'))
     fail('bad tuning or command');
   const id = header.identity;
@@ -99,21 +112,24 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
   )
     fail('bad identity');
   const plane = 3 * header.width * header.height;
+  const names = header.optimizer.vectors;
+  const expected = plane * 4 * (1 + names.length);
   const dataBytes = bytes.subarray(12 + length);
-  if (dataBytes.length !== plane * 12)
+  if (dataBytes.length !== expected)
     fail(
-      `it should hold ${plane * 12} bytes of data for a ${header.width}×${header.height} image, it holds ${dataBytes.length}: it is truncated`,
+      `it should hold ${expected} bytes of data for a ${header.width}×${header.height} image and ${names.length} vectors, it holds ${dataBytes.length}: it is truncated`,
     );
   if ((await sha256Hex(dataBytes)) !== header.sha256) fail('checksum mismatch: the file is corrupt');
   const data = new Float32Array(Uint8Array.from(dataBytes).buffer); // a copy: aligned, and not a view of a pooled Buffer
+  const vectors = Object.fromEntries(names.map((name, i) => [name, data.subarray((i + 1) * plane, (i + 2) * plane)]));
   const state: JobState = {
     scale: header.scale,
     step: header.step,
+    evaluations: header.evaluations,
     width: header.width,
     height: header.height,
     image: data.subarray(0, plane),
-    adamM: data.subarray(plane, 2 * plane),
-    adamV: data.subarray(2 * plane),
+    optimizer: { kind: header.optimizer.kind, vectors, numbers: header.optimizer.numbers },
     tuning: header.tuning,
   };
   return { state, identity: id, command: header.command };
@@ -156,6 +172,21 @@ export function identityDifferences(saved: RunIdentity, now: RunIdentity): strin
   }
   if (saved.weights !== now.weights) out.push('the weights differ');
   return out;
+}
+
+function isOptimizer(v: unknown): v is Header['optimizer'] {
+  if (typeof v !== 'object' || v === null) return false;
+  const { kind, vectors, numbers } = v as Record<string, unknown>;
+  const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  return (
+    (kind === 'adam' || kind === 'lbfgs') &&
+    Array.isArray(vectors) &&
+    vectors.every((name) => typeof name === 'string') &&
+    new Set(vectors).size === vectors.length &&
+    typeof numbers === 'object' &&
+    numbers !== null &&
+    Object.values(numbers).every((x) => finite(x) || (Array.isArray(x) && x.every(finite)))
+  );
 }
 
 function isStringRecord(v: unknown): v is Record<string, string> {

@@ -6,11 +6,28 @@ import type { LossConfig } from './loss.js';
 import type { Scale } from './schedule.js';
 import type { Pooling } from '../vgg/index.js';
 
+/** L-BFGS's settings (see src/style/lbfgs.ts). */
+export interface LbfgsPlan {
+  kind: 'lbfgs';
+  /** Curvature pairs kept. */
+  history: number;
+  lineSearch: 'none' | 'strong-wolfe';
+  /** End a scale when the loss or the step changes by less than this (off when absent). */
+  toleranceChange?: number;
+  /** End a scale when the gradient's largest component is at most this (off when absent). */
+  toleranceGrad?: number;
+}
+
+export type OptimizerPlan = { kind: 'adam' } | LbfgsPlan;
+
 export interface StyleOptions {
   scales: Scale[];
+  /** Adam's learning rate, or L-BFGS's step length. */
   lr: number;
-  /** Learning-rate factor applied every scale.lrDecayEvery steps. */
+  /** Adam's learning-rate factor applied every scale.lrDecayEvery steps. */
   lrDecay: number;
+  /** Adam when absent. */
+  optimizer?: OptimizerPlan;
   loss: LossConfig;
   /** Divide content/style terms by the weights' input scale (see convention.ts). Default true. */
   normalizeConvention?: boolean;
@@ -33,8 +50,13 @@ export interface StyleOptions {
 export interface StyleProgress {
   scale: number;
   scales: number;
+  /** Loss evaluations made in this scale (Adam: its steps). */
   step: number;
   steps: number;
+  /** The optimiser's iteration (1-based, in this scale) that made this evaluation (Adam: the step; L-BFGS: one per direction). */
+  iteration: number;
+  /** Loss evaluations made in the whole run so far. */
+  evaluations: number;
   width: number;
   height: number;
   /** Unweighted (convention-normalised) terms; null when their weight is 0. */
@@ -43,6 +65,7 @@ export interface StyleProgress {
   tv: number | null;
   total: number;
   seconds: number;
+  /** Seconds per evaluation since the last report. */
   stepSeconds: number;
 }
 

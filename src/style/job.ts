@@ -1,21 +1,26 @@
 // The style-transfer job: for each scale, resize the images, compute the targets once, then run
-// Adam on the image (in the seed's space) against the Gatys loss; each scale starts from the
-// upscaled result of the one before. Browser-safe: images in, image out, progress through hooks.
+// the optimiser (Adam or L-BFGS, src/style/optimizer.ts) on the image, in the seed's space, against
+// the Gatys loss; each scale starts from the upscaled result of the one before. Browser-safe:
+// images in, image out, progress through hooks.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import { Tape, Tensor } from '../graph/index.js';
-import { adamStep, autotuneConv, channelAffineForward, originalColors, resize, tuningFor } from '../kernels/index.js';
+import { autotuneConv, channelAffineForward, originalColors, resize, tuningFor } from '../kernels/index.js';
 import { uniformRandom } from '../util/random.js';
 import { convShapesForStep, Vgg19, type VggWeights } from '../vgg/index.js';
-import { checkResumable, type CheckpointHooks, type JobState } from './checkpoint.js';
+import { checkResumable, type JobState } from './checkpoint.js';
 import { RGB_TO_SEED } from './convention.js';
 import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
-import { computeTargets, releaseTargets, styleTransferLoss, type LossConfig, type Targets } from './loss.js';
+import { checkLbfgsMemory } from './lbfgs-history.js';
+import { computeTargets, releaseTargets, type LossConfig, type Targets } from './loss.js';
 import { StyleNetwork } from './network.js';
-import { learningRate, minimumSide, type Scale } from './schedule.js';
+import { createOptimizer, type Optimizer } from './optimizer.js';
+import { ScaleRun } from './scale-run.js';
+import { minimumSide, type Scale } from './schedule.js';
 import type { StyleHooks, StyleOptions, StyleProgress, StyleResult } from './job-types.js';
 
 export type { StyleHooks, StyleOptions, StyleProgress, StyleResult };
+
+type Stop = { reason: 'aborted' | 'diverged'; message: string };
 
 export async function runStyleJob(
   ctx: GpuContext,
@@ -43,8 +48,10 @@ class StyleJob {
   private readonly styleSizes: Array<{ width: number; height: number }>;
   private readonly history: StyleProgress[] = [];
   private readonly started = performance.now();
+  private readonly optimizer: Optimizer;
   private image: DeviceTensor | null = null;
-  private lastGood: DeviceTensor | null = null;
+  /** Loss evaluations made before the scale in progress. */
+  private evaluations = 0;
   /** The smallest image side that keeps the deepest layer used at least 1 px. */
   private readonly minSide: number;
 
@@ -72,6 +79,8 @@ class StyleJob {
         throw new Error(`runStyleJob: a ${s.width}×${s.height} scale is too small for layer ${deepest} (planJob refuses such settings)`);
       }
     }
+    if (options.optimizer?.kind === 'lbfgs') checkLbfgsMemory(ctx.device.limits.maxBufferSize, options.optimizer, options.scales);
+    this.optimizer = createOptimizer(ctx, options);
     this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: deepest, pooling: options.pooling }));
     const normalize = options.normalizeConvention ?? true;
     const k = normalize ? this.net.inputScale : 1;
@@ -92,7 +101,10 @@ class StyleJob {
   async run(): Promise<StyleResult> {
     const scales = this.options.scales;
     const resume = this.hooks.resume;
-    if (resume) checkResumable(resume, this.options.scales);
+    if (resume) {
+      checkResumable(resume, this.options.scales, this.optimizer.kind);
+      this.evaluations = resume.evaluations - resume.step;
+    }
     for (let s = resume ? resume.scale - 1 : 0; s < scales.length; s++) {
       const stopped = await this.runScale(s);
       if (stopped) return this.finish(stopped.reason, stopped.message);
@@ -101,11 +113,11 @@ class StyleJob {
   }
 
   dispose(): void {
-    for (const t of [this.image, this.lastGood, this.contentRgb, ...this.styleRgb]) t?.release();
+    for (const t of [this.image, this.contentRgb, ...this.styleRgb]) t?.release();
     this.net.vgg.dispose();
   }
 
-  private async runScale(s: number): Promise<{ reason: 'aborted' | 'diverged'; message: string } | null> {
+  private async runScale(s: number): Promise<Stop | null> {
     const scale = this.options.scales[s]!;
     const { ctx } = this;
     const resume = this.resumeAt(s);
@@ -131,81 +143,65 @@ class StyleJob {
     }
   }
 
-  private async optimise(s: number, scale: Scale, targets: Targets): Promise<{ reason: 'aborted' | 'diverged'; message: string } | null> {
-    const { ctx, options } = this;
-    const param = this.image!;
+  private async optimise(s: number, scale: Scale, targets: Targets): Promise<Stop | null> {
+    const { ctx, optimizer, hooks } = this;
     const resume = this.resumeAt(s);
-    const m = resume ? ctx.upload(param.shape, resume.adamM, 'adam m') : ctx.zeros(param.shape, 'adam m');
-    const v = resume ? ctx.upload(param.shape, resume.adamV, 'adam v') : ctx.zeros(param.shape, 'adam v');
-    const image = Tensor.leaf(param, true, 'image');
-    const checkpoint = this.hooks.checkpoint;
-    const saveState = (step: number) => checkpoint && this.saveState(s, scale, step, m, v, checkpoint);
-    let since = performance.now();
-    let stepsSince = 0;
-    // At most one step waits in the queue behind the one the GPU runs: the loop yields to the
-    // event loop every step, so Ctrl-C (an abort) is seen within a step, not at the next report.
+    const run = new ScaleRun(
+      {
+        ...{ ctx, net: this.net, loss: this.loss, targets, image: this.image!, index: s, scales: this.options.scales.length, scale },
+        ...{ printEvery: this.options.printEvery, signal: hooks.signal, started: this.started, readsLosses: optimizer.readsLosses },
+        evaluationsBefore: this.evaluations,
+        onProgress: (p) => {
+          this.history.push(p);
+          hooks.onProgress?.(p);
+        },
+      },
+      resume?.step ?? 0,
+    );
+    optimizer.begin(this.image!, scale, resume && { step: resume.step, state: resume.optimizer });
+    // At most one step waits in the queue behind the one the GPU runs (Adam reads no loss between
+    // reports): the loop yields to the event loop every step, so an abort is seen within a step.
     let queued: Promise<unknown> | null = null;
     try {
-      this.keepGood();
-      for (let step = (resume?.step ?? 0) + 1; step <= scale.steps; step++) {
+      while (run.step < scale.steps) {
         if (queued) await queued;
-        if (this.hooks.signal?.aborted) {
-          await saveState(step - 1);
-          return { reason: 'aborted', message: `stopped after step ${step - 1} of scale ${s + 1}` };
-        }
-        const report = step === 1 || step === scale.steps || step % options.printEvery === 0;
-        const tape = new Tape(ctx);
-        const terms = styleTransferLoss(tape, this.net, image, targets, this.loss);
-        const values = report ? this.collect(terms) : null;
-        const [grad] = tape.backward(terms.total, [image]);
-        adamStep(ctx, { param, grad: grad!, m, v }, step, { lr: learningRate(options.lr, options.lrDecay, scale.lrDecayEvery, step) });
-        grad!.release();
-        tape.dispose();
-        ctx.submit();
+        const before = run.step;
+        if (hooks.signal?.aborted) return await this.abort(s, scale, before, run.evaluations);
+        const end = await optimizer.step(run, scale.steps - before);
         queued = ctx.device.queue.onSubmittedWorkDone();
-        stepsSince++;
-        if (values) {
-          const [c, st, tv, total] = await values.read();
-          values.release();
-          const now = performance.now();
-          const progress: StyleProgress = {
-            scale: s + 1,
-            scales: options.scales.length,
-            step,
-            steps: scale.steps,
-            width: scale.width,
-            height: scale.height,
-            content: terms.content ? c! : null,
-            style: terms.style ? st! : null,
-            tv: terms.tv ? tv! : null,
-            total: total!,
-            seconds: (now - this.started) / 1000,
-            stepSeconds: (now - since) / 1000 / stepsSince,
-          };
-          since = now;
-          stepsSince = 0;
-          if (!Number.isFinite(total!)) {
-            ctx.copyInto(this.lastGood!, param);
-            return {
-              reason: 'diverged',
-              message: `the loss became ${total} at step ${step} of scale ${s + 1}; kept the image from the last finite loss (try a smaller --lr)`,
-            };
-          }
-          this.keepGood();
-          this.history.push(progress);
-          this.hooks.onProgress?.(progress);
-        }
-        if (options.saveEvery > 0 && step % options.saveEvery === 0 && this.hooks.onSnapshot) {
-          await this.hooks.onSnapshot(await this.output(), { scale: s + 1, step });
-        }
-        const last = s === options.scales.length - 1 && step === scale.steps;
-        if (checkpoint && checkpoint.every > 0 && step % checkpoint.every === 0 && !last) await saveState(step);
+        const diverged = await run.settle(optimizer.iteration, end === 'converged');
+        if (diverged) return { reason: 'diverged', message: diverged };
+        if (end === 'aborted') return await this.abort(s, scale, before, run.evaluations - (run.step - before));
+        await this.atIntervals(s, scale, before, run, end !== 'converged');
+        if (end === 'converged') break;
       }
       return null;
     } finally {
-      m.release();
-      v.release();
+      this.evaluations = run.evaluations;
+      optimizer.end();
+      run.dispose();
     }
+  }
+
+  /**
+   * Snapshots and checkpoints due in the evaluations (before, run.step] a step made. No checkpoint
+   * where a tolerance ends the scale: a run resumed there would go on with the scale.
+   */
+  private async atIntervals(s: number, scale: Scale, before: number, run: ScaleRun, goesOn: boolean): Promise<void> {
+    const crossed = (every: number) => every > 0 && Math.floor(run.step / every) > Math.floor(before / every);
+    const { saveEvery } = this.options;
+    if (crossed(saveEvery) && this.hooks.onSnapshot) {
+      await this.hooks.onSnapshot(await this.output(), { scale: s + 1, step: Math.floor(run.step / saveEvery) * saveEvery });
+    }
+    const checkpoint = this.hooks.checkpoint;
+    const last = s === this.options.scales.length - 1 && run.step === scale.steps;
+    if (checkpoint && crossed(checkpoint.every) && !last && goesOn) await this.saveState(s, scale, run.step, run.evaluations);
+  }
+
+  /** Stops the run after `step` evaluations of scale s, saving a checkpoint if they are on. */
+  private async abort(s: number, scale: Scale, step: number, evaluations: number): Promise<Stop> {
+    await this.saveState(s, scale, step, evaluations);
+    return { reason: 'aborted', message: `stopped after step ${step} of scale ${s + 1}` };
   }
 
   /** A style image's size at a scale: --style-scale times the working size, never so small that the deepest layer is empty. */
@@ -221,33 +217,13 @@ class StyleJob {
     return resume && resume.scale === s + 1 ? resume : undefined;
   }
 
-  /** Reads the optimiser's state (after `step` steps of scale s) and hands it to the checkpoint hook. */
-  private async saveState(
-    s: number,
-    scale: Scale,
-    step: number,
-    m: DeviceTensor,
-    v: DeviceTensor,
-    checkpoint: CheckpointHooks,
-  ): Promise<void> {
-    const [image, adamM, adamV] = [await this.image!.read(), await m.read(), await v.read()];
+  /** Reads the optimiser's state (after `step` evaluations of scale s) and hands it to the checkpoint hook. */
+  private async saveState(s: number, scale: Scale, step: number, evaluations: number): Promise<void> {
+    const checkpoint = this.hooks.checkpoint;
+    if (!checkpoint) return;
+    const [image, optimizer] = [await this.image!.read(), await this.optimizer.state()];
     const tuning = tuningFor(this.ctx).record();
-    await checkpoint.write({ scale: s + 1, step, width: scale.width, height: scale.height, image, adamM, adamV, tuning });
-  }
-
-  /** The four loss values of a step in one small tensor, read once the step is submitted. */
-  private collect(terms: ReturnType<typeof styleTransferLoss>): DeviceTensor {
-    const values = this.ctx.zeros([4], 'reported losses');
-    [terms.content, terms.style, terms.tv, terms.total].forEach((t, i) => t && this.ctx.copyInto(t.value, values, i));
-    return values;
-  }
-
-  private keepGood(): void {
-    if (!this.lastGood || this.lastGood.size !== this.image!.size) {
-      this.lastGood?.release();
-      this.lastGood = this.ctx.empty(this.image!.shape, 'last good image');
-    }
-    this.ctx.copyInto(this.image!, this.lastGood);
+    await checkpoint.write({ scale: s + 1, step, evaluations, width: scale.width, height: scale.height, image, optimizer, tuning });
   }
 
   private initialImage(content: DeviceTensor, scale: Scale): DeviceTensor {

@@ -4,34 +4,12 @@
 // web page's form are all derived from this table (see test/options.test.ts).
 
 import type { RgbaImage } from './image-tensor.js';
+import type { OptionSpec } from './option-spec.js';
 
-export type OptionKind =
-  | { kind: 'int'; min: number; max?: number }
-  /** `above`: the value must be greater than `min`, not equal to it. */
-  | { kind: 'number'; min: number; above?: boolean }
-  /** A comma-separated list of numbers >= 0. */
-  | { kind: 'numbers' }
-  /** A comma-separated list of VGG-19 layers, by index or name. */
-  | { kind: 'layers' }
-  | { kind: 'choice'; values: readonly string[] }
-  | { kind: 'flag' }
-  /** 'content', 'random', or an image (the CLI: its path). */
-  | { kind: 'init' }
-  /** Anything else the CLI passes on as text (a path, a name). */
-  | { kind: 'text' };
+export { formatValue, invalidReason, type OptionKind, type OptionSpec } from './option-spec.js';
 
-export type OptionSpec = OptionKind & {
-  /** Help lines; "(default)" is replaced by the default, else it is added to the first line. */
-  help: readonly string[];
-  /** The placeholder after the flag in --help ("<px>"). */
-  arg?: string;
-  group: string;
-  default?: unknown;
-  /** Shown on the web page, with this label. */
-  label?: string;
-  /** Not a command-line option (library only). */
-  libraryOnly?: boolean;
-};
+/** The learning rate when none is given: Adam's (the seed's), and L-BFGS's step length (torch's and neural-style's). */
+export const DEFAULT_LR = { adam: 0.01, lbfgs: 1 } as const;
 
 export const SETTINGS = {
   size: {
@@ -62,19 +40,23 @@ export const SETTINGS = {
     arg: '<n>',
     group: 'Size and schedule',
     label: 'Steps per scale',
-    help: ['Adam steps per scale (default)'],
+    help: [
+      'Steps per scale (default): Adam steps, or L-BFGS loss evaluations',
+      "(torch.optim.LBFGS's max_eval; without a line search, one per",
+      "iteration, as neural-style's -num_iterations)",
+    ],
   },
   lr: {
     kind: 'number',
     min: 0,
     above: true,
-    default: 0.01,
     arg: '<x>',
     group: 'Size and schedule',
     label: 'Learning rate',
     help: [
-      'Learning rate (default); the image lives in ImageNet-normalised',
-      'RGB whatever the weights, so this means the same for every weights file',
+      `Adam's learning rate (default ${DEFAULT_LR.adam}), or L-BFGS's step length`,
+      `(default ${DEFAULT_LR.lbfgs}); the image lives in ImageNet-normalised RGB`,
+      'whatever the weights, so this means the same for every weights file',
     ],
   },
   lrDecay: {
@@ -83,7 +65,7 @@ export const SETTINGS = {
     default: 0.1,
     arg: '<x>',
     group: 'Size and schedule',
-    help: ['Multiply the learning rate by this every --lr-decay-every steps', '(default)'],
+    help: ['Adam: multiply the learning rate by this every --lr-decay-every', 'steps (default)'],
   },
   lrDecayEvery: {
     kind: 'int',
@@ -92,7 +74,7 @@ export const SETTINGS = {
     arg: '<n>',
     group: 'Size and schedule',
     label: 'Decay the learning rate every (steps)',
-    help: ['Apply --lr-decay every n steps of a scale (default)'],
+    help: ['Adam: apply --lr-decay every n steps of a scale (default)'],
   },
   preset: {
     kind: 'choice',
@@ -111,6 +93,56 @@ export const SETTINGS = {
     libraryOnly: true,
     group: 'Size and schedule',
     help: ['With preset seed: multiply its step counts (tests use a fraction)'],
+  },
+  optimizer: {
+    kind: 'choice',
+    values: ['adam', 'lbfgs'],
+    default: 'adam',
+    arg: 'adam|lbfgs',
+    group: 'Optimizer',
+    label: 'Optimizer',
+    help: [
+      "adam (the seed's) or lbfgs (neural-style's), which reaches a given",
+      'loss in fewer evaluations and takes more GPU memory (default)',
+    ],
+  },
+  lbfgsHistory: {
+    kind: 'int',
+    min: 1,
+    max: 1000,
+    default: 20,
+    arg: '<m>',
+    group: 'Optimizer',
+    help: ['L-BFGS: curvature pairs kept (default); each pair is two', 'image-sized vectors on the GPU (torch and neural-style keep 100)'],
+  },
+  lineSearch: {
+    kind: 'choice',
+    values: ['none', 'strong-wolfe'],
+    default: 'none',
+    arg: 'none|strong-wolfe',
+    group: 'Optimizer',
+    help: [
+      "L-BFGS: steps of --lr (none, neural-style's), or a search for a",
+      "step meeting the strong Wolfe conditions, as torch.optim.LBFGS's",
+      'line_search_fn (default)',
+    ],
+  },
+  toleranceChange: {
+    kind: 'number',
+    min: 0,
+    arg: '<x>',
+    group: 'Optimizer',
+    help: [
+      'L-BFGS: end a scale early when a step changes the loss, or a pixel,',
+      "by less than x (torch's tolerance_change; off by default)",
+    ],
+  },
+  toleranceGrad: {
+    kind: 'number',
+    min: 0,
+    arg: '<x>',
+    group: 'Optimizer',
+    help: ['L-BFGS: end a scale early once no gradient component exceeds x', "(torch's tolerance_grad; off by default)"],
   },
   contentWeight: {
     kind: 'number',
@@ -253,44 +285,4 @@ export function flagFor(key: string): string {
   const spec = (SETTINGS as Record<string, OptionSpec>)[key];
   const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   return spec?.kind === 'flag' && spec.default === true ? `--no-${kebab}` : `--${kebab}`;
-}
-
-/** How a value is shown in help text and on the page. */
-export function formatValue(value: unknown): string {
-  return Array.isArray(value) ? value.join(',') : String(value);
-}
-
-/** Why `value` is not a valid `spec` value (a phrase to follow the option's name), or null. */
-export function invalidReason(spec: OptionSpec, value: unknown): string | null {
-  const shown = formatValue(value);
-  switch (spec.kind) {
-    case 'int': {
-      const ok = typeof value === 'number' && Number.isInteger(value) && value >= spec.min && (spec.max === undefined || value <= spec.max);
-      if (ok) return null;
-      return spec.max === undefined
-        ? `must be a whole number >= ${spec.min}, got ${shown}`
-        : `must be a whole number from ${spec.min} to ${spec.max}, got ${shown}`;
-    }
-    case 'number': {
-      const ok = typeof value === 'number' && Number.isFinite(value) && (spec.above ? value > spec.min : value >= spec.min);
-      return ok ? null : `must be a number ${spec.above ? '>' : '>='} ${spec.min}, got ${shown}`;
-    }
-    case 'numbers': {
-      const ok =
-        Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0) && value.some((v) => v > 0);
-      return ok ? null : `must be numbers >= 0, not all 0, got ${shown}`;
-    }
-    case 'layers':
-      return Array.isArray(value) && value.length > 0 ? null : 'must name at least one VGG-19 layer (an index 0–36 or a name like conv4_2)';
-    case 'choice':
-      return spec.values.includes(value as string) ? null : `must be ${spec.values.join(' or ')}, got ${shown}`;
-    case 'flag':
-      return typeof value === 'boolean' ? null : `must be true or false, got ${shown}`;
-    case 'init':
-      return value === 'content' || value === 'random' || (typeof value === 'object' && value !== null)
-        ? null
-        : `must be content, random or an image, got ${shown}`;
-    case 'text':
-      return typeof value === 'string' ? null : `must be text, got ${shown}`;
-  }
 }

@@ -3,8 +3,8 @@
 
 import { OptionError, UserError } from '../util/errors.js';
 import { layerIndex, VGG19_FEATURES } from '../vgg/index.js';
-import type { StyleOptions } from './job.js';
-import { DEFAULT_SETTINGS, invalidReason, SETTINGS, type OptionSpec, type StyleSettings } from './options.js';
+import type { OptimizerPlan, StyleOptions } from './job-types.js';
+import { DEFAULT_LR, DEFAULT_SETTINGS, invalidReason, SETTINGS, type OptionSpec, type StyleSettings } from './options.js';
 import { minimumSide, pyramid, seedPreset, type Scale } from './schedule.js';
 
 export { DEFAULT_SETTINGS, type StyleSettings };
@@ -19,6 +19,7 @@ export function planJob(settings: Partial<StyleSettings>, contentWidth: number, 
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
   const s: StyleSettings = { ...DEFAULT_SETTINGS, ...given };
   checkEach(s);
+  checkOptimizer(s, given);
   const contentLayers = layerList('contentLayers', s.contentLayers);
   const styleLayers = layerList('styleLayers', s.styleLayers);
   checkStyleLayerWeights(s.styleLayerWeights, styleLayers);
@@ -29,8 +30,9 @@ export function planJob(settings: Partial<StyleSettings>, contentWidth: number, 
   const { contentWeight, styleWeight, tvWeight, styleLayerWeights } = s;
   return {
     scales,
-    lr: s.lr,
+    lr: s.lr ?? DEFAULT_LR[s.optimizer],
     lrDecay: s.lrDecay,
+    optimizer: optimizerPlan(s),
     loss: { contentLayers, styleLayers, styleLayerWeights, contentWeight, styleWeight, tvWeight },
     styleBlend: s.styleBlend,
     styleScale: s.styleScale,
@@ -60,6 +62,36 @@ function checkEach(s: StyleSettings): void {
       'are all 0, which leaves nothing to optimise: give at least one of them a weight > 0',
     );
   }
+}
+
+const LBFGS_ONLY = ['lbfgsHistory', 'lineSearch', 'toleranceChange', 'toleranceGrad'] as const;
+
+/** L-BFGS is not the seed preset's optimiser; its own settings need it. */
+function checkOptimizer(s: StyleSettings, given: Partial<StyleSettings>): void {
+  if (s.optimizer === 'lbfgs' && s.preset === 'seed') {
+    throw new OptionError(
+      ['optimizer', 'preset'],
+      [s.optimizer, s.preset],
+      "are lbfgs and seed, which do not go together: the seed preset is Adam's schedule (its learning rate and its decay); " +
+        'leave the preset out to run L-BFGS on the pyramid of scales, or use adam',
+    );
+  }
+  const lbfgsOnly = LBFGS_ONLY.find((key) => given[key] !== undefined);
+  if (s.optimizer !== 'lbfgs' && lbfgsOnly) {
+    throw new OptionError(lbfgsOnly, given[lbfgsOnly], 'is an L-BFGS setting: choose the lbfgs optimizer, or leave it out with adam');
+  }
+}
+
+function optimizerPlan(s: StyleSettings): OptimizerPlan {
+  if (s.optimizer === 'adam') return { kind: 'adam' };
+  const { lbfgsHistory: history, lineSearch, toleranceChange, toleranceGrad } = s;
+  return {
+    kind: 'lbfgs',
+    history,
+    lineSearch,
+    ...(toleranceChange === undefined ? {} : { toleranceChange }),
+    ...(toleranceGrad === undefined ? {} : { toleranceGrad }),
+  };
 }
 
 /** Layer indices for a list of indices and names, each layer once. */

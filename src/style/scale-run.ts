@@ -1,0 +1,146 @@
+// One scale's evaluations as the optimiser asks for them (the loss and its gradient at the image),
+// and what the job does with each once its losses are known: the progress reports, the last image
+// whose loss was finite (to fall back on), and divergence.
+
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
+import { Tape, Tensor } from '../graph/index.js';
+import type { StyleProgress } from './job-types.js';
+import { styleTransferLoss, type LossConfig, type LossTerms, type Targets } from './loss.js';
+import type { StyleNetwork } from './network.js';
+import type { Evaluation, Objective } from './optimizer.js';
+import type { Scale } from './schedule.js';
+
+export interface ScaleSetup {
+  ctx: GpuContext;
+  net: StyleNetwork;
+  loss: LossConfig;
+  targets: Targets;
+  /** The image being optimised (the optimiser changes it in place). */
+  image: DeviceTensor;
+  /** 0-based, of `scales`. */
+  index: number;
+  scales: number;
+  scale: Scale;
+  printEvery: number;
+  signal?: AbortSignal;
+  /** When the job started (performance.now()). */
+  started: number;
+  /** Evaluations the run made before this scale. */
+  evaluationsBefore: number;
+  /** The optimiser reads every evaluation's losses, so each one is known (and checked). */
+  readsLosses: boolean;
+  onProgress: (progress: StyleProgress) => void;
+}
+
+interface Pending {
+  evaluation: Evaluation;
+  step: number;
+  /** The image as evaluated, kept when its loss will be known (to become the last good one). */
+  image: DeviceTensor | null;
+}
+
+export class ScaleRun implements Objective {
+  /** Evaluations made in this scale. */
+  step: number;
+  private readonly leaf: Tensor;
+  private pending: Pending[] = [];
+  private lastGood: DeviceTensor;
+  private since = performance.now();
+  private stepsSince = 0;
+
+  constructor(
+    private readonly setup: ScaleSetup,
+    firstStep: number,
+  ) {
+    this.step = firstStep;
+    this.leaf = Tensor.leaf(setup.image, true, 'image');
+    this.lastGood = setup.ctx.copy(setup.image, 'last good image');
+  }
+
+  get stopping(): boolean {
+    return this.setup.signal?.aborted ?? false;
+  }
+
+  get evaluations(): number {
+    return this.setup.evaluationsBefore + this.step;
+  }
+
+  evaluate(): Evaluation {
+    const { ctx, net, targets, loss } = this.setup;
+    const step = ++this.step;
+    const tape = new Tape(ctx);
+    const terms = styleTransferLoss(tape, net, this.leaf, targets, loss);
+    const losses = collect(ctx, terms);
+    const [grad] = tape.backward(terms.total, [this.leaf]);
+    tape.dispose();
+    const known = this.setup.readsLosses || this.reports(step);
+    const image = known ? ctx.copy(this.setup.image, 'evaluated image') : null;
+    const evaluation: Evaluation = { grad: grad!, losses, values: null };
+    this.pending.push({ evaluation, step, image });
+    return evaluation;
+  }
+
+  /**
+   * After a step: reports the evaluations due (and the last one when `last`), keeps the last image
+   * with a finite loss. A loss that is not finite puts that image back and returns why.
+   */
+  async settle(iteration: number, last: boolean): Promise<string | null> {
+    const pending = this.pending;
+    this.pending = [];
+    let stop: string | null = null;
+    for (const [k, p] of pending.entries()) {
+      this.stepsSince++;
+      const report = this.reports(p.step) || (last && k === pending.length - 1);
+      const values: Float32Array | null = stop ? null : (p.evaluation.values ?? (report ? await p.evaluation.losses.read() : null));
+      p.evaluation.losses.release();
+      if (values && !Number.isFinite(values[3]!)) {
+        stop = `the loss became ${values[3]} at step ${p.step} of scale ${this.setup.index + 1}; kept the image from the last finite loss (try a smaller --lr)`;
+        this.setup.ctx.copyInto(this.lastGood, this.setup.image);
+      } else if (values && p.image) {
+        [this.lastGood, p.image] = [p.image, this.lastGood];
+      }
+      p.image?.release();
+      if (values && report && !stop) this.report(p.step, iteration, values);
+    }
+    return stop;
+  }
+
+  dispose(): void {
+    for (const p of this.pending) for (const t of [p.evaluation.losses, p.image]) t?.release();
+    this.lastGood.release();
+  }
+
+  private reports(step: number): boolean {
+    return step === 1 || step === this.setup.scale.steps || step % this.setup.printEvery === 0;
+  }
+
+  private report(step: number, iteration: number, [content, style, tv, total]: Float32Array): void {
+    const { loss, scale } = this.setup;
+    const now = performance.now();
+    this.setup.onProgress({
+      scale: this.setup.index + 1,
+      scales: this.setup.scales,
+      step,
+      steps: scale.steps,
+      iteration,
+      evaluations: this.setup.evaluationsBefore + step,
+      width: scale.width,
+      height: scale.height,
+      content: loss.contentWeight ? content! : null,
+      style: loss.styleWeight ? style! : null,
+      tv: loss.tvWeight ? tv! : null,
+      total: total!,
+      seconds: (now - this.setup.started) / 1000,
+      stepSeconds: (now - this.since) / 1000 / this.stepsSince,
+    });
+    this.since = now;
+    this.stepsSince = 0;
+  }
+}
+
+/** The four loss values of an evaluation in one small tensor: content, style, TV, total (0 for a term left out). */
+function collect(ctx: GpuContext, terms: LossTerms): DeviceTensor {
+  const values = ctx.zeros([4], 'reported losses');
+  [terms.content, terms.style, terms.tv, terms.total].forEach((t, i) => t && ctx.copyInto(t.value, values, i));
+  return values;
+}
