@@ -3,7 +3,7 @@
 // per-workgroup partial sums the previous pass left in prev[0 .. prev_count) (0 when there are
 // none; workgroup 0 also stores it in s[store]), then over its grid-strided slice of the n
 // elements sets y ← b·y + c·(s[i] − fresh)·x (y is not read when b is 0) and, with `with_next`,
-// writes the partial sum of z·y (Kahan-compensated, as lib/reduce) to next[workgroup].
+// writes the partial sum of z·y (Kahan-compensated) to next[workgroup].
 struct Params { n: u32, prev_count: u32, with_next: u32, b: f32, c: f32, i: u32, store: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> s: array<f32>;
@@ -13,29 +13,13 @@ struct Params { n: u32, prev_count: u32, with_next: u32, b: f32, c: f32, i: u32,
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 @group(0) @binding(6) var<storage, read_write> next: array<f32>;
 
-const AXPY_DOT_WG: u32 = 256u;
-var<workgroup> scratch: array<f32, AXPY_DOT_WG>;
+#include "lib/workgroup_reduce"
 
-// The sum of every invocation's v, in every invocation (call in uniform control flow).
-fn workgroup_sum(lid: u32, v: f32) -> f32 {
-  scratch[lid] = v;
-  workgroupBarrier();
-  for (var half = AXPY_DOT_WG / 2u; half > 0u; half >>= 1u) {
-    if (lid < half) {
-      scratch[lid] += scratch[lid + half];
-    }
-    workgroupBarrier();
-  }
-  let total = scratch[0];
-  workgroupBarrier();
-  return total;
-}
-
-@compute @workgroup_size(AXPY_DOT_WG)
+@compute @workgroup_size(WORKGROUP_REDUCE_SIZE)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u,
         @builtin(num_workgroups) nwg: vec3u) {
   var part = 0.0;
-  for (var k = lid; k < p.prev_count; k += AXPY_DOT_WG) {
+  for (var k = lid; k < p.prev_count; k += WORKGROUP_REDUCE_SIZE) {
     part += prev[k];
   }
   let fresh = workgroup_sum(lid, part);
@@ -43,23 +27,19 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     s[p.store] = fresh;
   }
   let a = p.c * (s[p.i] - fresh);
-  var sum = 0.0;
-  var compensation = 0.0;
-  for (var e = wid.x * AXPY_DOT_WG + lid; e < p.n; e += nwg.x * AXPY_DOT_WG) {
+  var acc = Compensated(0.0, 0.0);
+  for (var e = wid.x * WORKGROUP_REDUCE_SIZE + lid; e < p.n; e += nwg.x * WORKGROUP_REDUCE_SIZE) {
     var v = a * x[e];
     if (p.b != 0.0) {
       v += p.b * y[e];
     }
     y[e] = v;
     if (p.with_next != 0u) {
-      let term = z[e] * v - compensation;
-      let t = sum + term;
-      compensation = (t - sum) - term;
-      sum = t;
+      add_compensated(&acc, z[e] * v);
     }
   }
   if (p.with_next != 0u) {
-    let total = workgroup_sum(lid, sum);
+    let total = workgroup_sum(lid, acc.sum);
     if (lid == 0u) {
       next[wid.x] = total;
     }
