@@ -44,7 +44,15 @@ export const RUN_OPTIONS = {
     group: 'Input and start',
     help: ['Refuse image files with more pixels than this, before decoding', 'them (default); any size below works, whatever --size is'],
   },
-  weights: { kind: 'text', arg: '<file.bin>', group: 'Weights', help: ['Use these weights (see wgpu-style weights --help); no network'] },
+  weights: {
+    kind: 'text',
+    arg: '<file>',
+    group: 'Weights',
+    help: [
+      'Use these weights, no network: a .bin, or a .pth, .params or .h5',
+      'VGG-19 (converted into the cache once; see wgpu-style weights --help)',
+    ],
+  },
   offline: {
     kind: 'flag',
     default: false,
