@@ -4,6 +4,7 @@
 // kept separate so that style transfer, which needs only the input gradient, never pays for the rest.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
+import { conv3x3Winograd } from './conv3x3_winograd.js';
 import { dispatchElementwise, gridFor, label, requireRank } from './launch.js';
 import { tuningFor } from './tuning.js';
 
@@ -19,6 +20,27 @@ export interface ConvVariant {
   pxVecs: number;
   /** Workgroup size of the subgroup shader (its const WG); absent for conv3x3_forward, which declares its own. */
   subgroupWg?: number;
+  /**
+   * Runs the convolution some other way than the direct shaders (Winograd, ...); coBlock and
+   * pxVecs then mean what that implementation says. Absent for the direct variants.
+   */
+  run?: (ctx: GpuContext, call: ConvCall) => DeviceTensor;
+}
+
+/** One convolution as dispatchConv hands it to a variant's `run`: y = conv3x3(x, w) (+ bias), see ConvOptions. */
+export interface ConvCall {
+  label: string;
+  x: DeviceTensor;
+  w: DeviceTensor;
+  bias?: DeviceTensor;
+  reluInput: boolean;
+  mask?: DeviceTensor;
+}
+
+/** Winograd F(m×m, 3×3) (conv3x3_winograd.ts): coBlock channels × pxVecs vec4s of tiles per GEMM invocation. */
+function winograd(m: 2 | 4, coBlock: number, pxVecs: number, wg: number): ConvVariant {
+  const config = { m, coBlock, tVecs: pxVecs, wg };
+  return { name: `wino${m}-co${coBlock}-t${4 * pxVecs}-wg${wg}`, coBlock, pxVecs, run: (ctx, call) => conv3x3Winograd(ctx, config, call) };
 }
 
 /** Variants of conv3x3_forward_subgroup (faster where the adapter has subgroups), then of conv3x3_forward. */
@@ -32,6 +54,10 @@ export const CONV_VARIANTS: readonly ConvVariant[] = [
   { name: 'co16-px4', coBlock: 16, pxVecs: 1 },
   { name: 'co4-px8', coBlock: 4, pxVecs: 2 },
   { name: 'co8-px16', coBlock: 8, pxVecs: 4 },
+  winograd(4, 16, 2, 8),
+  winograd(4, 8, 2, 8),
+  winograd(2, 16, 2, 8),
+  winograd(2, 8, 2, 8),
 ];
 
 /** The variants this context can run, fastest-expected first (the first is the untuned default). */
@@ -40,7 +66,7 @@ export function convVariantsFor(ctx: GpuContext): readonly ConvVariant[] {
 }
 
 /** Bumped whenever CONV_VARIANTS change, so that choices among older variants are measured again. */
-const TUNING_GENERATION = 2;
+const TUNING_GENERATION = 3;
 
 /** The autotuner's key for a convolution of x [N, Cin, H, W] into `cout` channels. */
 export function convTuningKey(shape: readonly number[], cout: number): string {
@@ -95,10 +121,13 @@ function dispatchConv(
   const [n, , h, width] = x.shape as [number, number, number, number];
   const cout = w.shape[0]!;
   const variant = chooseVariant(ctx, x, cout, options.variant);
-  const y = ctx.empty([n, cout, h, width], 'conv3x3 output');
-  if (options.mask && options.mask.shape.join() !== y.shape.join()) {
-    throw new Error(`conv3x3: the mask must have the output's shape [${y.shape.join(',')}], got [${options.mask.shape.join(',')}]`);
+  if (options.mask && options.mask.shape.join() !== [n, cout, h, width].join()) {
+    throw new Error(
+      `conv3x3: the mask must have the output's shape [${[n, cout, h, width].join(',')}], got [${options.mask.shape.join(',')}]`,
+    );
   }
+  if (variant.run) return variant.run(ctx, { label: labelText, x, w, bias, reluInput: options.reluInput ?? false, mask: options.mask });
+  const y = ctx.empty([n, cout, h, width], 'conv3x3 output');
   const pixelBlocks = h * Math.ceil(width / (4 * variant.pxVecs));
   const channelBlocks = Math.ceil(cout / variant.coBlock);
   let kernel: 'conv3x3_forward' | 'conv3x3_forward_subgroup' = 'conv3x3_forward';

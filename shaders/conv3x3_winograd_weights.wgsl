@@ -1,0 +1,31 @@
+// Winograd weight transform for conv3x3 (lib/winograd): u[ξ, ci, co] = (G w[co, ci] Gᵀ)[ξ] for the
+// ALPHA² points ξ, laid out [POINTS, Cin, cout_pad] so that the GEMM loads 4 output channels at
+// once (columns co ≥ Cout stay as the caller cleared them). One invocation per (co, ci).
+struct Params { n: u32, cin: u32, cout: u32, cout_pad: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read_write> u: array<f32>;
+
+const M: u32 = 2u;
+#include "lib/winograd"
+
+fn apply(i: u32) {
+  let co = i / p.cin;
+  let ci = i % p.cin;
+  var g: array<f32, 9>;
+  for (var k = 0u; k < 9u; k++) { g[k] = w[i * 9u + k]; }
+  var gg: array<f32, ALPHA * 3u>; // G g: ALPHA × 3
+  for (var a = 0u; a < ALPHA; a++) {
+    for (var c = 0u; c < 3u; c++) {
+      gg[a * 3u + c] = wino_g(a, 0u) * g[c] + wino_g(a, 1u) * g[3u + c] + wino_g(a, 2u) * g[6u + c];
+    }
+  }
+  for (var a = 0u; a < ALPHA; a++) {
+    for (var b = 0u; b < ALPHA; b++) {
+      let v = gg[a * 3u] * wino_g(b, 0u) + gg[a * 3u + 1u] * wino_g(b, 1u) + gg[a * 3u + 2u] * wino_g(b, 2u);
+      u[((a * ALPHA + b) * p.cin + ci) * p.cout_pad + co] = v;
+    }
+  }
+}
+
+#include "lib/elementwise"

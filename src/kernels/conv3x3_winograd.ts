@@ -1,0 +1,145 @@
+// conv3x3 by Winograd minimal filtering F(M×M, 3×3), M = 2 or 4 (shaders/lib/winograd.wgsl): the
+// weights transformed once per weight tensor (conv3x3_winograd_weights, kept while the tensor
+// lives), then per chunk of tiles an input transform (conv3x3_winograd_input), one GEMM per
+// transform point (conv3x3_winograd_gemm) and an output transform (conv3x3_winograd_output).
+// Multiplies per output: 16/4 = 4 (M = 2) or 36/16 = 2.25 (M = 4) per input channel, against 9.
+
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
+import type { ConvCall } from './conv3x3.js';
+import { gridFor } from './launch.js';
+
+export interface WinogradConfig {
+  /** Output tile side: F(M×M, 3×3). */
+  m: 2 | 4;
+  /** Output channels per GEMM workgroup (divides CHANNEL_PAD). */
+  coBlock: number;
+  /** vec4s of tiles per GEMM invocation. */
+  tVecs: number;
+  /** GEMM workgroup size. */
+  wg: number;
+}
+
+/** Transformed weights keep their output channels padded to this (the GEMM's largest channel block). */
+const CHANNEL_PAD = 16;
+/** The input-transform and GEMM outputs of one chunk of tiles take at most this many bytes. */
+const SCRATCH_BYTES = 32 * 2 ** 20;
+
+const roundUp = (n: number, k: number) => Math.ceil(n / k) * k;
+
+/** Transformed weights per context and weight tensor (and M); dropped when the weights are released. */
+const caches = new WeakMap<GpuContext, Map<DeviceTensor, Map<number, DeviceTensor>>>();
+
+function isReleased(t: DeviceTensor): boolean {
+  try {
+    void t.buffer; // throws once the tensor was released
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function cacheFor(ctx: GpuContext): Map<DeviceTensor, Map<number, DeviceTensor>> {
+  let cache = caches.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    caches.set(ctx, cache);
+  }
+  // Transformed weights of released weight tensors go back to the pool.
+  for (const [w, byM] of cache) {
+    if (!isReleased(w)) continue;
+    for (const u of byM.values()) u.release();
+    cache.delete(w);
+  }
+  return cache;
+}
+
+/** Releases the transformed copies of `w` now (or of every weight tensor) rather than when `w` is released. */
+export function releaseWinogradWeights(ctx: GpuContext, w?: DeviceTensor): void {
+  const cache = cacheFor(ctx);
+  for (const [key, byM] of cache) {
+    if (w !== undefined && key !== w) continue;
+    for (const u of byM.values()) u.release();
+    cache.delete(key);
+  }
+}
+
+/** u [POINTS, Cin, cout_pad] for weights w [Cout, Cin, 3, 3], made on first use and cached. */
+function transformedWeights(ctx: GpuContext, w: DeviceTensor, m: 2 | 4): DeviceTensor {
+  const cache = cacheFor(ctx);
+  let byM = cache.get(w);
+  if (!byM) {
+    byM = new Map();
+    cache.set(w, byM);
+  }
+  let u = byM.get(m);
+  if (!u) {
+    const [cout, cin] = w.shape as [number, number];
+    const coutPad = roundUp(cout, CHANNEL_PAD);
+    u = ctx.zeros([(m + 2) ** 2, cin, coutPad], 'conv3x3 winograd weights');
+    const consts = { M: m };
+    ctx.dispatch({
+      kernel: 'conv3x3_winograd_weights',
+      label: `conv3x3_winograd_weights(w[${w.shape.join(',')}] F${m})`,
+      params: { n: cout * cin, cin, cout, cout_pad: coutPad },
+      buffers: [w.buffer, u.buffer],
+      consts,
+      workgroups: gridFor(ctx, cout * cin, 'conv3x3_winograd_weights', consts),
+    });
+    byM.set(m, u);
+  }
+  return u;
+}
+
+/** y = conv3x3(x, w) (+ bias, ReLU on the input, mask on the output: see ConvCall) by Winograd. */
+export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: ConvCall): DeviceTensor {
+  const { x, w, bias, mask } = call;
+  const { m } = config;
+  const [n, cin, height, width] = x.shape as [number, number, number, number];
+  const cout = w.shape[0]!;
+  const coutPad = roundUp(cout, CHANNEL_PAD);
+  const points = (m + 2) ** 2;
+  const u = transformedWeights(ctx, w, m);
+  const y = ctx.empty([n, cout, height, width], 'conv3x3 output');
+  const [tilesH, tilesW] = [Math.ceil(height / m), Math.ceil(width / m)];
+  const tiles = n * tilesH * tilesW;
+  const bytesPerTile = points * (cin + coutPad) * 4;
+  const chunk = Math.min(roundUp(tiles, 4), Math.max(64, Math.floor(SCRATCH_BYTES / bytesPerTile / 64) * 64));
+  const v = ctx.empty([points, cin, chunk], 'conv3x3 winograd input tiles');
+  const products = ctx.empty([points, coutPad, chunk], 'conv3x3 winograd products');
+  const consts = { M: m };
+  const gemmConsts = { CO_BLOCK: config.coBlock, T_VECS: config.tVecs, WG: config.wg };
+  for (let tile0 = 0; tile0 < tiles; tile0 += chunk) {
+    const count = Math.min(chunk, tiles - tile0);
+    const tilesPad = roundUp(count, 4);
+    const geometry = { height, width, tiles_w: tilesW, tiles_h: tilesH, tile0, tiles: count, tiles_pad: tilesPad };
+    ctx.dispatch({
+      kernel: 'conv3x3_winograd_input',
+      label: `conv3x3_winograd_input(${call.label} F${m})`,
+      params: { n: cin * tilesPad, cin, ...geometry },
+      buffers: [x.buffer, v.buffer],
+      overrides: { RELU_INPUT: call.reluInput ? 1 : 0 },
+      consts,
+      workgroups: gridFor(ctx, cin * tilesPad, 'conv3x3_winograd_input', consts),
+    });
+    ctx.dispatch({
+      kernel: 'conv3x3_winograd_gemm',
+      label: `conv3x3_winograd_gemm(${call.label} F${m})`,
+      params: { cin, cout_pad: coutPad, tiles_pad: tilesPad },
+      buffers: [u.buffer, v.buffer, products.buffer],
+      consts: gemmConsts,
+      workgroups: [Math.ceil(Math.ceil(tilesPad / 4 / config.tVecs) / config.wg), coutPad / config.coBlock, points],
+    });
+    ctx.dispatch({
+      kernel: 'conv3x3_winograd_output',
+      label: `conv3x3_winograd_output(${call.label} F${m})`,
+      params: { n: cout * count, cout, cout_pad: coutPad, ...geometry },
+      buffers: [products.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer, mask ? mask.buffer : ctx.placeholder],
+      overrides: { HAS_BIAS: bias ? 1 : 0, MASK: mask ? 1 : 0 },
+      consts,
+      workgroups: gridFor(ctx, cout * count, 'conv3x3_winograd_output', consts),
+    });
+  }
+  v.release();
+  products.release();
+  return y;
+}
