@@ -13,9 +13,9 @@ export const SHADER_NAMES = [
   'conv3x3_flip_weights',
   'conv3x3_forward',
   'conv3x3_forward_subgroup',
-  'conv3x3_tiled',
   'conv3x3_weight_grad',
   'conv3x3_winograd_gemm',
+  'conv3x3_winograd_gemm_subgroup',
   'conv3x3_winograd_input',
   'conv3x3_winograd_output',
   'conv3x3_winograd_weights',
@@ -60,9 +60,9 @@ export interface ShaderParams {
   conv3x3_flip_weights: { n: number; cin: number; cout: number };
   conv3x3_forward: { batch: number; cin: number; cout: number; height: number; width: number };
   conv3x3_forward_subgroup: { batch: number; cin: number; cout: number; height: number; width: number };
-  conv3x3_tiled: { batch: number; cin: number; cout: number; height: number; width: number };
   conv3x3_weight_grad: { batch: number; cin: number; cout: number; height: number; width: number };
   conv3x3_winograd_gemm: { cin: number; cout_pad: number; tiles_pad: number };
+  conv3x3_winograd_gemm_subgroup: { cin: number; cout_pad: number; tiles_pad: number };
   conv3x3_winograd_input: { n: number; cin: number; height: number; width: number; tiles_w: number; tiles_h: number; tile0: number; tiles: number; tiles_pad: number };
   conv3x3_winograd_output: { n: number; cout: number; cout_pad: number; height: number; width: number; tiles_w: number; tiles_h: number; tile0: number; tiles: number; tiles_pad: number };
   conv3x3_winograd_weights: { n: number; cin: number; cout: number; cout_pad: number };

@@ -38,9 +38,10 @@ export interface ConvCall {
 }
 
 /** Winograd F(m×m, 3×3) (conv3x3_winograd.ts): coBlock channels × pxVecs vec4s of tiles per GEMM invocation. */
-function winograd(m: 2 | 4, coBlock: number, pxVecs: number, wg: number): ConvVariant {
-  const config = { m, coBlock, tVecs: pxVecs, wg };
-  return { name: `wino${m}-co${coBlock}-t${4 * pxVecs}-wg${wg}`, coBlock, pxVecs, run: (ctx, call) => conv3x3Winograd(ctx, config, call) };
+function winograd(m: 2 | 4, coBlock: number, pxVecs: number, subgroup: boolean): ConvVariant {
+  const config = { m, coBlock, tVecs: pxVecs, wg: 8, subgroup };
+  const name = `${subgroup ? 'sg-' : ''}wino${m}-co${coBlock}-t${4 * pxVecs}`;
+  return { name, coBlock, pxVecs, ...(subgroup ? { subgroupWg: 8 } : {}), run: (ctx, call) => conv3x3Winograd(ctx, config, call) };
 }
 
 /** Variants of conv3x3_forward_subgroup (faster where the adapter has subgroups), then of conv3x3_forward. */
@@ -54,10 +55,13 @@ export const CONV_VARIANTS: readonly ConvVariant[] = [
   { name: 'co16-px4', coBlock: 16, pxVecs: 1 },
   { name: 'co4-px8', coBlock: 4, pxVecs: 2 },
   { name: 'co8-px16', coBlock: 8, pxVecs: 4 },
-  winograd(4, 16, 2, 8),
-  winograd(4, 8, 2, 8),
-  winograd(2, 16, 2, 8),
-  winograd(2, 8, 2, 8),
+  winograd(4, 32, 2, true),
+  winograd(4, 32, 1, true),
+  winograd(4, 16, 2, true),
+  winograd(2, 32, 2, true),
+  winograd(2, 32, 1, true),
+  winograd(4, 8, 2, false),
+  winograd(2, 8, 2, false),
 ];
 
 /** The variants this context can run, fastest-expected first (the first is the untuned default). */

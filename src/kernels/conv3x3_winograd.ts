@@ -17,10 +17,12 @@ export interface WinogradConfig {
   tVecs: number;
   /** GEMM workgroup size. */
   wg: number;
+  /** The GEMM shares its weight loads through subgroups (conv3x3_winograd_gemm_subgroup). */
+  subgroup?: boolean;
 }
 
 /** Transformed weights keep their output channels padded to this (the GEMM's largest channel block). */
-const CHANNEL_PAD = 16;
+const CHANNEL_PAD = 32;
 /** The input-transform and GEMM outputs of one chunk of tiles take at most this many bytes. */
 const SCRATCH_BYTES = 32 * 2 ** 20;
 
@@ -122,7 +124,7 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
       workgroups: gridFor(ctx, cin * tilesPad, 'conv3x3_winograd_input', consts),
     });
     ctx.dispatch({
-      kernel: 'conv3x3_winograd_gemm',
+      kernel: config.subgroup ? 'conv3x3_winograd_gemm_subgroup' : 'conv3x3_winograd_gemm',
       label: `conv3x3_winograd_gemm(${call.label} F${m})`,
       params: { cin, cout_pad: coutPad, tiles_pad: tilesPad },
       buffers: [u.buffer, v.buffer, products.buffer],
