@@ -1,0 +1,297 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DeviceTensor, GpuContext } from '../src/gpu/index.js';
+import { Tape, Tensor } from '../src/graph/index.js';
+import { syntheticWeights } from '../src/io/weights/synthetic.js';
+import {
+  autotuneConv,
+  CONV_VARIANTS,
+  conv3x3Forward,
+  conv3x3InputGrad,
+  convTuningKey,
+  convVariantsFor,
+  flipConv3x3Weights,
+  tuningFor,
+  type ConvVariant,
+} from '../src/kernels/index.js';
+import { readImage } from '../src/node/image-files.js';
+import { convertTfjsFolder } from '../src/node/weights-files.js';
+import { computeTargets, releaseTargets, SEED_LOSS, styleTransferLoss } from '../src/style/loss.js';
+import { StyleNetwork } from '../src/style/network.js';
+import { convShapesForStep, Vgg19, VGG19_FEATURES } from '../src/vgg/index.js';
+import { withBrokenShader } from './helpers/broken-shader.js';
+import { expectClose, relativeError } from './helpers/compare.js';
+import { useGpu } from './helpers/gpu.js';
+import { describeDifferentiable, EXACT_TOLERANCE, shape4 } from './helpers/kernel-check.js';
+import * as oracle from './helpers/oracle.js';
+import { distinctArray, randomArray, size } from './helpers/random.js';
+import { IMAGES, sharedAvailable, TFJS_MODEL } from './helpers/shared.js';
+import { vggForward } from './helpers/vgg-oracle.js';
+
+const WINOGRAD = CONV_VARIANTS.filter((v) => v.run !== undefined && v.name.includes('wino'));
+const tileOf = (v: ConvVariant) => (v.name.includes('wino4') ? 4 : 2);
+
+// Tolerances. On these small cases (≤ 9 input channels, values in [-1, 1]) F(2×2) is within
+// 2·10⁻⁷ of the float64 oracle (relative to the largest output) and F(4×4) within 2·10⁻⁶: its
+// transforms scale by up to 8 (Aᵀ) and 5 (Bᵀ) and divide by 24 (G), which costs about a digit.
+// The kernels' shared EXACT_TOLERANCE of 2·10⁻⁵ leaves F(4×4) a 10× margin; the 64–256-channel
+// cases below measure the error at VGG's sizes.
+
+/** Runs fn with freshly uploaded constant tensors and releases them afterwards. */
+function withTemps(temps: DeviceTensor[], fn: (t: DeviceTensor[]) => DeviceTensor): DeviceTensor {
+  const out = fn(temps);
+  for (const t of temps) t.release();
+  return out;
+}
+
+describe('conv3x3 Winograd variants: forward and input gradient under the kernel checks', () => {
+  const gpu = useGpu();
+  for (const variant of WINOGRAD) {
+    // Sizes that are not multiples of the 2- or 4-pixel tile, 1×1 and 1×n images, channel counts
+    // that are not multiples of the GEMM's 4-channel vectors or its channel block, a batch of 2.
+    for (const [shape, cout] of [
+      [[1, 3, 5, 7], 5],
+      [[2, 5, 1, 1], 3],
+      [[1, 4, 1, 9], 37],
+      [[2, 6, 9, 6], 9],
+    ] as Array<[number[], number]>) {
+      const s = shape4(shape);
+      const [n, cin, h, w] = s;
+      const weights = randomArray(cout * cin * 9, 31 + cout);
+      const bias = randomArray(cout, 32);
+      describeDifferentiable(gpu, {
+        name: `conv3x3 ${variant.name} [${shape}]→${cout}`,
+        inputShape: shape,
+        outputShape: [n, cout, h, w],
+        input: randomArray(size(shape), 33),
+        forward: (ctx, xt) =>
+          withTemps([ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) =>
+            conv3x3Forward(ctx, xt, wt!, bt, { variant }),
+          ),
+        backward: (ctx, _xt, dy) =>
+          withTemps([ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
+            const flipped = flipConv3x3Weights(ctx, wt!);
+            const dx = conv3x3InputGrad(ctx, dy, flipped, { variant });
+            flipped.release();
+            return dx;
+          }),
+        oracle: (xs) => oracle.conv3x3(xs, s, weights, cout, bias),
+        oracleBackward: (xs, dy) => oracle.conv3x3Grads(xs, s, weights, cout, dy).dx,
+      });
+    }
+    // conv3x3(relu(x)) + bias: the ReLU applied by the input transform, its mask by the output one.
+    const [shape, cout] = [[1, 7, 6, 11], 33] as [number[], number];
+    const s = shape4(shape);
+    const [n, cin, h, w] = s;
+    const weights = randomArray(cout * cin * 9, 41);
+    const bias = randomArray(cout, 42);
+    describeDifferentiable(gpu, {
+      name: `relu → conv3x3 ${variant.name} [${shape}]→${cout}`,
+      inputShape: shape,
+      outputShape: [n, cout, h, w],
+      input: distinctArray(size(shape), 43, 0.05), // away from the ReLU's kink
+      forward: (ctx, xt) =>
+        withTemps([ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) =>
+          conv3x3Forward(ctx, xt, wt!, bt, { variant, reluInput: true }),
+        ),
+      backward: (ctx, xt, dy) =>
+        withTemps([ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
+          const flipped = flipConv3x3Weights(ctx, wt!);
+          const dx = conv3x3InputGrad(ctx, dy, flipped, { variant, mask: xt });
+          flipped.release();
+          return dx;
+        }),
+      oracle: (xs) => oracle.conv3x3(oracle.relu(xs), s, weights, cout, bias),
+      oracleBackward: (xs, dy) => oracle.reluGrad(xs, oracle.conv3x3Grads(oracle.relu(xs), s, weights, cout, dy).dx),
+    });
+  }
+});
+
+/** Forward and input gradient of one conv on ctx, read back. */
+async function forwardAndInputGrad(
+  ctx: GpuContext,
+  variant: ConvVariant,
+  shape: number[],
+  cout: number,
+  data: Record<string, Float64Array>,
+) {
+  const [xt, wt, bt, dyt] = [
+    ctx.upload(shape, data.x!),
+    ctx.upload([cout, shape[1]!, 3, 3], data.w!),
+    ctx.upload([cout], data.b!),
+    ctx.upload([shape[0]!, cout, shape[2]!, shape[3]!], data.dy!),
+  ];
+  const flipped = flipConv3x3Weights(ctx, wt);
+  const y = conv3x3Forward(ctx, xt, wt, bt, { variant });
+  const dx = conv3x3InputGrad(ctx, dyt, flipped, { variant });
+  const out = { y: await y.read(), dx: await dx.read() };
+  for (const t of [xt, wt, bt, dyt, flipped, y, dx]) t.release();
+  return out;
+}
+
+describe('conv3x3 Winograd: a wrong transform coefficient fails the checks', () => {
+  const gpu = useGpu();
+  const shape = [1, 5, 8, 9];
+  const cout = 6;
+  const data = {
+    x: randomArray(size(shape), 51),
+    w: randomArray(cout * 5 * 9, 52),
+    b: randomArray(cout, 53),
+    dy: randomArray(cout * 8 * 9, 54),
+  };
+  const y64 = oracle.conv3x3(data.x, shape4(shape), data.w, cout, data.b);
+  const dx64 = oracle.conv3x3Grads(data.x, shape4(shape), data.w, cout, data.dy).dx;
+  // One coefficient per tile size, in each of the three transforms (lib/winograd).
+  const breaks: Array<[2 | 4, string, string, string]> = [
+    [4, 'Bᵀ', '0.0, 4.0, 0.0, -5.0, 0.0, 1.0);', '0.0, 4.0, 0.0, -5.001, 0.0, 1.0);'],
+    [4, 'G', '1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0,', '1.0 / 24.0, -1.0 / 12.001, 1.0 / 6.0,'],
+    [4, 'Aᵀ', '0.0, 1.0, -1.0, 8.0, -8.0, 1.0);', '0.0, 1.0, -1.0, 8.0, -8.0, 1.001);'],
+    [2, 'Bᵀ', '0.0, 1.0, 0.0, -1.0);', '0.0, 1.0, 0.0, -1.001);'],
+    [2, 'G', '0.5, -0.5, 0.5,', '0.5, -0.5005, 0.5,'],
+    [2, 'Aᵀ', '0.0, 1.0, -1.0, -1.0);', '0.0, 1.0, -1.0, -1.001);'],
+  ];
+  for (const [m, matrix, correct, broken] of breaks) {
+    it(`F(${m}×${m}) with one ${matrix} coefficient off by 0.1 % fails forward or gradient, and the correct one passes`, async () => {
+      const variant = WINOGRAD.find((v) => tileOf(v) === m && convVariantsFor(gpu()).includes(v))!;
+      const good = await forwardAndInputGrad(gpu(), variant, shape, cout, data);
+      expect(relativeError(good.y, y64)).toBeLessThan(EXACT_TOLERANCE);
+      expect(relativeError(good.dx, dx64)).toBeLessThan(EXACT_TOLERANCE);
+      const bad = await forwardAndInputGrad(withBrokenShader(gpu(), 'lib/winograd', correct, broken), variant, shape, cout, data);
+      expect(Math.max(relativeError(bad.y, y64), relativeError(bad.dx, dx64))).toBeGreaterThan(EXACT_TOLERANCE);
+    });
+  }
+});
+
+describe('conv3x3 Winograd numerics at VGG channel counts', () => {
+  const gpu = useGpu();
+  // He-scaled synthetic weights (as VGG-19's), inputs ReLU-like in [0, 1), 64 and 256 channels.
+  // The f32 error relative to the largest output grows with the channel count and the tile; the
+  // bound is F(4×4)'s worst measured error with a 3× margin, and far below what the style loss
+  // notices (its gradient checks pass at 10⁻³).
+  for (const [cin, cout, hw, tolerance] of [
+    [64, 64, 16, 2e-5],
+    [256, 32, 8, 4e-5],
+  ] as const) {
+    it(`${cin}→${cout} channels at ${hw}×${hw}: every variant within ${tolerance} of the float64 oracle`, async () => {
+      const ctx = gpu();
+      const shape = [1, cin, hw, hw];
+      const std = Math.sqrt(2 / (cin * 9));
+      const data = {
+        x: randomArray(size(shape), 61).map((v) => Math.fround(Math.abs(v))),
+        w: randomArray(cout * cin * 9, 62, std * Math.sqrt(3)),
+        b: randomArray(cout, 63, 0.1),
+        dy: randomArray(cout * hw * hw, 64),
+      };
+      const y64 = oracle.conv3x3(data.x, shape4(shape), data.w, cout, data.b);
+      const dx64 = oracle.conv3x3Grads(data.x, shape4(shape), data.w, cout, data.dy).dx;
+      const errors: string[] = [];
+      for (const variant of [convVariantsFor(ctx)[0]!, ...WINOGRAD.filter((v) => convVariantsFor(ctx).includes(v))]) {
+        const { y, dx } = await forwardAndInputGrad(ctx, variant, shape, cout, data);
+        const [ey, edx] = [relativeError(y, y64), relativeError(dx, dx64)];
+        errors.push(`${variant.name} ${ey.toExponential(1)}/${edx.toExponential(1)}`);
+        expect(ey, `${variant.name} forward`).toBeLessThan(tolerance);
+        expect(edx, `${variant.name} input gradient`).toBeLessThan(tolerance);
+      }
+      console.log(`[winograd numerics] synthetic ${cin}→${cout} at ${hw}×${hw}, forward/input-gradient error: ${errors.join(', ')}`);
+    });
+  }
+
+  describe.runIf(
+    sharedAvailable('Winograd on real activations', TFJS_MODEL) && sharedAvailable('real image', join(IMAGES, 'tubingen.jpg')),
+  )('with the real ../shared weights', () => {
+    it('blocks 1–3 of VGG-19 on a 32×32 crop of tubingen.jpg: each conv within 5·10⁻⁵ of the oracle', async () => {
+      const ctx = gpu();
+      const weights = await convertTfjsFolder(TFJS_MODEL, 16);
+      const photo = readImage(join(IMAGES, 'tubingen.jpg'));
+      const [h, w, top, left] = [32, 32, 200, 300];
+      const image = new Float64Array(3 * h * w);
+      for (let c = 0; c < 3; c++)
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++)
+            image[(c * h + y) * w + x] = photo.data[((top + y) * photo.width + left + x) * 4 + 2 - c]! - weights.input.mean[c]!;
+      const convs = VGG19_FEATURES.filter((m) => m.kind === 'conv' && m.index <= 16);
+      // Each conv's input: the image, or the float64 features of the module before it (f32-rounded).
+      const inputs = vggForward(
+        weights,
+        image,
+        [1, 3, h, w],
+        convs.map((m) => m.index - 1).filter((i) => i >= 0),
+      );
+      const lines: string[] = [];
+      for (const m of convs) {
+        const input = m.index === 0 ? { shape: [1, 3, h, w] as const, data: image } : inputs.get(m.index - 1)!;
+        const x = input.data.map(Math.fround);
+        const shape = [...input.shape];
+        const wdata = Float64Array.from(weights.tensors.get(`${m.name}.weight`)!.data);
+        const bdata = Float64Array.from(weights.tensors.get(`${m.name}.bias`)!.data);
+        const dy = randomArray(m.cout * shape[2]! * shape[3]!, 70 + m.index);
+        const y64 = oracle.conv3x3(x, shape4(shape), wdata, m.cout, bdata);
+        const dx64 = oracle.conv3x3Grads(x, shape4(shape), wdata, m.cout, dy).dx;
+        const errors: string[] = [];
+        for (const variant of [convVariantsFor(ctx)[0]!, ...WINOGRAD.filter((v) => convVariantsFor(ctx).includes(v))]) {
+          if (variant !== convVariantsFor(ctx)[0] && WINOGRAD.findIndex((v) => tileOf(v) === tileOf(variant)) !== WINOGRAD.indexOf(variant))
+            continue; // one variant per tile size: the others share its arithmetic order per product
+          const out = await forwardAndInputGrad(ctx, variant, shape, m.cout, { x, w: wdata, b: bdata, dy });
+          const [ey, edx] = [relativeError(out.y, y64), relativeError(out.dx, dx64)];
+          errors.push(`${variant.name} ${ey.toExponential(1)}/${edx.toExponential(1)}`);
+          expect(ey, `${m.name} ${variant.name} forward`).toBeLessThan(5e-5);
+          expect(edx, `${m.name} ${variant.name} input gradient`).toBeLessThan(5e-5);
+        }
+        lines.push(`  ${m.name} [${shape}]→${m.cout}: ${errors.join(', ')}`);
+      }
+      console.log(`[winograd numerics] real weights, forward/input-gradient error relative to the largest value:\n${lines.join('\n')}`);
+    }, 120_000);
+  });
+});
+
+describe('conv3x3 Winograd in the autotuner and the style step', () => {
+  const gpu = useGpu();
+
+  it('the autotuner times the Winograd variants beside the direct ones and may choose one', async () => {
+    const ctx = gpu();
+    const shape = [1, 32, 16, 16] as [number, number, number, number];
+    tuningFor(ctx).clear();
+    const [result] = await autotuneConv(ctx, [{ shape, cout: 32 }], 1);
+    const timed = Object.keys(result!.ms);
+    expect(timed.some((name) => WINOGRAD.some((v) => v.name === name))).toBe(true);
+    expect(convVariantsFor(ctx).map((v) => v.name)).toContain(result!.chosen);
+    expect(result!.ms[result!.chosen]).toBe(Math.min(...Object.values(result!.ms)));
+    tuningFor(ctx).clear();
+  });
+
+  it('a style step with every conv on a Winograd variant keeps its loss and image gradient within 10⁻³ of the direct one', async () => {
+    const ctx = gpu();
+    const [height, width] = [20, 24];
+    const shape = [1, 3, height, width];
+    const random = (seed: number) => randomArray(3 * height * width, seed, 1.5);
+    const net = new StyleNetwork(Vgg19.load(ctx, syntheticWeights(3), { upTo: 28 }));
+    const [content, style, start] = [ctx.upload(shape, random(81)), ctx.upload(shape, random(82)), ctx.upload(shape, random(83))];
+    const step = async () => {
+      const targets = computeTargets(ctx, net, content, [style], SEED_LOSS);
+      const tape = new Tape(ctx);
+      const image = Tensor.leaf(start, true);
+      const loss = styleTransferLoss(tape, net, image, targets, SEED_LOSS).total;
+      const [grad] = tape.backward(loss, [image]);
+      const out = { loss: await loss.value.read(), grad: await grad!.read() };
+      grad!.release();
+      tape.dispose();
+      releaseTargets(targets);
+      return out;
+    };
+    tuningFor(ctx).clear();
+    const direct = await step();
+    for (const m of [4, 2]) {
+      const variant = WINOGRAD.find((v) => tileOf(v) === m && convVariantsFor(ctx).includes(v))!;
+      for (const s of convShapesForStep(height, width, 28)) tuningFor(ctx).set(convTuningKey(s.shape, s.cout), variant.name);
+      const before = ctx.dispatchCounts.get('conv3x3_winograd_input') ?? 0;
+      const wino = await step();
+      expect(ctx.dispatchCounts.get('conv3x3_winograd_input') ?? 0).toBeGreaterThan(before);
+      // F(4×4) errors of ~10⁻⁵ per conv compound through 9 convs and the Gram matrices.
+      expectClose(wino.loss, direct.loss, 1e-3, `style loss with ${variant.name}`);
+      expectClose(wino.grad, direct.grad, 1e-3, `style gradient with ${variant.name}`);
+    }
+    tuningFor(ctx).clear();
+    for (const t of [content, style, start]) t.release();
+    net.vgg.dispose();
+  }, 60_000);
+});
