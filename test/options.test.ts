@@ -81,11 +81,11 @@ describe('one declaration per option', () => {
     }
     // Not on the page: one style image (no blend), images only by dropping (no --init, so no seed), reports and
     // snapshots on every step the page draws, the seed preset and Adam's decay factor are for the CLI, and of
-    // L-BFGS's settings the page has the choice of optimiser only.
+    // L-BFGS's settings the page has the choice of optimiser only; the page's memory budget is the browser default.
     const offPage = settings.filter(([, spec]) => !spec.libraryOnly && !spec.label).map(([key]) => key);
     const lbfgs = ['lbfgsHistory', 'lineSearch', 'toleranceChange', 'toleranceGrad'];
     expect(offPage.sort()).toEqual(
-      ['autotune', 'init', 'lrDecay', 'preset', 'printEvery', 'saveEvery', 'seed', 'styleBlend', ...lbfgs].sort(),
+      ['autotune', 'init', 'lrDecay', 'maxMemory', 'preset', 'printEvery', 'saveEvery', 'seed', 'styleBlend', ...lbfgs].sort(),
     );
   });
 });

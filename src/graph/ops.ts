@@ -1,10 +1,10 @@
-// Differentiable ops: each runs its forward kernel and records itself on the tape with what its
-// backward needs. Their records (name, reads, backward) are in gradients.ts.
+// Differentiable ops: each hands the tape its forward kernel (run now, and again if checkpointing
+// recomputes it) and what its backward needs. Their records (name, reads, backward) are in gradients.ts.
 
 import type { DeviceTensor } from '../gpu/index.js';
 import * as k from '../kernels/index.js';
 import { OPS } from './gradients.js';
-import type { Tape } from './tape.js';
+import type { Forward, Tape } from './tape.js';
 import type { Tensor } from './tensor.js';
 
 export interface ConvWeights {
@@ -15,8 +15,7 @@ export interface ConvWeights {
 }
 
 export function conv3x3(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
-  const y = k.conv3x3Forward(tape.ctx, x.value, w.weight, w.bias);
-  return tape.record(OPS.conv3x3, [x], y, w.flippedWeights);
+  return tape.apply(OPS.conv3x3, [x], (ctx, [v]) => k.conv3x3Forward(ctx, v!, w.weight, w.bias), w.flippedWeights);
 }
 
 /**
@@ -24,45 +23,45 @@ export function conv3x3(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
  * never stored; its backward masks the input gradient by [x > 0] as it is stored.
  */
 export function reluConv3x3(tape: Tape, x: Tensor, w: ConvWeights): Tensor {
-  const y = k.conv3x3Forward(tape.ctx, x.value, w.weight, w.bias, { reluInput: true });
-  return tape.record(OPS.reluConv3x3, [x], y, w.flippedWeights);
+  const forward: Forward = (ctx, [v]) => k.conv3x3Forward(ctx, v!, w.weight, w.bias, { reluInput: true });
+  return tape.apply(OPS.reluConv3x3, [x], forward, w.flippedWeights);
 }
 
 export function relu(tape: Tape, x: Tensor): Tensor {
-  return tape.record(OPS.relu, [x], k.reluForward(tape.ctx, x.value));
+  return tape.apply(OPS.relu, [x], (ctx, [v]) => k.reluForward(ctx, v!));
 }
 
 export function maxPool(tape: Tape, x: Tensor): Tensor {
-  return tape.record(OPS.maxpool, [x], k.maxPool2x2Forward(tape.ctx, x.value));
+  return tape.apply(OPS.maxpool, [x], (ctx, [v]) => k.maxPool2x2Forward(ctx, v!));
 }
 
 export function avgPool(tape: Tape, x: Tensor): Tensor {
-  return tape.record(OPS.avgpool, [x], k.avgPool2x2Forward(tape.ctx, x.value));
+  return tape.apply(OPS.avgpool, [x], (ctx, [v]) => k.avgPool2x2Forward(ctx, v!));
 }
 
 export function gram(tape: Tape, x: Tensor): Tensor {
-  return tape.record(OPS.gram, [x], k.gramForward(tape.ctx, x.value));
+  return tape.apply(OPS.gram, [x], (ctx, [v]) => k.gramForward(ctx, v!));
 }
 
 export function mse(tape: Tape, a: Tensor, b: Tensor): Tensor {
-  return tape.record(OPS.mse, [a, b], k.mseForward(tape.ctx, a.value, b.value));
+  return tape.apply(OPS.mse, [a, b], (ctx, [va, vb]) => k.mseForward(ctx, va!, vb!));
 }
 
 export function totalVariation(tape: Tape, x: Tensor): Tensor {
-  return tape.record(OPS.tv, [x], k.tvForward(tape.ctx, x.value));
+  return tape.apply(OPS.tv, [x], (ctx, [v]) => k.tvForward(ctx, v!));
 }
 
 export function scale(tape: Tape, x: Tensor, factor: number): Tensor {
-  return tape.record(OPS.scale, [x], k.scale(tape.ctx, x.value, factor), factor);
+  return tape.apply(OPS.scale, [x], (ctx, [v]) => k.scale(ctx, v!, factor), factor);
 }
 
 export function add(tape: Tape, a: Tensor, b: Tensor): Tensor {
-  return tape.record(OPS.add, [a, b], k.add(tape.ctx, a.value, b.value));
+  return tape.apply(OPS.add, [a, b], (ctx, [va, vb]) => k.add(ctx, va!, vb!));
 }
 
 /** y = a·x[perm] + b per channel: a change of pixel convention (e.g. into the weights' own). */
 export function channelAffine(tape: Tape, x: Tensor, affine: k.ChannelAffine): Tensor {
-  return tape.record(OPS.channelAffine, [x], k.channelAffineForward(tape.ctx, x.value, affine), affine);
+  return tape.apply(OPS.channelAffine, [x], (ctx, [v]) => k.channelAffineForward(ctx, v!, affine), affine);
 }
 
 /** Σ weights[i]·terms[i] (terms with weight 0 are left out). */

@@ -137,7 +137,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
 
 /** What identifies a run: settings that shape the result, the input images and the weights. */
 export async function runIdentity(plan: StyleOptions, images: Record<string, RgbaImage>, weights: VggWeights): Promise<RunIdentity> {
-  const { printEvery: _p, saveEvery: _s, autotune: _a, init, ...rest } = plan;
+  const { printEvery: _p, saveEvery: _s, autotune: _a, memory: _m, init, ...rest } = plan;
   const settings = { ...rest, init: typeof init === 'string' ? init : 'image' } as Record<string, unknown>;
   const inputs: Record<string, string> = {};
   for (const [role, image] of Object.entries(images))

@@ -2,6 +2,7 @@
 // weights from a file, the cache or a download, and a GPU context made (and closed) on demand.
 
 import { readFileSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import type { GpuContext } from '../gpu/index.js';
 import {
   decodeCheckpoint,
@@ -63,6 +64,7 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
     content.width,
     content.height,
     styles.length,
+    { memoryBytes: totalmem() },
   );
   const saved = typeof options.resume === 'string' ? await readCheckpoint(options.resume) : options.resume;
   options.onPlan?.(plan);

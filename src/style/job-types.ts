@@ -3,6 +3,7 @@
 import type { RgbaImage } from './image-tensor.js';
 import type { CheckpointHooks, JobState } from './checkpoint.js';
 import type { LossConfig } from './loss.js';
+import type { MemoryPlan } from './memory-plan.js';
 import type { Scale } from './schedule.js';
 import type { Pooling } from '../vgg/index.js';
 
@@ -45,6 +46,8 @@ export interface StyleOptions {
   saveEvery: number;
   /** Autotune the conv3x3 variants for each scale's shapes first. */
   autotune?: boolean;
+  /** Each scale's planned GPU memory and whether it recomputes (planJob's); absent: planned by the job under the browser default. */
+  memory?: MemoryPlan;
 }
 
 export interface StyleProgress {

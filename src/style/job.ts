@@ -8,10 +8,11 @@ import { autotuneConv, channelAffineForward, originalColors, resize, tuningFor }
 import { uniformRandom } from '../util/random.js';
 import { convShapesForStep, Vgg19, type VggWeights } from '../vgg/index.js';
 import { checkResumable, type JobState } from './checkpoint.js';
-import { RGB_TO_SEED } from './convention.js';
+import { RGB_TO_SEED, seedToNetwork } from './convention.js';
 import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
 import { checkLbfgsMemory } from './lbfgs-history.js';
 import { computeTargets, releaseTargets, type LossConfig, type Targets } from './loss.js';
+import { BROWSER_MAX_MEMORY_MIB, planMemory, type MemoryPlan } from './memory-plan.js';
 import { StyleNetwork } from './network.js';
 import { createOptimizer, type Optimizer } from './optimizer.js';
 import { ScaleRun } from './scale-run.js';
@@ -54,6 +55,8 @@ class StyleJob {
   private evaluations = 0;
   /** The smallest image side that keeps the deepest layer used at least 1 px. */
   private readonly minSide: number;
+  /** Each scale's planned peak and whether it recomputes. */
+  readonly memory: MemoryPlan;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -80,6 +83,14 @@ class StyleJob {
       }
     }
     if (options.optimizer?.kind === 'lbfgs') checkLbfgsMemory(ctx.device.limits.maxBufferSize, options.optimizer, options.scales);
+    // planJob's plan; a caller that built the options itself gets one under the browser's default budget.
+    this.memory =
+      options.memory ??
+      planMemory(
+        { ...options, styles, convertsInput: seedToNetwork(weights.input) !== null, subgroups: ctx.subgroupsOf8 },
+        BROWSER_MAX_MEMORY_MIB,
+        true,
+      );
     this.optimizer = createOptimizer(ctx, options);
     this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: deepest, pooling: options.pooling }));
     const normalize = options.normalizeConvention ?? true;
@@ -150,6 +161,7 @@ class StyleJob {
       {
         ...{ ctx, net: this.net, loss: this.loss, targets, image: this.image!, index: s, scales: this.options.scales.length, scale },
         ...{ printEvery: this.options.printEvery, signal: hooks.signal, started: this.started, readsLosses: optimizer.readsLosses },
+        recompute: this.memory.scales[s]!.recompute,
         evaluationsBefore: this.evaluations,
         onProgress: (p) => {
           this.history.push(p);

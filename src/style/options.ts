@@ -240,6 +240,18 @@ export const SETTINGS = {
     group: 'Output',
     help: ['Also write the image every n steps, next to the output', '(out-s1-0100.png: scale 1, step 100); 0 = never (default)'],
   },
+  maxMemory: {
+    kind: 'int',
+    min: 1,
+    arg: '<MiB>',
+    group: 'GPU',
+    help: [
+      'GPU memory the run may use; a scale that needs more recomputes',
+      'activations in the backward pass (slower), and one that does not',
+      'fit even so is refused before any work, with the largest size that',
+      "fits (default: 3/4 of this machine's memory; a browser tab: 2048)",
+    ],
+  },
   autotune: {
     kind: 'flag',
     default: true,

@@ -29,6 +29,8 @@ export interface ScaleSetup {
   evaluationsBefore: number;
   /** The optimiser reads every evaluation's losses, so each one is known (and checked). */
   readsLosses: boolean;
+  /** Recompute each VGG block's activations in the backward instead of keeping them (the memory plan's choice). */
+  recompute: boolean;
   onProgress: (progress: StyleProgress) => void;
 }
 
@@ -68,7 +70,7 @@ export class ScaleRun implements Objective {
   evaluate(): Evaluation {
     const { ctx, net, targets, loss } = this.setup;
     const step = ++this.step;
-    const tape = new Tape(ctx);
+    const tape = new Tape(ctx, { recompute: this.setup.recompute });
     const terms = styleTransferLoss(tape, net, this.leaf, targets, loss);
     const losses = collect(ctx, terms);
     const [grad] = tape.backward(terms.total, [this.leaf]);

@@ -5,6 +5,7 @@ import { OptionError, UserError } from '../util/errors.js';
 import { layerIndex, VGG19_FEATURES } from '../vgg/index.js';
 import type { OptimizerPlan, StyleOptions } from './job-types.js';
 import { DEFAULT_LR, DEFAULT_SETTINGS, invalidReason, SETTINGS, type OptionSpec, type StyleSettings } from './options.js';
+import { defaultMaxMemoryMiB, planMemory } from './memory-plan.js';
 import { minimumSide, pyramid, seedPreset, type Scale } from './schedule.js';
 
 export { DEFAULT_SETTINGS, type StyleSettings };
@@ -12,9 +13,16 @@ export { DEFAULT_SETTINGS, type StyleSettings };
 /**
  * Checks every setting and turns them into a job plan. `styleCount` (the number of style images)
  * lets it check --style-blend against them and refuse a style weight without style images; when
- * it is not given those two checks are left out. Throws OptionError naming the setting by its key.
+ * it is not given those two checks are left out. `host.memoryBytes` (the Node edge gives it) sets
+ * the default memory budget. Throws OptionError naming the setting by its key.
  */
-export function planJob(settings: Partial<StyleSettings>, contentWidth: number, contentHeight: number, styleCount?: number): StyleOptions {
+export function planJob(
+  settings: Partial<StyleSettings>,
+  contentWidth: number,
+  contentHeight: number,
+  styleCount?: number,
+  host: { memoryBytes?: number } = {},
+): StyleOptions {
   // Keys present but undefined (an option not given) keep their defaults.
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
   const s: StyleSettings = { ...DEFAULT_SETTINGS, ...given };
@@ -28,12 +36,17 @@ export function planJob(settings: Partial<StyleSettings>, contentWidth: number, 
     s.preset === 'seed' ? seedPreset(s.presetStepsScale) : pyramid(contentWidth, contentHeight, s.size, s.scales, s.steps, s.lrDecayEvery);
   checkScaleSizes(scales, [...(s.contentWeight ? contentLayers : []), ...(s.styleWeight ? styleLayers : [])]);
   const { contentWeight, styleWeight, tvWeight, styleLayerWeights } = s;
+  const loss = { contentLayers, styleLayers, styleLayerWeights, contentWeight, styleWeight, tvWeight };
+  const optimizer = optimizerPlan(s);
+  // Before any work: each scale's GPU memory against the budget (checkpointing where needed).
+  const budget = s.maxMemory ?? defaultMaxMemoryMiB(host.memoryBytes);
+  const memory = planMemory({ scales, loss, pooling: s.pooling, optimizer, styleScale: s.styleScale }, budget, s.maxMemory === undefined);
   return {
     scales,
     lr: s.lr ?? DEFAULT_LR[s.optimizer],
     lrDecay: s.lrDecay,
-    optimizer: optimizerPlan(s),
-    loss: { contentLayers, styleLayers, styleLayerWeights, contentWeight, styleWeight, tvWeight },
+    optimizer,
+    loss,
     styleBlend: s.styleBlend,
     styleScale: s.styleScale,
     init: s.init,
@@ -43,6 +56,7 @@ export function planJob(settings: Partial<StyleSettings>, contentWidth: number, 
     printEvery: s.printEvery,
     saveEvery: s.saveEvery,
     autotune: s.autotune,
+    memory,
   };
 }
 

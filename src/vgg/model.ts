@@ -80,6 +80,9 @@ export class Vgg19 {
       if (pending) step(ops.relu(tape, x));
       pending = false;
     };
+    // On a tape that recomputes, each block (its convs and its pool) is a segment: it keeps its
+    // output and the features asked for; the rest is made again when the backward reaches it.
+    tape.beginSegment();
     for (const m of this.modules.slice(0, deepest + 1)) {
       if (m.kind === 'relu') {
         pending = true;
@@ -94,6 +97,10 @@ export class Vgg19 {
         pending = false;
       }
       if (wanted.has(m.index)) outputs.set(m.index, x);
+      if (m.kind === 'pool' || m.index === deepest) {
+        tape.endSegment([x, ...outputs.values()]);
+        if (m.index !== deepest) tape.beginSegment();
+      }
     }
     return outputs;
   }

@@ -1,0 +1,162 @@
+// The memory plan of a style job, made before any work: for each scale, the most GPU memory it
+// holds at once (memory-model.ts's replay of an evaluation, plus the weights, images, targets and
+// the optimiser's state), with and without checkpointing. A scale over the budget recomputes
+// activations (each VGG block a segment); one over it even so stops the job with the largest
+// size that fits. WebGPU does not say how much memory a device has, so the budget is a setting
+// (maxMemory, MiB) whose default the edge gives: 3/4 of the host's memory in Node (an integrated
+// or software adapter shares it; a discrete GPU's own is usually smaller: set --max-memory), and
+// 2 GiB in a browser tab.
+
+import { OptionError } from '../util/errors.js';
+import { VGG19_CONVS, VGG19_FEATURES, type Pooling } from '../vgg/index.js';
+import type { OptimizerPlan } from './job-types.js';
+import { lbfgsVectors } from './lbfgs-history.js';
+import type { LossConfig } from './loss.js';
+import { bufferBytes, evaluationPeakBytes, featuresPeakBytes, type StepModel } from './memory-model.js';
+import type { Scale } from './schedule.js';
+
+const MiB = 2 ** 20;
+
+/** The budget where the edge says nothing (a browser tab): 2 GiB. */
+export const BROWSER_MAX_MEMORY_MIB = 2048;
+
+/** The default budget in MiB: 3/4 of the host's memory when the edge knows it, else BROWSER_MAX_MEMORY_MIB. */
+export function defaultMaxMemoryMiB(hostMemoryBytes?: number): number {
+  return hostMemoryBytes ? Math.floor((0.75 * hostMemoryBytes) / MiB) : BROWSER_MAX_MEMORY_MIB;
+}
+
+/** What the plan needs to know of a job (a StyleOptions' fields, and what the weights and adapter will be). */
+export interface MemoryJob {
+  scales: readonly Scale[];
+  loss: LossConfig;
+  pooling: Pooling;
+  optimizer?: OptimizerPlan;
+  styleScale: number;
+  /** Style images' sizes (default: one, the content's shape). */
+  styles?: ReadonlyArray<{ width: number; height: number }>;
+  /** Unknown before the weights and the device are there, so assumed (the larger case) unless given. */
+  convertsInput?: boolean;
+  subgroups?: boolean;
+}
+
+export interface ScaleMemory {
+  width: number;
+  height: number;
+  /** Most bytes live at once without checkpointing, and with it. */
+  plainBytes: number;
+  recomputeBytes: number;
+  /** Whether this scale recomputes (checkpointing on). */
+  recompute: boolean;
+}
+
+export interface MemoryPlan {
+  budgetMiB: number;
+  scales: ScaleMemory[];
+}
+
+const deepestLayer = (loss: LossConfig) =>
+  Math.max(0, ...(loss.contentWeight ? loss.contentLayers : []), ...(loss.styleWeight ? loss.styleLayers : []));
+
+/** The VGG weights on the device: each conv's weights, their flipped copy and the bias. */
+export function weightBytes(upTo: number): number {
+  return VGG19_CONVS.filter((m) => m.index <= upTo).reduce((sum, m) => sum + 2 * bufferBytes(m.cout * m.cin * 9) + bufferBytes(m.cout), 0);
+}
+
+/** [channels, height, width] of module `index`'s output for an h×w image. */
+function featureShape(index: number, h: number, w: number): [number, number, number] {
+  let [c, y, x] = [3, h, w];
+  for (const m of VGG19_FEATURES.slice(0, index + 1)) {
+    if (m.kind === 'pool') [y, x] = [Math.floor(y / 2), Math.floor(x / 2)];
+    else c = m.cout;
+  }
+  return [c, y, x];
+}
+
+/** The most bytes a scale of width×height holds at once. */
+export function scalePeakBytes(job: MemoryJob, width: number, height: number, recompute: boolean, previous?: Scale): number {
+  const { loss, pooling } = job;
+  const convertsInput = job.convertsInput ?? true;
+  const subgroups = job.subgroups ?? true;
+  const vector = bufferBytes(3 * width * height);
+  const styles = (job.styles ?? [{ width, height }]).map((s) => {
+    const f = (job.styleScale * Math.max(width, height)) / Math.max(s.width, s.height);
+    return { width: Math.max(1, Math.round(s.width * f)), height: Math.max(1, Math.round(s.height * f)) };
+  });
+  // Always there: weights, the content and style images (RGB at the largest scale's size, here this one's).
+  const base = weightBytes(deepestLayer(loss)) + vector + styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
+  const contentTargets = loss.contentWeight
+    ? loss.contentLayers.reduce((sum, l) => sum + bufferBytes(featureShape(l, height, width).reduce((a, b) => a * b)), 0)
+    : 0;
+  const gramTargets = loss.styleWeight ? loss.styleLayers.reduce((sum, l) => sum + bufferBytes(featureShape(l, 1, 1)[0] ** 2), 0) : 0;
+  // The targets: content and style images in the seed's space, one forward each (no gradient).
+  const seeds = vector + styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
+  const before = base + seeds + (previous ? bufferBytes(3 * previous.width * previous.height) : 0);
+  const net = { pooling, subgroups, convertsInput };
+  const contentPass = loss.contentWeight ? featuresPeakBytes(height, width, loss.contentLayers, false, net) : 0;
+  const stylePass = loss.styleWeight
+    ? Math.max(...styles.map((s) => featuresPeakBytes(s.height, s.width, loss.styleLayers, true, net))) + contentTargets
+    : 0;
+  const targetsPhase = before + Math.max(contentPass, stylePass);
+  // The optimisation: the image, the last good one, the optimiser's state, and one evaluation.
+  const plan = job.optimizer;
+  const optimizerVectors = plan?.kind === 'lbfgs' ? lbfgsVectors(plan).history + lbfgsVectors(plan).working + 1 : 2;
+  const model: StepModel = {
+    ...{ height, width, contentLayers: loss.contentLayers, styleLayers: loss.styleLayers },
+    ...{ contentWeight: loss.contentWeight, styleWeight: loss.styleWeight, tvWeight: loss.tvWeight },
+    ...{ convertsInput, normalized: convertsInput, pooling, subgroups, recompute },
+  };
+  const optimise = base + contentTargets + gramTargets + (2 + optimizerVectors) * vector + evaluationPeakBytes(model);
+  return Math.max(targetsPhase, optimise);
+}
+
+/**
+ * Each scale's peak with and without checkpointing, and whether it recomputes: only where the
+ * plain peak is over the budget. Throws an OptionError naming maxMemory when a scale is over it
+ * even with checkpointing, with the largest size that fits. `isDefault`: the budget was not given.
+ */
+export function planMemory(job: MemoryJob, budgetMiB: number, isDefault = false): MemoryPlan {
+  const budget = budgetMiB * MiB;
+  const scales = job.scales.map((s, i) => {
+    const plainBytes = scalePeakBytes(job, s.width, s.height, false, job.scales[i - 1]);
+    const recomputeBytes = plainBytes <= budget ? plainBytes : scalePeakBytes(job, s.width, s.height, true, job.scales[i - 1]);
+    return { width: s.width, height: s.height, plainBytes, recomputeBytes, recompute: plainBytes > budget };
+  });
+  const over = scales.find((s) => s.recomputeBytes > budget);
+  if (over) {
+    const largest = largestFittingSide(job, over, budget);
+    const fix = largest > 0 ? `use a size of at most ${largest} px, or ` : '';
+    throw new OptionError(
+      'maxMemory',
+      budgetMiB,
+      `is ${budgetMiB} MiB${isDefault ? ' (the default)' : ''}, too little for the ${over.width}×${over.height} scale, which needs ` +
+        `${Math.ceil(over.recomputeBytes / MiB)} MiB of GPU memory even with checkpointing: ${fix}allow at least ${Math.ceil(over.recomputeBytes / MiB)} MiB`,
+    );
+  }
+  return { budgetMiB, scales };
+}
+
+/** The longest side of the largest scale of `shape`'s proportions that fits `budget` bytes with checkpointing (0 if none). */
+export function largestFittingSide(
+  job: MemoryJob,
+  shape: { width: number; height: number },
+  budget: number,
+  fits = (_w: number, _h: number) => true,
+): number {
+  const long = Math.max(shape.width, shape.height);
+  const dims = (side: number) => ({
+    width: Math.max(1, Math.round((shape.width * side) / long)),
+    height: Math.max(1, Math.round((shape.height * side) / long)),
+  });
+  const ok = (side: number) => {
+    const { width, height } = dims(side);
+    return fits(width, height) && scalePeakBytes({ ...job, styles: undefined }, width, height, true) <= budget;
+  };
+  let [lo, hi] = [0, 1];
+  while (ok(hi) && hi < 1 << 20) [lo, hi] = [hi, hi * 2];
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (ok(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
