@@ -1,7 +1,8 @@
 // Winograd conv3x3, the products, as conv3x3_winograd_gemm (m[ξ, co, t] = Σ_ci u[ξ, ci, co] ·
-// v[ξ, ci, t]) but sharing the loads of u through subgroups: for each ci, lanes 0..CO_BLOCK/4-1
-// each load 4 channels of u and broadcast them (on lavapipe every load is per lane). An invocation
-// owns CO_BLOCK channels × T_VECS vec4s of tiles. Needs subgroups of ≥ 8; CO_BLOCK is 16 or 32.
+// v[ξ, ci, t]) but sharing the loads of u through subgroups: for each ci, lanes 0..7 each load 4
+// channels of u (of a block of 32) and broadcast them (on lavapipe every load is per lane). An
+// invocation owns CO_BLOCK channels × T_VECS vec4s of tiles. Needs subgroups of ≥ 8; CO_BLOCK is
+// 16 or a multiple of 32.
 enable subgroups;
 #include "lib/lanes8"
 struct Params { cin: u32, cout_pad: u32, tiles_pad: u32 }
@@ -27,16 +28,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let co0 = wid.y * CO_BLOCK;
   let xi = wid.z;
   let cvecs = p.cout_pad / 4u;
-  let ulane = co0 / 4u + lane % (CO_BLOCK / 4u);
+  const LANE_VECS = min(CO_BLOCK / 4u, 8u); // vec4s of u one broadcast round shares
+  let ulane = co0 / 4u + lane % LANE_VECS;
   var acc: array<array<vec4f, T_VECS>, CO_BLOCK>;
   for (var ci = 0u; ci < p.cin; ci++) {
     let vrow = (xi * p.cin + ci) * tvecs;
     var vv: array<vec4f, T_VECS>;
     for (var q = 0u; q < T_VECS; q++) { vv[q] = v[vrow + min(t0 + q, tvecs - 1u)]; }
-    let uu = lanes8v(u[(xi * p.cin + ci) * cvecs + ulane]);
-    for (var k = 0u; k < CO_BLOCK / 4u; k++) {
-      for (var j = 0u; j < 4u; j++) {
-        for (var q = 0u; q < T_VECS; q++) { acc[k * 4u + j][q] += uu[k][j] * vv[q]; }
+    for (var h = 0u; h < CO_BLOCK / 4u / LANE_VECS; h++) {
+      let uu = lanes8v(u[(xi * p.cin + ci) * cvecs + ulane + h * 8u]);
+      for (var k = 0u; k < LANE_VECS; k++) {
+        for (var j = 0u; j < 4u; j++) {
+          for (var q = 0u; q < T_VECS; q++) { acc[(h * LANE_VECS + k) * 4u + j][q] += uu[k][j] * vv[q]; }
+        }
       }
     }
   }

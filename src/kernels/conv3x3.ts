@@ -56,6 +56,7 @@ export const CONV_VARIANTS: readonly ConvVariant[] = [
   { name: 'co4-px8', coBlock: 4, pxVecs: 2 },
   { name: 'co8-px16', coBlock: 8, pxVecs: 4 },
   winograd(4, 32, 2, true),
+  winograd(4, 64, 2, true),
   winograd(4, 32, 1, true),
   winograd(4, 16, 2, true),
   winograd(2, 32, 2, true),

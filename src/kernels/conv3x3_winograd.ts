@@ -11,7 +11,7 @@ import { gridFor } from './launch.js';
 export interface WinogradConfig {
   /** Output tile side: F(M×M, 3×3). */
   m: 2 | 4;
-  /** Output channels per GEMM workgroup (divides CHANNEL_PAD). */
+  /** Output channels per GEMM workgroup (a multiple of 4; the transformed weights are padded to it). */
   coBlock: number;
   /** vec4s of tiles per GEMM invocation. */
   tVecs: number;
@@ -21,15 +21,13 @@ export interface WinogradConfig {
   subgroup?: boolean;
 }
 
-/** Transformed weights keep their output channels padded to this (the GEMM's largest channel block). */
-const CHANNEL_PAD = 32;
 /** The input-transform and GEMM outputs of one chunk of tiles take at most this many bytes. */
 const SCRATCH_BYTES = 32 * 2 ** 20;
 
 const roundUp = (n: number, k: number) => Math.ceil(n / k) * k;
 
-/** Transformed weights per context and weight tensor (and M); dropped when the weights are released. */
-const caches = new WeakMap<GpuContext, Map<DeviceTensor, Map<number, DeviceTensor>>>();
+/** Transformed weights per context, weight tensor and `M/channels padded`; dropped when the weights are released. */
+const caches = new WeakMap<GpuContext, Map<DeviceTensor, Map<string, DeviceTensor>>>();
 
 function isReleased(t: DeviceTensor): boolean {
   try {
@@ -40,7 +38,7 @@ function isReleased(t: DeviceTensor): boolean {
   }
 }
 
-function cacheFor(ctx: GpuContext): Map<DeviceTensor, Map<number, DeviceTensor>> {
+function cacheFor(ctx: GpuContext): Map<DeviceTensor, Map<string, DeviceTensor>> {
   let cache = caches.get(ctx);
   if (!cache) {
     cache = new Map();
@@ -65,18 +63,17 @@ export function releaseWinogradWeights(ctx: GpuContext, w?: DeviceTensor): void 
   }
 }
 
-/** u [POINTS, Cin, cout_pad] for weights w [Cout, Cin, 3, 3], made on first use and cached. */
-function transformedWeights(ctx: GpuContext, w: DeviceTensor, m: 2 | 4): DeviceTensor {
+/** u [POINTS, Cin, coutPad] for weights w [Cout, Cin, 3, 3], made on first use and cached. */
+function transformedWeights(ctx: GpuContext, w: DeviceTensor, m: 2 | 4, coutPad: number): DeviceTensor {
   const cache = cacheFor(ctx);
   let byM = cache.get(w);
   if (!byM) {
     byM = new Map();
     cache.set(w, byM);
   }
-  let u = byM.get(m);
+  let u = byM.get(`${m}/${coutPad}`);
   if (!u) {
     const [cout, cin] = w.shape as [number, number];
-    const coutPad = roundUp(cout, CHANNEL_PAD);
     u = ctx.zeros([(m + 2) ** 2, cin, coutPad], 'conv3x3 winograd weights');
     const consts = { M: m };
     ctx.dispatch({
@@ -87,7 +84,7 @@ function transformedWeights(ctx: GpuContext, w: DeviceTensor, m: 2 | 4): DeviceT
       consts,
       workgroups: gridFor(ctx, cout * cin, 'conv3x3_winograd_weights', consts),
     });
-    byM.set(m, u);
+    byM.set(`${m}/${coutPad}`, u);
   }
   return u;
 }
@@ -98,11 +95,13 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const { m } = config;
   const [n, cin, height, width] = x.shape as [number, number, number, number];
   const cout = w.shape[0]!;
-  const coutPad = roundUp(cout, CHANNEL_PAD);
+  const coutPad = roundUp(cout, config.coBlock);
   const points = (m + 2) ** 2;
-  const u = transformedWeights(ctx, w, m);
+  const u = transformedWeights(ctx, w, m, coutPad);
   const y = ctx.empty([n, cout, height, width], 'conv3x3 output');
-  const [tilesH, tilesW] = [Math.ceil(height / m), Math.ceil(width / m)];
+  // Tile rows padded to a multiple of 4 tiles: each vec4 of tiles lies in one row (the padding
+  // tiles lie outside the image: zeros in, nothing stored).
+  const [tilesH, tilesW] = [Math.ceil(height / m), roundUp(Math.ceil(width / m), 4)];
   const tiles = n * tilesH * tilesW;
   const bytesPerTile = points * (cin + coutPad) * 4;
   const chunk = Math.min(roundUp(tiles, 4), Math.max(64, Math.floor(SCRATCH_BYTES / bytesPerTile / 64) * 64));
@@ -117,11 +116,11 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
     ctx.dispatch({
       kernel: 'conv3x3_winograd_input',
       label: `conv3x3_winograd_input(${call.label} F${m})`,
-      params: { n: cin * tilesPad, cin, ...geometry },
-      buffers: [x.buffer, v.buffer],
-      overrides: { RELU_INPUT: call.reluInput ? 1 : 0 },
+      params: { n: (cin * tilesPad) / 4, cin, ...geometry },
+      buffers: [x.buffer, x.buffer, v.buffer],
+      overrides: { RELU_INPUT: call.reluInput ? 1 : 0, ALIGNED: width % 4 === 0 ? 1 : 0 },
       consts,
-      workgroups: gridFor(ctx, cin * tilesPad, 'conv3x3_winograd_input', consts),
+      workgroups: gridFor(ctx, (cin * tilesPad) / 4, 'conv3x3_winograd_input', consts),
     });
     ctx.dispatch({
       kernel: config.subgroup ? 'conv3x3_winograd_gemm_subgroup' : 'conv3x3_winograd_gemm',
@@ -134,11 +133,11 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
     ctx.dispatch({
       kernel: 'conv3x3_winograd_output',
       label: `conv3x3_winograd_output(${call.label} F${m})`,
-      params: { n: cout * count, cout, cout_pad: coutPad, ...geometry },
+      params: { n: (cout * tilesPad) / 4, cout, cout_pad: coutPad, ...geometry },
       buffers: [products.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer, mask ? mask.buffer : ctx.placeholder],
       overrides: { HAS_BIAS: bias ? 1 : 0, MASK: mask ? 1 : 0 },
       consts,
-      workgroups: gridFor(ctx, cout * count, 'conv3x3_winograd_output', consts),
+      workgroups: gridFor(ctx, (cout * tilesPad) / 4, 'conv3x3_winograd_output', consts),
     });
   }
   v.release();
