@@ -5,7 +5,9 @@
 // after every section (and on SIGTERM/SIGINT), so a run cut short still leaves what it measured.
 //   npx tsx bench/gpu-report.ts --out DIR [--quick] [--sizes 256,512] [--step-sizes 100x200,128,256,512,1024]
 //                               [--runs 5] [--budget-seconds 420] [--layers 0,2,...]
-// (--layers limits the conv timings, and the autotuning before them, to those VGG-19 modules.)
+//                               [--variants REGEX] [--no-autotune]
+// (--layers limits the conv timings, and the autotuning before them, to those VGG-19 modules;
+// --variants times only the variants whose names match.)
 // scripts/gpu-report.sh wraps it for a machine without npm (see there).
 
 import { parseArgs } from 'node:util';
@@ -36,12 +38,15 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     'budget-seconds': { type: 'string', default: '420' },
     layers: { type: 'string' },
+    variants: { type: 'string' },
+    'no-autotune': { type: 'boolean' },
   },
 });
 const quick = Boolean(values.quick);
 const sizes = (values.sizes ?? (quick ? '16' : '256,512')).split(',').map(Number);
 const stepSizes = (values['step-sizes'] ?? (quick ? '16' : '100x200,128,256,512,1024')).split(',').filter(Boolean);
 const layers = values.layers?.split(',').map(Number);
+const variantPattern = new RegExp(values.variants ?? '');
 const runs = Number(values.runs ?? (quick ? 1 : 5));
 const budgetSeconds = Number(values['budget-seconds']);
 const started = performance.now();
@@ -92,7 +97,7 @@ save();
 tuningFor(ctx).clear(); // measure afresh on this adapter
 for (const size of sizes) {
   if (!withinBudget(`kernels at ${size} px`)) break;
-  await autotuneSize(size);
+  if (!values['no-autotune']) await autotuneSize(size);
   await timeVariants(size);
   save();
 }
@@ -183,7 +188,7 @@ function random(shape: number[], seed: number): DeviceTensor {
 
 /** Every variant on every distinct VGG-19 conv shape at `size`: forward and input gradient. */
 async function timeVariants(size: number): Promise<void> {
-  const variants = variantsToTime(ctx);
+  const variants = variantsToTime(ctx).filter((v) => variantPattern.test(v.name));
   for (const c of convCases(size)) {
     if (!withinBudget(`the rest of the conv timings at ${size} px`)) return;
     const [n, cin, h, w] = c.shape as [number, number, number, number];

@@ -25,6 +25,8 @@ export const TILED_CONV_VARIANTS: readonly TiledConvVariant[] = [
   { name: 'tiled-co64-16x8', coTile: 64, tileW: 16, tileH: 8, ciChunk: 4, coR: 8, rowsR: 2 },
   { name: 'tiled-co32-8x8', coTile: 32, tileW: 8, tileH: 8, ciChunk: 8, coR: 4, rowsR: 2 },
   { name: 'tiled-co64-32x8', coTile: 64, tileW: 32, tileH: 8, ciChunk: 4, coR: 8, rowsR: 2 },
+  // Small tiles, for VGG-19's deep 16×16 and 32×32 layers, where big tiles leave a GPU's cores idle.
+  { name: 'tiled-co32-8x4', coTile: 32, tileW: 8, tileH: 4, ciChunk: 8, coR: 4, rowsR: 1 },
 ];
 
 /** Invocations per workgroup of a variant. */
