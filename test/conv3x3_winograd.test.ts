@@ -266,5 +266,5 @@ describe('conv3x3 Winograd in the autotuner and the style step', () => {
     tuningFor(ctx).clear();
     for (const t of [content, style, start]) t.release();
     net.vgg.dispose();
-  }, 60_000);
+  });
 });

@@ -1,9 +1,12 @@
-// Picks the fastest conv3x3 variant for each shape on this adapter by timing them all once,
+// Picks the fastest conv3x3 variant for each shape on this adapter by timing them all once (direct
+// and Winograd alike; Winograd timed with its weights already transformed, as a step runs it),
 // remembers the choice in the context's Tuning (tuning.ts; launchers read it), and saves it
-// through the tuning's store.
+// through the tuning's store. The input gradient is a forward convolution of dy with flipped
+// weights, so its shapes are tuned as forward ones (convShapesForStep lists both).
 
 import { measureGpuMs, type GpuContext } from '../gpu/index.js';
 import { conv3x3Forward, convTuningKey, convVariantsFor } from './conv3x3.js';
+import { releaseWinogradWeights } from './conv3x3_winograd.js';
 import { tuningFor } from './tuning.js';
 
 export interface ConvShape {
@@ -43,6 +46,7 @@ export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[]
       ms[variant.name] = fastest;
       best = Math.min(best, fastest);
     }
+    releaseWinogradWeights(ctx, w);
     x.release();
     w.release();
     const chosen = Object.entries(ms).sort((a, b) => a[1] - b[1])[0]![0];

@@ -58,7 +58,6 @@ export const CONV_VARIANTS: readonly ConvVariant[] = [
   winograd(4, 32, 2, true),
   winograd(4, 64, 2, true),
   winograd(4, 32, 1, true),
-  winograd(4, 16, 2, true),
   winograd(2, 32, 2, true),
   winograd(2, 32, 1, true),
   winograd(4, 8, 2, false),

@@ -23,6 +23,8 @@ export interface WinogradConfig {
 
 /** The input-transform and GEMM outputs of one chunk of tiles take at most this many bytes. */
 const SCRATCH_BYTES = 32 * 2 ** 20;
+/** Transformed weights kept per context (see transformedWeights). */
+const CACHE_BYTES = 64 * 2 ** 20;
 
 const roundUp = (n: number, k: number) => Math.ceil(n / k) * k;
 
@@ -63,30 +65,40 @@ export function releaseWinogradWeights(ctx: GpuContext, w?: DeviceTensor): void 
   }
 }
 
-/** u [POINTS, Cin, coutPad] for weights w [Cout, Cin, 3, 3], made on first use and cached. */
-function transformedWeights(ctx: GpuContext, w: DeviceTensor, m: 2 | 4, coutPad: number): DeviceTensor {
-  const cache = cacheFor(ctx);
-  let byM = cache.get(w);
-  if (!byM) {
-    byM = new Map();
-    cache.set(w, byM);
-  }
-  let u = byM.get(`${m}/${coutPad}`);
-  if (!u) {
-    const [cout, cin] = w.shape as [number, number];
-    u = ctx.zeros([(m + 2) ** 2, cin, coutPad], 'conv3x3 winograd weights');
-    const consts = { M: m };
-    ctx.dispatch({
-      kernel: 'conv3x3_winograd_weights',
-      label: `conv3x3_winograd_weights(w[${w.shape.join(',')}] F${m})`,
-      params: { n: cout * cin, cin, cout, cout_pad: coutPad },
-      buffers: [w.buffer, u.buffer],
-      consts,
-      workgroups: gridFor(ctx, cout * cin, 'conv3x3_winograd_weights', consts),
-    });
-    byM.set(`${m}/${coutPad}`, u);
-  }
+function transformWeights(ctx: GpuContext, w: DeviceTensor, m: 2 | 4, coutPad: number): DeviceTensor {
+  const [cout, cin] = w.shape as [number, number];
+  const u = ctx.empty([(m + 2) ** 2, cin, coutPad], 'conv3x3 winograd weights');
+  const consts = { M: m };
+  const n = (coutPad / 4) * cin;
+  ctx.dispatch({
+    kernel: 'conv3x3_winograd_weights',
+    label: `conv3x3_winograd_weights(w[${w.shape.join(',')}] F${m})`,
+    params: { n, cin, cout, cout_pad: coutPad },
+    buffers: [w.buffer, u.buffer],
+    consts,
+    workgroups: gridFor(ctx, n, 'conv3x3_winograd_weights', consts),
+  });
   return u;
+}
+
+/**
+ * u [POINTS, Cin, coutPad] for weights w [Cout, Cin, 3, 3]: cached while the context's cached copies
+ * stay under CACHE_BYTES (first come, first kept), else made for this call (`temporary`: the
+ * caller releases it). The cap keeps a 512 px step's memory near the direct convolution's: all
+ * of VGG-19's weights and their flipped copies, transformed for F(4×4), would take 4× their 104 MB.
+ */
+function transformedWeights(ctx: GpuContext, w: DeviceTensor, m: 2 | 4, coutPad: number): { u: DeviceTensor; temporary: boolean } {
+  const cache = cacheFor(ctx);
+  const key = `${m}/${coutPad}`;
+  const cached = cache.get(w)?.get(key);
+  if (cached) return { u: cached, temporary: false };
+  const u = transformWeights(ctx, w, m, coutPad);
+  let bytes = 0;
+  for (const byKey of cache.values()) for (const t of byKey.values()) bytes += t.bytes;
+  if (bytes + u.bytes > CACHE_BYTES) return { u, temporary: true };
+  if (!cache.has(w)) cache.set(w, new Map());
+  cache.get(w)!.set(key, u);
+  return { u, temporary: false };
 }
 
 /** y = conv3x3(x, w) (+ bias, ReLU on the input, mask on the output: see ConvCall) by Winograd. */
@@ -97,7 +109,7 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const cout = w.shape[0]!;
   const coutPad = roundUp(cout, config.coBlock);
   const points = (m + 2) ** 2;
-  const u = transformedWeights(ctx, w, m, coutPad);
+  const { u, temporary } = transformedWeights(ctx, w, m, coutPad);
   const y = ctx.empty([n, cout, height, width], 'conv3x3 output');
   // Tile rows padded to a multiple of 4 tiles: each vec4 of tiles lies in one row (the padding
   // tiles lie outside the image: zeros in, nothing stored).
@@ -142,5 +154,6 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   }
   v.release();
   products.release();
+  if (temporary) u.release();
   return y;
 }

@@ -18,4 +18,5 @@ export { resize } from './resize.js';
 export { IMAGE_BAND_BYTES, reduceImage, type ImageReduceOptions } from './image_reduce.js';
 export { autotuneConv, type ConvShape, type TuneResult } from './autotune.js';
 export { Tuning, tuningFor, type TuningStore } from './tuning.js';
-export { CONV_VARIANTS, convTuningKey, convVariantsFor, type ConvOptions, type ConvVariant } from './conv3x3.js';
+export { CONV_VARIANTS, convTuningKey, convVariantsFor, type ConvCall, type ConvOptions, type ConvVariant } from './conv3x3.js';
+export { conv3x3Winograd, releaseWinogradWeights, type WinogradConfig } from './conv3x3_winograd.js';
