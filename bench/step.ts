@@ -1,5 +1,8 @@
 // Times full style steps and, with --profile, lists the GPU time of each kernel in one step.
-//   npx tsx bench/step.ts [--size 128 | --size 100x200] [--steps 10] [--profile] [--autotune] [--no-fuse]
+//   npx tsx bench/step.ts [--size 128 | --size 100x200] [--steps 10] [--profile] [--autotune] [--no-fuse] [--checkpoint] [--max-memory <MiB>]
+// --checkpoint recomputes each VGG block's activations in the backward (what the job's --max-memory
+// turns on where a scale needs it); --max-memory holds the pool (live + spare buffers) to a budget;
+// the line also gives the memory plan's prediction for the step.
 // (100x200 is height × width: the shape of the PyTorch seed's step.)
 
 import { parseArgs } from 'node:util';
@@ -7,7 +10,7 @@ import { describeAdapter } from '../src/gpu/index.js';
 import { autotuneConv, tuningFor } from '../src/kernels/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
 import { convShapesForStep } from '../src/vgg/index.js';
-import { parseStepSize, profileStyleStep, timeStyleStep } from './style-step.js';
+import { parseStepSize, profileStyleStep, stepPeakBytes, timeStyleStep } from './style-step.js';
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +19,8 @@ const { values } = parseArgs({
     profile: { type: 'boolean' },
     autotune: { type: 'boolean' },
     'no-fuse': { type: 'boolean' },
+    checkpoint: { type: 'boolean' },
+    'max-memory': { type: 'string' },
   },
 });
 const size = parseStepSize(values.size);
@@ -49,9 +54,19 @@ if (values.profile && ctx.profiler.supported) {
   for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1]))
     console.log(`${ms.toFixed(1).padStart(9)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${name}`);
 }
-const { secondsPerStep, peakBytes, peakLiveBytes } = await timeStyleStep(ctx, size, Number(values.steps), { fuseRelu: !values['no-fuse'] });
+const recompute = values.checkpoint ?? false;
+// As the job does: the pool destroys spare buffers before live + pooled would pass the budget.
+if (values['max-memory']) ctx.limitMemory(Number(values['max-memory']) * 2 ** 20);
+const { secondsPerStep, peakBytes, peakLiveBytes } = await timeStyleStep(ctx, size, Number(values.steps), {
+  fuseRelu: !values['no-fuse'],
+  recompute,
+});
+// The plan's figure for this step: weights, the three images and Adam's moments, one evaluation.
+const predicted = values['no-fuse'] ? null : stepPeakBytes(height, width, recompute, ctx.subgroupsOf8);
 console.log(
-  `${values.steps} steps at ${sizeText} (VGG-19 0..28, seed loss): ${secondsPerStep.toFixed(3)} s/step; GPU memory: ${(peakLiveBytes / 2 ** 20).toFixed(1)} MiB live at most, ${(peakBytes / 2 ** 20).toFixed(1)} MiB allocated at most`,
+  `${values.steps} steps at ${sizeText} (VGG-19 0..28, seed loss${recompute ? ', checkpointing' : ''}): ${secondsPerStep.toFixed(3)} s/step; ` +
+    `GPU memory: ${(peakLiveBytes / 2 ** 20).toFixed(1)} MiB live at most${predicted ? ` (planned ${(predicted / 2 ** 20).toFixed(1)})` : ''}, ` +
+    `${(peakBytes / 2 ** 20).toFixed(1)} MiB allocated at most`,
 );
 ctx.destroy();
 process.exit(0);

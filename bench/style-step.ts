@@ -6,6 +6,7 @@ import { Tape, Tensor } from '../src/graph/index.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { adamStep } from '../src/kernels/index.js';
 import { computeTargets, releaseTargets, SEED_LOSS, styleTransferLoss } from '../src/style/loss.js';
+import { scalePeakBytes } from '../src/style/memory-plan.js';
 import { StyleNetwork } from '../src/style/network.js';
 import { Vgg19 } from '../src/vgg/index.js';
 
@@ -31,6 +32,8 @@ export function parseStepSize(text: string): [number, number] {
 export interface StepOptions {
   /** VGG-19's ReLUs inside the convs (default true; false to measure what that saves). */
   fuseRelu?: boolean;
+  /** Checkpointing: recompute each VGG block's activations in the backward (default false). */
+  recompute?: boolean;
 }
 
 export function makeStyleStep(ctx: GpuContext, size: StepSize, options: StepOptions = {}): StyleStep {
@@ -45,7 +48,7 @@ export function makeStyleStep(ctx: GpuContext, size: StepSize, options: StepOpti
   const image = Tensor.leaf(param, true);
   return {
     step(t: number) {
-      const tape = new Tape(ctx);
+      const tape = new Tape(ctx, { recompute: options.recompute });
       const [grad] = tape.backward(styleTransferLoss(tape, net, image, targets, SEED_LOSS).total, [image]);
       adamStep(ctx, { param, grad: grad!, m, v }, t, { lr: 0.01 });
       grad!.release();
@@ -95,4 +98,13 @@ export async function profileStyleStep(ctx: GpuContext, size: StepSize): Promise
   const timings = await ctx.stopProfiling();
   s.dispose();
   return timings;
+}
+
+/**
+ * The memory plan's peak for this step (src/style/memory-plan.ts): a job's scale of this size with
+ * the seed loss and Adam, which holds one image-sized vector more than this step (its last good image).
+ */
+export function stepPeakBytes(height: number, width: number, recompute: boolean, subgroups: boolean): number {
+  const job = { scales: [], loss: SEED_LOSS, pooling: 'max', styleScale: 1, convertsInput: false, subgroups } as const;
+  return scalePeakBytes(job, width, height, recompute);
 }

@@ -1,9 +1,12 @@
 // `wgpu-style info` and `wgpu-style demo`: the adapter, and a timed VGG-sized convolution.
 
+import { totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { describeAdapter, type GpuContext } from '../gpu/index.js';
 import { conv3x3Forward, reluForward, sum } from '../kernels/index.js';
 import { createNodeContext } from '../node/gpu.js';
+import { SEED_LOSS } from '../style/loss.js';
+import { deepestLayer, defaultMaxMemoryMiB, largestActivation, largestFittingSide } from '../style/memory-plan.js';
 import { positiveInt, UsageError } from './errors.js';
 
 export const DEVICE_OPTIONS = {
@@ -21,9 +24,11 @@ export const DEMO_DEFAULTS = { size: 128, channels: 64 };
 
 const INFO_HELP = `Usage: wgpu-style info [options]
 
-Shows the WebGPU adapter, its features and the limits that bound image sizes.
+Shows the WebGPU adapter, its features, the limits that bound image sizes and the largest
+square image a full style step (default settings) fits in.
 
 ${DEVICE_OPTIONS_HELP}
+  --max-memory <MiB> The GPU memory budget to plan with (default: 3/4 of this machine's memory)
   -h, --help         Show this help`;
 
 const DEMO_HELP = `Usage: wgpu-style demo [options]
@@ -36,11 +41,12 @@ ${DEVICE_OPTIONS_HELP}
   -h, --help         Show this help`;
 
 export async function infoCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: DEVICE_OPTIONS });
+  const { values } = parseArgs({ args, options: { ...DEVICE_OPTIONS, 'max-memory': { type: 'string' } } });
   if (values.help) {
     console.log(INFO_HELP);
     return 0;
   }
+  const budgetMiB = values['max-memory'] === undefined ? undefined : positiveInt('--max-memory', values['max-memory']);
   const ctx = await createNodeContext(values);
   try {
     const limits = ctx.device.limits;
@@ -51,6 +57,7 @@ export async function infoCommand(args: string[]): Promise<number> {
         `max buffer: ${(limits.maxBufferSize / 2 ** 20).toFixed(0)} MiB, workgroup storage: ${limits.maxComputeWorkgroupStorageSize} bytes`,
     );
     console.log(`timestamp queries: ${ctx.profiler.supported ? 'yes' : 'no'}`);
+    for (const line of sizeLines(ctx, budgetMiB)) console.log(line);
   } finally {
     ctx.destroy();
   }
@@ -82,6 +89,34 @@ export async function demoCommand(args: string[]): Promise<number> {
     ctx.destroy();
   }
   return 0;
+}
+
+/** The memory budget, and the largest square image a full step of the default job fits in (memory-plan.ts). */
+function sizeLines(ctx: GpuContext, given: number | undefined): string[] {
+  const host = totalmem();
+  const budgetMiB = given ?? defaultMaxMemoryMiB(host);
+  const budget = budgetMiB * 2 ** 20;
+  const job = {
+    scales: [],
+    loss: SEED_LOSS,
+    pooling: 'max',
+    optimizer: { kind: 'adam' },
+    styleScale: 1,
+    subgroups: ctx.subgroupsOf8,
+  } as const;
+  const upTo = deepestLayer(SEED_LOSS);
+  const binds = (w: number, h: number) => largestActivation(upTo, h, w).shape.reduce((a, b) => a * b) * 4 <= ctx.maxBindingBytes;
+  const square = { width: 1, height: 1 };
+  const bound = largestFittingSide(job, square, Infinity, binds);
+  const [withCheckpointing, without] = [true, false].map((recompute) => largestFittingSide(job, square, budget, () => true, recompute));
+  const largest = Math.min(bound, withCheckpointing!);
+  const { shape } = largestActivation(upTo, bound + 1, bound + 1);
+  return [
+    `memory budget: ${budgetMiB} MiB (${given ? '--max-memory' : `the default, 3/4 of this machine's ${bytesText(host)}: WebGPU does not say how much the adapter has; --max-memory sets it`})`,
+    `largest square image a full step fits (default settings, Adam): ${largest}×${largest} px ` +
+      `(the binding limit allows ${bound} px, where a ${shape[1]}-channel activation just fits ${bytesText(ctx.maxBindingBytes)}; ` +
+      `the budget ${withCheckpointing} px with checkpointing, ${without} px without)`,
+  ];
 }
 
 /** The image [1, C, S, S] and the weights [C, C, 3, 3] must each fit one storage-buffer binding. */

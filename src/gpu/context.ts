@@ -152,6 +152,14 @@ export class GpuContext {
     return this.storage.stats();
   }
 
+  /**
+   * Holds the tensors' device memory (live and pooled) to `bytes` where it can: pooled buffers are
+   * destroyed before a new buffer would pass it (the memory plan keeps the live bytes under it).
+   */
+  limitMemory(bytes: number): void {
+    this.storage.limit(bytes, () => this.submit());
+  }
+
   /** Frees the pooled (unused) buffers and restarts the peak from the live bytes, to measure one job. */
   resetMemoryPeak(): void {
     this.submit();

@@ -25,6 +25,8 @@ export class BufferPool {
   private peakBytes = 0;
   private peakLiveBytes = 0;
   private created = 0;
+  private limitBytes = Infinity;
+  private beforeTrim: () => void = () => {};
 
   constructor(
     private readonly device: GPUDevice,
@@ -44,6 +46,7 @@ export class BufferPool {
       this.pooledBytes -= size;
       return reused;
     }
+    if (this.liveBytes + this.pooledBytes > this.limitBytes) this.shrink();
     this.created++;
     this.peakBytes = Math.max(this.peakBytes, this.liveBytes + this.pooledBytes);
     return this.device.createBuffer({ size, usage: this.usage, label: `${this.label}:${size}` });
@@ -58,6 +61,29 @@ export class BufferPool {
     this.liveBytes -= size;
     this.pooledBuffers++;
     this.pooledBytes += size;
+  }
+
+  /**
+   * Keeps live + pooled bytes at most `bytes` where it can: before a new buffer would pass it, pooled
+   * buffers (largest first) are destroyed, after `beforeTrim` (which must submit recorded work that
+   * may still use them). Live bytes alone may still pass it.
+   */
+  limit(bytes: number, beforeTrim: () => void): void {
+    this.limitBytes = bytes;
+    this.beforeTrim = beforeTrim;
+  }
+
+  private shrink(): void {
+    this.beforeTrim();
+    for (const size of [...this.free.keys()].sort((a, b) => b - a)) {
+      const list = this.free.get(size)!;
+      while (list.length > 0 && this.liveBytes + this.pooledBytes > this.limitBytes) {
+        list.pop()!.destroy();
+        this.pooledBuffers--;
+        this.pooledBytes -= size;
+      }
+      if (list.length === 0) this.free.delete(size);
+    }
   }
 
   /** Destroys every pooled (not live) buffer. */

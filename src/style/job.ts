@@ -3,7 +3,7 @@
 // the Gatys loss; each scale starts from the upscaled result of the one before. Browser-safe:
 // images in, image out, progress through hooks.
 
-import type { DeviceTensor, GpuContext } from '../gpu/index.js';
+import { TensorTooLargeError, type DeviceTensor, type GpuContext } from '../gpu/index.js';
 import { autotuneConv, channelAffineForward, originalColors, resize, tuningFor } from '../kernels/index.js';
 import { uniformRandom } from '../util/random.js';
 import { convShapesForStep, Vgg19, type VggWeights } from '../vgg/index.js';
@@ -12,7 +12,7 @@ import { RGB_TO_SEED, seedToNetwork } from './convention.js';
 import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
 import { checkLbfgsMemory } from './lbfgs-history.js';
 import { computeTargets, releaseTargets, type LossConfig, type Targets } from './loss.js';
-import { BROWSER_MAX_MEMORY_MIB, planMemory, type MemoryPlan } from './memory-plan.js';
+import { BROWSER_MAX_MEMORY_MIB, largestActivation, planMemory, type MemoryPlan } from './memory-plan.js';
 import { StyleNetwork } from './network.js';
 import { createOptimizer, type Optimizer } from './optimizer.js';
 import { ScaleRun } from './scale-run.js';
@@ -32,10 +32,13 @@ export async function runStyleJob(
   hooks: StyleHooks = {},
 ): Promise<StyleResult> {
   const job = new StyleJob(ctx, weights, content, styles, options, hooks);
+  // The pool gives back spare buffers rather than let live + pooled pass the budget.
+  ctx.limitMemory(job.memory.budgetMiB * 2 ** 20);
   try {
     return await job.run();
   } finally {
     job.dispose();
+    ctx.limitMemory(Infinity);
   }
 }
 
@@ -83,6 +86,13 @@ class StyleJob {
       }
     }
     if (options.optimizer?.kind === 'lbfgs') checkLbfgsMemory(ctx.device.limits.maxBufferSize, options.optimizer, options.scales);
+    // Before any work: every tensor of every scale must fit one storage binding.
+    for (const s of options.scales) {
+      const { shape, name } = largestActivation(deepest, s.height, s.width);
+      const bytes = shape.reduce((a, b) => a * b) * 4;
+      if (bytes > ctx.maxBindingBytes)
+        throw new TensorTooLargeError(shape, bytes, ctx.maxBindingBytes, `the ${s.width}×${s.height} scale: ${name}`);
+    }
     // planJob's plan; a caller that built the options itself gets one under the browser's default budget.
     this.memory =
       options.memory ??

@@ -54,12 +54,22 @@ export interface MemoryPlan {
   scales: ScaleMemory[];
 }
 
-const deepestLayer = (loss: LossConfig) =>
+export const deepestLayer = (loss: LossConfig): number =>
   Math.max(0, ...(loss.contentWeight ? loss.contentLayers : []), ...(loss.styleWeight ? loss.styleLayers : []));
 
 /** The VGG weights on the device: each conv's weights, their flipped copy and the bias. */
 export function weightBytes(upTo: number): number {
   return VGG19_CONVS.filter((m) => m.index <= upTo).reduce((sum, m) => sum + 2 * bufferBytes(m.cout * m.cin * 9) + bufferBytes(m.cout), 0);
+}
+
+/** The largest tensor a step at h×w makes: the widest VGG output up to module `upTo` (or the image). */
+export function largestActivation(upTo: number, height: number, width: number): { shape: [number, number, number, number]; name: string } {
+  let best = { shape: [1, 3, height, width] as [number, number, number, number], name: 'the image' };
+  for (const m of VGG19_FEATURES.slice(0, upTo + 1)) {
+    const [c, h, w] = featureShape(m.index, height, width);
+    if (c * h * w > best.shape[1] * best.shape[2] * best.shape[3]) best = { shape: [1, c, h, w], name: `${m.name}'s output` };
+  }
+  return best;
 }
 
 /** [channels, height, width] of module `index`'s output for an h×w image. */
@@ -141,6 +151,7 @@ export function largestFittingSide(
   shape: { width: number; height: number },
   budget: number,
   fits = (_w: number, _h: number) => true,
+  recompute = true,
 ): number {
   const long = Math.max(shape.width, shape.height);
   const dims = (side: number) => ({
@@ -149,7 +160,7 @@ export function largestFittingSide(
   });
   const ok = (side: number) => {
     const { width, height } = dims(side);
-    return fits(width, height) && scalePeakBytes({ ...job, styles: undefined }, width, height, true) <= budget;
+    return fits(width, height) && (budget === Infinity || scalePeakBytes(job, width, height, recompute) <= budget);
   };
   let [lo, hi] = [0, 1];
   while (ok(hi) && hi < 1 << 20) [lo, hi] = [hi, hi * 2];
@@ -159,4 +170,13 @@ export function largestFittingSide(
     else hi = mid;
   }
   return lo;
+}
+
+/** One line for the log about the scales that recompute (null when none does). */
+export function describeMemoryPlan(plan: MemoryPlan): string | null {
+  const recomputing = plan.scales.filter((s) => s.recompute);
+  if (recomputing.length === 0) return null;
+  const mib = (bytes: number) => `${Math.ceil(bytes / MiB)} MiB`;
+  const each = recomputing.map((s) => `${s.width}×${s.height} needs ${mib(s.plainBytes)}, ${mib(s.recomputeBytes)} recomputing`);
+  return `GPU memory over the ${plan.budgetMiB} MiB budget: checkpointing (each VGG block recomputed in the backward) where a scale needs it: ${each.join('; ')}`;
 }

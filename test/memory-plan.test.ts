@@ -1,0 +1,151 @@
+// The memory plan (src/style/memory-plan.ts, memory-model.ts): what it predicts a scale holds at
+// once against the pool's measured peak, where it turns checkpointing on, and how the job and the
+// command line refuse a budget that no size of the job fits.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userMessage } from '../src/cli/errors.js';
+import { writeWeightsFile } from '../src/node/weights-files.js';
+import { syntheticWeights, writeImage } from '../src/index.js';
+import { runStyleJob } from '../src/style/job.js';
+import { largestFittingSide, planMemory, scalePeakBytes, type MemoryJob } from '../src/style/memory-plan.js';
+import { planJob } from '../src/style/settings.js';
+import { OptionError } from '../src/util/errors.js';
+import { cli } from './helpers/cli.js';
+import { useGpu } from './helpers/gpu.js';
+import { picture } from './helpers/pictures.js';
+
+const gpu = useGpu();
+const MiB = 2 ** 20;
+
+const image = (side: number, seed: number) => ({
+  width: side,
+  height: side,
+  data: Uint8Array.from({ length: side * side * 4 }, (_, i) => (i * 37 + seed * 91) % 251),
+});
+
+describe('the memory plan', () => {
+  // Blocks 1–3 so that activations, not weights, make most of the peak.
+  const blocks = { contentLayers: [12], styleLayers: [0, 5, 10], scales: 1, steps: 2, autotune: false } as const;
+
+  it("predicts a job scale's peak within 10 % of the pool's measured peak at three sizes, with and without checkpointing", async () => {
+    const ctx = gpu();
+    const weights = syntheticWeights(2, 12);
+    for (const side of [48, 80, 112]) {
+      for (const recompute of [false, true]) {
+        const options = planJob({ ...blocks, size: side }, side, side, 1);
+        options.memory = { budgetMiB: 1, scales: options.memory!.scales.map((s) => ({ ...s, recompute })) };
+        await ctx.sync();
+        ctx.resetMemoryPeak();
+        await runStyleJob(ctx, weights, image(side, 1), [image(side, 2)], options);
+        await ctx.sync();
+        const measured = ctx.memory().peakLiveBytes;
+        const job: MemoryJob = { ...options, styles: [{ width: side, height: side }], convertsInput: false, subgroups: ctx.subgroupsOf8 };
+        const predicted = scalePeakBytes(job, side, side, recompute);
+        expect(Math.abs(predicted / measured - 1), `${side} px, recompute ${recompute}: ${predicted} vs ${measured}`).toBeLessThan(0.1);
+      }
+    }
+  });
+
+  it('plans checkpointing only for the scales whose plain peak is over the budget', () => {
+    const options = planJob({ size: 512, scales: 3 }, 512, 512, 1);
+    const [small, , large] = options.memory!.scales;
+    const job: MemoryJob = { ...options };
+    const budget = Math.floor((large!.plainBytes - 1) / MiB);
+    const plan = planMemory(job, budget);
+    expect(plan.scales.map((s) => s.recompute)).toEqual([false, false, true]);
+    expect(plan.scales[2]!.recomputeBytes).toBeLessThan(plan.scales[2]!.plainBytes);
+    expect(small!.plainBytes).toBeLessThan(large!.plainBytes);
+    expect(planMemory(job, Math.ceil(large!.plainBytes / MiB)).scales.every((s) => !s.recompute)).toBe(true);
+  });
+
+  it('refuses a budget too small before any work, naming the largest size that fits and --max-memory', () => {
+    let error: unknown;
+    try {
+      planJob({ size: 1024, maxMemory: 400 }, 1024, 768, 1);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(OptionError);
+    expect((error as OptionError).option).toBe('maxMemory');
+    const line = userMessage(error)!;
+    expect(line).not.toContain('\n');
+    const largest = Number(/at most (\d+) px/.exec(line)?.[1]);
+    expect(line).toMatch(/^--max-memory is 400 MiB, too little for the 1024×768 scale, which needs \d+ MiB .* with checkpointing/);
+    // The size named fits; one pixel more does not.
+    expect(() => planJob({ size: largest, maxMemory: 400 }, 1024, 768, 1)).not.toThrow();
+    expect(() => planJob({ size: largest + 1, maxMemory: 400 }, 1024, 768, 1)).toThrow(OptionError);
+    expect(() => planJob({ size: 1024, maxMemory: Number(/at least (\d+) MiB/.exec(line)![1]) }, 1024, 768, 1)).not.toThrow();
+  });
+
+  it("defaults to 3/4 of the host's memory where the edge gives it, 2048 MiB where it does not", () => {
+    expect(planJob({}, 64, 48, 1, { memoryBytes: 8 * 2 ** 30 }).memory!.budgetMiB).toBe(6144);
+    expect(planJob({}, 64, 48, 1).memory!.budgetMiB).toBe(2048);
+    expect(planJob({ size: 64, scales: 1, maxMemory: 300 }, 64, 48, 1, { memoryBytes: 8 * 2 ** 30 }).memory!.budgetMiB).toBe(300);
+  });
+
+  it('the pool destroys spare buffers rather than let live + pooled pass the limit (as the job sets it)', async () => {
+    const ctx = gpu();
+    await ctx.sync();
+    ctx.resetMemoryPeak();
+    const base = ctx.memory().liveBytes;
+    ctx.limitMemory(base + 3 * MiB);
+    // 256 KiB, 512 KiB, … 2 MiB, each released before the next: 9 MiB allocated in all without a limit.
+    for (let i = 1; i <= 8; i++) ctx.empty([i * 65536], 'spare').release();
+    await ctx.sync();
+    ctx.limitMemory(Infinity);
+    expect(ctx.memory().peakBytes - base).toBeLessThanOrEqual(3 * MiB);
+    expect(ctx.memory().peakLiveBytes - base).toBe(2 * MiB);
+  });
+
+  it('the largest size grows with the budget, and more with checkpointing', () => {
+    const job: MemoryJob = { ...planJob({}, 64, 64, 1) };
+    const square = { width: 1, height: 1 };
+    const [small, large] = [600, 2400].map((mib) => largestFittingSide(job, square, mib * MiB));
+    expect(large).toBeGreaterThan(small!);
+    expect(largestFittingSide(job, square, 600 * MiB, () => true, false)).toBeLessThan(small!);
+  });
+});
+
+describe('the command line', () => {
+  const work = mkdtempSync(join(tmpdir(), 'wgpu-style-memory-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  beforeAll(async () => {
+    writeWeightsFile(join(work, 'syn.bin'), syntheticWeights(1));
+    for (const name of ['a.png', 'b.png']) await writeImage(join(work, name), picture(64, 48, name === 'a.png' ? 'content' : 'style'));
+  });
+  const run = (args: string[]) => cli(['a.png', 'b.png', '--weights', 'syn.bin', '--offline', ...args], { cwd: work });
+
+  it('checks --max-memory and refuses a scale that cannot fit, in one line without a stack trace', async () => {
+    const [zero, text, small] = await Promise.all([
+      run(['--max-memory', '0']),
+      run(['--max-memory', 'lots']),
+      run(['--max-memory', '120', '--size', '512', '--scales', '1']),
+    ]);
+    const line = (r: { code: number | null; stderr: string }) => {
+      expect(r.code, r.stderr).toBe(2);
+      const lines = r.stderr
+        .trimEnd()
+        .split('\n')
+        .filter((l) => !/artificially reduced/.test(l));
+      expect(lines, r.stderr).toHaveLength(1);
+      return lines[0]!;
+    };
+    expect(line(zero)).toBe('wgpu-style: --max-memory must be a whole number >= 1, got 0');
+    expect(line(text)).toBe('wgpu-style: --max-memory must be a number, got "lots"');
+    expect(line(small)).toMatch(/^wgpu-style: --max-memory is 120 MiB, too little for the 512×384 scale, .*at most \d+ px/);
+  });
+
+  it('info shows the binding and buffer limits, the budget and the largest square a full step fits', async () => {
+    const [plain, budget] = await Promise.all([cli(['info'], { cwd: work }), cli(['info', '--max-memory', '600'], { cwd: work })]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/max storage binding: \d+ MiB, max buffer: \d+ MiB/);
+    expect(plain.stdout).toMatch(/memory budget: \d+ MiB \(the default, 3\/4 of this machine's/);
+    expect(plain.stdout).toMatch(/largest square image a full step fits \(default settings, Adam\): (\d+)×\1 px/);
+    expect(budget.stdout).toMatch(/memory budget: 600 MiB \(--max-memory\)/);
+    const side = (out: string) => Number(/fits \(default settings, Adam\): (\d+)×/.exec(out)![1]);
+    expect(side(budget.stdout)).toBeLessThanOrEqual(side(plain.stdout));
+  });
+});
