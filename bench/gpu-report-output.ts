@@ -4,6 +4,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AdapterSummary } from '../src/gpu/index.js';
+import { CHECK_TOLERANCE, type VariantCheck } from './gpu-report-variants.js';
 
 export interface ConvTiming {
   size: number;
@@ -33,6 +34,8 @@ export interface GpuReport {
     timestamps: boolean;
     variants: string[];
   } | null;
+  /** Each variant against the float64 oracle on this adapter. */
+  checks: VariantCheck[];
   autotune: Array<{ size: number; key: string; chosen: string | null; ms: Record<string, number> | null }>;
   convs: ConvTiming[];
   steps: Array<{
@@ -76,6 +79,16 @@ export function gpuReportMarkdown(r: GpuReport): string {
     lines.push(`Features: ${a.deviceFeatures.join(', ')}.`, '');
   }
   lines.push(`Started ${r.startedAt}, ${r.elapsedSeconds.toFixed(0)} s, arguments \`${r.argv.join(' ')}\`.`, '');
+  if (r.checks.length) {
+    const failed = r.checks.filter((c) => !c.ok);
+    const worst = Math.max(...r.checks.map((c) => c.maxRelativeError ?? 0));
+    lines.push(
+      failed.length
+        ? `**Correctness: ${failed.length} of ${r.checks.length} variants FAILED** against the float64 oracle: ${failed.map((c) => `${c.variant} (${c.error ?? c.maxRelativeError?.toExponential(1)})`).join(', ')}.`
+        : `Correctness: all ${r.checks.length} variants within ${CHECK_TOLERANCE} of the float64 oracle (worst ${worst.toExponential(1)}), relu → conv forward and masked input gradient.`,
+      '',
+    );
+  }
   const sizes = [...new Set(r.convs.map((c) => c.size))];
   for (const size of sizes) {
     lines.push(`## conv3x3 at ${size} px: fastest variant of each family, ms (GFLOP/s, direct-conv FLOPs)`, '');

@@ -12,20 +12,11 @@
 
 import { parseArgs } from 'node:util';
 import { describeAdapter, measureGpuMs, type DeviceTensor, type GpuContext } from '../src/gpu/index.js';
-import {
-  autotuneConv,
-  conv3x3Forward,
-  conv3x3InputGrad,
-  convTuningKey,
-  convVariantsFor,
-  flipConv3x3Weights,
-  tuningFor,
-  type ConvVariant,
-} from '../src/kernels/index.js';
-import { conv3x3Tiled, TILED_CONV_VARIANTS } from '../src/kernels/conv3x3_tiled.js';
+import { autotuneConv, convTuningKey, flipConv3x3Weights, tuningFor } from '../src/kernels/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
 import { convShapesForStep } from '../src/vgg/index.js';
 import { writeGpuReport, type GpuReport } from './gpu-report-output.js';
+import { checkVariants, variantsToTime } from './gpu-report-variants.js';
 import { vggCases } from './shapes.js';
 import { parseStepSize, timeStyleStep } from './style-step.js';
 
@@ -57,6 +48,7 @@ const report: GpuReport = {
   startedAt: new Date().toISOString(),
   argv: process.argv.slice(2),
   adapter: null,
+  checks: [],
   autotune: [],
   convs: [],
   steps: [],
@@ -93,6 +85,16 @@ const ctx = await createNodeContext({ compute: true });
 report.adapter = adapterRecord(ctx);
 log(`adapter: ${report.adapter.description}`);
 save();
+try {
+  report.checks = await checkVariants(ctx, variantsToTime(ctx));
+  const failed = report.checks.filter((c) => !c.ok).map((c) => c.variant);
+  log(
+    `checked ${report.checks.length} variants against the float64 oracle: ${failed.length ? `FAILED ${failed.join(', ')}` : 'all correct'}`,
+  );
+} catch (err) {
+  report.notes.push(`the correctness checks failed: ${message(err)}`);
+}
+save();
 
 tuningFor(ctx).clear(); // measure afresh on this adapter
 for (const size of sizes) {
@@ -128,28 +130,6 @@ function adapterRecord(c: GpuContext): NonNullable<GpuReport['adapter']> {
     timestamps: c.profiler.supported,
     variants: variantsToTime(c).map((v) => v.name),
   };
-}
-
-/** What the autotuner may pick here, plus the tiled variants where conv3x3.ts does not offer them yet. */
-function variantsToTime(c: GpuContext): Array<{ name: string; conv: Conv }> {
-  const offered = convVariantsFor(c);
-  const direct = (variant: ConvVariant): Conv => ({
-    forward: (x, w, b) => conv3x3Forward(c, x, w, b, { variant }),
-    inputGrad: (dy, flipped) => conv3x3InputGrad(c, dy, flipped, { variant }),
-  });
-  const tiled = TILED_CONV_VARIANTS.filter((t) => !offered.some((v) => v.name === t.name)).map((t) => ({
-    name: t.name,
-    conv: {
-      forward: (x: DeviceTensor, w: DeviceTensor, b?: DeviceTensor) => conv3x3Tiled(c, `tiled ${t.name}`, x, w, b, t),
-      inputGrad: (dy: DeviceTensor, flipped: DeviceTensor) => conv3x3Tiled(c, `tiled ${t.name} input grad`, dy, flipped, undefined, t),
-    },
-  }));
-  return [...offered.map((v) => ({ name: v.name, conv: direct(v) })), ...tiled];
-}
-
-interface Conv {
-  forward(x: DeviceTensor, w: DeviceTensor, b?: DeviceTensor): DeviceTensor;
-  inputGrad(dy: DeviceTensor, flipped: DeviceTensor): DeviceTensor;
 }
 
 async function autotuneSize(size: number): Promise<void> {

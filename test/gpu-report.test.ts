@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GpuReport } from '../bench/gpu-report-output.js';
 import { variantFamily } from '../bench/gpu-report-output.js';
+import { checkVariants, variantsToTime } from '../bench/gpu-report-variants.js';
 import { TILED_CONV_VARIANTS } from '../src/kernels/conv3x3_tiled.js';
+import { withBrokenShader } from './helpers/broken-shader.js';
+import { useGpu } from './helpers/gpu.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
 const out = mkdtempSync(join(tmpdir(), 'wgpu-style-gpu-report-'));
@@ -30,6 +33,10 @@ describe('GPU report (bench/gpu-report.ts, quick mode on tiny sizes)', () => {
     const { json, markdown } = report(join(out, 'quick'), ['--quick', '--sizes', '8', '--layers', '2', '--step-sizes', '8,16']);
     expect(json.adapter?.limits.maxComputeWorkgroupStorageSize).toBeGreaterThanOrEqual(16384);
     expect(json.adapter?.variants).toEqual(expect.arrayContaining(TILED_CONV_VARIANTS.map((v) => v.name)));
+    // Every variant checked against the float64 oracle on this adapter, and correct.
+    expect(json.checks.map((c) => c.variant)).toEqual(json.adapter?.variants);
+    expect(json.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(markdown).toMatch(/Correctness: all \d+ variants within/);
     const timed = json.convs.filter((c) => c.ms !== null);
     for (const pass of ['forward', 'input-grad'])
       for (const v of TILED_CONV_VARIANTS) expect(timed.some((c) => c.pass === pass && c.variant === v.name)).toBe(true);
@@ -52,5 +59,21 @@ describe('GPU report (bench/gpu-report.ts, quick mode on tiny sizes)', () => {
     expect(json.convs).toEqual([]);
     expect(json.notes.join('\n')).toMatch(/skipped kernels at 16 px: the 0 s budget was spent/);
     expect(markdown).toContain('# wgpu-style GPU report');
+  });
+});
+
+describe('GPU report correctness check', () => {
+  const gpu = useGpu();
+  it('flags a variant whose shader is wrong on this adapter', async () => {
+    const broken = withBrokenShader(gpu(), 'conv3x3_tiled', 'let ix = i32(tx0 + col) - 1;', 'let ix = i32(tx0 + col);');
+    const tiled = variantsToTime(broken).filter((v) => v.name === TILED_CONV_VARIANTS[0]!.name);
+    const [check] = await checkVariants(broken, tiled);
+    expect(check).toMatchObject({ variant: TILED_CONV_VARIANTS[0]!.name, ok: false, error: null });
+    expect(check!.maxRelativeError).toBeGreaterThan(1e-2);
+    const [good] = await checkVariants(
+      gpu(),
+      variantsToTime(gpu()).filter((v) => v.name === TILED_CONV_VARIANTS[0]!.name),
+    );
+    expect(good!.ok).toBe(true);
   });
 });
