@@ -13,6 +13,7 @@ export const SHADER_NAMES = [
   'conv3x3_flip_weights',
   'conv3x3_forward',
   'conv3x3_forward_subgroup',
+  'conv3x3_tiled',
   'conv3x3_weight_grad',
   'conv3x3_winograd_gemm',
   'conv3x3_winograd_gemm_subgroup',
@@ -60,6 +61,7 @@ export interface ShaderParams {
   conv3x3_flip_weights: { n: number; cin: number; cout: number };
   conv3x3_forward: { batch: number; cin: number; cout: number; height: number; width: number };
   conv3x3_forward_subgroup: { batch: number; cin: number; cout: number; height: number; width: number };
+  conv3x3_tiled: { batch: number; cin: number; cout: number; height: number; width: number };
   conv3x3_weight_grad: { batch: number; cin: number; cout: number; height: number; width: number };
   conv3x3_winograd_gemm: { cin: number; cout_pad: number; tiles_pad: number };
   conv3x3_winograd_gemm_subgroup: { cin: number; cout_pad: number; tiles_pad: number };
