@@ -4,7 +4,7 @@
 // took, shader modules, submits, readbacks and the time spent waiting on them).
 //
 //   npx tsx bench/web-step.ts [--size 32 --size 128] [--steps 10] [--optimizer adam|lbfgs]
-//     [--chromium /usr/bin/chromium] [--json out.json]
+//     [--autotune auto|on|off] [--profile] [--verbose] [--chromium /usr/bin/chromium] [--json out.json]
 //
 // It serves the page as `npm run web` does, with synthetic weights and synthetic pictures, and
 // drives it as test/web.test.ts does (Playwright over the DevTools protocol).
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     json: { type: 'string' },
     verbose: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    /** on/off: the page's ?autotune=1/0; auto: the page decides (not on a software adapter). */
+    autotune: { type: 'string', default: 'auto' },
   },
 });
 
@@ -254,7 +256,7 @@ try {
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
   // tsx names functions through a __name helper the page lacks.
   await page.addInitScript({ content: `var __name = (f) => f; (${instrumentWebGpu.toString()})();` });
-  await page.goto(server.url);
+  await page.goto(values.autotune === 'auto' ? server.url : `${server.url}?autotune=${values.autotune === 'on' ? 1 : 0}`);
   await page.waitForFunction(() => !/Looking for/.test(document.getElementById('adapter')!.textContent!));
   const adapter = await page.textContent('#adapter');
   const features = await page.evaluate(async () => {

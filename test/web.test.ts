@@ -56,6 +56,8 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       await page.waitForFunction(() => !/Looking for/.test(document.getElementById('adapter')!.textContent!));
       const adapter = await page.textContent('#adapter');
       expect(adapter, adapter!).toMatch(/^GPU: /);
+      // A software adapter skips the autotuner's timing, which cost 150 s before a 32 px first step.
+      if (/swiftshader/.test(adapter!)) expect(adapter).toMatch(/conv variants not timed/);
 
       await page.setInputFiles('#content-file', join(work, 'content.png'));
       await page.setInputFiles('#style-file', join(work, 'style.png'));
@@ -66,7 +68,7 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       for (const [id, value] of [
         ['size', '32'],
         ['scales', '1'],
-        ['steps', '30'],
+        ['steps', '20'],
         ['lr', '0.2'],
       ])
         await page.fill(`#${id}`, value!);
@@ -86,7 +88,8 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       });
       expect(state.error).toBeNull();
       expect(state.size).toEqual([32, 24]);
-      expect(state.totals).toHaveLength(30);
+      expect(state.totals).toHaveLength(20);
+      // At this rate Adam's loss first rises, then falls below 0.8× the first by about step 18.
       expect(state.totals.at(-1)).toBeLessThan(0.8 * state.totals[0]);
       const painted = await page.evaluate(() => (document.getElementById('result') as HTMLCanvasElement).toDataURL());
       expect(painted).not.toBe(blank);
@@ -99,12 +102,12 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       expect(readFileSync(saved).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
       expect(errors).toEqual([]);
       console.log(
-        `web page: ${adapter}; loss ${state.totals[0].toFixed(3)} -> ${state.totals.at(-1).toFixed(3)}; screenshot ${relative(REPO_ROOT, join(ARTIFACTS, 'web-page.png'))}`,
+        `web page: ${adapter}; loss ${state.totals.map((t: number) => t.toFixed(3)).join(' ')}; screenshot ${relative(REPO_ROOT, join(ARTIFACTS, 'web-page.png'))}`,
       );
       // The same page with L-BFGS: the form's optimizer field, its own default step length (1).
       await page.selectOption('#optimizer', 'lbfgs');
       await page.fill('#lr', '');
-      await page.fill('#steps', '12');
+      await page.fill('#steps', '8');
       await page.fill('#tv-weight', '1'); // at 50 TV, not smooth, is nearly all of this tiny synthetic loss
       await page.click('#start');
       await page.waitForFunction(() => (globalThis as any).wgpuStyle.result || (globalThis as any).wgpuStyle.error, undefined, {
@@ -115,12 +118,12 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
         return { error: s.error, totals: s.history.map((h: { total: number }) => h.total) };
       });
       expect(lbfgs.error).toBeNull();
-      expect(lbfgs.totals).toHaveLength(12);
+      expect(lbfgs.totals).toHaveLength(8);
       expect(lbfgs.totals.at(-1)).toBeLessThan(lbfgs.totals[0]);
       expect(errors).toEqual([]);
-      console.log(`web page, L-BFGS: loss ${lbfgs.totals[0].toFixed(3)} -> ${lbfgs.totals.at(-1).toFixed(3)}`);
+      console.log(`web page, L-BFGS: loss ${lbfgs.totals.map((t: number) => t.toFixed(3)).join(' ')}`);
       await context.close();
-    }, 400_000); // SwiftShader runs this in about 85 s on two cores, and L-BFGS's 12 steps
+    }, 400_000); // SwiftShader: 3–9 s a step at 32×24 on two cores (AMD EPYC Zen 4), the conv variants untimed
 
     it('says clearly when the browser has no WebGPU', async () => {
       const page = await browser.newPage();

@@ -4,6 +4,7 @@
 import shaders from 'virtual:shaders';
 import { createContext, describeAdapter, NoAdapterError, type GpuContext } from '../gpu/index.js';
 import { decodeWeights } from '../io/weights/format.js';
+import { tuningFor } from '../kernels/index.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { runStyleJob, type StyleProgress, type StyleResult } from '../style/job.js';
 import { planJob } from '../style/settings.js';
@@ -48,7 +49,9 @@ async function initGpu(): Promise<void> {
   }
   try {
     state.ctx = await createContext(gpu, { shaders, tried: 'navigator.gpu' });
-    setStatus('adapter', `GPU: ${describeAdapter(state.ctx.adapter)}`);
+    rememberTuning(state.ctx);
+    const untimed = autotunes(state.ctx) ? '' : ' — conv variants not timed on a software adapter (?autotune=1 times them)';
+    setStatus('adapter', `GPU: ${describeAdapter(state.ctx.adapter)}${untimed}`);
   } catch (err) {
     const text =
       err instanceof NoAdapterError
@@ -57,6 +60,41 @@ async function initGpu(): Promise<void> {
     setStatus('adapter', text, true);
   }
   updateButtons();
+}
+
+/**
+ * The autotuner's choices, kept in localStorage per adapter as the CLI keeps them in
+ * <cache>/autotune.json, so that each size is timed once per browser, not once per visit.
+ */
+function rememberTuning(ctx: GpuContext): void {
+  const key = `wgpu-style autotune|${ctx.adapter.vendor}|${ctx.adapter.architecture}|${ctx.adapter.description}`;
+  const tuning = tuningFor(ctx);
+  try {
+    const saved: unknown = JSON.parse(localStorage.getItem(key) ?? '{}');
+    for (const [k, v] of Object.entries(saved as Record<string, unknown>)) if (typeof v === 'string') tuning.set(k, v);
+  } catch {
+    // Nothing saved, storage off, or damaged: the autotuner measures again.
+  }
+  tuning.store = {
+    save: (choices) => {
+      try {
+        localStorage.setItem(key, JSON.stringify(choices));
+      } catch {
+        // Storage full or off: only costs timing again next visit.
+      }
+    },
+  };
+}
+
+/**
+ * Whether the page times the conv variants before a size's first step. Not on a software adapter
+ * (SwiftShader): there the timing runs every variant of every layer several times, which took
+ * 150 s before a 32 px run's first step, far more than the best variant saves. `?autotune=1` (or 0) in
+ * the page's address decides instead.
+ */
+function autotunes(ctx: GpuContext): boolean {
+  const asked = new URLSearchParams(location.search).get('autotune'); // ?autotune=1 or 0 overrides (bench/web-step.ts)
+  return asked === null ? !ctx.adapter.isFallbackAdapter : asked === '1';
 }
 
 async function decodeFile(file: Blob): Promise<RgbaImage> {
@@ -161,7 +199,12 @@ async function start(): Promise<void> {
   const result = $<HTMLCanvasElement>('result');
   try {
     // The page shows every report and a snapshot every 5 steps.
-    const plan = planJob({ ...readSettingsForm(), printEvery: 1, saveEvery: 5 }, content.width, content.height, 1);
+    const plan = planJob(
+      { ...readSettingsForm(), printEvery: 1, saveEvery: 5, autotune: autotunes(ctx) },
+      content.width,
+      content.height,
+      1,
+    );
     const done = await runStyleJob(ctx, weights, content, [style], plan, {
       signal: controller.signal,
       onProgress: (p) => {
