@@ -19,6 +19,7 @@ export const SHADER_NAMES = [
   'conv3x3_winograd_gemm_subgroup',
   'conv3x3_winograd_input',
   'conv3x3_winograd_output',
+  'conv3x3_winograd_output_vec4',
   'conv3x3_winograd_weights',
   'dot',
   'gram_backward',
@@ -67,6 +68,7 @@ export interface ShaderParams {
   conv3x3_winograd_gemm_subgroup: { cin: number; cout_pad: number; tiles_pad: number };
   conv3x3_winograd_input: { n: number; cin: number; height: number; width: number; tiles_w: number; tiles_h: number; tile0: number; tiles: number; tiles_pad: number };
   conv3x3_winograd_output: { n: number; cout: number; cout_pad: number; height: number; width: number; tiles_w: number; tiles_h: number; tile0: number; tiles: number; tiles_pad: number };
+  conv3x3_winograd_output_vec4: { n: number; cout: number; cout_pad: number; height: number; width: number; tiles_w: number; tiles_h: number; tile0: number; tiles: number; tiles_pad: number };
   conv3x3_winograd_weights: { n: number; cin: number; cout: number; cout_pad: number };
   dot: { n: number; scale: number };
   gram_backward: { channels: number; n: number; scale: number };

@@ -143,13 +143,13 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
       workgroups: [Math.ceil(Math.ceil(tilesPad / 4 / config.tVecs) / config.wg), coutPad / config.coBlock, points],
     });
     ctx.dispatch({
-      kernel: 'conv3x3_winograd_output',
+      kernel: width % 4 === 0 ? 'conv3x3_winograd_output_vec4' : 'conv3x3_winograd_output',
       label: `conv3x3_winograd_output(${call.label} F${m})`,
       params: { n: (cout * tilesPad) / 4, cout, cout_pad: coutPad, ...geometry },
       buffers: [products.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer, mask ? mask.buffer : ctx.placeholder],
       overrides: { HAS_BIAS: bias ? 1 : 0, MASK: mask ? 1 : 0 },
       consts,
-      workgroups: gridFor(ctx, (cout * tilesPad) / 4, 'conv3x3_winograd_output', consts),
+      workgroups: gridFor(ctx, (cout * tilesPad) / 4, 'conv3x3_winograd_output', consts), // both declare the same workgroup size
     });
   }
   v.release();
