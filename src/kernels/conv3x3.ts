@@ -2,6 +2,8 @@
 // forward (shaders/conv3x3_forward.wgsl), input gradient (the same shader on weights flipped by
 // shaders/conv3x3_flip_weights.wgsl) and weight/bias gradients (shaders/conv3x3_weight_grad.wgsl),
 // kept separate so that style transfer, which needs only the input gradient, never pays for the rest.
+// Forward and input gradient may instead run by Winograd (conv3x3_winograd.ts), a variant like the
+// others: the autotuner picks per shape.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { conv3x3Winograd } from './conv3x3_winograd.js';
@@ -11,8 +13,9 @@ import { tuningFor } from './tuning.js';
 /**
  * Register-blocking variants of the conv3x3 shaders: output channels × pixels per invocation
  * (pxVecs vec4s of pixels) and, for conv3x3_forward_subgroup (weights shared through subgroups),
- * the workgroup size. Which is fastest depends on the adapter and the shape; the autotuner
- * (autotune.ts) measures those the adapter can run (convVariantsFor).
+ * the workgroup size; or another implementation behind `run` (Winograd). Which is fastest depends
+ * on the adapter and the shape; the autotuner (autotune.ts) measures those the adapter can run
+ * (convVariantsFor). A variant with subgroupWg needs subgroups of at least 8 invocations.
  */
 export interface ConvVariant {
   name: string;
@@ -44,7 +47,11 @@ function winograd(m: 2 | 4, coBlock: number, pxVecs: number, subgroup: boolean):
   return { name, coBlock, pxVecs, ...(subgroup ? { subgroupWg: 8 } : {}), run: (ctx, call) => conv3x3Winograd(ctx, config, call) };
 }
 
-/** Variants of conv3x3_forward_subgroup (faster where the adapter has subgroups), then of conv3x3_forward. */
+/**
+ * Variants of conv3x3_forward_subgroup (faster where the adapter has subgroups), of conv3x3_forward,
+ * then Winograd ones (the GEMM through subgroups, then without): the direct kernels stay the
+ * untuned default, as exact as f32 gets and never slower than Winograd by much.
+ */
 export const CONV_VARIANTS: readonly ConvVariant[] = [
   { name: 'sg-co16-px8', coBlock: 16, pxVecs: 2, subgroupWg: 8 },
   { name: 'sg-co16-px8-wg64', coBlock: 16, pxVecs: 2, subgroupWg: 64 },
