@@ -21,10 +21,13 @@ export interface WinogradConfig {
   subgroup?: boolean;
 }
 
-/** The input-transform and GEMM outputs of one chunk of tiles take at most this many bytes. */
-const SCRATCH_BYTES = 32 * 2 ** 20;
-/** Transformed weights kept per context (see transformedWeights). */
-const CACHE_BYTES = 64 * 2 ** 20;
+/**
+ * The input-transform and GEMM outputs of one chunk of tiles take at most this many bytes, live
+ * during one convolution (32 MiB was as fast as 4 and faster than 1 at 64→64, 256×256).
+ */
+export const WINOGRAD_SCRATCH_BYTES = 32 * 2 ** 20;
+/** Transformed weights kept per context (see transformedWeights), live while their weights are. */
+export const WINOGRAD_CACHE_BYTES = 64 * 2 ** 20;
 
 const roundUp = (n: number, k: number) => Math.ceil(n / k) * k;
 
@@ -83,7 +86,7 @@ function transformWeights(ctx: GpuContext, w: DeviceTensor, m: 2 | 4, coutPad: n
 
 /**
  * u [POINTS, Cin, coutPad] for weights w [Cout, Cin, 3, 3]: cached while the context's cached copies
- * stay under CACHE_BYTES (first come, first kept), else made for this call (`temporary`: the
+ * stay under WINOGRAD_CACHE_BYTES (first come, first kept), else made for this call (`temporary`: the
  * caller releases it). The cap keeps a 512 px step's memory near the direct convolution's: all
  * of VGG-19's weights and their flipped copies, transformed for F(4×4), would take 4× their 104 MB.
  */
@@ -95,7 +98,7 @@ function transformedWeights(ctx: GpuContext, w: DeviceTensor, m: 2 | 4, coutPad:
   const u = transformWeights(ctx, w, m, coutPad);
   let bytes = 0;
   for (const byKey of cache.values()) for (const t of byKey.values()) bytes += t.bytes;
-  if (bytes + u.bytes > CACHE_BYTES) return { u, temporary: true };
+  if (bytes + u.bytes > WINOGRAD_CACHE_BYTES) return { u, temporary: true };
   if (!cache.has(w)) cache.set(w, new Map());
   cache.get(w)!.set(key, u);
   return { u, temporary: false };
@@ -116,7 +119,7 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const [tilesH, tilesW] = [Math.ceil(height / m), roundUp(Math.ceil(width / m), 4)];
   const tiles = n * tilesH * tilesW;
   const bytesPerTile = points * (cin + coutPad) * 4;
-  const chunk = Math.min(roundUp(tiles, 4), Math.max(64, Math.floor(SCRATCH_BYTES / bytesPerTile / 64) * 64));
+  const chunk = Math.min(roundUp(tiles, 4), Math.max(64, Math.floor(WINOGRAD_SCRATCH_BYTES / bytesPerTile / 64) * 64));
   const v = ctx.empty([points, cin, chunk], 'conv3x3 winograd input tiles');
   const products = ctx.empty([points, coutPad, chunk], 'conv3x3 winograd products');
   const consts = { M: m };

@@ -19,4 +19,10 @@ export { IMAGE_BAND_BYTES, reduceImage, type ImageReduceOptions } from './image_
 export { autotuneConv, type ConvShape, type TuneResult } from './autotune.js';
 export { Tuning, tuningFor, type TuningStore } from './tuning.js';
 export { CONV_VARIANTS, convTuningKey, convVariantsFor, type ConvCall, type ConvOptions, type ConvVariant } from './conv3x3.js';
-export { conv3x3Winograd, releaseWinogradWeights, type WinogradConfig } from './conv3x3_winograd.js';
+export {
+  conv3x3Winograd,
+  releaseWinogradWeights,
+  WINOGRAD_CACHE_BYTES,
+  WINOGRAD_SCRATCH_BYTES,
+  type WinogradConfig,
+} from './conv3x3_winograd.js';
