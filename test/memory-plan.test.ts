@@ -10,7 +10,7 @@ import { userMessage } from '../src/cli/errors.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { syntheticWeights, writeImage } from '../src/index.js';
 import { runStyleJob } from '../src/style/job.js';
-import { largestFittingSide, planMemory, scalePeakBytes, type MemoryJob } from '../src/style/memory-plan.js';
+import { checkMemory, largestFittingSide, planMemory, scalePeakBytes, type MemoryJob } from '../src/style/memory-plan.js';
 import { planJob } from '../src/style/settings.js';
 import { OptionError } from '../src/util/errors.js';
 import { cli } from './helpers/cli.js';
@@ -62,9 +62,11 @@ describe('the memory plan', () => {
   });
 
   it('refuses a budget too small before any work, naming the largest size that fits and --max-memory', () => {
+    // planJob plans; checkMemory refuses (the Node edge calls it before the weights, the job before any GPU work).
+    const check = (settings: Parameters<typeof planJob>[0]) => () => checkMemory(planJob(settings, 1024, 768, 1).memory!);
     let error: unknown;
     try {
-      planJob({ size: 1024, maxMemory: 400 }, 1024, 768, 1);
+      check({ size: 1024, maxMemory: 400 })();
     } catch (err) {
       error = err;
     }
@@ -75,9 +77,19 @@ describe('the memory plan', () => {
     const largest = Number(/at most (\d+) px/.exec(line)?.[1]);
     expect(line).toMatch(/^--max-memory is 400 MiB, too little for the 1024×768 scale, which needs \d+ MiB .* with checkpointing/);
     // The size named fits; one pixel more does not.
-    expect(() => planJob({ size: largest, maxMemory: 400 }, 1024, 768, 1)).not.toThrow();
-    expect(() => planJob({ size: largest + 1, maxMemory: 400 }, 1024, 768, 1)).toThrow(OptionError);
-    expect(() => planJob({ size: 1024, maxMemory: Number(/at least (\d+) MiB/.exec(line)![1]) }, 1024, 768, 1)).not.toThrow();
+    expect(check({ size: largest, maxMemory: 400 })).not.toThrow();
+    expect(check({ size: largest + 1, maxMemory: 400 })).toThrow(OptionError);
+    expect(check({ size: 1024, maxMemory: Number(/at least (\d+) MiB/.exec(line)![1]) })).not.toThrow();
+  });
+
+  it('the job refuses such a plan before any GPU work', async () => {
+    const ctx = gpu();
+    const options = planJob({ size: 64, scales: 1, steps: 1, maxMemory: 1 }, 64, 64, 1);
+    const dispatched = [...ctx.dispatchCounts.values()].reduce((a, b) => a + b, 0);
+    await expect(runStyleJob(ctx, syntheticWeights(1, 28), image(64, 1), [image(64, 2)], options)).rejects.toThrow(
+      /^maxMemory is 1 MiB, too little/,
+    );
+    expect([...ctx.dispatchCounts.values()].reduce((a, b) => a + b, 0)).toBe(dispatched);
   });
 
   it("defaults to 3/4 of the host's memory where the edge gives it, 2048 MiB where it does not", () => {

@@ -15,7 +15,7 @@ import {
 import type { CheckpointHooks, JobState } from '../style/checkpoint.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { checkLbfgsMemory, describeLbfgsMemory } from '../style/lbfgs-history.js';
-import { describeMemoryPlan } from '../style/memory-plan.js';
+import { checkMemory, describeMemoryPlan } from '../style/memory-plan.js';
 import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } from '../style/job.js';
 import { UserError } from '../util/errors.js';
 import { planJob, type StyleSettings } from '../style/settings.js';
@@ -72,12 +72,14 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   // The device first: a GPU problem should not wait for an 80 MB download.
   const ctx = options.context ?? (await createNodeContext({ ...options.gpu, compute: true }));
   try {
-    const memory = plan.memory && describeMemoryPlan(plan.memory);
-    if (memory) options.log?.(memory);
     if (plan.optimizer?.kind === 'lbfgs') {
       checkLbfgsMemory(ctx.device.limits.maxBufferSize, plan.optimizer, plan.scales);
       options.log?.(describeLbfgsMemory(plan.optimizer, plan.scales));
     }
+    // After L-BFGS's own check (a history past the largest buffer says more), before the weights.
+    if (plan.memory) checkMemory(plan.memory);
+    const memory = plan.memory && describeMemoryPlan(plan.memory);
+    if (memory) options.log?.(memory);
     const weights =
       typeof options.weights === 'object'
         ? options.weights

@@ -12,7 +12,7 @@ import { RGB_TO_SEED, seedToNetwork } from './convention.js';
 import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
 import { checkLbfgsMemory } from './lbfgs-history.js';
 import { computeTargets, releaseTargets, type LossConfig, type Targets } from './loss.js';
-import { BROWSER_MAX_MEMORY_MIB, largestActivation, planMemory, type MemoryPlan } from './memory-plan.js';
+import { BROWSER_MAX_MEMORY_MIB, checkMemory, largestActivation, planMemory, type MemoryPlan } from './memory-plan.js';
 import { StyleNetwork } from './network.js';
 import { createOptimizer, type Optimizer } from './optimizer.js';
 import { ScaleRun } from './scale-run.js';
@@ -101,6 +101,7 @@ class StyleJob {
         BROWSER_MAX_MEMORY_MIB,
         true,
       );
+    checkMemory(this.memory);
     this.optimizer = createOptimizer(ctx, options);
     this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: deepest, pooling: options.pooling }));
     const normalize = options.normalizeConvention ?? true;

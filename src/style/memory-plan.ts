@@ -51,7 +51,11 @@ export interface ScaleMemory {
 
 export interface MemoryPlan {
   budgetMiB: number;
+  /** The budget is the default, not a setting given. */
+  isDefault?: boolean;
   scales: ScaleMemory[];
+  /** The first scale over the budget even with checkpointing, and the longest side that would fit (checkMemory refuses it). */
+  over?: ScaleMemory & { largestSide: number };
 }
 
 export const deepestLayer = (loss: LossConfig): number =>
@@ -121,8 +125,8 @@ export function scalePeakBytes(job: MemoryJob, width: number, height: number, re
 
 /**
  * Each scale's peak with and without checkpointing, and whether it recomputes: only where the
- * plain peak is over the budget. Throws an OptionError naming maxMemory when a scale is over it
- * even with checkpointing, with the largest size that fits. `isDefault`: the budget was not given.
+ * plain peak is over the budget. A scale over it even with checkpointing is noted with the
+ * largest size that fits, for checkMemory to refuse. `isDefault`: the budget was not given.
  */
 export function planMemory(job: MemoryJob, budgetMiB: number, isDefault = false): MemoryPlan {
   const budget = budgetMiB * MiB;
@@ -132,17 +136,24 @@ export function planMemory(job: MemoryJob, budgetMiB: number, isDefault = false)
     return { width: s.width, height: s.height, plainBytes, recomputeBytes, recompute: plainBytes > budget };
   });
   const over = scales.find((s) => s.recomputeBytes > budget);
-  if (over) {
-    const largest = largestFittingSide(job, over, budget);
-    const fix = largest > 0 ? `use a size of at most ${largest} px, or ` : '';
-    throw new OptionError(
-      'maxMemory',
-      budgetMiB,
-      `is ${budgetMiB} MiB${isDefault ? ' (the default)' : ''}, too little for the ${over.width}×${over.height} scale, which needs ` +
-        `${Math.ceil(over.recomputeBytes / MiB)} MiB of GPU memory even with checkpointing: ${fix}allow at least ${Math.ceil(over.recomputeBytes / MiB)} MiB`,
-    );
-  }
-  return { budgetMiB, scales };
+  return { budgetMiB, isDefault, scales, ...(over ? { over: { ...over, largestSide: largestFittingSide(job, over, budget) } } : {}) };
+}
+
+/**
+ * Refuses, before any work, a plan with a scale over the budget even with checkpointing: an
+ * OptionError naming maxMemory, the largest size that fits and the budget that would do.
+ */
+export function checkMemory(plan: MemoryPlan): void {
+  const { over, budgetMiB } = plan;
+  if (!over) return;
+  const need = Math.ceil(over.recomputeBytes / MiB);
+  const fix = over.largestSide > 0 ? `use a size of at most ${over.largestSide} px, or ` : '';
+  throw new OptionError(
+    'maxMemory',
+    budgetMiB,
+    `is ${budgetMiB} MiB${plan.isDefault ? ' (the default)' : ''}, too little for the ${over.width}×${over.height} scale, which needs ` +
+      `${need} MiB of GPU memory even with checkpointing: ${fix}allow at least ${need} MiB`,
+  );
 }
 
 /** The longest side of the largest scale of `shape`'s proportions that fits `budget` bytes with checkpointing (0 if none). */

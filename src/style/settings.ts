@@ -38,7 +38,8 @@ export function planJob(
   const { contentWeight, styleWeight, tvWeight, styleLayerWeights } = s;
   const loss = { contentLayers, styleLayers, styleLayerWeights, contentWeight, styleWeight, tvWeight };
   const optimizer = optimizerPlan(s);
-  // Before any work: each scale's GPU memory against the budget (checkpointing where needed).
+  // Each scale's GPU memory against the budget (checkpointing where needed); checkMemory refuses
+  // one that cannot fit, before any work (the Node edge and the job call it).
   const budget = s.maxMemory ?? defaultMaxMemoryMiB(host.memoryBytes);
   const memory = planMemory({ scales, loss, pooling: s.pooling, optimizer, styleScale: s.styleScale }, budget, s.maxMemory === undefined);
   return {
