@@ -5,6 +5,7 @@
 // mirror its launcher in src/kernels/ — change one, change the other (test/memory-plan.test.ts
 // compares the model with the pool's measured peak).
 
+import { WINOGRAD_SCRATCH_BYTES } from '../kernels/index.js';
 import { VGG19_FEATURES } from '../vgg/index.js';
 import type { Pooling } from '../vgg/index.js';
 import { bufferBytes, backward, Replay, type Value } from './memory-replay.js';
@@ -29,6 +30,25 @@ export interface StepModel {
   subgroups: boolean;
   /** Each VGG block a recomputed segment (Tape { recompute: true }). */
   recompute: boolean;
+  /**
+   * Convolutions may run by Winograd (an autotuned choice, unknown before autotuning): each then
+   * takes up to WINOGRAD_SCRATCH_BYTES of scratch beside its output (the plan's default, the larger case).
+   */
+  winograd?: boolean;
+}
+
+/** Scratch of a Winograd convolution of cin→cout channels over h×w (conv3x3_winograd.ts: input tiles and products of one chunk), the larger of F(2×2) and F(4×4). */
+export function winogradScratchBytes(cin: number, cout: number, h: number, w: number): number {
+  return Math.max(
+    ...[2, 4].map((m) => {
+      const points = (m + 2) ** 2;
+      const tiles = Math.ceil(h / m) * Math.ceil(Math.ceil(w / m) / 4) * 4;
+      const coutPad = Math.ceil(cout / 64) * 64;
+      const bytesPerTile = points * (cin + coutPad) * 4;
+      const chunk = Math.min(Math.ceil(tiles / 4) * 4, Math.max(64, Math.floor(WINOGRAD_SCRATCH_BYTES / bytesPerTile / 64) * 64));
+      return bufferBytes(points * cin * chunk) + bufferBytes(points * coutPad * chunk);
+    }),
+  );
 }
 
 const REDUCE_WG = 256;
@@ -44,7 +64,14 @@ type Shape3 = [number, number, number];
 const size = ([c, h, w]: Shape3) => c * h * w;
 
 /** VGG features of `input` at `layers` (Vgg19.extract, with its ReLU fusion, early freeing and segments). */
-function extract(r: Replay, input: Value, shape: Shape3, layers: readonly number[], pooling: Pooling): Map<number, [Value, Shape3]> {
+function extract(
+  r: Replay,
+  input: Value,
+  shape: Shape3,
+  layers: readonly number[],
+  pooling: Pooling,
+  winograd: boolean,
+): Map<number, [Value, Shape3]> {
   const wanted = new Set(layers);
   const deepest = Math.max(...layers);
   const outputs = new Map<number, [Value, Shape3]>();
@@ -71,7 +98,9 @@ function extract(r: Replay, input: Value, shape: Shape3, layers: readonly number
       if (wanted.has(m.index)) materialize();
     } else {
       const out: Shape3 = [m.cout, s[1], s[2]];
-      step(r.op(pending ? 'reluConv3x3' : 'conv3x3', [x], size(out), pending), out);
+      const forward = winograd ? [winogradScratchBytes(s[0], m.cout, s[1], s[2])] : [];
+      const backward = winograd ? [winogradScratchBytes(m.cout, s[0], s[1], s[2])] : [];
+      step(r.op(pending ? 'reluConv3x3' : 'conv3x3', [x], size(out), pending, forward, backward), out);
       pending = false;
     }
     if (wanted.has(m.index)) outputs.set(m.index, [x, s]);
@@ -101,7 +130,9 @@ function forward(r: Replay, m: StepModel): void {
   const image = r.leaf(bufferBytes(size(imageShape)), true);
   const layers = [...new Set([...(m.contentWeight ? m.contentLayers : []), ...(m.styleWeight ? m.styleLayers : [])])];
   const input = m.convertsInput ? r.op('channelAffine', [image], size(imageShape), false) : image;
-  const features = layers.length ? extract(r, input, imageShape, layers, m.pooling) : new Map<number, [Value, Shape3]>();
+  const features = layers.length
+    ? extract(r, input, imageShape, layers, m.pooling, m.winograd ?? false)
+    : new Map<number, [Value, Shape3]>();
   const target = (values: number) => r.leaf(bufferBytes(values), false);
   const mse = (a: Value, n: number) => r.op('mse', [a, target(n)], 1, true, reduceScratch(n));
   const terms: Array<[Value, boolean]> = [];
@@ -144,13 +175,13 @@ export function featuresPeakBytes(
   width: number,
   layers: readonly number[],
   grams: boolean,
-  m: Pick<StepModel, 'pooling' | 'subgroups' | 'convertsInput'>,
+  m: Pick<StepModel, 'pooling' | 'subgroups' | 'convertsInput' | 'winograd'>,
 ): number {
   const r = new Replay(false);
   const shape: Shape3 = [3, height, width];
   const image = r.leaf(bufferBytes(size(shape)), false);
   const input = m.convertsInput ? r.op('channelAffine', [image], size(shape), false) : image;
-  const features = extract(r, input, shape, layers, m.pooling);
+  const features = extract(r, input, shape, layers, m.pooling, m.winograd ?? false);
   if (grams) {
     for (const [, [, [c, h, w]]] of features) {
       const splits = Math.ceil((h * w) / GRAM_CHUNK);

@@ -7,6 +7,7 @@
 // or software adapter shares it; a discrete GPU's own is usually smaller: set --max-memory), and
 // 2 GiB in a browser tab.
 
+import { WINOGRAD_CACHE_BYTES } from '../kernels/index.js';
 import { OptionError } from '../util/errors.js';
 import { VGG19_CONVS, VGG19_FEATURES, type Pooling } from '../vgg/index.js';
 import type { OptimizerPlan } from './job-types.js';
@@ -37,6 +38,8 @@ export interface MemoryJob {
   /** Unknown before the weights and the device are there, so assumed (the larger case) unless given. */
   convertsInput?: boolean;
   subgroups?: boolean;
+  /** Convolutions may run by Winograd (the autotuner may choose it): its scratch and transformed weights (default true). */
+  winograd?: boolean;
 }
 
 export interface ScaleMemory {
@@ -91,13 +94,20 @@ export function scalePeakBytes(job: MemoryJob, width: number, height: number, re
   const { loss, pooling } = job;
   const convertsInput = job.convertsInput ?? true;
   const subgroups = job.subgroups ?? true;
+  const winograd = job.winograd ?? true;
   const vector = bufferBytes(3 * width * height);
   const styles = (job.styles ?? [{ width, height }]).map((s) => {
     const f = (job.styleScale * Math.max(width, height)) / Math.max(s.width, s.height);
     return { width: Math.max(1, Math.round(s.width * f)), height: Math.max(1, Math.round(s.height * f)) };
   });
   // Always there: weights, the content and style images (RGB at the largest scale's size, here this one's).
-  const base = weightBytes(deepestLayer(loss)) + vector + styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
+  // Winograd's transformed weights are cached up to WINOGRAD_CACHE_BYTES (F(4×4): 4× the weights).
+  const weights = weightBytes(deepestLayer(loss));
+  const base =
+    weights +
+    (winograd ? Math.min(WINOGRAD_CACHE_BYTES, 4 * weights) : 0) +
+    vector +
+    styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
   const contentTargets = loss.contentWeight
     ? loss.contentLayers.reduce((sum, l) => sum + bufferBytes(featureShape(l, height, width).reduce((a, b) => a * b)), 0)
     : 0;
@@ -105,7 +115,7 @@ export function scalePeakBytes(job: MemoryJob, width: number, height: number, re
   // The targets: content and style images in the seed's space, one forward each (no gradient).
   const seeds = vector + styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
   const before = base + seeds + (previous ? bufferBytes(3 * previous.width * previous.height) : 0);
-  const net = { pooling, subgroups, convertsInput };
+  const net = { pooling, subgroups, convertsInput, winograd };
   const contentPass = loss.contentWeight ? featuresPeakBytes(height, width, loss.contentLayers, false, net) : 0;
   const stylePass = loss.styleWeight
     ? Math.max(...styles.map((s) => featuresPeakBytes(s.height, s.width, loss.styleLayers, true, net))) + contentTargets
@@ -117,7 +127,7 @@ export function scalePeakBytes(job: MemoryJob, width: number, height: number, re
   const model: StepModel = {
     ...{ height, width, contentLayers: loss.contentLayers, styleLayers: loss.styleLayers },
     ...{ contentWeight: loss.contentWeight, styleWeight: loss.styleWeight, tvWeight: loss.tvWeight },
-    ...{ convertsInput, normalized: convertsInput, pooling, subgroups, recompute },
+    ...{ convertsInput, normalized: convertsInput, pooling, subgroups, recompute, winograd },
   };
   const optimise = base + contentTargets + gramTargets + (2 + optimizerVectors) * vector + evaluationPeakBytes(model);
   return Math.max(targetsPhase, optimise);
