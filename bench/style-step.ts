@@ -102,7 +102,8 @@ export async function profileStyleStep(ctx: GpuContext, size: StepSize): Promise
 
 /**
  * The memory plan's peak for this step (src/style/memory-plan.ts): a job's scale of this size with
- * the seed loss and Adam, which holds one image-sized vector more than this step (its last good image).
+ * the seed loss and Adam, which holds one image-sized vector more than this step (its last good image),
+ * with Winograd's scratch and weight cache counted whether or not the tuned convolutions use it.
  */
 export function stepPeakBytes(height: number, width: number, recompute: boolean, subgroups: boolean): number {
   const job = { scales: [], loss: SEED_LOSS, pooling: 'max', styleScale: 1, convertsInput: false, subgroups } as const;
