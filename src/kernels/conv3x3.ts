@@ -6,6 +6,7 @@
 // others: the autotuner picks per shape.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
+import { conv3x3Tiled, TILED_CONV_VARIANTS, tiledVariantFits, type TiledConvVariant } from './conv3x3_tiled.js';
 import { conv3x3Winograd } from './conv3x3_winograd.js';
 import { dispatchElementwise, gridFor, label, requireRank } from './launch.js';
 import { tuningFor } from './tuning.js';
@@ -47,9 +48,20 @@ function winograd(m: 2 | 4, coBlock: number, pxVecs: number, subgroup: boolean):
   return { name, coBlock, pxVecs, ...(subgroup ? { subgroupWg: 8 } : {}), run: (ctx, call) => conv3x3Winograd(ctx, config, call) };
 }
 
+/** The tiled implicit GEMM (conv3x3_tiled.ts): workgroup memory, no subgroups; coBlock is its channels per invocation. */
+function tiled(t: TiledConvVariant): ConvVariant {
+  return {
+    name: t.name,
+    coBlock: t.coR,
+    pxVecs: 1,
+    run: (ctx, call) => conv3x3Tiled(ctx, call.label, call.x, call.w, call.bias, t, { reluInput: call.reluInput, mask: call.mask }),
+  };
+}
+
 /**
  * Variants of conv3x3_forward_subgroup (faster where the adapter has subgroups), of conv3x3_forward,
- * then Winograd ones (the GEMM through subgroups, then without): the direct kernels stay the
+ * then Winograd ones (the GEMM through subgroups, then without), then the tiled implicit GEMM
+ * (workgroup memory, for GPUs with wide subgroups or none): the direct kernels stay the
  * untuned default, as exact as f32 gets and never slower than Winograd by much.
  */
 export const CONV_VARIANTS: readonly ConvVariant[] = [
@@ -71,15 +83,21 @@ export const CONV_VARIANTS: readonly ConvVariant[] = [
   winograd(2, 32, 1, true),
   winograd(4, 8, 2, false),
   winograd(2, 8, 2, false),
+  ...TILED_CONV_VARIANTS.map(tiled),
 ];
 
 /** The variants this context can run, fastest-expected first (the first is the untuned default). */
 export function convVariantsFor(ctx: GpuContext): readonly ConvVariant[] {
-  return ctx.subgroupsOf8 ? CONV_VARIANTS : CONV_VARIANTS.filter((v) => v.subgroupWg === undefined);
+  const usable = ctx.subgroupsOf8 ? CONV_VARIANTS : CONV_VARIANTS.filter((v) => v.subgroupWg === undefined);
+  // Tiled variants fit WebGPU's default limits; a compatibility-mode device allows fewer invocations.
+  return usable.filter((v) => {
+    const t = TILED_CONV_VARIANTS.find((tv) => tv.name === v.name);
+    return !t || tiledVariantFits(ctx, t);
+  });
 }
 
 /** Bumped whenever CONV_VARIANTS change, so that choices among older variants are measured again. */
-const TUNING_GENERATION = 3;
+const TUNING_GENERATION = 4;
 
 /** The autotuner's key for a convolution of x [N, Cin, H, W] into `cout` channels. */
 export function convTuningKey(shape: readonly number[], cout: number): string {
