@@ -8,9 +8,11 @@ import {
   CONV_VARIANTS,
   conv3x3Forward,
   conv3x3InputGrad,
+  conv3x3Winograd,
   convTuningKey,
   convVariantsFor,
   flipConv3x3Weights,
+  releaseWinogradWeights,
   tuningFor,
   type ConvVariant,
 } from '../src/kernels/index.js';
@@ -104,30 +106,31 @@ async function forwardAndInputGrad(
 
 describe('conv3x3 Winograd over several chunks of tiles', () => {
   const gpu = useGpu();
-  // 512 input channels make a tile's scratch 78 KiB (F(4×4), 32-channel block), 35 KiB (F(2×2)) or
-  // 33 KiB (F(2×2), 8 channels): 384, 960 or 1008 tiles per 32 MiB chunk, so two 56×64 images take
-  // two chunks, the boundary inside the second image. Tolerance: F(4×4) over 512 channels measured
-  // 1.2·10⁻⁵ (F(2×2) 8.6·10⁻⁷); 5·10⁻⁵ as for the real activations.
-  it('two images of 512 channels at 56×64 match the oracle with F(4×4) and F(2×2)', async () => {
-    const ctx = gpu();
-    const shape = [2, 512, 56, 64];
-    const cout = 4;
-    const x = randomArray(size(shape), 91);
-    const w = randomArray(cout * 512 * 9, 92, 0.05);
-    const b = randomArray(cout, 93);
-    const y64 = oracle.conv3x3(oracle.relu(x), shape4(shape), w, cout, b);
-    const [xt, wt, bt] = [ctx.upload(shape, x), ctx.upload([cout, 512, 3, 3], w), ctx.upload([cout], b)];
-    for (const name of ['sg-wino4-co32-t8', 'sg-wino2-co32-t8', 'wino2-co8-t8']) {
-      const variant = WINOGRAD.find((v) => v.name === name)!;
-      if (!convVariantsFor(ctx).includes(variant)) continue;
+  // With 64 KiB of scratch a chunk holds 64 tiles: two 20×36 images are 2 × 60 tiles of F(4×4)
+  // (the boundary inside the second image) and 2 × 200 of F(2×2) (seven chunks).
+  for (const [m, subgroup] of [
+    [4, true],
+    [2, true],
+    [4, false],
+  ] as const) {
+    it(`F(${m}×${m}) ${subgroup ? 'through subgroups' : 'without subgroups'}: relu → conv + bias over chunks matches the oracle`, async () => {
+      const ctx = gpu();
+      if (subgroup && !ctx.subgroupsOf8) return;
+      const shape = [2, 5, 20, 36];
+      const cout = 6;
+      const x = randomArray(size(shape), 91);
+      const w = randomArray(cout * 5 * 9, 92);
+      const b = randomArray(cout, 93);
+      const [xt, wt, bt] = [ctx.upload(shape, x), ctx.upload([cout, 5, 3, 3], w), ctx.upload([cout], b)];
+      const config = { m, coBlock: subgroup ? 32 : 8, tVecs: 2, wg: 8, subgroup, scratchBytes: 64 * 1024 };
       const before = ctx.dispatchCounts.get('conv3x3_winograd_input') ?? 0;
-      const y = conv3x3Forward(ctx, xt, wt, bt, { variant, reluInput: true });
-      expectClose(await y.read(), y64, 5e-5, `${name} over chunks`);
-      expect((ctx.dispatchCounts.get('conv3x3_winograd_input') ?? 0) - before).toBeGreaterThan(1);
-      y.release();
-    }
-    for (const t of [xt, wt, bt]) t.release();
-  });
+      const y = conv3x3Winograd(ctx, config, { label: 'chunks', x: xt, w: wt, bias: bt, reluInput: true });
+      expect((ctx.dispatchCounts.get('conv3x3_winograd_input') ?? 0) - before).toBe(m === 4 ? 2 : 7);
+      expectClose(await y.read(), oracle.conv3x3(oracle.relu(x), shape4(shape), w, cout, b), EXACT_TOLERANCE, `F${m} over chunks`);
+      releaseWinogradWeights(ctx, wt);
+      for (const t of [xt, wt, bt, y]) t.release();
+    });
+  }
 });
 
 describe('conv3x3 Winograd: a wrong transform coefficient fails the checks', () => {

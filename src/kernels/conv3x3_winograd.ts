@@ -19,6 +19,8 @@ export interface WinogradConfig {
   wg: number;
   /** The GEMM shares its weight loads through subgroups (conv3x3_winograd_gemm_subgroup). */
   subgroup?: boolean;
+  /** Scratch per chunk of tiles (default WINOGRAD_SCRATCH_BYTES; tests make it small to cross chunks cheaply). */
+  scratchBytes?: number;
 }
 
 /**
@@ -119,7 +121,10 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const [tilesH, tilesW] = [Math.ceil(height / m), roundUp(Math.ceil(width / m), 4)];
   const tiles = n * tilesH * tilesW;
   const bytesPerTile = points * (cin + coutPad) * 4;
-  const chunk = Math.min(roundUp(tiles, 4), Math.max(64, Math.floor(WINOGRAD_SCRATCH_BYTES / bytesPerTile / 64) * 64));
+  const chunk = Math.min(
+    roundUp(tiles, 4),
+    Math.max(64, Math.floor((config.scratchBytes ?? WINOGRAD_SCRATCH_BYTES) / bytesPerTile / 64) * 64),
+  );
   const v = ctx.empty([points, cin, chunk], 'conv3x3 winograd input tiles');
   const products = ctx.empty([points, coutPad, chunk], 'conv3x3 winograd products');
   const consts = { M: m };
