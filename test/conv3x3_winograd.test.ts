@@ -257,9 +257,13 @@ describe('conv3x3 Winograd in the autotuner and the style step', () => {
     const ctx = gpu();
     const shape = [1, 32, 16, 16] as [number, number, number, number];
     tuningFor(ctx).clear();
+    const winogradRuns = () => ctx.dispatchCounts.get('conv3x3_winograd_input') ?? 0;
+    const before = winogradRuns();
     const [result] = await autotuneConv(ctx, [{ shape, cout: 32 }], 1);
-    const timed = Object.keys(result!.ms);
-    expect(timed.some((name) => WINOGRAD.some((v) => v.name === name))).toBe(true);
+    // Every Winograd variant ran at least once. (result.ms lists only the variants timed to the
+    // end: one whose first run took over twice the best so far is dropped from it, which on a
+    // busy machine can be every Winograd variant at this small shape.)
+    expect(winogradRuns() - before).toBeGreaterThanOrEqual(WINOGRAD.filter((v) => convVariantsFor(ctx).includes(v)).length);
     expect(convVariantsFor(ctx).map((v) => v.name)).toContain(result!.chosen);
     expect(result!.ms[result!.chosen]).toBe(Math.min(...Object.values(result!.ms)));
     tuningFor(ctx).clear();
