@@ -22,6 +22,11 @@ export class DeviceTensor {
     return this.storage;
   }
 
+  /** True once release() has returned the buffer to the pool. */
+  get isReleased(): boolean {
+    return this.released;
+  }
+
   get bytes(): number {
     return this.size * 4;
   }

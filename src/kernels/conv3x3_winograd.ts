@@ -36,15 +36,6 @@ const roundUp = (n: number, k: number) => Math.ceil(n / k) * k;
 /** Transformed weights per context, weight tensor and `M/channels padded`; dropped when the weights are released. */
 const caches = new WeakMap<GpuContext, Map<DeviceTensor, Map<string, DeviceTensor>>>();
 
-function isReleased(t: DeviceTensor): boolean {
-  try {
-    void t.buffer; // throws once the tensor was released
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 function cacheFor(ctx: GpuContext): Map<DeviceTensor, Map<string, DeviceTensor>> {
   let cache = caches.get(ctx);
   if (!cache) {
@@ -53,7 +44,7 @@ function cacheFor(ctx: GpuContext): Map<DeviceTensor, Map<string, DeviceTensor>>
   }
   // Transformed weights of released weight tensors go back to the pool.
   for (const [w, byM] of cache) {
-    if (!isReleased(w)) continue;
+    if (!w.isReleased) continue;
     for (const u of byM.values()) u.release();
     cache.delete(w);
   }
