@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GpuContext, type DeviceTensor } from '../src/gpu/index.js';
+import { GpuContext } from '../src/gpu/index.js';
 import { loadShaders } from '../src/node/shaders.js';
 import {
   autotuneConv,
@@ -12,10 +12,11 @@ import {
   tuningFor,
 } from '../src/kernels/index.js';
 import { expectClose } from './helpers/compare.js';
+import { describeConvVariantCase, withTemps } from './helpers/conv-check.js';
 import { useGpu } from './helpers/gpu.js';
 import { describeDifferentiable, shape4 } from './helpers/kernel-check.js';
 import * as oracle from './helpers/oracle.js';
-import { distinctArray, randomArray, size } from './helpers/random.js';
+import { randomArray, size } from './helpers/random.js';
 
 // [N, Cin, H, W] and Cout: odd sizes, 1×1, one channel, channels not a multiple of 4, and widths
 // that are not a multiple of an invocation's block of 4·PX_VECS pixels.
@@ -106,13 +107,6 @@ describe('conv3x3', () => {
   });
 });
 
-/** Runs fn with freshly uploaded constant tensors and releases them afterwards. */
-function withTemps(temps: DeviceTensor[], fn: (t: DeviceTensor[]) => DeviceTensor): DeviceTensor {
-  const out = fn(temps);
-  for (const t of temps) t.release();
-  return out;
-}
-
 describe('conv3x3 register-blocking variants (every one the autotuner can pick)', () => {
   const gpu = useGpu();
   for (const variant of CONV_VARIANTS) {
@@ -123,58 +117,14 @@ describe('conv3x3 register-blocking variants (every one the autotuner can pick)'
       [[1, 4, 2, 3], 37],
       [[2, 5, 5, 12], 19],
     ] as Array<[number[], number]>) {
-      const s = shape4(shape);
-      const [n, cin, h, w] = s;
-      const weights = randomArray(cout * cin * 9, 15 + cout);
-      const bias = randomArray(cout, 16);
-      describeDifferentiable(gpu, {
-        name: `conv3x3 ${variant.name} [${shape}]→${cout}`,
-        inputShape: shape,
-        outputShape: [n, cout, h, w],
-        input: randomArray(size(shape), 17),
-        forward: (ctx, xt) =>
-          withTemps([ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) =>
-            conv3x3Forward(ctx, xt, wt!, bt, { variant }),
-          ),
-        backward: (ctx, _xt, dy) =>
-          withTemps([ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
-            const flipped = flipConv3x3Weights(ctx, wt!);
-            const dx = conv3x3InputGrad(ctx, dy, flipped, { variant });
-            flipped.release();
-            return dx;
-          }),
-        oracle: (xs) => oracle.conv3x3(xs, s, weights, cout, bias),
-        oracleBackward: (xs, dy) => oracle.conv3x3Grads(xs, s, weights, cout, dy).dx,
-      });
+      describeConvVariantCase(gpu, variant, shape, cout, 15);
     }
     // conv3x3(relu(x)): the ReLU applied as the input is loaded, its gradient as dx is stored.
     for (const [shape, cout] of [
       [[2, 5, 7, 16], 19],
       [[1, 9, 3, 11], 8],
     ] as Array<[number[], number]>) {
-      const s = shape4(shape);
-      const [n, cin, h, w] = s;
-      const weights = randomArray(cout * cin * 9, 21 + cout);
-      const bias = randomArray(cout, 22);
-      describeDifferentiable(gpu, {
-        name: `relu → conv3x3 ${variant.name} [${shape}]→${cout}`,
-        inputShape: shape,
-        outputShape: [n, cout, h, w],
-        input: distinctArray(size(shape), 23, 0.05), // away from the ReLU's kink
-        forward: (ctx, xt) =>
-          withTemps([ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) =>
-            conv3x3Forward(ctx, xt, wt!, bt, { variant, reluInput: true }),
-          ),
-        backward: (ctx, xt, dy) =>
-          withTemps([ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
-            const flipped = flipConv3x3Weights(ctx, wt!);
-            const dx = conv3x3InputGrad(ctx, dy, flipped, { variant, mask: xt });
-            flipped.release();
-            return dx;
-          }),
-        oracle: (xs) => oracle.conv3x3(oracle.relu(xs), s, weights, cout, bias),
-        oracleBackward: (xs, dy) => oracle.reluGrad(xs, oracle.conv3x3Grads(oracle.relu(xs), s, weights, cout, dy).dx),
-      });
+      describeConvVariantCase(gpu, variant, shape, cout, 21, true);
     }
   }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DeviceTensor, GpuContext } from '../src/gpu/index.js';
+import type { GpuContext } from '../src/gpu/index.js';
 import { Tape, Tensor } from '../src/graph/index.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import {
@@ -23,8 +23,9 @@ import { StyleNetwork } from '../src/style/network.js';
 import { convShapesForStep, Vgg19, VGG19_FEATURES } from '../src/vgg/index.js';
 import { withBrokenShader } from './helpers/broken-shader.js';
 import { expectClose, relativeError } from './helpers/compare.js';
+import { describeConvVariantCase } from './helpers/conv-check.js';
 import { useGpu } from './helpers/gpu.js';
-import { describeDifferentiable, EXACT_TOLERANCE, shape4 } from './helpers/kernel-check.js';
+import { EXACT_TOLERANCE, shape4 } from './helpers/kernel-check.js';
 import * as oracle from './helpers/oracle.js';
 import { randomArray, size } from './helpers/random.js';
 import { IMAGES, sharedAvailable, TFJS_MODEL } from './helpers/shared.js';
@@ -39,13 +40,6 @@ const tileOf = (v: ConvVariant) => (v.name.includes('wino4') ? 4 : 2);
 // shared EXACT_TOLERANCE of 2·10⁻⁵ leaves F(4×4) a 10× margin; the 64–256-channel cases below
 // measure the error at VGG's sizes (F(4×4) up to 5·10⁻⁶ synthetic, 1.1·10⁻⁵ on real activations).
 
-/** Runs fn with freshly uploaded constant tensors and releases them afterwards. */
-function withTemps(temps: DeviceTensor[], fn: (t: DeviceTensor[]) => DeviceTensor): DeviceTensor {
-  const out = fn(temps);
-  for (const t of temps) t.release();
-  return out;
-}
-
 describe('conv3x3 Winograd variants: forward and input gradient under the kernel checks', () => {
   const gpu = useGpu();
   for (const variant of WINOGRAD) {
@@ -55,29 +49,7 @@ describe('conv3x3 Winograd variants: forward and input gradient under the kernel
       [[2, 5, 1, 1], 3],
       [[1, 4, 1, 9], 37],
     ] as Array<[number[], number]>) {
-      const s = shape4(shape);
-      const [n, cin, h, w] = s;
-      const weights = randomArray(cout * cin * 9, 31 + cout);
-      const bias = randomArray(cout, 32);
-      describeDifferentiable(gpu, {
-        name: `conv3x3 ${variant.name} [${shape}]→${cout}`,
-        inputShape: shape,
-        outputShape: [n, cout, h, w],
-        input: randomArray(size(shape), 33),
-        forward: (ctx, xt) =>
-          withTemps([ctx.upload([cout, cin, 3, 3], weights), ctx.upload([cout], bias)], ([wt, bt]) =>
-            conv3x3Forward(ctx, xt, wt!, bt, { variant }),
-          ),
-        backward: (ctx, _xt, dy) =>
-          withTemps([ctx.upload([cout, cin, 3, 3], weights)], ([wt]) => {
-            const flipped = flipConv3x3Weights(ctx, wt!);
-            const dx = conv3x3InputGrad(ctx, dy, flipped, { variant });
-            flipped.release();
-            return dx;
-          }),
-        oracle: (xs) => oracle.conv3x3(xs, s, weights, cout, bias),
-        oracleBackward: (xs, dy) => oracle.conv3x3Grads(xs, s, weights, cout, dy).dx,
-      });
+      describeConvVariantCase(gpu, variant, shape, cout, 31);
     }
   }
 });
