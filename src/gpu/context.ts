@@ -29,8 +29,8 @@ export interface Dispatch<K extends ShaderName = ShaderName> {
   label: string;
   /** The fields of the shader's `struct Params` (binding 0) by name; omit for kernels without one. */
   params?: ShaderParams[K];
-  /** Storage buffers, bound in order after the params. */
-  buffers: readonly GPUBuffer[];
+  /** Storage buffers (or ranges of them: GpuContext.range), bound in order after the params. */
+  buffers: ReadonlyArray<GPUBuffer | GPUBufferBinding>;
   workgroups: readonly [number, number?, number?];
   overrides?: Overrides;
   /** A text variant of the shader (see ShaderLibrary.get). */
@@ -42,7 +42,12 @@ type PendingError = Promise<string | null>;
 export class GpuContext {
   readonly pipelines: PipelineCache;
   readonly profiler: Profiler;
+  /** The adapter's maxStorageBufferBindingSize: the most bytes one kernel binding may see. */
   readonly maxBindingBytes: number;
+  /** The adapter's maxBufferSize: the most bytes one tensor may hold (kernels bind it band by band). */
+  readonly maxBufferBytes: number;
+  /** Binding offsets are multiples of this many f32 elements (minStorageBufferOffsetAlignment / 4). */
+  readonly bindingAlignment: number;
   readonly maxWorkgroupsPerDimension: number;
   /** Shaders may use subgroup operations across at least 8 invocations (conv3x3_forward_subgroup). */
   readonly subgroupsOf8: boolean;
@@ -57,6 +62,7 @@ export class GpuContext {
   private uncaptured: string[] = [];
   private placeholderBuffer: GPUBuffer | null = null;
   private destroyed = false;
+  private bindingCap = Infinity;
 
   constructor(
     readonly device: GPUDevice,
@@ -67,6 +73,8 @@ export class GpuContext {
     this.pipelines = new PipelineCache(device, this.shaderLibrary);
     this.profiler = new Profiler(device, device.features.has('timestamp-query'));
     this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
+    this.maxBufferBytes = device.limits.maxBufferSize;
+    this.bindingAlignment = device.limits.minStorageBufferOffsetAlignment / 4;
     this.maxWorkgroupsPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
     this.subgroupsOf8 = device.features.has('subgroups') && adapter.subgroupMinSize >= 8;
     const copy = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -80,10 +88,25 @@ export class GpuContext {
 
   // ---- tensors ----
 
-  /** A tensor with undefined contents (from the pool). */
+  /**
+   * The most bytes a kernel binds at once: the adapter's binding limit, or less where a test caps it
+   * (capBinding) to drive the banded paths (src/kernels/band.ts) with tiny tensors.
+   */
+  get bindingBytes(): number {
+    return Math.min(this.maxBindingBytes, this.bindingCap);
+  }
+
+  /** Test-only: pretend bindings hold at most `bytes` (a multiple of 16); null lifts the cap. */
+  capBinding(bytes: number | null): void {
+    if (bytes !== null && (!Number.isInteger(bytes) || bytes < 16 || bytes % 16 !== 0))
+      throw new Error(`capBinding: ${bytes} is not a positive multiple of 16 bytes (buffers are rounded up to 16)`);
+    this.bindingCap = bytes ?? Infinity;
+  }
+
+  /** A tensor with undefined contents (from the pool). It may be larger than one binding. */
   empty(shape: Shape, label = 'tensor'): DeviceTensor {
     const bytes = shapeSize(shape) * 4;
-    if (bytes > this.maxBindingBytes) throw new TensorTooLargeError(shape, bytes, this.maxBindingBytes, label);
+    if (bytes > this.maxBufferBytes) throw new TensorTooLargeError(shape, bytes, this.maxBufferBytes, label);
     const buffer = this.withErrorScope(`allocating ${label} ${formatShape(shape)}`, () => this.storage.acquire(bytes));
     return new DeviceTensor(this, shape, buffer);
   }
@@ -123,6 +146,24 @@ export class GpuContext {
   copyInto(source: DeviceTensor, target: DeviceTensor, offset = 0): void {
     if (offset + source.size > target.size) throw new Error(`copyInto: ${source} does not fit in ${target} at offset ${offset}`);
     this.commandEncoder().copyBufferToBuffer(source.buffer, 0, target.buffer, offset * 4, source.bytes);
+  }
+
+  /** Copies `count` elements of `source` from element `from` into `target` at element `to`, in order with recorded work. */
+  copyElements(source: DeviceTensor, from: number, target: DeviceTensor, to: number, count: number): void {
+    if (from < 0 || to < 0 || from + count > source.size || to + count > target.size)
+      throw new Error(`copyElements: ${count} values from ${source} at ${from} into ${target} at ${to} run past an end`);
+    if (count > 0) this.commandEncoder().copyBufferToBuffer(source.buffer, from * 4, target.buffer, to * 4, count * 4);
+  }
+
+  /**
+   * A binding of `count` elements of `t` from element `offset` (a multiple of bindingAlignment):
+   * how an elementwise kernel sees one chunk of a tensor larger than one binding.
+   */
+  range(t: DeviceTensor, offset: number, count: number): GPUBufferBinding {
+    if (offset % this.bindingAlignment !== 0)
+      throw new Error(`range: offset ${offset} of ${t} is not a multiple of ${this.bindingAlignment} elements`);
+    if (offset < 0 || count <= 0 || offset + count > t.size) throw new Error(`range: [${offset}, ${offset + count}) is outside ${t}`);
+    return { buffer: t.buffer, offset: offset * 4, size: count * 4 };
   }
 
   /** Submits recorded work, waits for it and returns the tensor's values. */
@@ -193,7 +234,12 @@ export class GpuContext {
       const pipeline = this.pipelines.get(d.kernel, d.overrides, d.consts);
       const entries: GPUBindGroupEntry[] = [];
       if (params) entries.push({ binding: 0, resource: { buffer: this.uniforms.get(params) } });
-      d.buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+      d.buffers.forEach((b, i) => {
+        const bytes = 'buffer' in b ? (b.size ?? b.buffer.size - (b.offset ?? 0)) : b.size;
+        if (bytes > this.bindingBytes)
+          throw new GpuError(`${d.label}: binding ${i + 1} holds ${bytes} bytes, over the ${this.bindingBytes}-byte binding limit`);
+        entries.push({ binding: i + 1, resource: 'buffer' in b ? b : { buffer: b } });
+      });
       const bindGroup = this.device.createBindGroup({ label: d.label, layout: pipeline.getBindGroupLayout(0), entries });
       const timestampWrites = this.profiler.passWrites(d.kernel, d.label);
       const pass = this.commandEncoder().beginComputePass(timestampWrites ? { label: d.label, timestampWrites } : { label: d.label });

@@ -8,7 +8,10 @@ export class GpuError extends Error {
   }
 }
 
-/** A tensor larger than one storage-buffer binding may be on this adapter. */
+/**
+ * A tensor larger than the adapter allows: over maxBufferSize (any tensor), or over
+ * maxStorageBufferBindingSize for a tensor whose kernels do not work band by band (the image's).
+ */
 export class TensorTooLargeError extends GpuError {
   /** For an NCHW activation, the largest square image side whose tensor fits; null for other shapes. */
   readonly largestSide: number | null;
@@ -18,11 +21,13 @@ export class TensorTooLargeError extends GpuError {
     readonly bytes: number,
     readonly limitBytes: number,
     readonly label: string,
+    readonly limit: 'maxBufferSize' | 'maxStorageBufferBindingSize' = 'maxBufferSize',
   ) {
     const side = largestSquareSide(shape, limitBytes);
+    const what = limit === 'maxBufferSize' ? 'holds at most' : 'binds at most';
     super(
-      `${label}: tensor of shape [${shape.join(', ')}] needs ${mib(bytes)} but this adapter binds at most ` +
-        `${mib(limitBytes)} per storage buffer (maxStorageBufferBindingSize)` +
+      `${label}: tensor of shape [${shape.join(', ')}] needs ${mib(bytes)} but this adapter ${what} ` +
+        `${mib(limitBytes)} per storage buffer (${limit})` +
         (side === null ? '' : `; with ${shape[1]} channels the largest square image that fits is ${side}×${side} px`),
     );
     this.largestSide = side;

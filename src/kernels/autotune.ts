@@ -5,7 +5,8 @@
 // weights, so its shapes are tuned as forward ones (convShapesForStep lists both).
 
 import { measureGpuMs, type GpuContext } from '../gpu/index.js';
-import { conv3x3Forward, convTuningKey, convVariantsFor } from './conv3x3.js';
+import { fitsBinding } from './band.js';
+import { conv3x3Forward, convBands, convTuningKey, convVariantsFor } from './conv3x3.js';
 import { releaseWinogradWeights } from './conv3x3_winograd.js';
 import { tuningFor } from './tuning.js';
 
@@ -26,6 +27,12 @@ export interface TuneResult {
 export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[], runs = 3): Promise<TuneResult[]> {
   const tuning = tuningFor(ctx);
   const results: TuneResult[] = [];
+  // A conv larger than one binding runs band by band (band.ts): time the shape of its bands.
+  shapes = shapes.map(({ shape, cout }) => {
+    if (fitsBinding(ctx, shape, [shape[0], cout, shape[2], shape[3]])) return { shape, cout };
+    const [start, end] = convBands(ctx, shape, cout)[0]!.rows[0]!;
+    return { shape: [shape[0], shape[1], end - start, shape[3]] as const, cout };
+  });
   const todo = shapes.filter((s, i) => {
     const key = convTuningKey(s.shape, s.cout);
     return !tuning.has(key) && shapes.findIndex((o) => convTuningKey(o.shape, o.cout) === key) === i;

@@ -9,5 +9,5 @@ export function avgPool2x2Forward(ctx: GpuContext, x: DeviceTensor): DeviceTenso
 
 /** Spreads each dy evenly over its window (x is the pool's input; only its shape is used). */
 export function avgPool2x2Backward(ctx: GpuContext, x: DeviceTensor, dy: DeviceTensor): DeviceTensor {
-  return pool2x2Backward(ctx, 'avgpool_backward', x, dy, { dy }, 'avg-pool input gradient');
+  return pool2x2Backward(ctx, 'avgpool_backward', x.shape, { dy }, 'avg-pool input gradient');
 }

@@ -1,13 +1,13 @@
 // Scaling, adding and accumulating (shaders/axpby.wgsl): y = a·x + b·y in place.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import { dispatchElementwise, label, requireSameShape } from './launch.js';
+import { dispatchElementwiseChunks, label, requireSameShape } from './launch.js';
 
 /** y ← a·x + b·y (y is not read when b = 0). */
 export function axpby(ctx: GpuContext, a: number, x: DeviceTensor, b: number, y: DeviceTensor): void {
   requireSameShape('axpby', ['x', 'y'], x, y);
   if (x.buffer === y.buffer) throw new Error('axpby: x and y must be different tensors');
-  dispatchElementwise(ctx, 'axpby', label('axpby', { x, y }), x.size, { n: x.size, a, b }, [x.buffer, y.buffer]);
+  dispatchElementwiseChunks(ctx, 'axpby', label('axpby', { x, y }), x.size, (n) => ({ n, a, b }), [x, y]);
 }
 
 /** A new tensor a·x. */

@@ -6,6 +6,7 @@
 // others: the autotuner picks per shape.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
+import { fitsBinding, planRowBands, rowBanded, type RowBand } from './band.js';
 import { conv3x3Tiled, TILED_CONV_VARIANTS, tiledVariantFits, type TiledConvVariant } from './conv3x3_tiled.js';
 import { conv3x3Winograd } from './conv3x3_winograd.js';
 import { dispatchElementwise, gridFor, label, requireRank } from './launch.js';
@@ -104,7 +105,7 @@ export function convTuningKey(shape: readonly number[], cout: number): string {
   return `conv3x3.v${TUNING_GENERATION}|${shape.join('x')}>${cout}`;
 }
 
-function chooseVariant(ctx: GpuContext, x: DeviceTensor, cout: number, explicit?: ConvVariant): ConvVariant {
+function chooseVariant(ctx: GpuContext, x: { shape: readonly number[] }, cout: number, explicit?: ConvVariant): ConvVariant {
   const usable = convVariantsFor(ctx);
   if (explicit) {
     if (!usable.includes(explicit))
@@ -151,12 +152,13 @@ function dispatchConv(
 ): DeviceTensor {
   const [n, , h, width] = x.shape as [number, number, number, number];
   const cout = w.shape[0]!;
-  const variant = chooseVariant(ctx, x, cout, options.variant);
   if (options.mask && options.mask.shape.join() !== [n, cout, h, width].join()) {
     throw new Error(
       `conv3x3: the mask must have the output's shape [${[n, cout, h, width].join(',')}], got [${options.mask.shape.join(',')}]`,
     );
   }
+  if (!fitsBinding(ctx, x, [n, cout, h, width])) return bandedConv(ctx, labelText, x, w, bias, options);
+  const variant = chooseVariant(ctx, x, cout, options.variant);
   if (variant.run) return variant.run(ctx, { label: labelText, x, w, bias, reluInput: options.reluInput ?? false, mask: options.mask });
   const y = ctx.empty([n, cout, h, width], 'conv3x3 output');
   const pixelBlocks = h * Math.ceil(width / (4 * variant.pxVecs));
@@ -186,6 +188,58 @@ function dispatchConv(
     workgroups,
   });
   return y;
+}
+
+/**
+ * The rows of x [N, Cin, H, W] one band of a conv larger than one binding covers (with the halo row
+ * above and below), so that the autotuner can time the shape the bands run at.
+ */
+export function convBands(ctx: GpuContext, shape: readonly number[], cout: number): RowBand[] {
+  const [n, , h, w] = shape as [number, number, number, number];
+  const out = [n, cout, h, w];
+  // The mask (shaped as the output) is gathered with the halo too; so is the band's output.
+  const tensors = [
+    { t: shape, halo: 1 as const },
+    { t: out, halo: 1 as const },
+  ];
+  return planRowBands(ctx, 'conv3x3', h, tensors);
+}
+
+/** A conv whose input or output exceeds one binding, run on bands of rows (band.ts). */
+function bandedConv(
+  ctx: GpuContext,
+  labelText: string,
+  x: DeviceTensor,
+  w: DeviceTensor,
+  bias: DeviceTensor | undefined,
+  options: ConvOptions,
+): DeviceTensor {
+  const [n, , h, width] = x.shape as [number, number, number, number];
+  const cout = w.shape[0]!;
+  const out = [n, cout, h, width];
+  const bands = convBands(ctx, x.shape, cout);
+  // Every band runs the variant tuned for the first (full) band's shape: the same numbers in each.
+  const first = bands[0]!.rows[0]!;
+  const variant = options.variant ?? chooseVariant(ctx, { shape: [n, x.shape[1]!, first[1] - first[0], width] }, cout);
+  const mask = options.mask;
+  return rowBanded(ctx, {
+    kernel: labelText,
+    domainRows: h,
+    inputs: mask
+      ? [
+          { t: x, halo: 1 },
+          { t: mask, halo: 1 },
+        ]
+      : [{ t: x, halo: 1 }],
+    output: { t: out },
+    scratch: [{ t: out, halo: 1 }],
+    rowsPerBand: bands[0]!.r1 - bands[0]!.r0,
+    name: 'conv3x3 output',
+    run: ([xb, maskb], band) => ({
+      y: dispatchConv(ctx, `${labelText} rows ${band.r0}–${band.r1}`, xb!, w, bias, { ...options, variant, mask: maskb }),
+      offset: band.r0 - band.rows[0]![0],
+    }),
+  });
 }
 
 /** y = conv3x3(x, w) + bias; with options.reluInput, conv3x3(relu(x), w) + bias. */

@@ -114,7 +114,7 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const bytesPerTile = points * (cin + coutPad) * 4;
   const chunk = Math.min(
     roundUp(tiles, 4),
-    Math.max(64, Math.floor((config.scratchBytes ?? WINOGRAD_SCRATCH_BYTES) / bytesPerTile / 64) * 64),
+    Math.max(64, Math.floor(Math.min(config.scratchBytes ?? WINOGRAD_SCRATCH_BYTES, ctx.bindingBytes) / bytesPerTile / 64) * 64),
   );
   const v = ctx.empty([points, cin, chunk], 'conv3x3 winograd input tiles');
   const products = ctx.empty([points, coutPad, chunk], 'conv3x3 winograd products');

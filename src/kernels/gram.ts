@@ -5,6 +5,8 @@
 // gram_forward / gram_backward, one invocation per 4×4 block.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
+import { accumulate } from './axpby.js';
+import { fitsBinding, gatherRows, planRowBands, rowBanded } from './band.js';
 import { dispatchElementwise, gridFor, label, requireRank } from './launch.js';
 
 /** Rows and columns of the 4×4 block one invocation of gram_forward / gram_backward computes. */
@@ -21,12 +23,14 @@ export interface GramOptions {
   subgroups?: boolean;
   /** k per split of the subgroup forward pass, a multiple of 4 (tests use small ones). */
   chunk?: number;
+  /** The divisor C·H·W's reciprocal, when x is one band of rows of a larger tensor (band.ts): the whole's. */
+  scale?: number;
 }
 
-function geometry(x: DeviceTensor) {
+function geometry(x: DeviceTensor, options: GramOptions) {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   if (c * h * w === 0) throw new Error(`gram: features [${x.shape.join(',')}] are empty (the image is too small for this layer)`);
-  return { n, c, pixels: h * w, scale: 1 / (c * h * w) };
+  return { n, c, pixels: h * w, scale: options.scale ?? 1 / (c * h * w) };
 }
 
 function useSubgroups(ctx: GpuContext, options: GramOptions): boolean {
@@ -35,10 +39,24 @@ function useSubgroups(ctx: GpuContext, options: GramOptions): boolean {
   return options.subgroups ?? ctx.subgroupsOf8;
 }
 
-/** [N, C, H, W] -> [N, C, C]. */
+/** [N, C, H, W] -> [N, C, C]; past one binding, the sum of each band of rows' products. */
 export function gramForward(ctx: GpuContext, x: DeviceTensor, options: GramOptions = {}): DeviceTensor {
   requireRank('gram_forward', 'x', x, 4);
-  const { n, c, pixels, scale } = geometry(x);
+  const { n, c, pixels, scale } = geometry(x, options);
+  if (!fitsBinding(ctx, x)) {
+    let g: DeviceTensor | null = null;
+    for (const band of planRowBands(ctx, 'gram_forward', x.shape[2]!, [{ t: x }])) {
+      const xb = gatherRows(ctx, x, band.r0, band.r1, 'gram band input');
+      const part = gramForward(ctx, xb, { ...options, scale });
+      xb.release();
+      if (!g) g = part;
+      else {
+        accumulate(ctx, g, part);
+        part.release();
+      }
+    }
+    return g!;
+  }
   const g = ctx.empty([n, c, c], 'gram');
   const text = label('gram_forward', { x });
   if (!useSubgroups(ctx, options)) {
@@ -74,9 +92,19 @@ export function gramForward(ctx: GpuContext, x: DeviceTensor, options: GramOptio
 
 export function gramBackward(ctx: GpuContext, x: DeviceTensor, dg: DeviceTensor, options: GramOptions = {}): DeviceTensor {
   requireRank('gram_backward', 'x', x, 4);
-  const { n, c, pixels, scale } = geometry(x);
+  const { n, c, pixels, scale } = geometry(x, options);
   if (dg.shape.length !== 3 || dg.shape[0] !== n || dg.shape[1] !== c || dg.shape[2] !== c) {
     throw new Error(`gram_backward: dG must have shape [${n},${c},${c}] for x [${x.shape.join(',')}], got [${dg.shape.join(',')}]`);
+  }
+  if (!fitsBinding(ctx, x)) {
+    return rowBanded(ctx, {
+      kernel: 'gram_backward',
+      domainRows: x.shape[2]!,
+      inputs: [{ t: x }],
+      output: { t: x.shape },
+      name: 'gram input gradient',
+      run: ([xb]) => ({ y: gramBackward(ctx, xb!, dg, { ...options, scale }), offset: 0 }),
+    });
   }
   const dx = ctx.empty(x.shape, 'gram input gradient');
   const text = label('gram_backward', { x, dG: dg });

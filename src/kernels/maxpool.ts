@@ -9,5 +9,5 @@ export function maxPool2x2Forward(ctx: GpuContext, x: DeviceTensor): DeviceTenso
 
 /** Sends each dy to the input that won its window in the forward pass (x is the pool's input). */
 export function maxPool2x2Backward(ctx: GpuContext, x: DeviceTensor, dy: DeviceTensor): DeviceTensor {
-  return pool2x2Backward(ctx, 'maxpool_backward', x, dy, { x, dy }, 'max-pool input gradient');
+  return pool2x2Backward(ctx, 'maxpool_backward', x.shape, { x, dy }, 'max-pool input gradient');
 }

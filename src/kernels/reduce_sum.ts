@@ -16,7 +16,7 @@ export function reduceToScalar<K extends ShaderName>(
   kernel: K,
   labelText: string,
   params: ShaderParams[K] & { n: number; scale: number },
-  inputs: GPUBuffer[],
+  inputs: Array<GPUBuffer | GPUBufferBinding>,
 ): DeviceTensor {
   const { n, scale } = params;
   const [wgSize] = ctx.workgroupSize(kernel);

@@ -86,12 +86,22 @@ class StyleJob {
       }
     }
     if (options.optimizer?.kind === 'lbfgs') checkLbfgsMemory(ctx.device.limits.maxBufferSize, options.optimizer, options.scales);
-    // Before any work: every tensor of every scale must fit one storage binding.
+    // Before any work: every tensor of every scale must fit one buffer (kernels bind larger ones band
+    // by band), and the image's, whose kernels bind it whole, one binding.
     for (const s of options.scales) {
       const { shape, name } = largestActivation(deepest, s.height, s.width);
       const bytes = shape.reduce((a, b) => a * b) * 4;
-      if (bytes > ctx.maxBindingBytes)
-        throw new TensorTooLargeError(shape, bytes, ctx.maxBindingBytes, `the ${s.width}×${s.height} scale: ${name}`);
+      if (bytes > ctx.maxBufferBytes)
+        throw new TensorTooLargeError(shape, bytes, ctx.maxBufferBytes, `the ${s.width}×${s.height} scale: ${name}`);
+      const image = [1, 3, s.height, s.width];
+      if (3 * s.height * s.width * 4 > ctx.maxBindingBytes)
+        throw new TensorTooLargeError(
+          image,
+          12 * s.height * s.width,
+          ctx.maxBindingBytes,
+          `the ${s.width}×${s.height} scale: the image`,
+          'maxStorageBufferBindingSize',
+        );
     }
     // planJob's plan; a caller that built the options itself gets one under the browser's default budget.
     this.memory =
