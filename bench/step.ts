@@ -1,8 +1,10 @@
 // Times full style steps and, with --profile, lists the GPU time of each kernel in one step.
 //   npx tsx bench/step.ts [--size 128 | --size 100x200] [--steps 10] [--profile] [--autotune] [--no-fuse] [--checkpoint] [--max-memory <MiB>]
+//     [--binding-cap <MiB>]
 // --checkpoint recomputes each VGG block's activations in the backward (what the job's --max-memory
 // turns on where a scale needs it); --max-memory holds the pool (live + spare buffers) to a budget;
-// the line also gives the memory plan's prediction for the step.
+// the line also gives the memory plan's prediction for the step. --binding-cap pretends the adapter
+// binds at most that much (GpuContext.capBinding): what running band by band costs, at sizes that fit.
 // (100x200 is height × width: the shape of the PyTorch seed's step.)
 
 import { parseArgs } from 'node:util';
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     'no-fuse': { type: 'boolean' },
     checkpoint: { type: 'boolean' },
     'max-memory': { type: 'string' },
+    'binding-cap': { type: 'string' },
   },
 });
 const size = parseStepSize(values.size);
@@ -28,6 +31,7 @@ const [height, width] = size;
 const sizeText = `${height}×${width}`;
 const ctx = await createNodeContext();
 console.log(`adapter: ${describeAdapter(ctx.adapter)}`);
+if (values['binding-cap']) ctx.capBinding(Number(values['binding-cap']) * 2 ** 20);
 if (values.autotune) {
   tuningFor(ctx).clear();
   const started = performance.now();
