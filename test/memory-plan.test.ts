@@ -11,7 +11,15 @@ import { tuningFor } from '../src/kernels/index.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { syntheticWeights, writeImage } from '../src/index.js';
 import { runStyleJob } from '../src/style/job.js';
-import { checkMemory, largestFittingSide, planMemory, scalePeakBytes, type MemoryJob } from '../src/style/memory-plan.js';
+import {
+  checkMemory,
+  deepestLayer,
+  largestFittingSide,
+  planMemory,
+  scalePeakBytes,
+  tensorOverLimit,
+  type MemoryJob,
+} from '../src/style/memory-plan.js';
 import { planJob } from '../src/style/settings.js';
 import { OptionError } from '../src/util/errors.js';
 import { cli } from './helpers/cli.js';
@@ -52,6 +60,41 @@ describe('the memory plan', () => {
         const predicted = scalePeakBytes(job, side, side, recompute);
         expect(Math.abs(predicted / measured - 1), `${side} px, recompute ${recompute}: ${predicted} vs ${measured}`).toBeLessThan(0.1);
       }
+    }
+  });
+
+  it("counts the band scratch of ops over tensors larger than one binding: within 10 % of the pool's peak with bindings capped", async () => {
+    const ctx = gpu();
+    // Blocks 1–2 at 112 px with bindings capped at 2 MiB: block 1's convs (3.1 MiB of output),
+    // its pool and conv1_1's Gram run in two bands each; the weights (up to conv2_2's 576 KiB) and
+    // the image are bound whole. The band scratch is a fifth of the peak here.
+    const bindingBytes = 2 * MiB;
+    const side = 112;
+    const weights = syntheticWeights(2, 7);
+    tuningFor(ctx).clear();
+    const shallow = { contentLayers: [7], styleLayers: [0, 5], scales: 1, steps: 2, autotune: false, size: side } as const;
+    for (const recompute of [false, true]) {
+      const options = planJob(shallow, side, side, 1);
+      options.memory = { budgetMiB: 1, scales: options.memory!.scales.map((s) => ({ ...s, recompute })) };
+      await ctx.sync();
+      ctx.resetMemoryPeak();
+      ctx.capBinding(bindingBytes);
+      try {
+        await runStyleJob(ctx, weights, image(side, 1), [image(side, 2)], options);
+        await ctx.sync();
+      } finally {
+        ctx.capBinding(null);
+      }
+      const measured = ctx.memory().peakLiveBytes;
+      const job: MemoryJob = {
+        ...options,
+        ...{ styles: [{ width: side, height: side }], convertsInput: false, subgroups: ctx.subgroupsOf8, winograd: false },
+      };
+      const predicted = scalePeakBytes({ ...job, bindingBytes }, side, side, recompute);
+      const unbanded = scalePeakBytes({ ...job, bindingBytes: Infinity }, side, side, recompute);
+      const figures = `recompute ${recompute}: measured ${measured}, predicted ${predicted}, without band scratch ${unbanded}`;
+      expect(Math.abs(predicted / measured - 1), figures).toBeLessThan(0.1);
+      expect(1 - unbanded / measured, `without the band scratch: ${figures}`).toBeGreaterThan(0.1);
     }
   });
 
@@ -127,6 +170,37 @@ describe('the memory plan', () => {
   });
 });
 
+describe('the tensor limits', () => {
+  const job: MemoryJob = { ...planJob({}, 64, 64, 1) };
+  const square = { width: 1, height: 1 };
+
+  it('bound activations by the buffer limit and only the image by the binding limit', () => {
+    // lavapipe's limits: conv1_1's output passes 128 MiB past 724 px, but it runs band by band; the image [1, 3, S, S] does not.
+    const lavapipe = { bindingBytes: 2 ** 27, bufferBytes: 2 ** 32 };
+    expect(largestFittingSide({ ...job, ...lavapipe }, square, Infinity)).toBe(Math.floor(Math.sqrt(2 ** 27 / 12)));
+    expect(tensorOverLimit(deepestLayer(job.loss), 3345, 3345, lavapipe)).toMatchObject({
+      shape: [1, 3, 3345, 3345],
+      limit: 'maxStorageBufferBindingSize',
+    });
+    // Where one binding may be as large as a buffer, conv1_1's output is the bound.
+    const equal = { bindingBytes: 2 ** 31, bufferBytes: 2 ** 31 };
+    expect(largestFittingSide({ ...job, ...equal }, square, Infinity)).toBe(Math.floor(Math.sqrt(2 ** 31 / 4 / 64)));
+    expect(tensorOverLimit(deepestLayer(job.loss), 2897, 2897, equal)).toMatchObject({
+      shape: [1, 64, 2897, 2897],
+      limit: 'maxBufferSize',
+    });
+    // Limits not known are not checked: the budget alone bounds the size.
+    expect(largestFittingSide(job, square, Infinity)).toBeGreaterThan(2 ** 16);
+  });
+
+  it('the memory refusal names a size within them', () => {
+    const limits = { bindingBytes: 2 ** 27, bufferBytes: 2 ** 32 };
+    // 18000 MiB alone would allow about 3560 px with checkpointing; the image's binding allows 3344.
+    const plan = planMemory({ ...job, ...limits, scales: [{ width: 4000, height: 4000, steps: 1, lrDecayEvery: 1 }] }, 18000);
+    expect(plan.over?.largestSide).toBe(Math.floor(Math.sqrt(2 ** 27 / 12)));
+  });
+});
+
 describe('the command line', () => {
   const work = mkdtempSync(join(tmpdir(), 'wgpu-style-memory-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -162,6 +236,15 @@ describe('the command line', () => {
     expect(plain.stdout).toMatch(/max storage binding: \d+ MiB, max buffer: \d+ MiB/);
     expect(plain.stdout).toMatch(/memory budget: \d+ MiB \(the default, 3\/4 of this machine's/);
     expect(plain.stdout).toMatch(/largest square image a full step fits \(default settings, Adam\): (\d+)×\1 px/);
+    // Activations are bounded by the buffer limit (kernels bind them band by band), the image by the binding limit.
+    const bounds =
+      /: (\d+)×\d+ px \(the buffer limit allows (\d+) px: .*; the binding limit (\d+) px: the image .*; the budget (\d+) px with checkpointing/;
+    const [largest, buffer, binding, budgetSide] = bounds.exec(plain.stdout)!.slice(1).map(Number);
+    const bindingMiB = Number(/max storage binding: (\d+) MiB/.exec(plain.stdout)![1]);
+    expect(binding).toBe(Math.floor(Math.sqrt((bindingMiB * MiB) / 12)));
+    // The side where conv1_1's output would pass the binding limit no longer caps the size.
+    expect(buffer).toBeGreaterThanOrEqual(Math.floor(Math.sqrt((bindingMiB * MiB) / 4 / 64)));
+    expect(largest).toBe(Math.min(buffer!, binding!, budgetSide!));
     expect(budget.stdout).toMatch(/memory budget: 600 MiB \(--max-memory\)/);
     const side = (out: string) => Number(/fits \(default settings, Adam\): (\d+)×/.exec(out)![1]);
     expect(side(budget.stdout)).toBeLessThanOrEqual(side(plain.stdout));

@@ -6,7 +6,7 @@ import { describeAdapter, type GpuContext } from '../gpu/index.js';
 import { conv3x3Forward, reluForward, sum } from '../kernels/index.js';
 import { createNodeContext } from '../node/gpu.js';
 import { SEED_LOSS } from '../style/loss.js';
-import { deepestLayer, defaultMaxMemoryMiB, largestActivation, largestFittingSide } from '../style/memory-plan.js';
+import { deepestLayer, defaultMaxMemoryMiB, largestActivation, largestFittingSide, tensorOverLimit } from '../style/memory-plan.js';
 import { positiveInt, UsageError } from './errors.js';
 
 export const DEVICE_OPTIONS = {
@@ -91,11 +91,16 @@ export async function demoCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** The memory budget, and the largest square image a full step of the default job fits in (memory-plan.ts). */
+/**
+ * The memory budget, and the largest square image a full step of the default job fits in
+ * (memory-plan.ts): within the budget, the largest activation within maxBufferSize and the image
+ * within maxStorageBufferBindingSize (tensorOverLimit), each bound shown.
+ */
 function sizeLines(ctx: GpuContext, given: number | undefined): string[] {
   const host = totalmem();
   const budgetMiB = given ?? defaultMaxMemoryMiB(host);
   const budget = budgetMiB * 2 ** 20;
+  const limits = { bufferBytes: ctx.maxBufferBytes, bindingBytes: ctx.maxBindingBytes };
   const job = {
     scales: [],
     loss: SEED_LOSS,
@@ -103,23 +108,30 @@ function sizeLines(ctx: GpuContext, given: number | undefined): string[] {
     optimizer: { kind: 'adam' },
     styleScale: 1,
     subgroups: ctx.subgroupsOf8,
+    ...limits,
   } as const;
   const upTo = deepestLayer(SEED_LOSS);
-  const binds = (w: number, h: number) => largestActivation(upTo, h, w).shape.reduce((a, b) => a * b) * 4 <= ctx.maxBindingBytes;
   const square = { width: 1, height: 1 };
-  const bound = largestFittingSide(job, square, Infinity, binds);
+  const within = (only: Partial<typeof limits>) =>
+    largestFittingSide(job, square, Infinity, (w, h) => tensorOverLimit(upTo, w, h, only) === null);
+  const [bufferSide, imageSide] = [within({ bufferBytes: limits.bufferBytes }), within({ bindingBytes: limits.bindingBytes })];
   const [withCheckpointing, without] = [true, false].map((recompute) => largestFittingSide(job, square, budget, () => true, recompute));
-  const largest = Math.min(bound, withCheckpointing!);
-  const { shape } = largestActivation(upTo, bound + 1, bound + 1);
+  const largest = largestFittingSide(job, square, budget);
+  const { shape, name } = largestActivation(upTo, bufferSide + 1, bufferSide + 1);
   return [
     `memory budget: ${budgetMiB} MiB (${given ? '--max-memory' : `the default, 3/4 of this machine's ${bytesText(host)}: WebGPU does not say how much the adapter has; --max-memory sets it`})`,
     `largest square image a full step fits (default settings, Adam): ${largest}×${largest} px ` +
-      `(the binding limit allows ${bound} px, where a ${shape[1]}-channel activation just fits ${bytesText(ctx.maxBindingBytes)}; ` +
-      `the budget ${withCheckpointing} px with checkpointing, ${without} px without)`,
+      `(the buffer limit allows ${bufferSide} px: one more and ${name} [${shape.join(', ')}] passes ${bytesText(limits.bufferBytes)}; ` +
+      `the binding limit ${imageSide} px: the image [1, 3, H, W] is bound whole, activations past ${bytesText(limits.bindingBytes)} ` +
+      `run band by band; the budget ${withCheckpointing} px with checkpointing, ${without} px without)`,
   ];
 }
 
-/** The image [1, C, S, S] and the weights [C, C, 3, 3] must each fit one storage-buffer binding. */
+/**
+ * The demo's tensors must each fit one storage-buffer binding: the weights [C, C, 3, 3], which every
+ * conv binds whole, and the image [1, C, S, S] too — its conv would run band by band
+ * (src/kernels/band.ts), but the sum the demo times after it binds its input whole.
+ */
 function checkFits(ctx: GpuContext, size: number, channels: number): void {
   const limit = ctx.maxBindingBytes;
   const limitText = `this adapter binds at most ${bytesText(limit)} per storage buffer (maxStorageBufferBindingSize)`;

@@ -5,7 +5,9 @@
 // size that fits. WebGPU does not say how much memory a device has, so the budget is a setting
 // (maxMemory, MiB) whose default the edge gives: 3/4 of the host's memory in Node (an integrated
 // or software adapter shares it; a discrete GPU's own is usually smaller: set --max-memory), and
-// 2 GiB in a browser tab.
+// 2 GiB in a browser tab. The adapter's limits, where the edge passes them (MemoryJob's
+// bindingBytes and bufferBytes), size the band scratch of ops past one binding and bound the
+// largest size (tensorOverLimit).
 
 import { WINOGRAD_CACHE_BYTES } from '../kernels/index.js';
 import { OptionError } from '../util/errors.js';
@@ -13,7 +15,7 @@ import { VGG19_CONVS, VGG19_FEATURES, type Pooling } from '../vgg/index.js';
 import type { OptimizerPlan } from './job-types.js';
 import { lbfgsVectors } from './lbfgs-history.js';
 import type { LossConfig } from './loss.js';
-import { bufferBytes, evaluationPeakBytes, featuresPeakBytes, type StepModel } from './memory-model.js';
+import { bufferBytes, DEFAULT_BINDING_BYTES, evaluationPeakBytes, featuresPeakBytes, type StepModel } from './memory-model.js';
 import type { Scale } from './schedule.js';
 
 const MiB = 2 ** 20;
@@ -40,6 +42,14 @@ export interface MemoryJob {
   subgroups?: boolean;
   /** Convolutions may run by Winograd (the autotuner may choose it): its scratch and transformed weights (default true). */
   winograd?: boolean;
+  /**
+   * The adapter's maxStorageBufferBindingSize, where the edge knows it: it sizes the band scratch
+   * of ops over larger tensors (default DEFAULT_BINDING_BYTES, WebGPU's default), and, when given,
+   * bounds the image tensor, which its kernels bind whole.
+   */
+  bindingBytes?: number;
+  /** The adapter's maxBufferSize, where the edge knows it: it bounds the largest activation. */
+  bufferBytes?: number;
 }
 
 export interface ScaleMemory {
@@ -79,6 +89,43 @@ export function largestActivation(upTo: number, height: number, width: number): 
   return best;
 }
 
+/** The tensor limit a step at width×height breaks (the adapter's limits the job gives), or null. */
+export interface TensorOverLimit {
+  shape: [number, number, number, number];
+  bytes: number;
+  name: string;
+  limitBytes: number;
+  limit: 'maxBufferSize' | 'maxStorageBufferBindingSize';
+}
+
+/**
+ * The one rule for how large a step's tensors may be: any tensor up to maxBufferSize (kernels bind
+ * larger ones than one binding band by band: src/kernels/band.ts), and the image [1, 3, H, W] up
+ * to maxStorageBufferBindingSize (its kernels, resize, TV, channel affine and Adam, bind it whole).
+ * A limit not known (undefined) is not checked.
+ */
+export function tensorOverLimit(
+  upTo: number,
+  width: number,
+  height: number,
+  limits: { bufferBytes?: number; bindingBytes?: number },
+): TensorOverLimit | null {
+  const { shape, name } = largestActivation(upTo, height, width);
+  const bytes = shape.reduce((a, b) => a * b) * 4;
+  if (limits.bufferBytes !== undefined && bytes > limits.bufferBytes)
+    return { shape, bytes, name, limitBytes: limits.bufferBytes, limit: 'maxBufferSize' };
+  const imageBytes = 3 * height * width * 4;
+  if (limits.bindingBytes !== undefined && imageBytes > limits.bindingBytes)
+    return {
+      shape: [1, 3, height, width],
+      bytes: imageBytes,
+      name: 'the image',
+      limitBytes: limits.bindingBytes,
+      limit: 'maxStorageBufferBindingSize',
+    };
+  return null;
+}
+
 /** [channels, height, width] of module `index`'s output for an h×w image. */
 function featureShape(index: number, h: number, w: number): [number, number, number] {
   let [c, y, x] = [3, h, w];
@@ -115,7 +162,7 @@ export function scalePeakBytes(job: MemoryJob, width: number, height: number, re
   // The targets: content and style images in the seed's space, one forward each (no gradient).
   const seeds = vector + styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
   const before = base + seeds + (previous ? bufferBytes(3 * previous.width * previous.height) : 0);
-  const net = { pooling, subgroups, convertsInput, winograd };
+  const net = { pooling, subgroups, convertsInput, winograd, bindingBytes: job.bindingBytes ?? DEFAULT_BINDING_BYTES };
   const contentPass = loss.contentWeight ? featuresPeakBytes(height, width, loss.contentLayers, false, net) : 0;
   const stylePass = loss.styleWeight
     ? Math.max(...styles.map((s) => featuresPeakBytes(s.height, s.width, loss.styleLayers, true, net))) + contentTargets
@@ -127,7 +174,7 @@ export function scalePeakBytes(job: MemoryJob, width: number, height: number, re
   const model: StepModel = {
     ...{ height, width, contentLayers: loss.contentLayers, styleLayers: loss.styleLayers },
     ...{ contentWeight: loss.contentWeight, styleWeight: loss.styleWeight, tvWeight: loss.tvWeight },
-    ...{ convertsInput, normalized: convertsInput, pooling, subgroups, recompute, winograd },
+    ...{ ...net, normalized: convertsInput, recompute },
   };
   const optimise = base + contentTargets + gramTargets + (2 + optimizerVectors) * vector + evaluationPeakBytes(model);
   return Math.max(targetsPhase, optimise);
@@ -166,12 +213,16 @@ export function checkMemory(plan: MemoryPlan): void {
   );
 }
 
-/** The longest side of the largest scale of `shape`'s proportions that fits `budget` bytes with checkpointing (0 if none). */
+/**
+ * The longest side of the largest scale of `shape`'s proportions that fits `budget` bytes with
+ * checkpointing (without, when `recompute` is false) and the adapter's tensor limits the job gives
+ * (tensorOverLimit; `fits` replaces that test); 0 if none.
+ */
 export function largestFittingSide(
   job: MemoryJob,
   shape: { width: number; height: number },
   budget: number,
-  fits = (_w: number, _h: number) => true,
+  fits = (w: number, h: number) => tensorOverLimit(deepestLayer(job.loss), w, h, job) === null,
   recompute = true,
 ): number {
   const long = Math.max(shape.width, shape.height);
