@@ -93,7 +93,8 @@ export class GpuContext {
    * (capBinding) to drive the banded paths (src/kernels/band.ts) with tiny tensors.
    */
   get bindingBytes(): number {
-    return Math.min(this.maxBindingBytes, this.bindingCap);
+    // A multiple of 16, as the pool rounds buffers: a tensor of at most this many bytes binds whole.
+    return Math.floor(Math.min(this.maxBindingBytes, this.bindingCap) / 16) * 16;
   }
 
   /** Test-only: pretend bindings hold at most `bytes` (a multiple of 16); null lifts the cap. */
