@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userMessage } from '../src/cli/errors.js';
+import { TensorTooLargeError } from '../src/gpu/index.js';
 import { tuningFor } from '../src/kernels/index.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { syntheticWeights, writeImage } from '../src/index.js';
@@ -191,6 +192,18 @@ describe('the tensor limits', () => {
     });
     // Limits not known are not checked: the budget alone bounds the size.
     expect(largestFittingSide(job, square, Infinity)).toBeGreaterThan(2 ** 16);
+  });
+
+  it('where a size breaks both, name the one whose largest size passes the other too', () => {
+    for (const [limits, side, limit] of [
+      [{ bindingBytes: 2 ** 27, bufferBytes: 2 ** 32 }, 5000, 'maxStorageBufferBindingSize'],
+      [{ bindingBytes: 2 ** 31, bufferBytes: 2 ** 31 }, 20000, 'maxBufferSize'],
+    ] as const) {
+      const over = tensorOverLimit(deepestLayer(job.loss), side, side, limits)!;
+      expect(over.limit).toBe(limit);
+      const error = new TensorTooLargeError(over.shape, over.bytes, over.limitBytes, over.name, over.limit);
+      expect(error.largestSide, over.limit).toBe(largestFittingSide({ ...job, ...limits }, square, Infinity));
+    }
   });
 
   it('the memory refusal names a size within them', () => {

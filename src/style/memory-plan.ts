@@ -102,7 +102,8 @@ export interface TensorOverLimit {
  * The one rule for how large a step's tensors may be: any tensor up to maxBufferSize (kernels bind
  * larger ones than one binding band by band: src/kernels/band.ts), and the image [1, 3, H, W] up
  * to maxStorageBufferBindingSize (its kernels, resize, TV, channel affine and Adam, bind it whole).
- * A limit not known (undefined) is not checked.
+ * A limit not known (undefined) is not checked. Where both are broken, the one that allows fewer
+ * pixels: the largest size a TensorTooLargeError for it names then passes the other too.
  */
 export function tensorOverLimit(
   upTo: number,
@@ -111,19 +112,17 @@ export function tensorOverLimit(
   limits: { bufferBytes?: number; bindingBytes?: number },
 ): TensorOverLimit | null {
   const { shape, name } = largestActivation(upTo, height, width);
-  const bytes = shape.reduce((a, b) => a * b) * 4;
-  if (limits.bufferBytes !== undefined && bytes > limits.bufferBytes)
-    return { shape, bytes, name, limitBytes: limits.bufferBytes, limit: 'maxBufferSize' };
-  const imageBytes = 3 * height * width * 4;
-  if (limits.bindingBytes !== undefined && imageBytes > limits.bindingBytes)
-    return {
-      shape: [1, 3, height, width],
-      bytes: imageBytes,
-      name: 'the image',
-      limitBytes: limits.bindingBytes,
-      limit: 'maxStorageBufferBindingSize',
-    };
-  return null;
+  const candidates: TensorOverLimit[] = [];
+  if (limits.bufferBytes !== undefined)
+    candidates.push({ shape, bytes: shape.reduce((a, b) => a * b) * 4, name, limitBytes: limits.bufferBytes, limit: 'maxBufferSize' });
+  if (limits.bindingBytes !== undefined) {
+    const image: TensorOverLimit['shape'] = [1, 3, height, width];
+    const bytes = 3 * height * width * 4;
+    candidates.push({ shape: image, bytes, name: 'the image', limitBytes: limits.bindingBytes, limit: 'maxStorageBufferBindingSize' });
+  }
+  const pixelsAllowed = (c: TensorOverLimit) => c.limitBytes / (c.bytes / (width * height));
+  const over = candidates.filter((c) => c.bytes > c.limitBytes).sort((a, b) => pixelsAllowed(a) - pixelsAllowed(b));
+  return over[0] ?? null;
 }
 
 /** [channels, height, width] of module `index`'s output for an h×w image. */
