@@ -100,7 +100,7 @@ function sizeLines(ctx: GpuContext, given: number | undefined): string[] {
   const host = totalmem();
   const budgetMiB = given ?? defaultMaxMemoryMiB(host);
   const budget = budgetMiB * 2 ** 20;
-  const limits = { bufferBytes: ctx.maxBufferBytes, bindingBytes: ctx.maxBindingBytes };
+  const limits = { bufferBytes: ctx.maxBufferBytes, bindingBytes: ctx.bindingBytes };
   const job = {
     scales: [],
     loss: SEED_LOSS,
