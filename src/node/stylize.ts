@@ -60,18 +60,16 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   const init =
     typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? read(options.init) : options.init;
   const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
-  const plan = planJob(
-    { ...options, autotune, init: init as StyleSettings['init'] | undefined },
-    content.width,
-    content.height,
-    styles.length,
-    { memoryBytes: totalmem() },
-  );
+  const settings = { ...options, autotune, init: init as StyleSettings['init'] | undefined };
+  const planFor = (limits: { bindingBytes?: number; bufferBytes?: number }) =>
+    planJob(settings, content.width, content.height, styles.length, { memoryBytes: totalmem(), ...limits });
+  // Settings are checked before the device exists; the plan is made again with its limits after.
+  options.onPlan?.(planFor({}));
   const saved = typeof options.resume === 'string' ? await readCheckpoint(options.resume) : options.resume;
-  options.onPlan?.(plan);
   // The device first: a GPU problem should not wait for an 80 MB download.
   const ctx = options.context ?? (await createNodeContext({ ...options.gpu, compute: true }));
   try {
+    const plan = planFor({ bindingBytes: ctx.bindingBytes, bufferBytes: ctx.maxBufferBytes });
     if (plan.optimizer?.kind === 'lbfgs') {
       checkLbfgsMemory(ctx.device.limits.maxBufferSize, plan.optimizer, plan.scales);
       options.log?.(describeLbfgsMemory(plan.optimizer, plan.scales));

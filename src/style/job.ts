@@ -12,7 +12,7 @@ import { RGB_TO_SEED, seedToNetwork } from './convention.js';
 import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
 import { checkLbfgsMemory } from './lbfgs-history.js';
 import { computeTargets, releaseTargets, type LossConfig, type Targets } from './loss.js';
-import { BROWSER_MAX_MEMORY_MIB, checkMemory, largestActivation, planMemory, type MemoryPlan } from './memory-plan.js';
+import { BROWSER_MAX_MEMORY_MIB, checkMemory, planMemory, tensorOverLimit, type MemoryPlan } from './memory-plan.js';
 import { StyleNetwork } from './network.js';
 import { createOptimizer, type Optimizer } from './optimizer.js';
 import { ScaleRun } from './scale-run.js';
@@ -86,28 +86,25 @@ class StyleJob {
       }
     }
     if (options.optimizer?.kind === 'lbfgs') checkLbfgsMemory(ctx.device.limits.maxBufferSize, options.optimizer, options.scales);
-    // Before any work: every tensor of every scale must fit one buffer (kernels bind larger ones band
-    // by band), and the image's, whose kernels bind it whole, one binding.
+    // Before any work: every activation must fit one buffer (kernels bind larger ones band by band)
+    // and the image, whose kernels bind it whole, one binding.
+    const limits = { bufferBytes: ctx.maxBufferBytes, bindingBytes: ctx.bindingBytes };
     for (const s of options.scales) {
-      const { shape, name } = largestActivation(deepest, s.height, s.width);
-      const bytes = shape.reduce((a, b) => a * b) * 4;
-      if (bytes > ctx.maxBufferBytes)
-        throw new TensorTooLargeError(shape, bytes, ctx.maxBufferBytes, `the ${s.width}×${s.height} scale: ${name}`);
-      const image = [1, 3, s.height, s.width];
-      if (3 * s.height * s.width * 4 > ctx.maxBindingBytes)
+      const over = tensorOverLimit(deepest, s.width, s.height, limits);
+      if (over)
         throw new TensorTooLargeError(
-          image,
-          12 * s.height * s.width,
-          ctx.maxBindingBytes,
-          `the ${s.width}×${s.height} scale: the image`,
-          'maxStorageBufferBindingSize',
+          over.shape,
+          over.bytes,
+          over.limitBytes,
+          `the ${s.width}×${s.height} scale: ${over.name}`,
+          over.limit,
         );
     }
     // planJob's plan; a caller that built the options itself gets one under the browser's default budget.
     this.memory =
       options.memory ??
       planMemory(
-        { ...options, styles, convertsInput: seedToNetwork(weights.input) !== null, subgroups: ctx.subgroupsOf8 },
+        { ...options, styles, convertsInput: seedToNetwork(weights.input) !== null, subgroups: ctx.subgroupsOf8, ...limits },
         BROWSER_MAX_MEMORY_MIB,
         true,
       );

@@ -14,14 +14,15 @@ export { DEFAULT_SETTINGS, type StyleSettings };
  * Checks every setting and turns them into a job plan. `styleCount` (the number of style images)
  * lets it check --style-blend against them and refuse a style weight without style images; when
  * it is not given those two checks are left out. `host.memoryBytes` (the Node edge gives it) sets
- * the default memory budget. Throws OptionError naming the setting by its key.
+ * the default memory budget; `host.bindingBytes` and `bufferBytes` (the device's limits, where the
+ * edge has one) size the band scratch of tensors past one binding and the largest size that fits. Throws OptionError naming the setting by its key.
  */
 export function planJob(
   settings: Partial<StyleSettings>,
   contentWidth: number,
   contentHeight: number,
   styleCount?: number,
-  host: { memoryBytes?: number } = {},
+  host: { memoryBytes?: number; bindingBytes?: number; bufferBytes?: number } = {},
 ): StyleOptions {
   // Keys present but undefined (an option not given) keep their defaults.
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
@@ -41,7 +42,9 @@ export function planJob(
   // Each scale's GPU memory against the budget (checkpointing where needed); checkMemory refuses
   // one that cannot fit, before any work (the Node edge and the job call it).
   const budget = s.maxMemory ?? defaultMaxMemoryMiB(host.memoryBytes);
-  const memory = planMemory({ scales, loss, pooling: s.pooling, optimizer, styleScale: s.styleScale }, budget, s.maxMemory === undefined);
+  const { bindingBytes, bufferBytes } = host;
+  const job = { scales, loss, pooling: s.pooling, optimizer, styleScale: s.styleScale, bindingBytes, bufferBytes };
+  const memory = planMemory(job, budget, s.maxMemory === undefined);
   return {
     scales,
     lr: s.lr ?? DEFAULT_LR[s.optimizer],

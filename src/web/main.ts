@@ -204,6 +204,7 @@ async function start(): Promise<void> {
       content.width,
       content.height,
       1,
+      { bindingBytes: ctx.bindingBytes, bufferBytes: ctx.maxBufferBytes },
     );
     const done = await runStyleJob(ctx, weights, content, [style], plan, {
       signal: controller.signal,
