@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createContext, GpuContext, GpuError, NoAdapterError, TensorTooLargeError } from '../src/gpu/index.js';
+import { createContext, GpuContext, GpuError, NoAdapterError } from '../src/gpu/index.js';
 import { ShaderLibrary } from '../src/gpu/shaders.js';
 import { conv3x3Forward, mseForward, reluForward } from '../src/kernels/index.js';
 import { useGpu } from './helpers/gpu.js';
