@@ -59,7 +59,8 @@ for (const size of sizes) {
   const cases = vggCases(size);
   // Our kernels run with the variants the autotuner picks for this adapter (listed in the JSON).
   const shapes = convShapesForStep(size, size, 28);
-  const measured = new Map((await autotuneConv(ctx, shapes)).map((r) => [r.key, r.ms]));
+  // Whole shapes: their times are the per-layer figures reported.
+  const measured = new Map((await autotuneConv(ctx, shapes, { proxyBytes: Infinity })).map((r) => [r.key, r.ms]));
   for (const key of new Set(shapes.map((s) => convTuningKey(s.shape, s.cout)))) {
     const chosen = tuningFor(ctx).get(key)!;
     output.push({ kind: 'autotune', size, key, chosen, ms: measured.get(key) ?? null });

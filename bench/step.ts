@@ -1,6 +1,7 @@
 // Times full style steps and, with --profile, lists the GPU time of each kernel in one step.
-//   npx tsx bench/step.ts [--size 128 | --size 100x200] [--steps 10] [--profile] [--autotune] [--no-fuse] [--checkpoint] [--max-memory <MiB>]
+//   npx tsx bench/step.ts [--size 128 | --size 100x200] [--steps 10] [--profile] [--autotune [--autotune-whole]] [--no-fuse] [--checkpoint] [--max-memory <MiB>]
 //     [--binding-cap <MiB>]
+// --autotune-whole times every conv at its whole shape, not its first rows (AUTOTUNE_PROXY_BYTES).
 // --checkpoint recomputes each VGG block's activations in the backward (what the job's --max-memory
 // turns on where a scale needs it); --max-memory holds the pool (live + spare buffers) to a budget;
 // the line also gives the memory plan's prediction for the step. --binding-cap pretends the adapter
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '10' },
     profile: { type: 'boolean' },
     autotune: { type: 'boolean' },
+    'autotune-whole': { type: 'boolean' },
     'no-fuse': { type: 'boolean' },
     checkpoint: { type: 'boolean' },
     'max-memory': { type: 'string' },
@@ -35,7 +37,8 @@ if (values['binding-cap']) ctx.capBinding(Number(values['binding-cap']) * 2 ** 2
 if (values.autotune) {
   tuningFor(ctx).clear();
   const started = performance.now();
-  const results = await autotuneConv(ctx, convShapesForStep(height, width, 28));
+  const proxyBytes = values['autotune-whole'] ? Infinity : undefined;
+  const results = await autotuneConv(ctx, convShapesForStep(height, width, 28), { proxyBytes });
   console.log(`autotuned ${results.length} conv shapes in ${((performance.now() - started) / 1000).toFixed(1)} s:`);
   for (const r of results)
     console.log(

@@ -231,7 +231,7 @@ describe('conv3x3 Winograd in the autotuner and the style step', () => {
     tuningFor(ctx).clear();
     const winogradRuns = () => ctx.dispatchCounts.get('conv3x3_winograd_input') ?? 0;
     const before = winogradRuns();
-    const [result] = await autotuneConv(ctx, [{ shape, cout: 32 }], 1);
+    const [result] = await autotuneConv(ctx, [{ shape, cout: 32 }], { runs: 1 });
     // Every Winograd variant ran at least once. (result.ms lists only the variants timed to the
     // end: one whose first run took over twice the best so far is dropped from it, which on a
     // busy machine can be every Winograd variant at this small shape.)

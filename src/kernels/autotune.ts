@@ -23,8 +23,36 @@ export interface TuneResult {
   ms: Record<string, number>;
 }
 
-/** Tunes every shape not tuned yet. Costs a few dispatches per variant and shape, once per adapter. */
-export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[], runs = 3): Promise<TuneResult[]> {
+/**
+ * Bytes (input + output) a variant is timed on. A taller conv is timed on its first rows only: the
+ * variants tile rows and columns alike, so their order does not change with the height, and a
+ * 1024 px image's convs are then tuned in seconds, not minutes.
+ */
+export const AUTOTUNE_PROXY_BYTES = 16 * 2 ** 20;
+/** The fewest rows a variant is timed on, so that the zero-padded border rows weigh little. */
+const PROXY_MIN_ROWS = 32;
+
+export interface AutotuneOptions {
+  /** Fastest of how many runs per variant (default 3). */
+  runs?: number;
+  /** Time at most this many bytes of each conv (default AUTOTUNE_PROXY_BYTES; Infinity: the whole shape, as benchmarks that report per-layer times need). */
+  proxyBytes?: number;
+}
+
+/** The shape a conv of `shape` into `cout` channels is timed at: its first rows, if it is large. */
+function proxyShape(shape: ConvShape['shape'], cout: number, proxyBytes: number): ConvShape['shape'] {
+  const [n, cin, h, w] = shape;
+  const rows = Math.max(PROXY_MIN_ROWS, Math.floor(proxyBytes / (4 * n * (cin + cout) * w)));
+  return rows < h ? [n, cin, rows, w] : shape;
+}
+
+/**
+ * Tunes every shape not tuned yet. Costs a few dispatches per variant and shape, once per adapter.
+ * result.ms are the times at the timed (proxy) shape.
+ */
+export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[], options: AutotuneOptions = {}): Promise<TuneResult[]> {
+  const runs = options.runs ?? 3;
+  const proxyBytes = options.proxyBytes ?? AUTOTUNE_PROXY_BYTES;
   const tuning = tuningFor(ctx);
   const results: TuneResult[] = [];
   // A conv larger than one binding runs band by band (band.ts): time the shape of its bands.
@@ -39,7 +67,7 @@ export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[]
   });
   for (const { shape, cout } of todo) {
     const key = convTuningKey(shape, cout);
-    const x = ctx.zeros(shape, 'autotune input');
+    const x = ctx.zeros(proxyShape(shape, cout, proxyBytes), 'autotune input');
     const w = ctx.zeros([cout, shape[1], 3, 3], 'autotune weights');
     const ms: Record<string, number> = {};
     let best = Infinity;
