@@ -15,6 +15,7 @@ import { runStyleJob } from '../src/style/job.js';
 import {
   checkMemory,
   deepestLayer,
+  IMAGE_BOUND_WHOLE,
   largestFittingSide,
   planMemory,
   scalePeakBytes,
@@ -176,7 +177,8 @@ describe('the tensor limits', () => {
   const square = { width: 1, height: 1 };
 
   it('bound activations by the buffer limit and only the image by the binding limit', () => {
-    // lavapipe's limits: conv1_1's output passes 128 MiB past 724 px, but it runs band by band; the image [1, 3, S, S] does not.
+    // lavapipe's limits: conv1_1's output passes 128 MiB past 724 px, but it runs band by band; the image [1, 3, S, S],
+    // which image_reduce writes whole, may not.
     const lavapipe = { bindingBytes: 2 ** 27, bufferBytes: 2 ** 32 };
     expect(largestFittingSide({ ...job, ...lavapipe }, square, Infinity)).toBe(Math.floor(Math.sqrt(2 ** 27 / 12)));
     expect(tensorOverLimit(deepestLayer(job.loss), 3345, 3345, lavapipe)).toMatchObject({
@@ -192,6 +194,22 @@ describe('the tensor limits', () => {
     });
     // Limits not known are not checked: the budget alone bounds the size.
     expect(largestFittingSide(job, square, Infinity)).toBeGreaterThan(2 ** 16);
+  });
+
+  it("bound the image by the binding limit while a kernel on the optimiser's path binds it whole, and name that kernel", () => {
+    // The image kernels of Adam's step run band by band; image_reduce still writes the uploaded
+    // image whole, and L-BFGS's vector kernels bind the image whole too.
+    const lavapipe = { bindingBytes: 2 ** 27, bufferBytes: 2 ** 32 };
+    expect(IMAGE_BOUND_WHOLE.adam).toEqual(['image_reduce (uploading the images)']);
+    expect(IMAGE_BOUND_WHOLE.lbfgs).toContain("L-BFGS's dot, norms and axpy_dot");
+    for (const kind of ['adam', 'lbfgs'] as const) {
+      const optimizer = planJob({ optimizer: kind }, 64, 64, 1).optimizer!;
+      expect(optimizer.kind).toBe(kind);
+      const over = tensorOverLimit(deepestLayer(job.loss), 3345, 3345, { ...lavapipe, optimizer })!;
+      expect(over, kind).toMatchObject({ shape: [1, 3, 3345, 3345], limit: 'maxStorageBufferBindingSize' });
+      for (const kernel of IMAGE_BOUND_WHOLE[kind]) expect(over.name, kind).toContain(kernel);
+      expect(tensorOverLimit(deepestLayer(job.loss), 3344, 3344, { ...lavapipe, optimizer }), kind).toBeNull();
+    }
   });
 
   it('where a size breaks both, name the one whose largest size passes the other too', () => {

@@ -6,7 +6,14 @@ import { describeAdapter, type GpuContext } from '../gpu/index.js';
 import { conv3x3Forward, reluForward, sum } from '../kernels/index.js';
 import { createNodeContext } from '../node/gpu.js';
 import { SEED_LOSS } from '../style/loss.js';
-import { deepestLayer, defaultMaxMemoryMiB, largestActivation, largestFittingSide, tensorOverLimit } from '../style/memory-plan.js';
+import {
+  deepestLayer,
+  defaultMaxMemoryMiB,
+  IMAGE_BOUND_WHOLE,
+  largestActivation,
+  largestFittingSide,
+  tensorOverLimit,
+} from '../style/memory-plan.js';
 import { positiveInt, UsageError } from './errors.js';
 
 export const DEVICE_OPTIONS = {
@@ -94,7 +101,8 @@ export async function demoCommand(args: string[]): Promise<number> {
 /**
  * The memory budget, and the largest square image a full step of the default job fits in
  * (memory-plan.ts): within the budget, the largest activation within maxBufferSize and the image
- * within maxStorageBufferBindingSize (tensorOverLimit), each bound shown.
+ * (or, once nothing on Adam's path binds it whole, one plane of it) within
+ * maxStorageBufferBindingSize (tensorOverLimit), each bound shown.
  */
 function sizeLines(ctx: GpuContext, given: number | undefined): string[] {
   const host = totalmem();
@@ -117,12 +125,17 @@ function sizeLines(ctx: GpuContext, given: number | undefined): string[] {
   const [bufferSide, imageSide] = [within({ bufferBytes: limits.bufferBytes }), within({ bindingBytes: limits.bindingBytes })];
   const [withCheckpointing, without] = [true, false].map((recompute) => largestFittingSide(job, square, budget, () => true, recompute));
   const largest = largestFittingSide(job, square, budget);
+  const whole = IMAGE_BOUND_WHOLE.adam;
+  const bound =
+    whole.length > 0
+      ? `the image [1, 3, H, W] is bound whole by ${whole.join(' and ')}`
+      : 'one plane [1, 1, H, W] of the image is bound whole by resize';
   const { shape, name } = largestActivation(upTo, bufferSide + 1, bufferSide + 1);
   return [
     `memory budget: ${budgetMiB} MiB (${given ? '--max-memory' : `the default, 3/4 of this machine's ${bytesText(host)}: WebGPU does not say how much the adapter has; --max-memory sets it`})`,
     `largest square image a full step fits (default settings, Adam): ${largest}×${largest} px ` +
       `(the buffer limit allows ${bufferSide} px: one more and ${name} [${shape.join(', ')}] passes ${bytesText(limits.bufferBytes)}; ` +
-      `the binding limit ${imageSide} px: the image [1, 3, H, W] is bound whole, activations past ${bytesText(limits.bindingBytes)} ` +
+      `the binding limit ${imageSide} px: ${bound}, activations past ${bytesText(limits.bindingBytes)} ` +
       `run band by band; the budget ${withCheckpointing} px with checkpointing, ${without} px without)`,
   ];
 }

@@ -1,7 +1,8 @@
 // One Adam step that updates a parameter in place with its moment buffers (shaders/adam.wgsl).
+// Elementwise: past one binding, aligned ranges of the four tensors a chunk at a time (band.ts).
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import { dispatchElementwise, label, requireSameShape } from './launch.js';
+import { dispatchElementwiseChunks, label, requireSameShape } from './launch.js';
 
 export interface AdamHyper {
   lr: number;
@@ -22,6 +23,6 @@ export function adamStep(
   requireSameShape('adam', ['param', 'm'], param, m);
   requireSameShape('adam', ['param', 'v'], param, v);
   if (!Number.isInteger(step) || step < 1) throw new Error(`adam: step must be an integer >= 1, got ${step}`);
-  const params = { n: param.size, lr, beta1, beta2, eps, bc1: 1 - beta1 ** step, bc2: 1 - beta2 ** step };
-  dispatchElementwise(ctx, 'adam', label('adam', { param }), param.size, params, [grad.buffer, param.buffer, m.buffer, v.buffer]);
+  const hyper = { lr, beta1, beta2, eps, bc1: 1 - beta1 ** step, bc2: 1 - beta2 ** step };
+  dispatchElementwiseChunks(ctx, 'adam', label('adam', { param }), param.size, (n) => ({ n, ...hyper }), [grad, param, m, v]);
 }

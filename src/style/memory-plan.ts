@@ -45,7 +45,7 @@ export interface MemoryJob {
   /**
    * The adapter's maxStorageBufferBindingSize, where the edge knows it: it sizes the band scratch
    * of ops over larger tensors (default DEFAULT_BINDING_BYTES, WebGPU's default), and, when given,
-   * bounds the image tensor, which its kernels bind whole.
+   * bounds the image where a kernel binds it whole (tensorOverLimit).
    */
   bindingBytes?: number;
   /** The adapter's maxBufferSize, where the edge knows it: it bounds the largest activation. */
@@ -99,26 +99,51 @@ export interface TensorOverLimit {
 }
 
 /**
+ * The kernels that bind the image [1, 3, H, W] whole on each optimiser's path: while any does, the
+ * image must fit one binding. Every other kernel over it runs band by band (src/kernels/band.ts):
+ * the VGG convs, resize, TV, channel affine, original colours, Adam's step, the gradient sums.
+ */
+export const IMAGE_BOUND_WHOLE: Readonly<Record<OptimizerPlan['kind'], readonly string[]>> = {
+  // image_reduce (src/kernels/image_reduce.ts) bands the pixels it reads, not the image it writes.
+  adam: ['image_reduce (uploading the images)'],
+  lbfgs: ['image_reduce (uploading the images)', "L-BFGS's dot, norms and axpy_dot"],
+};
+
+/**
  * The one rule for how large a step's tensors may be: any tensor up to maxBufferSize (kernels bind
- * larger ones than one binding band by band: src/kernels/band.ts), and the image [1, 3, H, W] up
- * to maxStorageBufferBindingSize (its kernels, resize, TV, channel affine and Adam, bind it whole).
- * A limit not known (undefined) is not checked. Where both are broken, the one that allows fewer
- * pixels: the largest size a TensorTooLargeError for it names then passes the other too.
+ * larger ones than one binding band by band: src/kernels/band.ts); one channel plane of the image
+ * [1, 1, H, W] up to maxStorageBufferBindingSize (resize's column pass binds a plane whole); and
+ * the image [1, 3, H, W] up to maxStorageBufferBindingSize where a kernel on the optimiser's path
+ * binds it whole (IMAGE_BOUND_WHOLE; Adam when `optimizer` is absent, as in StyleOptions).
+ * A limit not known (undefined) is not checked. Where several are broken, the one that allows
+ * fewest pixels: the largest size a TensorTooLargeError for it names then passes the others too.
  */
 export function tensorOverLimit(
   upTo: number,
   width: number,
   height: number,
-  limits: { bufferBytes?: number; bindingBytes?: number },
+  limits: { bufferBytes?: number; bindingBytes?: number; optimizer?: OptimizerPlan },
 ): TensorOverLimit | null {
   const { shape, name } = largestActivation(upTo, height, width);
   const candidates: TensorOverLimit[] = [];
   if (limits.bufferBytes !== undefined)
     candidates.push({ shape, bytes: shape.reduce((a, b) => a * b) * 4, name, limitBytes: limits.bufferBytes, limit: 'maxBufferSize' });
   if (limits.bindingBytes !== undefined) {
-    const image: TensorOverLimit['shape'] = [1, 3, height, width];
-    const bytes = 3 * height * width * 4;
-    candidates.push({ shape: image, bytes, name: 'the image', limitBytes: limits.bindingBytes, limit: 'maxStorageBufferBindingSize' });
+    const binding = { limitBytes: limits.bindingBytes, limit: 'maxStorageBufferBindingSize' } as const;
+    candidates.push({
+      shape: [1, 1, height, width],
+      bytes: height * width * 4,
+      name: 'one plane of the image, which resize binds whole',
+      ...binding,
+    });
+    const whole = IMAGE_BOUND_WHOLE[limits.optimizer?.kind ?? 'adam'];
+    if (whole.length > 0)
+      candidates.push({
+        shape: [1, 3, height, width],
+        bytes: 3 * height * width * 4,
+        name: `the image, which ${whole.join(' and ')} ${whole.length === 1 ? 'binds' : 'bind'} whole`,
+        ...binding,
+      });
   }
   const pixelsAllowed = (c: TensorOverLimit) => c.limitBytes / (c.bytes / (width * height));
   const over = candidates.filter((c) => c.bytes > c.limitBytes).sort((a, b) => pixelsAllowed(a) - pixelsAllowed(b));
