@@ -2,6 +2,8 @@
 // rows × cols starting at input pixel (row0, col0)) to its area-filtered reduction, a planar
 // [3, out_h, out_w] f32 RGB 0..1 image: the same separable box filter as resize_axis.wgsl.
 // One invocation per output pixel the band can touch; bands run one after another and add up.
+// y holds output rows [y_row0, y_row0 + y_rows) of each plane (all of them unless the image is
+// larger than one binding: then src/kernels/image_reduce.ts fills it band by band).
 struct Params {
   n: u32, // out_rows × out_cols: the output pixels this dispatch updates
   in_w: u32,
@@ -15,6 +17,8 @@ struct Params {
   out_row0: u32,
   out_col0: u32,
   out_cols: u32,
+  y_row0: u32,
+  y_rows: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> band: array<u32>;
@@ -53,8 +57,8 @@ fn apply(i: u32) {
     sum += weight(ys, j) * along;
   }
   let area = (f32(p.in_w) / f32(p.out_w)) * (f32(p.in_h) / f32(p.out_h));
-  let plane = p.out_w * p.out_h;
-  let at = oy * p.out_w + ox;
+  let plane = p.out_w * p.y_rows;
+  let at = (oy - p.y_row0) * p.out_w + ox;
   y[at] += sum.r / area;
   y[plane + at] += sum.g / area;
   y[2u * plane + at] += sum.b / area;

@@ -176,45 +176,44 @@ describe('the tensor limits', () => {
   const job: MemoryJob = { ...planJob({}, 64, 64, 1) };
   const square = { width: 1, height: 1 };
 
-  it('bound activations by the buffer limit and only the image by the binding limit', () => {
-    // lavapipe's limits: conv1_1's output passes 128 MiB past 724 px, but it runs band by band; the image [1, 3, S, S],
-    // which image_reduce writes whole, may not.
+  it('bound activations by the buffer limit and, for Adam, only one plane of the image by the binding limit', () => {
+    // lavapipe's limits: conv1_1's output passes 128 MiB past 724 px, but it runs band by band, as do
+    // Adam's image kernels; resize's column pass binds one plane [1, 1, S, S] whole (5792 px).
     const lavapipe = { bindingBytes: 2 ** 27, bufferBytes: 2 ** 32 };
-    expect(largestFittingSide({ ...job, ...lavapipe }, square, Infinity)).toBe(Math.floor(Math.sqrt(2 ** 27 / 12)));
-    expect(tensorOverLimit(deepestLayer(job.loss), 3345, 3345, lavapipe)).toMatchObject({
-      shape: [1, 3, 3345, 3345],
-      limit: 'maxStorageBufferBindingSize',
-    });
-    // Where one binding may be as large as a buffer, conv1_1's output is the bound.
-    const equal = { bindingBytes: 2 ** 31, bufferBytes: 2 ** 31 };
-    expect(largestFittingSide({ ...job, ...equal }, square, Infinity)).toBe(Math.floor(Math.sqrt(2 ** 31 / 4 / 64)));
-    expect(tensorOverLimit(deepestLayer(job.loss), 2897, 2897, equal)).toMatchObject({
-      shape: [1, 64, 2897, 2897],
+    expect(largestFittingSide({ ...job, ...lavapipe }, square, Infinity)).toBe(Math.floor(Math.sqrt(2 ** 32 / 4 / 64)));
+    expect(tensorOverLimit(deepestLayer(job.loss), 4097, 4097, lavapipe)).toMatchObject({
+      shape: [1, 64, 4097, 4097],
       limit: 'maxBufferSize',
+    });
+    // Where one buffer may be much larger than one binding, the plane is the bound.
+    const wide = { bindingBytes: 2 ** 27, bufferBytes: 2 ** 40 };
+    expect(largestFittingSide({ ...job, ...wide }, square, Infinity)).toBe(Math.floor(Math.sqrt(2 ** 27 / 4)));
+    expect(tensorOverLimit(deepestLayer(job.loss), 5793, 5793, wide)).toMatchObject({
+      shape: [1, 1, 5793, 5793],
+      limit: 'maxStorageBufferBindingSize',
     });
     // Limits not known are not checked: the budget alone bounds the size.
     expect(largestFittingSide(job, square, Infinity)).toBeGreaterThan(2 ** 16);
   });
 
   it("bound the image by the binding limit while a kernel on the optimiser's path binds it whole, and name that kernel", () => {
-    // The image kernels of Adam's step run band by band; image_reduce still writes the uploaded
-    // image whole, and L-BFGS's vector kernels bind the image whole too.
+    // Every image kernel of Adam's path runs band by band; L-BFGS's vector kernels bind the image whole.
     const lavapipe = { bindingBytes: 2 ** 27, bufferBytes: 2 ** 32 };
-    expect(IMAGE_BOUND_WHOLE.adam).toEqual(['image_reduce (uploading the images)']);
-    expect(IMAGE_BOUND_WHOLE.lbfgs).toContain("L-BFGS's dot, norms and axpy_dot");
-    for (const kind of ['adam', 'lbfgs'] as const) {
-      const optimizer = planJob({ optimizer: kind }, 64, 64, 1).optimizer!;
-      expect(optimizer.kind).toBe(kind);
-      const over = tensorOverLimit(deepestLayer(job.loss), 3345, 3345, { ...lavapipe, optimizer })!;
-      expect(over, kind).toMatchObject({ shape: [1, 3, 3345, 3345], limit: 'maxStorageBufferBindingSize' });
-      for (const kernel of IMAGE_BOUND_WHOLE[kind]) expect(over.name, kind).toContain(kernel);
-      expect(tensorOverLimit(deepestLayer(job.loss), 3344, 3344, { ...lavapipe, optimizer }), kind).toBeNull();
-    }
+    expect(IMAGE_BOUND_WHOLE.adam).toEqual([]);
+    expect(IMAGE_BOUND_WHOLE.lbfgs).toEqual(["L-BFGS's dot, norms and axpy_dot"]);
+    const [adam, lbfgs] = (['adam', 'lbfgs'] as const).map((kind) => planJob({ optimizer: kind }, 64, 64, 1).optimizer!);
+    expect(tensorOverLimit(deepestLayer(job.loss), 3345, 3345, { ...lavapipe, optimizer: adam })).toBeNull();
+    const over = tensorOverLimit(deepestLayer(job.loss), 3345, 3345, { ...lavapipe, optimizer: lbfgs })!;
+    expect(over).toMatchObject({ shape: [1, 3, 3345, 3345], limit: 'maxStorageBufferBindingSize' });
+    expect(over.name).toContain(IMAGE_BOUND_WHOLE.lbfgs[0]);
+    expect(tensorOverLimit(deepestLayer(job.loss), 3344, 3344, { ...lavapipe, optimizer: lbfgs })).toBeNull();
   });
 
   it('where a size breaks both, name the one whose largest size passes the other too', () => {
+    const lbfgs = planJob({ optimizer: 'lbfgs' }, 64, 64, 1).optimizer!;
     for (const [limits, side, limit] of [
-      [{ bindingBytes: 2 ** 27, bufferBytes: 2 ** 32 }, 5000, 'maxStorageBufferBindingSize'],
+      [{ bindingBytes: 2 ** 27, bufferBytes: 2 ** 32 }, 6000, 'maxBufferSize'],
+      [{ bindingBytes: 2 ** 27, bufferBytes: 2 ** 32, optimizer: lbfgs }, 5000, 'maxStorageBufferBindingSize'],
       [{ bindingBytes: 2 ** 31, bufferBytes: 2 ** 31 }, 20000, 'maxBufferSize'],
     ] as const) {
       const over = tensorOverLimit(deepestLayer(job.loss), side, side, limits)!;
@@ -226,9 +225,11 @@ describe('the tensor limits', () => {
 
   it('the memory refusal names a size within them', () => {
     const limits = { bindingBytes: 2 ** 27, bufferBytes: 2 ** 32 };
-    // 18000 MiB alone would allow about 3560 px with checkpointing; the image's binding allows 3344.
+    // 18000 MiB allows about 3560 px with checkpointing: less than the limits (4096 px), so the budget is the bound.
     const plan = planMemory({ ...job, ...limits, scales: [{ width: 4000, height: 4000, steps: 1, lrDecayEvery: 1 }] }, 18000);
-    expect(plan.over?.largestSide).toBe(Math.floor(Math.sqrt(2 ** 27 / 12)));
+    expect(plan.over?.largestSide).toBe(largestFittingSide({ ...job, ...limits }, square, 18000 * MiB));
+    expect(plan.over?.largestSide).toBeGreaterThan(3344);
+    expect(plan.over?.largestSide).toBeLessThan(4096);
   });
 });
 
@@ -267,12 +268,12 @@ describe('the command line', () => {
     expect(plain.stdout).toMatch(/max storage binding: \d+ MiB, max buffer: \d+ MiB/);
     expect(plain.stdout).toMatch(/memory budget: \d+ MiB \(the default, 3\/4 of this machine's/);
     expect(plain.stdout).toMatch(/largest square image a full step fits \(default settings, Adam\): (\d+)×\1 px/);
-    // Activations are bounded by the buffer limit (kernels bind them band by band), the image by the binding limit.
+    // Activations are bounded by the buffer limit (kernels bind them band by band), one plane of the image by the binding limit.
     const bounds =
-      /: (\d+)×\d+ px \(the buffer limit allows (\d+) px: .*; the binding limit (\d+) px: the image .*; the budget (\d+) px with checkpointing/;
+      /: (\d+)×\d+ px \(the buffer limit allows (\d+) px: .*; the binding limit (\d+) px: one plane .*; the budget (\d+) px with checkpointing/;
     const [largest, buffer, binding, budgetSide] = bounds.exec(plain.stdout)!.slice(1).map(Number);
     const bindingMiB = Number(/max storage binding: (\d+) MiB/.exec(plain.stdout)![1]);
-    expect(binding).toBe(Math.floor(Math.sqrt((bindingMiB * MiB) / 12)));
+    expect(binding).toBe(Math.floor(Math.sqrt((bindingMiB * MiB) / 4)));
     // The side where conv1_1's output would pass the binding limit no longer caps the size.
     expect(buffer).toBeGreaterThanOrEqual(Math.floor(Math.sqrt((bindingMiB * MiB) / 4 / 64)));
     expect(largest).toBe(Math.min(buffer!, binding!, budgetSide!));

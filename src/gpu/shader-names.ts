@@ -77,7 +77,7 @@ export interface ShaderParams {
   gram_forward_subgroup: { channels: number; n: number; chunk: number; splits: number; scale: number };
   gram_reduce: { n: number; entries: number; splits: number };
   gram_symmetrize: { n: number; channels: number; scale: number };
-  image_reduce: { n: number; in_w: number; in_h: number; out_w: number; out_h: number; row0: number; rows: number; col0: number; cols: number; out_row0: number; out_col0: number; out_cols: number };
+  image_reduce: { n: number; in_w: number; in_h: number; out_w: number; out_h: number; row0: number; rows: number; col0: number; cols: number; out_row0: number; out_col0: number; out_cols: number; y_row0: number; y_rows: number };
   maxpool_backward: { n: number; height: number; width: number; out_h: number; out_w: number };
   maxpool_forward: { n: number; height: number; width: number; out_h: number; out_w: number };
   mse_backward: { n: number; coefficient: number };

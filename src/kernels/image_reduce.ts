@@ -3,6 +3,7 @@
 // size needs only that buffer and the (small) output on the device, never a full-size f32 copy.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
+import { fitsBinding, planRowBands, scatterRows } from './band.js';
 import { dispatchElementwise, label } from './launch.js';
 
 /** Staging for the packed pixels of one band (also capped by the adapter's binding limit). */
@@ -38,21 +39,52 @@ export function reduceImage(
 ): DeviceTensor {
   const name = options.label ?? 'image';
   checkSizes(name, data, width, height, outWidth, outHeight);
-  const budget = Math.min(options.bandBytes ?? IMAGE_BAND_BYTES, ctx.maxBindingBytes);
-  const bands = planBands(width, height, Math.max(1, Math.floor(budget / 4)));
-  const out = ctx.zeros([1, 3, outHeight, outWidth], name);
+  const outShape = [1, 3, outHeight, outWidth];
+  if (fitsBinding(ctx, outShape)) return reduceRows(ctx, data, width, height, outWidth, outHeight, 0, outHeight, name, options);
+  // Past one binding: each band of output rows from the input rows its footprints reach, copied in.
+  const out = ctx.empty(outShape, name);
+  for (const band of planRowBands(ctx, 'image_reduce', outHeight, [{ t: outShape }])) {
+    const part = reduceRows(ctx, data, width, height, outWidth, outHeight, band.r0, band.r1, `${name} rows`, options);
+    scatterRows(ctx, part, 0, band.r1 - band.r0, out, band.r0);
+    part.release();
+  }
+  return out;
+}
+
+/** Output rows [yRow0, yRow1) of the reduction, as [1, 3, yRow1 − yRow0, outWidth]. */
+function reduceRows(
+  ctx: GpuContext,
+  data: Uint8Array,
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+  yRow0: number,
+  yRow1: number,
+  name: string,
+  options: ImageReduceOptions,
+): DeviceTensor {
+  const budget = Math.min(options.bandBytes ?? IMAGE_BAND_BYTES, ctx.bindingBytes);
+  // The input rows these output rows' footprints can reach (widened by one, as `touched`).
+  const inRow0 = Math.max(0, Math.floor((yRow0 * height) / outHeight) - 1);
+  const inRow1 = Math.min(height, Math.ceil((yRow1 * height) / outHeight) + 1);
+  const bands = planBands(width, inRow1 - inRow0, Math.max(1, Math.floor(budget / 4))).map((b) => ({ ...b, row0: b.row0 + inRow0 }));
+  const out = ctx.zeros([1, 3, yRow1 - yRow0, outWidth], name);
   const stagingWords = Math.max(...bands.map((b) => b.rows * b.cols));
   const staging = ctx.empty([stagingWords], `${name} band`);
   const kernelLabel = label('image_reduce', { y: out.shape });
   for (const band of bands) {
+    const ys = touched(band.row0, band.rows, height, outHeight);
+    const first = Math.max(ys.first, yRow0);
+    const rows = Math.min(ys.first + ys.count, yRow1) - first;
+    if (rows <= 0) continue;
     // The previous band's dispatch must be submitted before its staging bytes are overwritten:
     // writeBuffer lands in queue order, after everything submitted so far.
     ctx.submit();
     const byteOffset = (band.row0 * width + band.col0) * 4;
     ctx.device.queue.writeBuffer(staging.buffer, 0, data as Uint8Array<ArrayBuffer>, byteOffset, band.rows * band.cols * 4);
-    const ys = touched(band.row0, band.rows, height, outHeight);
     const xs = touched(band.col0, band.cols, width, outWidth);
-    const n = ys.count * xs.count;
+    const n = rows * xs.count;
     const params = {
       n,
       in_w: width,
@@ -63,9 +95,11 @@ export function reduceImage(
       rows: band.rows,
       col0: band.col0,
       cols: band.cols,
-      out_row0: ys.first,
+      out_row0: first,
       out_col0: xs.first,
       out_cols: xs.count,
+      y_row0: yRow0,
+      y_rows: yRow1 - yRow0,
     };
     dispatchElementwise(ctx, 'image_reduce', kernelLabel, n, params, [staging.buffer, out.buffer]);
   }

@@ -88,7 +88,7 @@ class StyleJob {
     if (options.optimizer?.kind === 'lbfgs') checkLbfgsMemory(ctx.device.limits.maxBufferSize, options.optimizer, options.scales);
     // Before any work: every activation must fit one buffer (kernels bind larger ones band by band)
     // and the image, whose kernels bind it whole, one binding.
-    const limits = { bufferBytes: ctx.maxBufferBytes, bindingBytes: ctx.bindingBytes };
+    const limits = { bufferBytes: ctx.maxBufferBytes, bindingBytes: ctx.bindingBytes, optimizer: options.optimizer };
     for (const s of options.scales) {
       const over = tensorOverLimit(deepest, s.width, s.height, limits);
       if (over)

@@ -101,12 +101,12 @@ export interface TensorOverLimit {
 /**
  * The kernels that bind the image [1, 3, H, W] whole on each optimiser's path: while any does, the
  * image must fit one binding. Every other kernel over it runs band by band (src/kernels/band.ts):
- * the VGG convs, resize, TV, channel affine, original colours, Adam's step, the gradient sums.
+ * the VGG convs, the upload (image_reduce), resize, TV, channel affine, original colours, Adam's
+ * step, the gradient sums.
  */
 export const IMAGE_BOUND_WHOLE: Readonly<Record<OptimizerPlan['kind'], readonly string[]>> = {
-  // image_reduce (src/kernels/image_reduce.ts) bands the pixels it reads, not the image it writes.
-  adam: ['image_reduce (uploading the images)'],
-  lbfgs: ['image_reduce (uploading the images)', "L-BFGS's dot, norms and axpy_dot"],
+  adam: [],
+  lbfgs: ["L-BFGS's dot, norms and axpy_dot"],
 };
 
 /**
