@@ -1,6 +1,9 @@
 // Winograd weight transform for conv3x3 (lib/winograd): u[ξ, ci, co] = (G w[co, ci] Gᵀ)[ξ] for the
 // ALPHA² points ξ, laid out [POINTS, Cin, cout_pad] so that the GEMM loads 4 output channels at
-// once; channels co ≥ Cout are zeros. One invocation per (4 channels co, ci), storing vec4s.
+// once; channels co ≥ Cout are zeros. One invocation per (ci, 4 channels co), storing vec4s:
+// neighbouring invocations take neighbouring channels co, so their stores are contiguous (with ci
+// varying fastest they were a stride of cout_pad apart, and the transform took longer than the GEMM
+// at 16×16 px on lavapipe).
 struct Params { n: u32, cin: u32, cout: u32, cout_pad: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -10,8 +13,9 @@ const M: u32 = 2u;
 #include "lib/winograd"
 
 fn apply(i: u32) {
-  let co4 = i / p.cin;
-  let ci = i % p.cin;
+  let co4s = p.cout_pad / 4u;
+  let co4 = i % co4s;
+  let ci = i / co4s;
   var g: array<vec4f, 9>; // the taps of channels 4·co4 .. 4·co4+3
   for (var j = 0u; j < 4u; j++) {
     let co = co4 * 4u + j;

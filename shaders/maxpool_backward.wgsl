@@ -18,16 +18,16 @@ fn apply(i: u32) {
     return;
   }
   let base = window_base(plane, oy, ox);
+  // The window's first maximum in row-major order, unrolled (a loop over an array of candidates
+  // made the kernel 3× slower on lavapipe: the array lives in memory there).
   var winner = base;
   var m = x[base];
-  let candidates = array<u32, 3>(base + 1u, base + p.width, base + p.width + 1u);
-  for (var k = 0u; k < 3u; k++) {
-    let c = candidates[k];
-    if (x[c] > m) {
-      m = x[c];
-      winner = c;
-    }
-  }
+  let x1 = x[base + 1u];
+  if (x1 > m) { m = x1; winner = base + 1u; }
+  let x2 = x[base + p.width];
+  if (x2 > m) { m = x2; winner = base + p.width; }
+  let x3 = x[base + p.width + 1u];
+  if (x3 > m) { winner = base + p.width + 1u; }
   dx[i] = select(0.0, dy[(plane * p.out_h + oy) * p.out_w + ox], winner == i);
 }
 

@@ -12,8 +12,12 @@ import {
   convTuningKey,
   convVariantsFor,
   flipConv3x3Weights,
+  limitWinogradCache,
   releaseWinogradWeights,
   tuningFor,
+  WINOGRAD_CACHE_TILES,
+  winogradCacheBytes,
+  winogradTiles,
   type ConvVariant,
 } from '../src/kernels/index.js';
 import { readImage } from '../src/node/image-files.js';
@@ -103,6 +107,66 @@ describe('conv3x3 Winograd over several chunks of tiles', () => {
       for (const t of [xt, wt, bt, y]) t.release();
     });
   }
+});
+
+describe('conv3x3 Winograd keeps transformed weights where the transform pays', () => {
+  const gpu = useGpu();
+  const config = { m: 4, coBlock: 8, tVecs: 2, wg: 8, subgroup: false } as const;
+  const transforms = (ctx: GpuContext) => ctx.dispatchCounts.get('conv3x3_winograd_weights') ?? 0;
+
+  it(`a conv over at most ${WINOGRAD_CACHE_TILES} tiles transforms its weights once; a larger one every call, keeping none`, async () => {
+    const ctx = gpu();
+    releaseWinogradWeights(ctx);
+    const w = ctx.upload([8, 4, 3, 3], randomArray(8 * 4 * 9, 94));
+    // 16×16 px: 4 × 4 tiles of F(4×4); 64×64: 16 × 16 = 256, over the limit.
+    expect(winogradTiles(4, 1, 16, 16)).toBeLessThanOrEqual(WINOGRAD_CACHE_TILES);
+    expect(winogradTiles(4, 1, 64, 64)).toBeGreaterThan(WINOGRAD_CACHE_TILES);
+    for (const [side, perCall, kept] of [
+      [64, 1, 0],
+      [16, 0, 1],
+    ] as const) {
+      const x = ctx.upload([1, 4, side, side], randomArray(4 * side * side, 95));
+      const before = transforms(ctx);
+      for (let call = 0; call < 3; call++) conv3x3Winograd(ctx, config, { label: 'cache', x, w, reluInput: false }).release();
+      expect(transforms(ctx) - before, `${side}×${side}: transforms in 3 calls`).toBe(perCall ? 3 : 1);
+      expect(winogradCacheBytes(ctx), `${side}×${side}: bytes kept`).toBe(kept * 36 * 4 * 8 * 4);
+      x.release();
+    }
+    releaseWinogradWeights(ctx, w);
+    expect(winogradCacheBytes(ctx)).toBe(0);
+    w.release();
+  });
+
+  it('keeps no more than limitWinogradCache allows, and gives the same output either way', async () => {
+    const ctx = gpu();
+    releaseWinogradWeights(ctx);
+    const shape = [1, 4, 12, 12];
+    const xs = randomArray(size(shape), 96);
+    const ws = randomArray(8 * 4 * 9, 97);
+    const [x, w] = [ctx.upload(shape, xs), ctx.upload([8, 4, 3, 3], ws)];
+    const expected = oracle.conv3x3(xs, shape4(shape), ws, 8);
+    try {
+      limitWinogradCache(ctx, 0);
+      const before = transforms(ctx);
+      for (let call = 0; call < 2; call++) {
+        const y = conv3x3Winograd(ctx, config, { label: 'limited', x, w, reluInput: false });
+        expectClose(await y.read(), expected, EXACT_TOLERANCE, 'not kept');
+        y.release();
+      }
+      expect(transforms(ctx) - before).toBe(2);
+      expect(winogradCacheBytes(ctx)).toBe(0);
+      limitWinogradCache(ctx, Infinity);
+      const y = conv3x3Winograd(ctx, config, { label: 'kept', x, w, reluInput: false });
+      expectClose(await y.read(), expected, EXACT_TOLERANCE, 'kept');
+      expect(winogradCacheBytes(ctx)).toBeGreaterThan(0);
+      y.release();
+    } finally {
+      limitWinogradCache(ctx, Infinity);
+      releaseWinogradWeights(ctx, w);
+      x.release();
+      w.release();
+    }
+  });
 });
 
 describe('conv3x3 Winograd: a wrong transform coefficient fails the checks', () => {

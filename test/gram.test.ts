@@ -27,6 +27,9 @@ describe('gram', () => {
       [1, 4, 7, 9],
       [2, 20, 4, 6],
       [1, 33, 5, 7],
+      // The gradient through Winograd's GEMM (subgroups; channels a multiple of 32, H·W of 4), batch 2.
+      [2, 32, 4, 6],
+      [1, 64, 3, 4],
     ]) {
       const s = shape4(shape);
       describeDifferentiable(gpu, {
@@ -41,6 +44,26 @@ describe('gram', () => {
       });
     }
   }
+
+  it('takes the gradient through the GEMM where channels are a multiple of 32 and H·W of 4, else gram_backward_subgroup', async () => {
+    const ctx = gpu();
+    const count = (kernel: string) => ctx.dispatchCounts.get(kernel) ?? 0;
+    for (const [shape, gemm] of [
+      [[1, 32, 4, 4], true],
+      [[1, 32, 3, 3], false],
+      [[1, 48, 4, 4], false],
+    ] as const) {
+      const x = ctx.upload([...shape], randomArray(size([...shape]), 5));
+      const dg = ctx.upload([1, shape[1], shape[1]], randomArray(shape[1] ** 2, 6));
+      const before = [count('conv3x3_winograd_gemm_subgroup'), count('gram_backward_subgroup')];
+      const dx = gramBackward(ctx, x, dg);
+      expect([count('conv3x3_winograd_gemm_subgroup') - before[0]!, count('gram_backward_subgroup') - before[1]!], `[${shape}]`).toEqual(
+        gemm ? [1, 0] : [0, 1],
+      );
+      expectCloseTo(await dx.read(), oracle.gramGrad(await x.read(), shape4([...shape]), await dg.read()));
+      for (const t of [x, dg, dx]) t.release();
+    }
+  });
 
   it('uses the subgroup kernels when the adapter has them, and frees the partial sums', async () => {
     const ctx = gpu();

@@ -104,9 +104,17 @@ describe('the memory plan', () => {
     const options = planJob({ size: 512, scales: 3 }, 512, 512, 1);
     const [small, , large] = options.memory!.scales;
     const job: MemoryJob = { ...options };
-    const budget = Math.floor((large!.plainBytes - 1) / MiB);
+    // Winograd's kept weights go first: a budget just under the plain peak with them drops them...
+    expect(large!.winogradCache).toBe(true);
+    const withoutCache = scalePeakBytes(job, 512, 512, false, options.scales[1], false);
+    expect(withoutCache).toBeLessThan(large!.plainBytes);
+    const tight = planMemory(job, Math.floor((large!.plainBytes - 1) / MiB)).scales[2]!;
+    expect([tight.winogradCache, tight.recompute, tight.plainBytes]).toEqual([false, false, withoutCache]);
+    // ...and one under the plain peak without them checkpoints.
+    const budget = Math.floor((withoutCache - 1) / MiB);
     const plan = planMemory(job, budget);
     expect(plan.scales.map((s) => s.recompute)).toEqual([false, false, true]);
+    expect(plan.scales.map((s) => s.winogradCache)).toEqual([true, true, false]);
     expect(plan.scales[2]!.recomputeBytes).toBeLessThan(plan.scales[2]!.plainBytes);
     expect(small!.plainBytes).toBeLessThan(large!.plainBytes);
     expect(planMemory(job, Math.ceil(large!.plainBytes / MiB)).scales.every((s) => !s.recompute)).toBe(true);

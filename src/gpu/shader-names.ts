@@ -30,6 +30,7 @@ export const SHADER_NAMES = [
   'gram_symmetrize',
   'image_reduce',
   'maxpool_backward',
+  'maxpool_backward_vec4',
   'maxpool_forward',
   'mse_backward',
   'mse_forward',
@@ -79,6 +80,7 @@ export interface ShaderParams {
   gram_symmetrize: { n: number; channels: number; scale: number };
   image_reduce: { n: number; in_w: number; in_h: number; out_w: number; out_h: number; row0: number; rows: number; col0: number; cols: number; out_row0: number; out_col0: number; out_cols: number; y_row0: number; y_rows: number };
   maxpool_backward: { n: number; height: number; width: number; out_h: number; out_w: number };
+  maxpool_backward_vec4: { n: number; height: number; width: number; out_h: number; out_w: number };
   maxpool_forward: { n: number; height: number; width: number; out_h: number; out_w: number };
   mse_backward: { n: number; coefficient: number };
   mse_forward: { n: number; scale: number };

@@ -28,13 +28,28 @@ export interface WinogradConfig {
  * during one convolution (32 MiB was as fast as 4 and faster than 1 at 64→64, 256×256).
  */
 export const WINOGRAD_SCRATCH_BYTES = 32 * 2 ** 20;
-/** Transformed weights kept per context (see transformedWeights), live while their weights are. */
-export const WINOGRAD_CACHE_BYTES = 64 * 2 ** 20;
 
 const roundUp = (n: number, k: number) => Math.ceil(n / k) * k;
+/**
+ * A convolution over at most this many tiles keeps its transformed weights (see transformedWeights);
+ * one over more transforms them per call. The transform's cost against the GEMM's goes as 1/tiles:
+ * on lavapipe (AMD Zen 4) F(4×4) 512→512 over 12×25 px (24 tiles) transformed in 10.9 ms against
+ * ~25 ms of GEMM, so at 128 tiles the transform is ~8 % of the GEMM, at 1024 ~1 %. It also keeps
+ * a 512 px step's memory near the direct convolution's: there only conv5_1 (32×32 px, 64 tiles)
+ * keeps its weights, while all of VGG-19's weights and their flipped copies, transformed for
+ * F(4×4), would take 4× their 104 MB.
+ */
+export const WINOGRAD_CACHE_TILES = 128;
+
+/** The tiles a Winograd F(m×m) convolution over n images of height×width covers (tile rows padded to 4 tiles). */
+export function winogradTiles(m: 2 | 4, n: number, height: number, width: number): number {
+  return n * Math.ceil(height / m) * roundUp(Math.ceil(width / m), 4);
+}
 
 /** Transformed weights per context, weight tensor and `M/channels padded`; dropped when the weights are released. */
 const caches = new WeakMap<GpuContext, Map<DeviceTensor, Map<string, DeviceTensor>>>();
+/** Bytes of transformed weights a context may keep (limitWinogradCache; no limit unless set). */
+const cacheLimits = new WeakMap<GpuContext, number>();
 
 function cacheFor(ctx: GpuContext): Map<DeviceTensor, Map<string, DeviceTensor>> {
   let cache = caches.get(ctx);
@@ -49,6 +64,21 @@ function cacheFor(ctx: GpuContext): Map<DeviceTensor, Map<string, DeviceTensor>>
     cache.delete(w);
   }
   return cache;
+}
+
+/**
+ * Holds the transformed weights `ctx` keeps to `bytes` from now on (Infinity: no limit, the
+ * default): the job sets what its memory plan allows for the scale. Copies already kept stay.
+ */
+export function limitWinogradCache(ctx: GpuContext, bytes: number): void {
+  cacheLimits.set(ctx, bytes);
+}
+
+/** Bytes of transformed weights `ctx` keeps now. */
+export function winogradCacheBytes(ctx: GpuContext): number {
+  let bytes = 0;
+  for (const byKey of cacheFor(ctx).values()) for (const t of byKey.values()) bytes += t.bytes;
+  return bytes;
 }
 
 /** Releases the transformed copies of `w` now (or of every weight tensor) rather than when `w` is released. */
@@ -78,20 +108,24 @@ function transformWeights(ctx: GpuContext, w: DeviceTensor, m: 2 | 4, coutPad: n
 }
 
 /**
- * u [POINTS, Cin, coutPad] for weights w [Cout, Cin, 3, 3]: cached while the context's cached copies
- * stay under WINOGRAD_CACHE_BYTES (first come, first kept), else made for this call (`temporary`: the
- * caller releases it). The cap keeps a 512 px step's memory near the direct convolution's: all
- * of VGG-19's weights and their flipped copies, transformed for F(4×4), would take 4× their 104 MB.
+ * u [POINTS, Cin, coutPad] for weights w [Cout, Cin, 3, 3]: kept while w lives when the convolution
+ * covers at most WINOGRAD_CACHE_TILES tiles and the context's kept copies stay within its limit
+ * (limitWinogradCache), else made for this call (`temporary`: the caller releases it).
  */
-function transformedWeights(ctx: GpuContext, w: DeviceTensor, m: 2 | 4, coutPad: number): { u: DeviceTensor; temporary: boolean } {
+function transformedWeights(
+  ctx: GpuContext,
+  w: DeviceTensor,
+  m: 2 | 4,
+  coutPad: number,
+  tiles: number,
+): { u: DeviceTensor; temporary: boolean } {
   const cache = cacheFor(ctx);
   const key = `${m}/${coutPad}`;
   const cached = cache.get(w)?.get(key);
   if (cached) return { u: cached, temporary: false };
   const u = transformWeights(ctx, w, m, coutPad);
-  let bytes = 0;
-  for (const byKey of cache.values()) for (const t of byKey.values()) bytes += t.bytes;
-  if (bytes + u.bytes > WINOGRAD_CACHE_BYTES) return { u, temporary: true };
+  if (tiles > WINOGRAD_CACHE_TILES) return { u, temporary: true };
+  if (winogradCacheBytes(ctx) + u.bytes > (cacheLimits.get(ctx) ?? Infinity)) return { u, temporary: true };
   if (!cache.has(w)) cache.set(w, new Map());
   cache.get(w)!.set(key, u);
   return { u, temporary: false };
@@ -105,12 +139,12 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const cout = w.shape[0]!;
   const coutPad = roundUp(cout, config.coBlock);
   const points = (m + 2) ** 2;
-  const { u, temporary } = transformedWeights(ctx, w, m, coutPad);
-  const y = ctx.empty([n, cout, height, width], 'conv3x3 output');
   // Tile rows padded to a multiple of 4 tiles: each vec4 of tiles lies in one row (the padding
   // tiles lie outside the image: zeros in, nothing stored).
   const [tilesH, tilesW] = [Math.ceil(height / m), roundUp(Math.ceil(width / m), 4)];
-  const tiles = n * tilesH * tilesW;
+  const tiles = winogradTiles(m, n, height, width);
+  const { u, temporary } = transformedWeights(ctx, w, m, coutPad, tiles);
+  const y = ctx.empty([n, cout, height, width], 'conv3x3 output');
   const bytesPerTile = points * (cin + coutPad) * 4;
   const chunk = Math.min(
     roundUp(tiles, 4),
@@ -119,7 +153,6 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const v = ctx.empty([points, cin, chunk], 'conv3x3 winograd input tiles');
   const products = ctx.empty([points, coutPad, chunk], 'conv3x3 winograd products');
   const consts = { M: m };
-  const gemmConsts = { CO_BLOCK: config.coBlock, T_VECS: config.tVecs, WG: config.wg };
   for (let tile0 = 0; tile0 < tiles; tile0 += chunk) {
     const count = Math.min(chunk, tiles - tile0);
     const tilesPad = roundUp(count, 4);
@@ -133,14 +166,7 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
       consts,
       workgroups: gridFor(ctx, (cin * tilesPad) / 4, 'conv3x3_winograd_input', consts),
     });
-    ctx.dispatch({
-      kernel: config.subgroup ? 'conv3x3_winograd_gemm_subgroup' : 'conv3x3_winograd_gemm',
-      label: `conv3x3_winograd_gemm(${call.label} F${m})`,
-      params: { cin, cout_pad: coutPad, tiles_pad: tilesPad },
-      buffers: [u.buffer, v.buffer, products.buffer],
-      consts: gemmConsts,
-      workgroups: [Math.ceil(Math.ceil(tilesPad / 4 / config.tVecs) / config.wg), coutPad / config.coBlock, points],
-    });
+    batchedGemm(ctx, config, `conv3x3_winograd_gemm(${call.label} F${m})`, { u, v, out: products }, { points, cin, coutPad, tilesPad });
     ctx.dispatch({
       kernel: width % 4 === 0 ? 'conv3x3_winograd_output_vec4' : 'conv3x3_winograd_output',
       label: `conv3x3_winograd_output(${call.label} F${m})`,
@@ -155,4 +181,37 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   products.release();
   if (temporary) u.release();
   return y;
+}
+
+/** The GEMM's shape: out[ξ, co, t] = Σ_ci u[ξ, ci, co] · v[ξ, ci, t] for ξ < points, co < coutPad, t < tilesPad. */
+export interface GemmShape {
+  points: number;
+  cin: number;
+  /** A multiple of the config's coBlock. */
+  coutPad: number;
+  /** A multiple of 4. */
+  tilesPad: number;
+}
+
+/**
+ * Winograd's batched GEMM (conv3x3_winograd_gemm[_subgroup]) on any operands of its layout:
+ * u [points, cin, coutPad], v [points, cin, tilesPad], out [points, coutPad, tilesPad]. The
+ * Gram gradient uses it too (gram.ts: dX = S·X, one point per image).
+ */
+export function batchedGemm(
+  ctx: GpuContext,
+  config: Pick<WinogradConfig, 'coBlock' | 'tVecs' | 'wg' | 'subgroup'>,
+  labelText: string,
+  operands: { u: DeviceTensor; v: DeviceTensor; out: DeviceTensor },
+  shape: GemmShape,
+): void {
+  const { points, cin, coutPad, tilesPad } = shape;
+  ctx.dispatch({
+    kernel: config.subgroup ? 'conv3x3_winograd_gemm_subgroup' : 'conv3x3_winograd_gemm',
+    label: labelText,
+    params: { cin, cout_pad: coutPad, tiles_pad: tilesPad },
+    buffers: [operands.u.buffer, operands.v.buffer, operands.out.buffer],
+    consts: { CO_BLOCK: config.coBlock, T_VECS: config.tVecs, WG: config.wg },
+    workgroups: [Math.ceil(Math.ceil(tilesPad / 4 / config.tVecs) / config.wg), coutPad / config.coBlock, points],
+  });
 }

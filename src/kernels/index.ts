@@ -9,7 +9,7 @@ export { gridFor } from './launch.js';
 export { avgPool2x2Backward, avgPool2x2Forward } from './avgpool.js';
 export { maxPool2x2Backward, maxPool2x2Forward } from './maxpool.js';
 export { mseBackward, mseForward } from './mse.js';
-export { sum } from './reduce_sum.js';
+export { reduceGroups, sum } from './reduce_sum.js';
 export { reluBackward, reluForward } from './relu.js';
 export { tvBackward, tvForward } from './tv.js';
 export { channelAffineBackward, channelAffineForward, type ChannelAffine } from './channel_affine.js';
@@ -21,8 +21,11 @@ export { Tuning, tuningFor, type TuningStore } from './tuning.js';
 export { CONV_VARIANTS, convTuningKey, convVariantsFor, type ConvCall, type ConvOptions, type ConvVariant } from './conv3x3.js';
 export {
   conv3x3Winograd,
+  limitWinogradCache,
   releaseWinogradWeights,
-  WINOGRAD_CACHE_BYTES,
+  WINOGRAD_CACHE_TILES,
   WINOGRAD_SCRATCH_BYTES,
+  winogradCacheBytes,
+  winogradTiles,
   type WinogradConfig,
 } from './conv3x3_winograd.js';

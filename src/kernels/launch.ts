@@ -155,6 +155,10 @@ export function pool2x2Backward(
   const dx = ctx.empty(xShape, dxLabel);
   const bound: Record<string, DeviceTensor> = inputs.x ? { x: inputs.x, dy } : { dy };
   const buffers = [...Object.values(bound).map((t) => t.buffer), dx.buffer];
-  dispatchElementwise(ctx, kernel, label(kernel, bound), dx.size, g.params(dx.size), buffers);
+  if (kernel === 'maxpool_backward' && xShape[3]! % 4 === 0) {
+    // A vec4 of dx per invocation (two windows of a row): the same routing, whole-vector loads.
+    const n = dx.size / 4;
+    dispatchElementwise(ctx, 'maxpool_backward_vec4', label(kernel, bound), n, g.params(n), buffers);
+  } else dispatchElementwise(ctx, kernel, label(kernel, bound), dx.size, g.params(dx.size), buffers);
   return dx;
 }

@@ -4,7 +4,15 @@
 // images in, image out, progress through hooks.
 
 import { TensorTooLargeError, type DeviceTensor, type GpuContext } from '../gpu/index.js';
-import { autotuneConv, channelAffineForward, originalColors, resize, tuningFor } from '../kernels/index.js';
+import {
+  autotuneConv,
+  channelAffineForward,
+  limitWinogradCache,
+  originalColors,
+  releaseWinogradWeights,
+  resize,
+  tuningFor,
+} from '../kernels/index.js';
 import { uniformRandom } from '../util/random.js';
 import { convShapesForStep, Vgg19, type VggWeights } from '../vgg/index.js';
 import { checkResumable, type JobState } from './checkpoint.js';
@@ -39,6 +47,7 @@ export async function runStyleJob(
   } finally {
     job.dispose();
     ctx.limitMemory(Infinity);
+    limitWinogradCache(ctx, Infinity);
   }
 }
 
@@ -144,6 +153,7 @@ class StyleJob {
   dispose(): void {
     for (const t of [this.image, this.contentRgb, ...this.styleRgb]) t?.release();
     this.net.vgg.dispose();
+    releaseWinogradWeights(this.ctx);
   }
 
   private async runScale(s: number): Promise<Stop | null> {
@@ -153,6 +163,9 @@ class StyleJob {
     // A resumed run uses the variants the first one chose, so that it computes the same numbers.
     for (const [key, variant] of Object.entries(resume?.tuning ?? {})) tuningFor(ctx).set(key, variant);
     if (this.options.autotune) await autotuneConv(ctx, convShapesForStep(scale.height, scale.width, this.net.vgg.depth));
+    // Each scale keeps the transformed weights that pay at its size, where its plan allows.
+    releaseWinogradWeights(ctx);
+    limitWinogradCache(ctx, this.memory.scales[s]!.winogradCache ? Infinity : 0);
     const content = this.toSeed(this.contentRgb, scale.width, scale.height);
     const styles = this.styleRgb.map((rgb, i) => {
       const size = this.styleSize(this.styleSizes[i]!, scale);

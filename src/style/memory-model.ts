@@ -9,7 +9,7 @@
 import type { GpuContext } from '../gpu/index.js';
 import { fitsBinding, planRowBands, type BandTensor } from '../kernels/band.js';
 import { convBands } from '../kernels/conv3x3.js';
-import { WINOGRAD_SCRATCH_BYTES } from '../kernels/index.js';
+import { reduceGroups, WINOGRAD_CACHE_TILES, WINOGRAD_SCRATCH_BYTES, winogradTiles } from '../kernels/index.js';
 import { VGG19_FEATURES } from '../vgg/index.js';
 import type { Pooling } from '../vgg/index.js';
 import { bufferBytes, backward, Replay, type Value } from './memory-replay.js';
@@ -54,18 +54,40 @@ export interface StepModel {
  */
 export const DEFAULT_BINDING_BYTES = 2 ** 27;
 
-/** Scratch of a Winograd convolution of cin→cout channels over h×w (conv3x3_winograd.ts: input tiles and products of one chunk), the larger of F(2×2) and F(4×4). */
+/**
+ * Scratch of a Winograd convolution of cin→cout channels over h×w (conv3x3_winograd.ts: input tiles
+ * and products of one chunk, and the transformed weights where it does not keep them), the larger
+ * of F(2×2) and F(4×4).
+ */
 export function winogradScratchBytes(cin: number, cout: number, h: number, w: number): number {
   return Math.max(
-    ...[2, 4].map((m) => {
+    ...([2, 4] as const).map((m) => {
       const points = (m + 2) ** 2;
-      const tiles = Math.ceil(h / m) * Math.ceil(Math.ceil(w / m) / 4) * 4;
+      const tiles = winogradTiles(m, 1, h, w);
       const coutPad = Math.ceil(cout / 64) * 64;
       const bytesPerTile = points * (cin + coutPad) * 4;
       const chunk = Math.min(Math.ceil(tiles / 4) * 4, Math.max(64, Math.floor(WINOGRAD_SCRATCH_BYTES / bytesPerTile / 64) * 64));
-      return bufferBytes(points * cin * chunk) + bufferBytes(points * coutPad * chunk);
+      const weights = tiles > WINOGRAD_CACHE_TILES ? bufferBytes(points * cin * coutPad) : 0;
+      return bufferBytes(points * cin * chunk) + bufferBytes(points * coutPad * chunk) + weights;
     }),
   );
+}
+
+/**
+ * The transformed weights a step at h×w keeps (conv3x3_winograd.ts: each conv over at most
+ * WINOGRAD_CACHE_TILES tiles, forward and input gradient), counted for F(4×4) and channels padded
+ * to 64: the most any variant keeps. Layers up to module `upTo`.
+ */
+export function winogradCachedBytes(upTo: number, height: number, width: number): number {
+  let [h, w, bytes] = [height, width, 0];
+  for (const m of VGG19_FEATURES.slice(0, upTo + 1)) {
+    if (m.kind === 'pool') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
+    else if (m.kind === 'conv' && winogradTiles(4, 1, h, w) <= WINOGRAD_CACHE_TILES) {
+      const pad = (c: number) => Math.ceil(c / 64) * 64;
+      bytes += bufferBytes(36 * m.cin * pad(m.cout)) + bufferBytes(36 * m.cout * pad(m.cin));
+    }
+  }
+  return bytes;
 }
 
 const REDUCE_WG = 256;
@@ -73,7 +95,7 @@ const GRAM_CHUNK = 4096;
 
 /** Scratch of a two-pass reduction over n values (src/kernels/reduce_sum.ts). */
 function reduceScratch(n: number): number[] {
-  const groups = Math.max(1, Math.min(1024, Math.ceil(n / (REDUCE_WG * 4))));
+  const groups = reduceGroups(n, REDUCE_WG);
   return groups > 1 ? [bufferBytes(groups)] : [];
 }
 

@@ -9,13 +9,19 @@
 // bindingBytes and bufferBytes), size the band scratch of ops past one binding and bound the
 // largest size (tensorOverLimit).
 
-import { WINOGRAD_CACHE_BYTES } from '../kernels/index.js';
 import { OptionError } from '../util/errors.js';
 import { VGG19_CONVS, VGG19_FEATURES, type Pooling } from '../vgg/index.js';
 import type { OptimizerPlan } from './job-types.js';
 import { lbfgsVectors } from './lbfgs-history.js';
 import type { LossConfig } from './loss.js';
-import { bufferBytes, DEFAULT_BINDING_BYTES, evaluationPeakBytes, featuresPeakBytes, type StepModel } from './memory-model.js';
+import {
+  bufferBytes,
+  DEFAULT_BINDING_BYTES,
+  evaluationPeakBytes,
+  featuresPeakBytes,
+  winogradCachedBytes,
+  type StepModel,
+} from './memory-model.js';
 import type { Scale } from './schedule.js';
 
 const MiB = 2 ** 20;
@@ -60,6 +66,12 @@ export interface ScaleMemory {
   recomputeBytes: number;
   /** Whether this scale recomputes (checkpointing on). */
   recompute: boolean;
+  /**
+   * Whether Winograd convolutions keep their transformed weights (those that pay: see
+   * winogradCachedBytes): only where the scale fits the budget with them. They are the first thing
+   * given up, before checkpointing; plainBytes counts them when kept.
+   */
+  winogradCache: boolean;
 }
 
 export interface MemoryPlan {
@@ -160,8 +172,18 @@ function featureShape(index: number, h: number, w: number): [number, number, num
   return [c, y, x];
 }
 
-/** The most bytes a scale of width×height holds at once. */
-export function scalePeakBytes(job: MemoryJob, width: number, height: number, recompute: boolean, previous?: Scale): number {
+/**
+ * The most bytes a scale of width×height holds at once; `winogradCache`: with the transformed
+ * weights Winograd convolutions keep (the job keeps them only where the plan allows).
+ */
+export function scalePeakBytes(
+  job: MemoryJob,
+  width: number,
+  height: number,
+  recompute: boolean,
+  previous?: Scale,
+  winogradCache = true,
+): number {
   const { loss, pooling } = job;
   const convertsInput = job.convertsInput ?? true;
   const subgroups = job.subgroups ?? true;
@@ -172,11 +194,10 @@ export function scalePeakBytes(job: MemoryJob, width: number, height: number, re
     return { width: Math.max(1, Math.round(s.width * f)), height: Math.max(1, Math.round(s.height * f)) };
   });
   // Always there: weights, the content and style images (RGB at the largest scale's size, here this one's).
-  // Winograd's transformed weights are cached up to WINOGRAD_CACHE_BYTES (F(4×4): 4× the weights).
   const weights = weightBytes(deepestLayer(loss));
   const base =
     weights +
-    (winograd ? Math.min(WINOGRAD_CACHE_BYTES, 4 * weights) : 0) +
+    (winograd && winogradCache ? winogradCachedBytes(deepestLayer(loss), height, width) : 0) +
     vector +
     styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
   const contentTargets = loss.contentWeight
@@ -212,9 +233,13 @@ export function scalePeakBytes(job: MemoryJob, width: number, height: number, re
 export function planMemory(job: MemoryJob, budgetMiB: number, isDefault = false): MemoryPlan {
   const budget = budgetMiB * MiB;
   const scales = job.scales.map((s, i) => {
-    const plainBytes = scalePeakBytes(job, s.width, s.height, false, job.scales[i - 1]);
-    const recomputeBytes = plainBytes <= budget ? plainBytes : scalePeakBytes(job, s.width, s.height, true, job.scales[i - 1]);
-    return { width: s.width, height: s.height, plainBytes, recomputeBytes, recompute: plainBytes > budget };
+    const peak = (recompute: boolean, cache: boolean) => scalePeakBytes(job, s.width, s.height, recompute, job.scales[i - 1], cache);
+    const cachedBytes = peak(false, true);
+    const winogradCache = cachedBytes <= budget;
+    const plainBytes = winogradCache ? cachedBytes : peak(false, false);
+    const recompute = plainBytes > budget;
+    const recomputeBytes = recompute ? peak(true, false) : plainBytes;
+    return { width: s.width, height: s.height, plainBytes, recomputeBytes, recompute, winogradCache };
   });
   const over = scales.find((s) => s.recomputeBytes > budget);
   return { budgetMiB, isDefault, scales, ...(over ? { over: { ...over, largestSide: largestFittingSide(job, over, budget) } } : {}) };
@@ -256,7 +281,7 @@ export function largestFittingSide(
   });
   const ok = (side: number) => {
     const { width, height } = dims(side);
-    return fits(width, height) && (budget === Infinity || scalePeakBytes(job, width, height, recompute) <= budget);
+    return fits(width, height) && (budget === Infinity || scalePeakBytes(job, width, height, recompute, undefined, false) <= budget);
   };
   let [lo, hi] = [0, 1];
   while (ok(hi) && hi < 1 << 20) [lo, hi] = [hi, hi * 2];
