@@ -3,7 +3,8 @@
 // into the cache once, keyed by the file's sha256.
 
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -42,6 +43,7 @@ beforeEach(() => {
   cache = mkdtempSync(join(work, 'cache-'));
   server.requests.length = 0;
   server.faults.dropAfter = undefined;
+  server.faults.holdMs = undefined;
 });
 
 const fetch = (args: string[]) => cli(['weights', 'fetch', '--cache-dir', cache, ...args], { cwd: work });
@@ -109,6 +111,25 @@ describe('weights fetch --from (local server)', () => {
     expect(readdirSync(cache)).toEqual([]);
     refused(await fetch(['--from', 'mxnet', '--url', url, '--sha1', '0'.repeat(40)]), /expected 0{40}; it was deleted/);
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('two fetches of the same weights at once: the second waits for the first and downloads nothing', async () => {
+    server.faults.holdMs = 5000; // the first holds the cache's lock for 5 s, while the second starts
+    const args = ['--from', 'torchvision', '--url', server.url('/vgg19-dcbb9e9d.pth'), '--sha256', pthSha256];
+    const results = await Promise.all([fetch(args), fetch(args)]);
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    expect(results.map((r) => r.stderr).join('\n')).toMatch(/waiting for another wgpu-style \(pid \d+\) fetching the same weights/);
+    expect(server.requests).toHaveLength(1);
+    expect(readdirSync(cache)).toEqual([FETCH_SOURCES.torchvision.bin]); // no lock or .part left
+  });
+
+  it('takes over a lock left by a process that no longer runs', async () => {
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(cache, `${FETCH_SOURCES.torchvision.bin}.lock`), `${gone.stdout}\n`);
+    const r = await fetch(['--from', 'torchvision', '--url', server.url('/vgg19-dcbb9e9d.pth'), '--sha256', pthSha256]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/waiting/);
+    expect(readdirSync(cache)).toEqual([FETCH_SOURCES.torchvision.bin]);
   });
 
   it('refuses an unknown --from and a malformed --sha1 before any request', async () => {

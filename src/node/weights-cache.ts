@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
 import { checkChecksums, checkHttpUrl, type Checksums } from './download.js';
+import { withFileLock } from './file-lock.js';
 import { convertWeightsFile, FORMAT_NAMES, sniffFormat } from './weights-convert.js';
 import { cacheDir, readWeightsFile, writeWeightsFile } from './weights-files.js';
 import { FETCH_SOURCES, obtainWeightsFile, type SourceName } from './weights-sources.js';
@@ -56,12 +57,21 @@ export async function ensureWeights(source: WeightsSource = {}): Promise<{ weigh
     checkChecksums(checksums, (name) => `--${name}`);
   }
   checkCacheWritable(dir);
-  const original = await obtainWeightsFile(dir, from, { url, checksums, onProgress: source.onProgress, log: source.log });
-  source.log?.(`converting ${original} to ${bin}`);
-  const weights = await convertWeightsFile(original);
-  await writeWeightsFile(bin, weights);
-  if (!from.keepDownload) rmSync(original, { force: true });
-  return { weights, path: bin };
+  // One process at a time fetches and converts into the cache; another waits and reads the result.
+  const onWait = (pid: number) => source.log?.(`waiting for another wgpu-style (pid ${pid}) fetching the same weights into ${dir}`);
+  return withFileLock(
+    `${bin}.lock`,
+    async () => {
+      if (existsSync(bin)) return { weights: await readWeightsFile(bin), path: bin };
+      const original = await obtainWeightsFile(dir, from, { url, checksums, onProgress: source.onProgress, log: source.log });
+      source.log?.(`converting ${original} to ${bin}`);
+      const weights = await convertWeightsFile(original);
+      await writeWeightsFile(bin, weights);
+      if (!from.keepDownload) rmSync(original, { force: true });
+      return { weights, path: bin };
+    },
+    { onWait },
+  );
 }
 
 /** A .bin as it is; another format converted once into <cache>/converted/<sha256>.bin (or in memory when the cache is read-only). */

@@ -8,6 +8,8 @@ export interface ServerFaults {
   dropAfter?: { bytes: number; times: number };
   /** Answer every request with the whole file (status 200), as servers without Range do. */
   ignoreRange?: boolean;
+  /** Send the first 1000 body bytes, then wait this long before the rest (a slow download). */
+  holdMs?: number;
 }
 
 export interface TestServer {
@@ -49,6 +51,10 @@ export async function startServer(files: Map<string, Uint8Array>): Promise<TestS
     if (drop && drop.times > 0) {
       drop.times--;
       res.write(body.subarray(0, drop.bytes), () => setTimeout(() => res.destroy(), 20));
+      return;
+    }
+    if (faults.holdMs) {
+      res.write(body.subarray(0, 1000), () => setTimeout(() => res.end(body.subarray(1000)), faults.holdMs));
       return;
     }
     res.end(body);
