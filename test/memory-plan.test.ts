@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userMessage } from '../src/cli/errors.js';
 import { TensorTooLargeError } from '../src/gpu/index.js';
-import { tuningFor } from '../src/kernels/index.js';
+import { convTuningKey, releaseWinogradWeights, tuningFor, winogradCacheBytes } from '../src/kernels/index.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { syntheticWeights, writeImage } from '../src/index.js';
 import { runStyleJob } from '../src/style/job.js';
@@ -23,6 +23,7 @@ import {
   type MemoryJob,
 } from '../src/style/memory-plan.js';
 import { planJob } from '../src/style/settings.js';
+import { convShapesForStep } from '../src/vgg/index.js';
 import { OptionError } from '../src/util/errors.js';
 import { cli } from './helpers/cli.js';
 import { useGpu } from './helpers/gpu.js';
@@ -62,6 +63,39 @@ describe('the memory plan', () => {
         const predicted = scalePeakBytes(job, side, side, recompute);
         expect(Math.abs(predicted / measured - 1), `${side} px, recompute ${recompute}: ${predicted} vs ${measured}`).toBeLessThan(0.1);
       }
+    }
+  });
+
+  it("keeps no more of Winograd's transformed weights than the plan allows (none for a style pass of another size), and none after", async () => {
+    const ctx = gpu();
+    const weights = syntheticWeights(2, 12);
+    const side = 48;
+    // The style image at half the content's size: at 24 px block 1 covers ≤ 128 tiles of F(4×4)
+    // (at 48 px it does not), so a style pass that kept its weights would pass the plan.
+    const options = planJob({ ...blocks, size: side, steps: 3, printEvery: 1, styleScale: 0.5 }, side, side, 1);
+    const variant = ctx.subgroupsOf8 ? 'sg-wino4-co32-t8' : 'wino4-co8-t8';
+    tuningFor(ctx).clear();
+    for (const size of [side, side / 2])
+      for (const { shape, cout } of convShapesForStep(size, size, 12)) tuningFor(ctx).set(convTuningKey(shape, cout), variant);
+    releaseWinogradWeights(ctx);
+    try {
+      const allowed = options.memory!.scales[0]!.winogradCacheBytes;
+      expect(allowed).toBeGreaterThan(0);
+      for (const limit of [allowed, 0]) {
+        options.memory = { ...options.memory!, scales: options.memory!.scales.map((s) => ({ ...s, winogradCacheBytes: limit })) };
+        const kept: number[] = [];
+        const before = ctx.dispatchCounts.get('conv3x3_winograd_gemm_subgroup') ?? 0;
+        await runStyleJob(ctx, weights, image(side, 1), [image(side, 2)], options, {
+          onProgress: () => kept.push(winogradCacheBytes(ctx)),
+        });
+        expect((ctx.dispatchCounts.get('conv3x3_winograd_gemm_subgroup') ?? 0) - before).toBeGreaterThan(0);
+        expect(kept.length).toBe(3);
+        if (limit > 0) expect(Math.min(...kept)).toBeGreaterThan(0);
+        expect(Math.max(...kept), `kept per step: ${kept.join(', ')}; allowed ${limit}`).toBeLessThanOrEqual(limit);
+        expect(winogradCacheBytes(ctx)).toBe(0);
+      }
+    } finally {
+      tuningFor(ctx).clear();
     }
   });
 
@@ -105,16 +139,16 @@ describe('the memory plan', () => {
     const [small, , large] = options.memory!.scales;
     const job: MemoryJob = { ...options };
     // Winograd's kept weights go first: a budget just under the plain peak with them drops them...
-    expect(large!.winogradCache).toBe(true);
+    expect(large!.winogradCacheBytes).toBeGreaterThan(0);
     const withoutCache = scalePeakBytes(job, 512, 512, false, options.scales[1], false);
     expect(withoutCache).toBeLessThan(large!.plainBytes);
     const tight = planMemory(job, Math.floor((large!.plainBytes - 1) / MiB)).scales[2]!;
-    expect([tight.winogradCache, tight.recompute, tight.plainBytes]).toEqual([false, false, withoutCache]);
+    expect([tight.winogradCacheBytes, tight.recompute, tight.plainBytes]).toEqual([0, false, withoutCache]);
     // ...and one under the plain peak without them checkpoints.
     const budget = Math.floor((withoutCache - 1) / MiB);
     const plan = planMemory(job, budget);
     expect(plan.scales.map((s) => s.recompute)).toEqual([false, false, true]);
-    expect(plan.scales.map((s) => s.winogradCache)).toEqual([true, true, false]);
+    expect(plan.scales.map((s) => s.winogradCacheBytes > 0)).toEqual([true, true, false]);
     expect(plan.scales[2]!.recomputeBytes).toBeLessThan(plan.scales[2]!.plainBytes);
     expect(small!.plainBytes).toBeLessThan(large!.plainBytes);
     expect(planMemory(job, Math.ceil(large!.plainBytes / MiB)).scales.every((s) => !s.recompute)).toBe(true);

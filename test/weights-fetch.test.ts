@@ -114,7 +114,7 @@ describe('weights fetch --from (local server)', () => {
   });
 
   it('two fetches of the same weights at once: the second waits for the first and downloads nothing', async () => {
-    server.faults.holdMs = 5000; // the first holds the cache's lock for 5 s, while the second starts
+    server.faults.holdMs = 10_000; // the first holds the cache's lock for 10 s, while the second starts
     const args = ['--from', 'torchvision', '--url', server.url('/vgg19-dcbb9e9d.pth'), '--sha256', pthSha256];
     const results = await Promise.all([fetch(args), fetch(args)]);
     for (const r of results) expect(r.code, r.stderr).toBe(0);

@@ -1,5 +1,7 @@
 // Picks the fastest conv3x3 variant for each shape on this adapter by timing them all once (direct
-// and Winograd alike; Winograd timed with its weights already transformed, as a step runs it),
+// and Winograd alike; Winograd as a step runs it: with its weights transformed once where the
+// convolution keeps them — at most WINOGRAD_CACHE_TILES tiles, within the context's limit — else
+// per call, the transform timed with it),
 // remembers the choice in the context's Tuning (tuning.ts; launchers read it), and saves it
 // through the tuning's store. The input gradient is a forward convolution of dy with flipped
 // weights, so its shapes are tuned as forward ones (convShapesForStep lists both).

@@ -58,9 +58,13 @@ export async function ensureWeights(source: WeightsSource = {}): Promise<{ weigh
   }
   checkCacheWritable(dir);
   // One process at a time fetches and converts into the cache; another waits and reads the result.
-  const onWait = (pid: number) => source.log?.(`waiting for another wgpu-style (pid ${pid}) fetching the same weights into ${dir}`);
+  const lock = `${bin}.lock`;
+  const onWait = (pid: number | null) =>
+    source.log?.(
+      `waiting for another wgpu-style (${pid === null ? `lock file ${lock}` : `pid ${pid}`}) fetching the same weights into ${dir}`,
+    );
   return withFileLock(
-    `${bin}.lock`,
+    lock,
     async () => {
       if (existsSync(bin)) return { weights: await readWeightsFile(bin), path: bin };
       const original = await obtainWeightsFile(dir, from, { url, checksums, onProgress: source.onProgress, log: source.log });

@@ -162,16 +162,20 @@ class StyleJob {
     const resume = this.resumeAt(s);
     // A resumed run uses the variants the first one chose, so that it computes the same numbers.
     for (const [key, variant] of Object.entries(resume?.tuning ?? {})) tuningFor(ctx).set(key, variant);
-    if (this.options.autotune) await autotuneConv(ctx, convShapesForStep(scale.height, scale.width, this.net.vgg.depth));
-    // Each scale keeps the transformed weights that pay at its size, where its plan allows.
+    // Winograd's transformed weights: the steps keep those that pay at this scale's size, up to the
+    // bytes its plan allows, and the variants are timed so; the targets' single passes keep none.
+    const kept = this.memory.scales[s]!.winogradCacheBytes;
     releaseWinogradWeights(ctx);
-    limitWinogradCache(ctx, this.memory.scales[s]!.winogradCache ? Infinity : 0);
+    limitWinogradCache(ctx, kept);
+    if (this.options.autotune) await autotuneConv(ctx, convShapesForStep(scale.height, scale.width, this.net.vgg.depth));
+    limitWinogradCache(ctx, 0);
     const content = this.toSeed(this.contentRgb, scale.width, scale.height);
     const styles = this.styleRgb.map((rgb, i) => {
       const size = this.styleSize(this.styleSizes[i]!, scale);
       return this.toSeed(rgb, size.width, size.height);
     });
     const targets = computeTargets(ctx, this.net, content, styles, this.loss, this.blend);
+    limitWinogradCache(ctx, kept);
     for (const t of styles) t.release();
     const previous = this.image;
     if (resume) this.image = ctx.upload([1, 3, scale.height, scale.width], resume.image, 'image');

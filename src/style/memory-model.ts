@@ -40,6 +40,12 @@ export interface StepModel {
    */
   winograd?: boolean;
   /**
+   * Winograd convolutions keep their transformed weights where that pays (default true; the job
+   * lets them only where the plan allows, and never during the targets' passes): where not, each
+   * transforms them per call, beside its scratch.
+   */
+  keepsWinogradWeights?: boolean;
+  /**
    * The adapter's maxStorageBufferBindingSize: ops over tensors larger than this run band by band
    * (src/kernels/band.ts), each band's copies live beside the op's output.
    */
@@ -56,10 +62,11 @@ export const DEFAULT_BINDING_BYTES = 2 ** 27;
 
 /**
  * Scratch of a Winograd convolution of cin→cout channels over h×w (conv3x3_winograd.ts: input tiles
- * and products of one chunk, and the transformed weights where it does not keep them), the larger
- * of F(2×2) and F(4×4).
+ * and products of one chunk, and the transformed weights where it does not keep them: over
+ * WINOGRAD_CACHE_TILES tiles, or everywhere when `keepsWeights` is false), the larger of F(2×2) and
+ * F(4×4).
  */
-export function winogradScratchBytes(cin: number, cout: number, h: number, w: number): number {
+export function winogradScratchBytes(cin: number, cout: number, h: number, w: number, keepsWeights = true): number {
   return Math.max(
     ...([2, 4] as const).map((m) => {
       const points = (m + 2) ** 2;
@@ -67,7 +74,7 @@ export function winogradScratchBytes(cin: number, cout: number, h: number, w: nu
       const coutPad = Math.ceil(cout / 64) * 64;
       const bytesPerTile = points * (cin + coutPad) * 4;
       const chunk = Math.min(Math.ceil(tiles / 4) * 4, Math.max(64, Math.floor(WINOGRAD_SCRATCH_BYTES / bytesPerTile / 64) * 64));
-      const weights = tiles > WINOGRAD_CACHE_TILES ? bufferBytes(points * cin * coutPad) : 0;
+      const weights = tiles > WINOGRAD_CACHE_TILES || !keepsWeights ? bufferBytes(points * cin * coutPad) : 0;
       return bufferBytes(points * cin * chunk) + bufferBytes(points * coutPad * chunk) + weights;
     }),
   );
@@ -118,14 +125,12 @@ const rowCount = ([start, end]: [number, number]) => end - start;
  * rows with the halo, the mask's (an input gradient through a ReLU), the conv's output over those
  * rows, and Winograd's scratch at the band's shape. Unbanded: Winograd's scratch alone.
  */
-function convScratch(x: Shape3, cout: number, masked: boolean, winograd: boolean, bindingBytes: number): number[] {
+function convScratch(x: Shape3, cout: number, masked: boolean, net: Net): number[] {
   const [cin, h, w] = x;
-  const ctx = withBinding(bindingBytes);
-  if (fitsBinding(ctx, nchw(x), nchw([cout, h, w]))) return winograd ? [winogradScratchBytes(cin, cout, h, w)] : [];
-  const band = (rows: number) =>
-    bufferBytes(cin * rows * w) +
-    (masked ? 2 : 1) * bufferBytes(cout * rows * w) +
-    (winograd ? winogradScratchBytes(cin, cout, rows, w) : 0);
+  const ctx = withBinding(net.bindingBytes);
+  const winograd = (rows: number) => (net.winograd ? winogradScratchBytes(cin, cout, rows, w, net.keepsWinogradWeights ?? true) : 0);
+  if (fitsBinding(ctx, nchw(x), nchw([cout, h, w]))) return [winograd(h)].filter(Boolean);
+  const band = (rows: number) => bufferBytes(cin * rows * w) + (masked ? 2 : 1) * bufferBytes(cout * rows * w) + winograd(rows);
   return [Math.max(...convBands(ctx, nchw(x), cout).map((b) => band(rowCount(b.rows[0]!))))];
 }
 
@@ -173,12 +178,11 @@ function gramScratch(x: Shape3, subgroups: boolean, bindingBytes: number): { for
 }
 
 /** What the network's ops need to know of the model to size their buffers. */
-type Net = Pick<StepModel, 'pooling' | 'subgroups' | 'winograd' | 'bindingBytes'>;
+type Net = Pick<StepModel, 'pooling' | 'subgroups' | 'winograd' | 'keepsWinogradWeights' | 'bindingBytes'>;
 
 /** VGG features of `input` at `layers` (Vgg19.extract, with its ReLU fusion, early freeing and segments). */
 function extract(r: Replay, input: Value, shape: Shape3, layers: readonly number[], net: Net): Map<number, [Value, Shape3]> {
   const { pooling, bindingBytes } = net;
-  const winograd = net.winograd ?? false;
   const wanted = new Set(layers);
   const deepest = Math.max(...layers);
   const outputs = new Map<number, [Value, Shape3]>();
@@ -209,8 +213,8 @@ function extract(r: Replay, input: Value, shape: Shape3, layers: readonly number
       if (wanted.has(m.index)) materialize();
     } else {
       const out: Shape3 = [m.cout, s[1], s[2]];
-      const forward = convScratch(s, m.cout, false, winograd, bindingBytes);
-      const backward = convScratch(out, s[0], pending, winograd, bindingBytes);
+      const forward = convScratch(s, m.cout, false, net);
+      const backward = convScratch(out, s[0], pending, net);
       step(r.op(pending ? 'reluConv3x3' : 'conv3x3', [x], size(out), pending, forward, backward), out);
       pending = false;
     }

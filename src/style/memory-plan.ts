@@ -67,11 +67,12 @@ export interface ScaleMemory {
   /** Whether this scale recomputes (checkpointing on). */
   recompute: boolean;
   /**
-   * Whether Winograd convolutions keep their transformed weights (those that pay: see
-   * winogradCachedBytes): only where the scale fits the budget with them. They are the first thing
-   * given up, before checkpointing; plainBytes counts them when kept.
+   * The bytes of transformed weights Winograd convolutions may keep during the optimisation (the
+   * job's limitWinogradCache; winogradCachedBytes, those that pay): 0 where the scale fits the
+   * budget only without them. They are the first thing given up, before checkpointing; plainBytes
+   * counts them when kept.
    */
-  winogradCache: boolean;
+  winogradCacheBytes: number;
 }
 
 export interface MemoryPlan {
@@ -195,11 +196,7 @@ export function scalePeakBytes(
   });
   // Always there: weights, the content and style images (RGB at the largest scale's size, here this one's).
   const weights = weightBytes(deepestLayer(loss));
-  const base =
-    weights +
-    (winograd && winogradCache ? winogradCachedBytes(deepestLayer(loss), height, width) : 0) +
-    vector +
-    styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
+  const base = weights + vector + styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
   const contentTargets = loss.contentWeight
     ? loss.contentLayers.reduce((sum, l) => sum + bufferBytes(featureShape(l, height, width).reduce((a, b) => a * b)), 0)
     : 0;
@@ -208,9 +205,11 @@ export function scalePeakBytes(
   const seeds = vector + styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
   const before = base + seeds + (previous ? bufferBytes(3 * previous.width * previous.height) : 0);
   const net = { pooling, subgroups, convertsInput, winograd, bindingBytes: job.bindingBytes ?? DEFAULT_BINDING_BYTES };
-  const contentPass = loss.contentWeight ? featuresPeakBytes(height, width, loss.contentLayers, false, net) : 0;
+  // The targets' passes keep no transformed weights (the job's limit is 0 then).
+  const targetsNet = { ...net, keepsWinogradWeights: false };
+  const contentPass = loss.contentWeight ? featuresPeakBytes(height, width, loss.contentLayers, false, targetsNet) : 0;
   const stylePass = loss.styleWeight
-    ? Math.max(...styles.map((s) => featuresPeakBytes(s.height, s.width, loss.styleLayers, true, net))) + contentTargets
+    ? Math.max(...styles.map((s) => featuresPeakBytes(s.height, s.width, loss.styleLayers, true, targetsNet))) + contentTargets
     : 0;
   const targetsPhase = before + Math.max(contentPass, stylePass);
   // The optimisation: the image, the last good one, the optimiser's state, and one evaluation.
@@ -219,9 +218,10 @@ export function scalePeakBytes(
   const model: StepModel = {
     ...{ height, width, contentLayers: loss.contentLayers, styleLayers: loss.styleLayers },
     ...{ contentWeight: loss.contentWeight, styleWeight: loss.styleWeight, tvWeight: loss.tvWeight },
-    ...{ ...net, normalized: convertsInput, recompute },
+    ...{ ...net, keepsWinogradWeights: winogradCache, normalized: convertsInput, recompute },
   };
-  const optimise = base + contentTargets + gramTargets + (2 + optimizerVectors) * vector + evaluationPeakBytes(model);
+  const kept = winograd && winogradCache ? winogradCachedBytes(deepestLayer(loss), height, width) : 0;
+  const optimise = base + kept + contentTargets + gramTargets + (2 + optimizerVectors) * vector + evaluationPeakBytes(model);
   return Math.max(targetsPhase, optimise);
 }
 
@@ -235,11 +235,12 @@ export function planMemory(job: MemoryJob, budgetMiB: number, isDefault = false)
   const scales = job.scales.map((s, i) => {
     const peak = (recompute: boolean, cache: boolean) => scalePeakBytes(job, s.width, s.height, recompute, job.scales[i - 1], cache);
     const cachedBytes = peak(false, true);
-    const winogradCache = cachedBytes <= budget;
-    const plainBytes = winogradCache ? cachedBytes : peak(false, false);
+    const keeps = cachedBytes <= budget && (job.winograd ?? true);
+    const winogradCacheBytes = keeps ? winogradCachedBytes(deepestLayer(job.loss), s.height, s.width) : 0;
+    const plainBytes = keeps ? cachedBytes : peak(false, false);
     const recompute = plainBytes > budget;
     const recomputeBytes = recompute ? peak(true, false) : plainBytes;
-    return { width: s.width, height: s.height, plainBytes, recomputeBytes, recompute, winogradCache };
+    return { width: s.width, height: s.height, plainBytes, recomputeBytes, recompute, winogradCacheBytes };
   });
   const over = scales.find((s) => s.recomputeBytes > budget);
   return { budgetMiB, isDefault, scales, ...(over ? { over: { ...over, largestSide: largestFittingSide(job, over, budget) } } : {}) };
