@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { DEMO_DEFAULTS, demoCommand, DEVICE_OPTIONS_HELP, infoCommand } from './demo.js';
 import { userMessage } from './errors.js';
 import { STYLIZE_HELP, stylizeCommand } from './stylize.js';
+import { guardStandardStreams } from './streams.js';
 import { weightsCommand } from './weights.js';
 
 const HELP = `wgpu-style — neural style transfer on WebGPU
@@ -56,6 +57,7 @@ function readVersion(): string {
   return pkg.version;
 }
 
+guardStandardStreams();
 // Dawn keeps the process alive while its instance is referenced: exit explicitly.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -2,6 +2,7 @@
 // plain line per report when stderr is a file or pipe.
 
 import type { StyleProgress, StyleResult } from '../style/job.js';
+import { isOpen } from './streams.js';
 
 export class ProgressPrinter {
   constructor(
@@ -10,6 +11,7 @@ export class ProgressPrinter {
   ) {}
 
   progress(p: StyleProgress): void {
+    if (!isOpen(this.json ? process.stdout : this.stream)) return;
     if (this.json) {
       console.log(JSON.stringify({ type: 'progress', ...p }));
       return;
@@ -25,6 +27,7 @@ export class ProgressPrinter {
 
   done(result: StyleResult, output: string): void {
     const last = result.history.at(-1);
+    if (!isOpen(this.json ? process.stdout : this.stream)) return;
     if (this.json) {
       console.log(
         JSON.stringify({

@@ -1,0 +1,63 @@
+// A run that loses its reader, is killed or is interrupted early keeps what the user owns: the
+// result is still written when stdout closes, no temporary file outlives a run, and a Ctrl-C
+// before the first step leaves an existing output untouched.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readImage, syntheticWeights, writeImage } from '../src/index.js';
+import { writeWeightsFile } from '../src/node/weights-files.js';
+import { picture } from './helpers/pictures.js';
+import { REPO_ROOT } from './helpers/shared.js';
+
+const work = mkdtempSync(join(tmpdir(), 'wgpu-style-interrupts-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const path = (name: string) => join(work, name);
+const env = { ...process.env, WGPU_STYLE_CACHE: path('cache') };
+const TINY = ['content.png', 'style.png', '--weights', 'syn.bin', '--size', '32', '--scales', '1', '--no-autotune'];
+
+beforeAll(async () => {
+  await writeWeightsFile(path('syn.bin'), syntheticWeights(5));
+  writeImage(path('content.png'), picture(40, 30, 'content'));
+  writeImage(path('style.png'), picture(32, 32, 'style'));
+});
+
+describe('a closed standard output', () => {
+  it('--json | head -n 1: the run goes on, writes the image and exits 0 without a stack trace', async () => {
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'wgpu-style.js'), ...TINY, '--steps', '6', '--print-every', '1', '--json', '-o', 'piped.png'],
+      { cwd: work, env },
+    );
+    let first = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      first += d;
+      if (first.includes('\n')) child.stdout.destroy(); // the reader goes away after one line
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(JSON.parse(first.split('\n')[0]!).type).toBe('progress');
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(code, stderr).toBe(0);
+    expect(readImage(path('piped.png')).width).toBe(32);
+  });
+
+  it('a closed stderr (the progress lines) costs nothing either', async () => {
+    const child = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'wgpu-style.js'), ...TINY, '--steps', '6', '--print-every', '1', '-o', 'quiet.png'],
+      { cwd: work, env },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+      if (/step 1\/6/.test(stderr)) child.stderr.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code, stderr).toBe(0);
+    expect(readImage(path('quiet.png')).width).toBe(32);
+  });
+});
