@@ -3,12 +3,14 @@
 // before the first step leaves an existing output untouched.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage, syntheticWeights, writeImage } from '../src/index.js';
+import { PreparedWrite, tempPathFor } from '../src/node/safe-write.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
+import { cli } from './helpers/cli.js';
 import { picture } from './helpers/pictures.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
@@ -59,5 +61,59 @@ describe('a closed standard output', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(code, stderr).toBe(0);
     expect(readImage(path('quiet.png')).width).toBe(32);
+  });
+});
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
+
+describe('temporary files', () => {
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    it(`${signal} mid-run leaves no temporary file beside the output`, async () => {
+      const dir = path(`killed-${signal}`);
+      mkdirSync(dir);
+      let sent = false;
+      const r = await cli([...TINY, '--steps', '5000', '--print-every', '1', '-o', join(dir, 'o.png')], {
+        cwd: work,
+        env,
+        onStderr: (text, child) => {
+          if (!sent && /step 2\//.test(text)) {
+            sent = true;
+            child.kill(signal);
+          }
+        },
+      });
+      expect(sent, r.stderr).toBe(true);
+      expect(r.signal === signal || r.code === 143, `${r.code} ${r.signal}`).toBe(true);
+      expect(readdirSync(dir)).toEqual([]);
+    });
+  }
+
+  it('a later write removes the temporary files that killed runs left for that file, and nothing else', async () => {
+    const dir = path('stale');
+    mkdirSync(dir);
+    const out = join(dir, 'o.png');
+    const dead = await deadPid();
+    const hoursAgo = (file: string) => utimesSync(file, new Date(Date.now() - 2 * 3600e3), new Date(Date.now() - 2 * 3600e3));
+    const stale = [tempPathFor(out, dead, 'deadbeef'), tempPathFor(out, process.ppid, '0123abcd')];
+    const kept = [
+      tempPathFor(out, process.ppid, 'aaaabbbb'), // a live process's, written just now
+      tempPathFor(join(dir, 'other.png'), dead, 'deadbeef'), // another output's
+      join(dir, '.o.png.notes.tmp'),
+      join(dir, `o.png.${dead}-deadbeef.tmp`),
+      join(dir, `.o.png.${dead}-DEADBEEF.tmp`),
+    ];
+    for (const file of [...stale, ...kept]) writeFileSync(file, '');
+    hoursAgo(stale[1]!);
+    for (const file of kept) hoursAgo(file);
+    utimesSync(kept[0]!, new Date(), new Date());
+    const write = PreparedWrite.prepare(out, { what: '--output' });
+    expect(readdirSync(dir).sort()).toEqual(kept.map((f) => f.slice(dir.length + 1)).sort());
+    write.commit(Uint8Array.from([1, 2, 3]));
+    expect(readdirSync(dir).sort()).toEqual([...kept.map((f) => f.slice(dir.length + 1)), 'o.png'].sort());
   });
 });

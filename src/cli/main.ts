@@ -58,6 +58,8 @@ function readVersion(): string {
 }
 
 guardStandardStreams();
+// SIGTERM quits at once, as a second Ctrl-C does, but through 'exit', so that no temporary file stays.
+process.on('SIGTERM', () => process.exit(143));
 // Dawn keeps the process alive while its instance is referenced: exit explicitly.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -1,9 +1,11 @@
 // Writing the files a person asked for without ever destroying one they own. Every path a run will
 // write is checked, before any work starts, against the identities (device + inode, links
 // resolved) of every input; each file is written under a temporary name beside it, then renamed.
+// The temporary file exists only while it is written, and carries its writer's pid, so that a run
+// killed in that moment leaves one that a later run recognises as stale and removes.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
@@ -49,9 +51,12 @@ export function assertNotInput(path: string, inputs: readonly string[], what: st
   }
 }
 
-/** A temporary name beside `path` that stays within the file system's name limit. */
-export function tempPathFor(path: string): string {
-  const suffix = `.${randomBytes(4).toString('hex')}.tmp`;
+/** A temporary file of ours not written to for this long is stale even if a process has its pid (pids are reused). */
+const STALE_MS = 60 * 60 * 1000;
+
+/** A temporary name beside `path` that stays within the file system's name limit: `.<name>.<pid>-<8 hex>.tmp`. */
+export function tempPathFor(path: string, pid = process.pid, tag = randomBytes(4).toString('hex')): string {
+  const suffix = `.${pid}-${tag}.tmp`;
   let stem = `.${basename(path)}`;
   while (Buffer.byteLength(stem + suffix) > NAME_MAX) stem = stem.slice(0, -1);
   return join(dirname(path), stem + suffix);
@@ -63,20 +68,51 @@ process.on('exit', () => {
 });
 
 /**
+ * Removes temporary files that runs writing `path` left behind when killed mid-write: only names
+ * tempPathFor gives `path` exactly, whose process is gone or that are stale.
+ */
+export function removeStaleTemps(path: string): void {
+  const folder = dirname(resolve(path));
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = /\.(\d{1,10})-([0-9a-f]{8})\.tmp$/.exec(name);
+    if (!match || basename(tempPathFor(resolve(path), Number(match[1]), match[2])) !== name) continue;
+    const temp = join(folder, name);
+    if (liveTemps.has(temp)) continue;
+    try {
+      const stat = lstatSync(temp);
+      if (!stat.isFile()) continue;
+      if (processAlive(Number(match[1])) && Date.now() - stat.mtimeMs < STALE_MS) continue;
+      rmSync(temp, { force: true });
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return code(err) === 'EPERM'; // someone else's process
+  }
+}
+
+/**
  * A file that will be written at the end of a run, checked now: not a folder, not an input, a
- * name the file system takes, a folder that exists and takes a new file (its temporary file is
- * created now and kept open).
+ * name the file system takes, a folder that exists and takes a new file (a temporary file is
+ * created there and removed at once; the one the data goes to is created only to be written).
  */
 export class PreparedWrite {
-  private fd: number | null;
+  private done = false;
 
-  private constructor(
-    readonly path: string,
-    private readonly temp: string,
-    fd: number,
-  ) {
-    this.fd = fd;
-  }
+  private constructor(readonly path: string) {}
 
   static prepare(
     path: string,
@@ -107,10 +143,11 @@ export class PreparedWrite {
         throw new UserError(`${what} ${path}: cannot create the folder ${folder} (${why}); choose another ${what}`);
       }
     }
-    const temp = tempPathFor(abs);
-    let fd: number;
+    removeStaleTemps(abs);
+    const probe = tempPathFor(abs);
     try {
-      fd = openSync(temp, 'wx', 0o644);
+      closeSync(openSync(probe, 'wx', 0o644));
+      rmSync(probe, { force: true });
     } catch (err) {
       const why =
         code(err) === 'ENOENT' || code(err) === 'ENOTDIR'
@@ -120,29 +157,33 @@ export class PreparedWrite {
             : code(err);
       throw new UserError(`${what} ${path}: cannot write into ${folder} (${why}); choose another ${what}`);
     }
-    liveTemps.add(temp);
-    return new PreparedWrite(abs, temp, fd);
+    return new PreparedWrite(abs);
   }
 
-  /** Writes `data` to the temporary file and renames it over the path. */
+  /** Writes `data` to a temporary file beside the path and renames it over the path. */
   commit(data: Uint8Array): void {
-    if (this.fd === null) throw new Error(`${this.path}: written already`);
-    const fd = this.fd;
-    this.fd = null;
+    if (this.done) throw new Error(`${this.path}: written already`);
+    this.done = true;
+    const temp = tempPathFor(this.path);
+    liveTemps.add(temp);
+    let fd: number | null = null;
     try {
+      fd = openSync(temp, 'wx', 0o644);
       for (let at = 0; at < data.byteLength;) at += writeSync(fd, data, at, data.byteLength - at);
       fsyncSync(fd);
       closeSync(fd);
-      renameSync(this.temp, this.path);
-      liveTemps.delete(this.temp);
+      fd = null;
+      renameSync(temp, this.path);
     } catch (err) {
       try {
-        closeSync(fd);
+        if (fd !== null) closeSync(fd);
       } catch {
         // closed already
       }
-      this.discard();
+      rmSync(temp, { force: true });
       throw new WriteError(`cannot write ${this.path} (${code(err)})`, this.path, code(err));
+    } finally {
+      liveTemps.delete(temp);
     }
   }
 
@@ -171,14 +212,9 @@ export class PreparedWrite {
     }
   }
 
-  /** Removes the temporary file (nothing was written). */
+  /** Nothing will be written (the run failed): no file was created, so there is nothing to remove. */
   discard(): void {
-    if (this.fd !== null) {
-      closeSync(this.fd);
-      this.fd = null;
-    }
-    rmSync(this.temp, { force: true });
-    liveTemps.delete(this.temp);
+    this.done = true;
   }
 }
 
