@@ -1,14 +1,17 @@
 // Image bytes <-> 8-bit RGBA, without the file system (src/node/image-files.ts reads and writes
-// files): JPEG via jpeg-js (baseline, progressive, grayscale; EXIF orientation applied) and PNG via
-// pngjs (8/16-bit, gray, alpha, palette; alpha composited over white). The bytes are untrusted: the
-// header's size is checked against a pixel limit, and a file too short to hold the pixels it
-// claims is refused as damaged, before a decoder allocates anything for them.
+// files): JPEG via jpeg-js (baseline, progressive, grayscale; EXIF orientation applied); PNG
+// (8/16-bit, gray, alpha, palette, interlaced; alpha composited over white) decoded as it inflates
+// by png-decode.ts, so a highly compressed PNG needs its output and a few rows, no more; pngjs
+// encodes. The bytes are untrusted: the header's size is checked against a pixel limit first, and
+// a JPEG too short to hold the pixels it claims is refused before jpeg-js allocates for them (a PNG
+// that inflates short is refused when its data ends: memory grows only with what it holds).
 
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { UserError } from '../util/errors.js';
-import { inflatedSize } from './inflate-size.js';
+import { pngLayout } from './png-chunks.js';
+import { decodePngPixels } from './png-decode.js';
 
 export type { RgbaImage };
 
@@ -207,91 +210,10 @@ function tiffOrientation(tiff: Uint8Array): number {
 
 // ---- PNG ----
 
-function decodePng(bytes: Buffer, name: string, maxPixels: number): RgbaImage {
+function decodePng(bytes: Uint8Array, name: string, maxPixels: number): RgbaImage {
   const png = pngLayout(bytes);
   checkSize(name, png, maxPixels);
-  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[png.colorType];
-  if (!channels || ![1, 2, 4, 8, 16].includes(png.depth)) throw new Error(`colour type ${png.colorType} with ${png.depth}-bit samples`);
-  // What the pixels inflate to: a filter byte and the packed samples per row, of each pass.
-  const rowBytes = (width: number) => 1 + Math.ceil((width * channels * png.depth) / 8);
-  let needed = png.height * rowBytes(png.width);
-  if (png.interlaced) {
-    needed = 0;
-    for (const [x0, y0, dx, dy] of ADAM7) {
-      const [w, h] = [Math.ceil(Math.max(0, png.width - x0) / dx), Math.ceil(Math.max(0, png.height - y0) / dy)];
-      if (w > 0 && h > 0) needed += h * rowBytes(w);
-    }
-  }
-  const compressed =
-    png.data.length === 1 ? bytes.subarray(...png.data[0]!) : Buffer.concat(png.data.map(([start, end]) => bytes.subarray(start, end)));
-  const size = inflatedSize(compressed, needed);
-  if (size < needed)
-    throw new Error(`its compressed pixels inflate to ${size} of the ${needed} bytes a ${png.width}×${png.height} image needs`);
-  // pngjs stops at the size it needs, except for interlaced images.
-  if (size > needed && png.interlaced)
-    throw new Error(`its compressed pixels inflate to more than the ${needed} bytes a ${png.width}×${png.height} image needs`);
-  const decoded = PNG.sync.read(bytes);
-  const image = {
-    width: decoded.width,
-    height: decoded.height,
-    data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength),
-  };
-  compositeOverWhite(image);
-  return image;
-}
-
-/** Adam7 interlacing: each pass's first column and row, and its steps. */
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-] as const;
-
-interface PngLayout extends Header {
-  depth: number;
-  colorType: number;
-  interlaced: boolean;
-  /** Where the IDAT chunks' data lie. */
-  data: Array<[number, number]>;
-}
-
-/** IHDR's fields and the IDAT chunks, walking the chunks without reading past the end. */
-function pngLayout(bytes: Uint8Array): PngLayout {
-  const u32 = (at: number) => ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
-  const type = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
-  if (bytes.length < 33 || type(12) !== 'IHDR' || u32(8) !== 13) throw new Error('no IHDR header');
-  const layout: PngLayout = {
-    width: u32(16),
-    height: u32(20),
-    depth: bytes[24]!,
-    colorType: bytes[25]!,
-    interlaced: bytes[28] === 1,
-    data: [],
-  };
-  for (let at = 8; ;) {
-    if (at + 12 > bytes.length) throw new Error('the file ends before its IEND chunk');
-    const length = u32(at);
-    if (at + 12 + length > bytes.length) throw new Error(`the file ends inside a ${length}-byte ${type(at + 4)} chunk at byte ${at}`);
-    if (type(at + 4) === 'IEND') break;
-    if (type(at + 4) === 'IDAT') layout.data.push([at + 8, at + 8 + length]);
-    at += 12 + length;
-  }
-  if (layout.data.length === 0) throw new Error('no IDAT chunk');
-  return layout;
-}
-
-function compositeOverWhite(image: RgbaImage): void {
-  const d = image.data;
-  for (let i = 0; i < d.length; i += 4) {
-    const alpha = d[i + 3]! / 255;
-    if (alpha === 1) continue;
-    for (let c = 0; c < 3; c++) d[i + c] = Math.round(d[i + c]! * alpha + 255 * (1 - alpha));
-    d[i + 3] = 255;
-  }
+  return decodePngPixels(bytes, png);
 }
 
 // ---- Encoding and orientation ----
