@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +24,20 @@ const pthSha256 = createHash('sha256').update(pth).digest('hex');
 const params = paramsFile(gluonConvs(VGG19_CONVS)); // a whole VGG-19: 80 MB of 0.5
 const paramsSha1 = createHash('sha1').update(params).digest('hex');
 const zip = zipFile([{ name: 'vgg19-ad2f660d.params', data: params, deflate: true }]);
+/** A zip bomb: 256 MiB of zeros deflated (~250 kB), its directory stating 1 MiB or 4 GiB. */
+const bombData = new Uint8Array(256 << 20);
+const bomb = (statedSize: number) =>
+  withStatedSize(zipFile([{ name: 'vgg19-ad2f660d.params', data: bombData, deflate: true }]), statedSize);
+const bombs = { small: bomb(1 << 20), huge: bomb(0xfffffff0) };
+
+/** The archive with its (single) entry's uncompressed size set to `size` in the local header and the directory. */
+function withStatedSize(archive: Uint8Array, size: number): Uint8Array {
+  const out = Uint8Array.from(archive);
+  const view = new DataView(out.buffer);
+  view.setUint32(22, size, true); // the local header's
+  view.setUint32(view.getUint32(out.byteLength - 22 + 16, true) + 24, size, true); // the directory's
+  return out;
+}
 let server: TestServer;
 let cache: string;
 
@@ -32,6 +46,8 @@ beforeAll(async () => {
     new Map([
       ['/vgg19-dcbb9e9d.pth', pth],
       ['/vgg19-ad2f660d.zip', zip],
+      ['/bomb-small.zip', bombs.small],
+      ['/bomb-huge.zip', bombs.huge],
     ]),
   );
 });
@@ -111,6 +127,28 @@ describe('weights fetch --from (local server)', () => {
     expect(readdirSync(cache)).toEqual([]);
     refused(await fetch(['--from', 'mxnet', '--url', url, '--sha1', '0'.repeat(40)]), /expected 0{40}; it was deleted/);
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('mxnet: a zip bomb stops at the size its directory states, or is refused unread when it states over 1 GiB; nothing large is written', async () => {
+    for (const [path, message] of [
+      [
+        '/bomb-small.zip',
+        /vgg19-ad2f660d\.zip: "vgg19-ad2f660d\.params" inflates past the 1048576 bytes the archive's directory states .*nothing was kept/,
+      ],
+      ['/bomb-huge.zip', /"vgg19-ad2f660d\.params" states 4096\.0 MiB inflated, more than the 1024\.0 MiB any VGG-19 weights file needs/],
+    ] as const) {
+      let largest = 0;
+      const watch = setInterval(() => {
+        for (const f of readdirSync(cache)) largest = Math.max(largest, statSync(join(cache, f), { throwIfNoEntry: false })?.size ?? 0);
+      }, 5);
+      const started = performance.now();
+      const r = await fetch(['--from', 'mxnet', '--url', server.url(path), '--sha1', paramsSha1]);
+      clearInterval(watch);
+      refused(r, message);
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(largest).toBeLessThan(2 << 20); // the download (~250 kB) and at most 1 MiB inflated
+      expect(readdirSync(cache)).toEqual([]); // the bad archive is fetched again next time
+    }
   });
 
   it('two fetches of the same weights at once: the second waits for the first and downloads nothing', async () => {

@@ -3,7 +3,9 @@
 // try to run something.
 
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memorySource, type ByteSource } from '../src/io/weights/bytes.js';
@@ -14,6 +16,8 @@ import { stateTensors, unpickleState } from '../src/io/weights/torch-pickle.js';
 import { convertTorch } from '../src/io/weights/torch.js';
 import { entryDataOffset, readZipDirectory } from '../src/io/weights/zip.js';
 import { TORCHVISION_INPUT, VGG19_CONVS, type VggWeights } from '../src/vgg/index.js';
+import { bombPickle, bombPth } from './helpers/pickle-bombs.js';
+import { REPO_ROOT } from './helpers/shared.js';
 import { FIXTURES, fixture, manifest } from './helpers/weights-fixtures.js';
 
 /** A source that records every range read. */
@@ -184,6 +188,68 @@ describe('the pickle reader runs nothing', () => {
       ['ab', 5],
       ['c', 1.5],
     ]);
+  });
+});
+
+describe('pickle "billion laughs": a list nested in itself 40 levels deep by memo references (2^40 lists to walk)', () => {
+  const legacyBomb = () => {
+    const legacy = fixture('vgg19-block1-legacy.pth');
+    const magic = legacy.subarray(0, unpickle(legacy, 0, plain).end);
+    return Uint8Array.from([...magic, ...bombPickle(40, 'persistent id').slice(0, -2), 0x2e]); // the list as the protocol version
+  };
+  const bombs: Array<[string, () => Uint8Array, RegExp]> = [
+    ['as a persistent id', () => bombPth(40, 'persistent id'), /bomb\.pth: the pickle holds a persistent id that does not fit \(\[\[\[/],
+    [
+      'as a tensor size',
+      () => bombPth(40, 'tensor size'),
+      /bomb\.pth: the pickle holds a tensor with offset, size and stride that does not fit \(\[0,\[\[/,
+    ],
+    ['as the legacy protocol version', legacyBomb, /bomb\.pth: its protocol version is \[\[\[.{0,20}, expected 1001/],
+  ];
+  for (const [place, bytes, message] of bombs) {
+    it(`${place}: refused in one short line within 2 s`, async () => {
+      const started = performance.now();
+      const err = await convertTorch(memorySource(bytes(), 'bomb.pth')).catch((e: unknown) => e);
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(err).toBeInstanceOf(ConvertError);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message.length).toBeLessThan(300);
+    });
+  }
+
+  it('the same through `weights convert` and --weights (a child process each, stopped after 20 s, 400 MB)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wgpu-style-bomb-'));
+    try {
+      for (const place of ['persistent id', 'tensor size'] as const) {
+        const file = join(dir, `${place.replace(' ', '-')}.pth`);
+        writeFileSync(file, bombPth(40, place));
+        for (const args of [
+          ['weights', 'convert', file, '-o', join(dir, 'out.bin')],
+          [
+            join(REPO_ROOT, 'test', 'fixtures', 'rgb8.png'),
+            join(REPO_ROOT, 'test', 'fixtures', 'rgb8.png'),
+            '-o',
+            join(dir, 'o.png'),
+            '--weights',
+            file,
+          ],
+        ]) {
+          const r = spawnSync(process.execPath, ['--max-old-space-size=400', join(REPO_ROOT, 'bin', 'wgpu-style.js'), ...args], {
+            encoding: 'utf8',
+            timeout: 20_000,
+            env: { ...process.env, WGPU_STYLE_CACHE: join(dir, 'cache') },
+          });
+          expect(r.signal, `${args.join(' ')}: ${r.stderr}`).toBe(null);
+          expect(r.status, r.stderr).toBe(2);
+          expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
+            /^wgpu-style: .*the pickle holds .* that does not fit \(.{1,100}\); the file is corrupt$/,
+          );
+          expect(r.stderr).not.toMatch(/^ {4}at /m);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -9,6 +9,12 @@ import { download, DownloadError, verifyFile, type Checksums } from './download.
 import { openFileSource } from './weights-convert.js';
 import { extractOne } from './zip-extract.js';
 
+/**
+ * The most a weights file taken out of a zip may inflate to: VGG-19 with its classifier is 575 MB
+ * in float32. A zip bomb's entry is stopped at its stated size, and refused when it states more.
+ */
+export const MAX_EXTRACTED_BYTES = 2 ** 30;
+
 export type SourceName = 'keras' | 'torchvision' | 'mxnet';
 export const SOURCE_NAMES: readonly SourceName[] = ['keras', 'torchvision', 'mxnet'];
 
@@ -89,9 +95,9 @@ export async function obtainWeightsFile(dir: string, source: FetchSource, option
   }
   if (!zipped) return weights;
   const part = `${weights}.part`;
-  if (await isZipFile(downloaded)) await extractOne(downloaded, '.params', part);
-  else renameSync(downloaded, part); // a server that sends the .params file itself
   try {
+    if (await isZipFile(downloaded)) await extractOne(downloaded, '.params', part, MAX_EXTRACTED_BYTES);
+    else renameSync(downloaded, part); // a server that sends the .params file itself
     await verifyFile(part, options.checksums, `${source.weights} from ${options.url}`);
   } finally {
     rmSync(downloaded, { force: true }); // a bad archive is fetched again next time

@@ -4,6 +4,7 @@
 // it differs (VGG-16's first seven convs have VGG-19's shapes).
 
 import { VGG19_CONVS } from '../../vgg/index.js';
+import { show } from './checks.js';
 import { ConvertError } from './keras.js';
 
 /** A conv layer as a file names it. Fields the naming scheme does not give are left out. */
@@ -59,7 +60,7 @@ function difference(layout: FoundLayout, c: Config, batchNorm: boolean): string 
     return `it holds ${n} conv layers${layout.complete ? ' and a classifier' : ''}; ${c.name} has ${c.convs.length}`;
   for (const [i, found] of layout.convs.entries()) {
     const want = c.convs[i]!;
-    const label = `conv layer ${i + 1} (${JSON.stringify(found.name)})`;
+    const label = `conv layer ${i + 1} (${show(found.name, 100)})`;
     // Batch norm shifts the feature indices: compare them only without it.
     if (!batchNorm && found.featureIndex !== undefined && found.featureIndex !== want.featureIndex)
       return `${label} is at features.${found.featureIndex}; ${c.name}'s is at features.${want.featureIndex}`;
@@ -78,16 +79,15 @@ export function checkVgg19(layout: FoundLayout, source: string): void {
     'wgpu-style needs VGG-19 (torchvision vgg19, Gluon vgg19 or Keras VGG19), e.g. `wgpu-style weights fetch --from torchvision`';
   const bn = layout.names.find((name) => BATCH_NORM.test(name));
   const resnet = layout.names.find((name) => RESNET.test(name));
-  if (resnet)
-    throw new ConvertError(`${source}: this is a ResNet (it has layers such as ${JSON.stringify(resnet)}), not VGG-19; ${advice}`);
+  if (resnet) throw new ConvertError(`${source}: this is a ResNet (it has layers such as ${show(resnet, 100)}), not VGG-19; ${advice}`);
   if (layout.convs.length === 0)
-    throw new ConvertError(`${source}: no VGG conv layers found (names such as ${JSON.stringify(layout.names.slice(0, 3))}); ${advice}`);
+    throw new ConvertError(`${source}: no VGG conv layers found (names such as ${show(layout.names.slice(0, 3), 160)}); ${advice}`);
   const batchNorm = bn !== undefined;
   const vgg19 = difference(layout, VGG19, batchNorm);
   if (vgg19 === null && !batchNorm) return;
   const named = vgg19 === null ? VGG19 : OTHER_VGGS.find((c) => difference(layout, c, batchNorm) === null);
   if (named) {
-    const what = batchNorm ? `${named.name}-BN (with batch norm: ${JSON.stringify(bn)})` : named.name;
+    const what = batchNorm ? `${named.name}-BN (with batch norm: ${show(bn, 100)})` : named.name;
     throw new ConvertError(`${source}: this is ${what}, not VGG-19; ${advice}`);
   }
   throw new ConvertError(`${source}: not VGG-19: ${vgg19}; ${advice}`);

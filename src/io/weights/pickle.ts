@@ -3,6 +3,7 @@
 // and resolves a GLOBAL through the caller's table of allowed names. Anything else stops the
 // reading with an error that names it; nothing in the file is ever executed.
 
+import { show } from './checks.js';
 import { ConvertError } from './keras.js';
 
 /** An allowed global that REDUCE may call (with JS arguments, returning a JS value). */
@@ -116,7 +117,7 @@ class Machine {
     if (value === undefined) {
       const qualname = `${module}.${name}`;
       throw new ConvertError(
-        `${this.options.source}: refusing to load: the pickle calls ${JSON.stringify(qualname).slice(0, 80)}, which ${this.options.refusal(qualname)} (nothing was run)`,
+        `${this.options.source}: refusing to load: the pickle calls ${show(qualname, 80)}, which ${this.options.refusal(qualname)} (nothing was run)`,
       );
     }
     this.stack.push(value);

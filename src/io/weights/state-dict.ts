@@ -80,19 +80,19 @@ export async function convertConvs(
 
 async function readTensor(tensors: ReadonlyMap<string, NamedTensor>, name: string, shape: number[], source: string): Promise<WeightTensor> {
   const t = tensors.get(name);
-  if (!t) throw new ConvertError(`${source}: there is no ${JSON.stringify(name)}, which VGG-19's layer needs; the file is incomplete`);
+  if (!t) throw new ConvertError(`${source}: there is no ${show(name, 100)}, which VGG-19's layer needs; the file is incomplete`);
   if (t.shape.join(',') !== shape.join(','))
-    throw new ConvertError(`${source}: ${JSON.stringify(name)} has shape ${show(t.shape)}, expected [${shape}]: not VGG-19's`);
+    throw new ConvertError(`${source}: ${show(name, 100)} has shape ${show(t.shape)}, expected [${shape}]: not VGG-19's`);
   if (t.dtype !== 'float32') {
     throw new ConvertError(
-      `${source}: ${JSON.stringify(name)} is ${show(t.dtype)}; only float32 weights are read. Convert the model to float32 and save it again`,
+      `${source}: ${show(name, 100)} is ${show(t.dtype)}; only float32 weights are read. Convert the model to float32 and save it again`,
     );
   }
   const data = await t.read();
   checkValues(
     data,
     shape.reduce((a, b) => a * b, 1),
-    JSON.stringify(name),
+    show(name, 100),
     source,
   );
   return { shape, data };

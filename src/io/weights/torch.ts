@@ -5,6 +5,7 @@
 // Only the pickles and the conv tensors asked for are read; storages are little-endian.
 
 import { readAt, type ByteSource } from './bytes.js';
+import { show } from './checks.js';
 import { ConvertError } from './keras.js';
 import { PickleTruncatedError, unpickle } from './pickle.js';
 import { convertConvs, featuresConvs, type NamedTensor } from './state-dict.js';
@@ -70,7 +71,7 @@ async function openZip(source: ByteSource): Promise<Opened> {
   const byteorder = entries.get(`${prefix}byteorder`);
   if (byteorder) {
     const order = byteorder.size <= 16 ? new TextDecoder().decode(await readStoredEntry(source, byteorder)) : '(too long)';
-    if (order !== 'little') fail(`its byteorder entry says ${JSON.stringify(order)}; only little-endian files are read`);
+    if (order !== 'little') fail(`its byteorder entry says ${show(order)}; only little-endian files are read`);
   }
   const pickle = entries.get(pickles[0]!)!;
   if (pickle.size > MAX_PICKLE_BYTES) fail(`data.pkl is ${pickle.size} bytes, far more than a state dict needs; the file is corrupt`);
@@ -107,7 +108,7 @@ async function legacyLayout(source: ByteSource, bytes: Uint8Array): Promise<Open
   };
   if (plain() !== LEGACY_MAGIC) fail('its magic number is wrong');
   const protocol = plain();
-  if (protocol !== LEGACY_PROTOCOL) fail(`its protocol version is ${String(protocol).slice(0, 20)}, expected ${LEGACY_PROTOCOL}`);
+  if (protocol !== LEGACY_PROTOCOL) fail(`its protocol version is ${show(protocol, 20)}, expected ${LEGACY_PROTOCOL}`);
   const info = plain();
   if (info instanceof Map && info.get('little_endian') === false) fail('it was saved on a big-endian machine, which is not read');
   const state = unpickleState(bytes, at, source.name);
@@ -118,7 +119,7 @@ async function legacyLayout(source: ByteSource, bytes: Uint8Array): Promise<Open
   const spans = new Map<string, StorageSpan>();
   let offset = at;
   for (const key of keys as string[]) {
-    const type = types.get(key) ?? fail(`it stores storage ${JSON.stringify(key)}, which the state dict never refers to`);
+    const type = types.get(key) ?? fail(`it stores storage ${show(key)}, which the state dict never refers to`);
     const head = await readAt(source, offset, 8, `storage ${key}`);
     const count = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
     if (count * BigInt(type.bytes) > BigInt(source.size)) fail(`storage ${key} claims ${count} elements, more than the file holds`);
@@ -130,7 +131,7 @@ async function legacyLayout(source: ByteSource, bytes: Uint8Array): Promise<Open
       `${source.name}: truncated: its storages end at byte ${offset} but the file has ${source.size}. Download or save it again.`,
     );
   }
-  const locate: Locate = async (storage) => spans.get(storage.key) ?? fail(`storage ${JSON.stringify(storage.key)} is not in the file`);
+  const locate: Locate = async (storage) => spans.get(storage.key) ?? fail(`storage ${show(storage.key)} is not in the file`);
   return { tensors: stateTensors(state.value, source.name), locate, format: 'pytorch-legacy' };
 }
 
@@ -143,11 +144,9 @@ async function readTensor(source: ByteSource, t: TensorRef, locate: Locate, name
   const last = t.size.reduce((end, n, i) => end + (n - 1) * t.stride[i]!, first);
   const span = await locate(t.storage);
   if ((last + 1) * 4 > span.bytes) {
-    throw new ConvertError(
-      `${source.name}: ${JSON.stringify(name)} reaches element ${last} of a storage of ${span.bytes / 4}; the file is corrupt`,
-    );
+    throw new ConvertError(`${source.name}: ${show(name)} reaches element ${last} of a storage of ${span.bytes / 4}; the file is corrupt`);
   }
-  const bytes = await readAt(source, span.start + first * 4, (last - first + 1) * 4, JSON.stringify(name));
+  const bytes = await readAt(source, span.start + first * 4, (last - first + 1) * 4, show(name));
   if (span.entry && first === 0 && bytes.byteLength === span.entry.size) checkCrc(bytes, span.entry, source.name);
   const values = new Float32Array(new Uint8Array(bytes).buffer); // a copy, aligned
   return isContiguous(t) ? values.subarray(0, count) : gather(values, t.size, t.stride, count);

@@ -4,6 +4,7 @@
 // entries are read here; a deflated one is handed to the caller's inflater.
 
 import { readAt, type ByteSource } from './bytes.js';
+import { show } from './checks.js';
 import { ConvertError } from './keras.js';
 
 export interface ZipEntry {
@@ -60,7 +61,7 @@ export async function readZipDirectory(source: ByteSource): Promise<Map<string, 
   let p = 0;
   for (let i = 0; i < count; i++) {
     const { entry, next } = centralEntry(directory, p, fail);
-    if (entry.localOffset + 30 + entry.compressedSize > source.size) fail(`entry ${JSON.stringify(entry.name)} lies past the end`);
+    if (entry.localOffset + 30 + entry.compressedSize > source.size) fail(`entry ${show(entry.name)} lies past the end`);
     entries.set(entry.name, entry);
     p = next;
   }
@@ -90,7 +91,7 @@ function centralEntry(directory: Uint8Array, p: number, fail: (problem: string) 
   const next = p + 46 + nameLength + extraLength + d.getUint16(32, true);
   if (next > directory.byteLength) fail('its directory ends early');
   const name = new TextDecoder().decode(directory.subarray(p + 46, p + 46 + nameLength));
-  if (d.getUint16(8, true) & 1) fail(`entry ${JSON.stringify(name)} is encrypted`);
+  if (d.getUint16(8, true) & 1) fail(`entry ${show(name, 100)} is encrypted`);
   const entry: ZipEntry = {
     name,
     method: d.getUint16(10, true),
@@ -113,9 +114,9 @@ function zip64Extra(extra: Uint8Array, entry: ZipEntry, fail: (problem: string) 
       let r = q + 4;
       for (const field of ['size', 'compressedSize', 'localOffset'] as const) {
         if (entry[field] !== 0xffffffff) continue;
-        if (r + 8 > q + 4 + length || r + 8 > extra.byteLength) fail(`entry ${JSON.stringify(entry.name)} has a short zip64 block`);
+        if (r + 8 > q + 4 + length || r + 8 > extra.byteLength) fail(`entry ${show(entry.name)} has a short zip64 block`);
         const v = e.getBigUint64(r, true);
-        entry[field] = v > BigInt(Number.MAX_SAFE_INTEGER) ? fail(`entry ${JSON.stringify(entry.name)} has ${field} ${v}`) : Number(v);
+        entry[field] = v > BigInt(Number.MAX_SAFE_INTEGER) ? fail(`entry ${show(entry.name)} has ${field} ${v}`) : Number(v);
         r += 8;
       }
     }
@@ -127,10 +128,10 @@ function zip64Extra(extra: Uint8Array, entry: ZipEntry, fail: (problem: string) 
 export async function entryDataOffset(source: ByteSource, entry: ZipEntry): Promise<number> {
   const local = view(await readAt(source, entry.localOffset, 30, `the local header of ${entry.name}`));
   if (local.getUint32(0, true) !== LOCAL)
-    throw new ConvertError(`${source.name}: entry ${JSON.stringify(entry.name)} has no local header; the zip archive is corrupt`);
+    throw new ConvertError(`${source.name}: entry ${show(entry.name)} has no local header; the zip archive is corrupt`);
   const start = entry.localOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
   if (start + entry.compressedSize > source.size)
-    throw new ConvertError(`${source.name}: entry ${JSON.stringify(entry.name)} lies past the end of the file; it is truncated`);
+    throw new ConvertError(`${source.name}: entry ${show(entry.name)} lies past the end of the file; it is truncated`);
   return start;
 }
 
@@ -138,7 +139,7 @@ export async function entryDataOffset(source: ByteSource, entry: ZipEntry): Prom
 export async function readStoredEntry(source: ByteSource, entry: ZipEntry): Promise<Uint8Array> {
   if (entry.method !== 0 || entry.compressedSize !== entry.size) {
     throw new ConvertError(
-      `${source.name}: entry ${JSON.stringify(entry.name)} is compressed (method ${entry.method}); PyTorch stores entries uncompressed. Save it again with torch.save`,
+      `${source.name}: entry ${show(entry.name)} is compressed (method ${entry.method}); PyTorch stores entries uncompressed. Save it again with torch.save`,
     );
   }
   const bytes = await readAt(source, await entryDataOffset(source, entry), entry.size, entry.name);
@@ -150,7 +151,7 @@ export function checkCrc(bytes: Uint8Array, entry: ZipEntry, file: string): void
   const actual = crc32(bytes);
   if (actual !== entry.crc32) {
     throw new ConvertError(
-      `${file}: entry ${JSON.stringify(entry.name)} has CRC-32 ${hex(actual)}, the directory says ${hex(entry.crc32)}; the file is corrupt. Download or save it again.`,
+      `${file}: entry ${show(entry.name)} has CRC-32 ${hex(actual)}, the directory says ${hex(entry.crc32)}; the file is corrupt. Download or save it again.`,
     );
   }
 }
