@@ -3,7 +3,7 @@
 // before the first step leaves an existing output untouched.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,5 +115,29 @@ describe('temporary files', () => {
     expect(readdirSync(dir).sort()).toEqual(kept.map((f) => f.slice(dir.length + 1)).sort());
     write.commit(Uint8Array.from([1, 2, 3]));
     expect(readdirSync(dir).sort()).toEqual([...kept.map((f) => f.slice(dir.length + 1)), 'o.png'].sort());
+  });
+});
+
+describe('Ctrl-C before the first step', () => {
+  it('during the first-time kernel tuning: stops within seconds and leaves the existing output as it was', async () => {
+    writeFileSync(path('keep.png'), 'the earlier result');
+    let sentAt = 0;
+    const args = TINY.filter((a) => a !== '--no-autotune');
+    const r = await cli([...args, '--steps', '5', '-o', 'keep.png'], {
+      cwd: work,
+      env: { ...env, WGPU_STYLE_CACHE: path('fresh-cache') }, // nothing tuned yet
+      onStderr: (text, child) => {
+        if (!sentAt && /tuning the convolutions for 32×24 on this adapter/.test(text)) {
+          sentAt = performance.now();
+          child.kill('SIGINT');
+        }
+      },
+    });
+    const seconds = (performance.now() - sentAt) / 1000;
+    expect(sentAt, r.stderr).toBeGreaterThan(0);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/stopped before the first step: no image was written; keep\.png is as it was/);
+    expect(readFileSync(path('keep.png'), 'utf8')).toBe('the earlier result');
+    expect(seconds).toBeLessThan(10); // tuning these shapes takes ~30 s on lavapipe
   });
 });

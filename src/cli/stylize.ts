@@ -7,6 +7,7 @@ import { encodeImage } from '../io/image.js';
 import { writeImage } from '../node/image-files.js';
 import { readCheckpoint, stylize } from '../node/stylize.js';
 import type { StyleProgress, StyleResult } from '../style/job.js';
+import { StoppedBeforeStartError } from '../util/errors.js';
 import { UsageError } from './errors.js';
 import { optionsHelp, parserTable, readOptions } from './options.js';
 import { defaultCheckpointPath, planOutputs, snapshotPath } from './outputs.js';
@@ -100,7 +101,10 @@ export async function stylizeCommand(args: string[]): Promise<number> {
     });
   } catch (err) {
     outputs.result.discard();
-    throw err;
+    if (!(err instanceof StoppedBeforeStartError)) throw err;
+    const kept = existsSync(run.output) ? `${run.output} is as it was` : `${run.output} was not created`;
+    console.error(`wgpu-style: ${err.message}; ${kept}`);
+    return 130;
   } finally {
     process.off('SIGINT', onSigint);
   }

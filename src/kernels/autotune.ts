@@ -39,6 +39,10 @@ export interface AutotuneOptions {
   runs?: number;
   /** Time at most this many bytes of each conv (default AUTOTUNE_PROXY_BYTES; Infinity: the whole shape, as benchmarks that report per-layer times need). */
   proxyBytes?: number;
+  /** Stop between timings once aborted (a first run on a slow adapter tunes for tens of seconds); shapes left are not tuned. */
+  signal?: AbortSignal;
+  /** Called before timing, with the number of shapes to tune, if there are any. */
+  onStart?: (shapes: number) => void;
 }
 
 /** The shape a conv of `shape` into `cout` channels is timed at: its first rows, if it is large. */
@@ -67,6 +71,7 @@ export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[]
     const key = convTuningKey(s.shape, s.cout);
     return !tuning.has(key) && shapes.findIndex((o) => convTuningKey(o.shape, o.cout) === key) === i;
   });
+  if (todo.length > 0) options.onStart?.(todo.length);
   for (const { shape, cout } of todo) {
     const key = convTuningKey(shape, cout);
     const x = ctx.zeros(proxyShape(shape, cout, proxyBytes), 'autotune input');
@@ -74,6 +79,7 @@ export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[]
     const ms: Record<string, number> = {};
     let best = Infinity;
     for (const variant of convVariantsFor(ctx)) {
+      if (options.signal?.aborted) break;
       const first = await measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, { variant })], 1, 1);
       if (first[0]! > 2 * best) continue; // clearly slower: not worth more runs
       const times = await measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, { variant })], runs, 0);
@@ -86,6 +92,7 @@ export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[]
     releaseWinogradWeights(ctx, w);
     x.release();
     w.release();
+    if (options.signal?.aborted) break;
     const chosen = Object.entries(ms).sort((a, b) => a[1] - b[1])[0]![0];
     tuning.set(key, chosen);
     results.push({ key, chosen, ms });

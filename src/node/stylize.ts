@@ -17,7 +17,7 @@ import type { RgbaImage } from '../style/image-tensor.js';
 import { checkLbfgsMemory, describeLbfgsMemory } from '../style/lbfgs-history.js';
 import { checkMemory, describeMemoryPlan } from '../style/memory-plan.js';
 import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } from '../style/job.js';
-import { UserError } from '../util/errors.js';
+import { StoppedBeforeStartError, UserError } from '../util/errors.js';
 import { planJob, type StyleSettings } from '../style/settings.js';
 import type { VggWeights } from '../vgg/index.js';
 import { createNodeContext, type NodeGpuOptions } from './gpu.js';
@@ -90,6 +90,8 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
               log: options.log,
             })
           ).weights;
+    // Reading (or fetching) the weights takes seconds: a Ctrl-C meanwhile stops here, writing nothing.
+    if (options.signal?.aborted) throw new StoppedBeforeStartError();
     const images: Record<string, RgbaImage> = { content, ...Object.fromEntries(styles.map((s, i) => [`style ${i + 1}`, s])) };
     if (typeof init === 'object') images.init = init;
     const identity = saved || options.checkpoint ? await runIdentity(plan, images, weights) : null;

@@ -76,6 +76,8 @@ export interface StyleHooks {
   onProgress?: (progress: StyleProgress) => void;
   onSnapshot?: (image: RgbaImage, at: { scale: number; step: number }) => void | Promise<void>;
   signal?: AbortSignal;
+  /** Notes for a person (a long phase starting). */
+  log?: (message: string) => void;
   /** Hand out the optimiser's state now and then (and on abort), to resume from later. */
   checkpoint?: CheckpointHooks;
   /** Go on from this state instead of starting at the first scale. */

@@ -13,6 +13,7 @@ import {
   resize,
   tuningFor,
 } from '../kernels/index.js';
+import { StoppedBeforeStartError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
 import { convShapesForStep, Vgg19, type VggWeights } from '../vgg/index.js';
 import { checkResumable, type JobState } from './checkpoint.js';
@@ -167,7 +168,13 @@ class StyleJob {
     const kept = this.memory.scales[s]!.winogradCacheBytes;
     releaseWinogradWeights(ctx);
     limitWinogradCache(ctx, kept);
-    if (this.options.autotune) await autotuneConv(ctx, convShapesForStep(scale.height, scale.width, this.net.vgg.depth));
+    if (this.options.autotune) {
+      await autotuneConv(ctx, convShapesForStep(scale.height, scale.width, this.net.vgg.depth), {
+        signal: this.hooks.signal,
+        onStart: (shapes) =>
+          this.hooks.log?.(`tuning the convolutions for ${scale.width}×${scale.height} on this adapter (${shapes} shapes, once)`),
+      });
+    }
     limitWinogradCache(ctx, 0);
     const content = this.toSeed(this.contentRgb, scale.width, scale.height);
     const styles = this.styleRgb.map((rgb, i) => {
@@ -247,6 +254,8 @@ class StyleJob {
 
   /** Stops the run after `step` evaluations of scale s, saving a checkpoint if they are on. */
   private async abort(s: number, scale: Scale, step: number, evaluations: number): Promise<Stop> {
+    // No step made by this run: its image is the start (or the checkpoint's), not worth an output or a checkpoint.
+    if (evaluations === (this.hooks.resume?.evaluations ?? 0)) throw new StoppedBeforeStartError();
     await this.saveState(s, scale, step, evaluations);
     return { reason: 'aborted', message: `stopped after step ${step} of scale ${s + 1}` };
   }

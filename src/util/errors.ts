@@ -43,3 +43,13 @@ export function listWords(words: readonly string[]): string {
 export function optionMessage(err: Pick<OptionError, 'options' | 'reason'>, label: (key: string) => string): string {
   return `${listWords(err.options.map(label))} ${err.reason}`;
 }
+
+/**
+ * A run stopped (aborted) before its first step: it has no image worth giving, so it writes
+ * nothing (an existing output stays as it was).
+ */
+export class StoppedBeforeStartError extends UserError {
+  constructor() {
+    super('stopped before the first step: no image was written');
+  }
+}
