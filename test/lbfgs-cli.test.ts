@@ -124,7 +124,7 @@ describe('--optimizer lbfgs from the command line (synthetic weights)', () => {
       [[...TINY, '--line-search', 'armijo'], /--line-search must be none or strong-wolfe, got armijo/],
       [
         [...TINY.map((a) => (a === '32' ? '8000' : a)), '--lbfgs-history', '1000'],
-        /--lbfgs-history needs [\d.]+ GiB at 8000×6000 \(the history [\d.]+ GiB\), more than this device's largest buffer \(maxBufferSize, [\d.]+ [MG]iB\).*: use \d+ or less, or a smaller size/,
+        /--lbfgs-history needs [\d.]+ GiB at 8000×6000 \(the history [\d.]+ GiB\), more than this device's largest buffer \(maxBufferSize, [\d.]+ [MG]iB\).*: (use \d+ or less( \([^)]*\))?, or a smaller size|use a smaller size)/,
       ],
     ];
     for (const [args, message] of cases) {
@@ -133,6 +133,17 @@ describe('--optimizer lbfgs from the command line (synthetic weights)', () => {
       expect(r.stderr).toMatch(message);
       expect(withoutDawn(r.stderr), args.join(' ')).toHaveLength(1);
     }
+  });
+
+  it('advises a history that also fits the given --max-memory (one more is refused by it)', async () => {
+    const big = [...TINY.map((a) => (a === '32' ? '1024' : a)), '--max-memory', '3000', '-o', 'refused.png'];
+    const r = await run([...big, '--lbfgs-history', '1000']);
+    expect(r.code).toBe(2);
+    const advice = /: use (\d+) or less \(the most that also fits the 3000 MiB GPU memory budget\), or a smaller size/.exec(r.stderr);
+    expect(advice, r.stderr).not.toBeNull();
+    const next = await run([...big, '--lbfgs-history', String(Number(advice![1]) + 1)]);
+    expect(next.code).toBe(2);
+    expect(next.stderr).toMatch(/--max-memory is 3000 MiB, too little for the 1024×768 scale/);
   });
 
   it('Ctrl-C during a line search writes the current image and exits 130', async () => {

@@ -61,17 +61,22 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
     typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? read(options.init) : options.init;
   const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
   const settings = { ...options, autotune, init: init as StyleSettings['init'] | undefined };
-  const planFor = (limits: { bindingBytes?: number; bufferBytes?: number }) =>
-    planJob(settings, content.width, content.height, styles.length, { memoryBytes: totalmem(), ...limits });
+  const planFor = (limits: { bindingBytes?: number; bufferBytes?: number }, change: Partial<StyleSettings> = {}) =>
+    planJob({ ...settings, ...change }, content.width, content.height, styles.length, { memoryBytes: totalmem(), ...limits });
   // Settings are checked before the device exists; the plan is made again with its limits after.
   options.onPlan?.(planFor({}));
   const saved = typeof options.resume === 'string' ? await readCheckpoint(options.resume) : options.resume;
   // The device first: a GPU problem should not wait for an 80 MB download.
   const ctx = options.context ?? (await createNodeContext({ ...options.gpu, compute: true }));
   try {
-    const plan = planFor({ bindingBytes: ctx.bindingBytes, bufferBytes: ctx.maxBufferBytes });
+    const limits = { bindingBytes: ctx.bindingBytes, bufferBytes: ctx.maxBufferBytes };
+    const plan = planFor(limits);
     if (plan.optimizer?.kind === 'lbfgs') {
-      checkLbfgsMemory(ctx.device.limits.maxBufferSize, plan.optimizer, plan.scales);
+      const budget = plan.memory && {
+        mib: plan.memory.budgetMiB,
+        fits: (history: number) => !planFor(limits, { lbfgsHistory: history }).memory?.over,
+      };
+      checkLbfgsMemory(ctx.device.limits.maxBufferSize, plan.optimizer, plan.scales, budget);
       options.log?.(describeLbfgsMemory(plan.optimizer, plan.scales));
     }
     // After L-BFGS's own check (a history past the largest buffer says more), before the weights.

@@ -124,16 +124,35 @@ export function describeLbfgsMemory(plan: LbfgsPlan, scales: readonly Scale[]): 
  * Refuses a history the device cannot hold. WebGPU does not say how much memory a device has; the
  * one size it promises is maxBufferSize, the largest single buffer, so L-BFGS's vectors are held to it.
  */
-export function checkLbfgsMemory(maxBufferSize: number, plan: LbfgsPlan, scales: readonly Scale[]): void {
+export function checkLbfgsMemory(
+  maxBufferSize: number,
+  plan: LbfgsPlan,
+  scales: readonly Scale[],
+  budget?: { mib: number; fits: (history: number) => boolean },
+): void {
   const { scale, historyBytes, workingBytes } = lbfgsMemory(plan, scales);
   if (historyBytes + workingBytes <= maxBufferSize) return;
   const vectorBytes = 3 * scale.width * scale.height * 4;
-  const largest = Math.floor((maxBufferSize / vectorBytes - lbfgsVectors(plan).working) / 2);
-  const fix = largest >= 1 ? `use ${largest} or less, or a smaller size` : 'use a smaller size';
+  const inBuffer = Math.floor((maxBufferSize / vectorBytes - lbfgsVectors(plan).working) / 2);
+  // The advice must also fit the run's memory budget, or following it only meets the next refusal.
+  const largest = budget ? largestFitting(Math.min(inBuffer, plan.history), budget.fits) : inBuffer;
+  const within = budget && largest < inBuffer ? ` (the most that also fits the ${budget.mib} MiB GPU memory budget)` : '';
+  const fix = largest >= 1 ? `use ${largest} or less${within}, or a smaller size` : 'use a smaller size';
   throw new OptionError(
     'lbfgsHistory',
     plan.history,
     `needs ${mib(historyBytes + workingBytes)} at ${scale.width}×${scale.height} (the history ${mib(historyBytes)}), more than this device's ` +
       `largest buffer (maxBufferSize, ${mib(maxBufferSize)}), the most GPU memory WebGPU promises: ${fix}`,
   );
+}
+
+/** The largest history from 1 to `most` that `fits` (fitting is monotone in the history); 0 if none. */
+function largestFitting(most: number, fits: (history: number) => boolean): number {
+  let [lo, hi] = [0, most + 1];
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
