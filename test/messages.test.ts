@@ -161,6 +161,29 @@ describe('the command line words option errors with its flags', () => {
     });
   });
 
+  it('an unknown option, in every command, is one line naming the nearest option that command takes', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['content.png', 'style.png', ...TINY, '--stlye-weight', '5'],
+        /^wgpu-style: unknown option --stlye-weight \(did you mean --style-weight\?\); see `wgpu-style --help`$/,
+      ],
+      [['content.png', 'style.png', ...TINY, '--orignal-colors'], /unknown option --orignal-colors \(did you mean --original-colors\?\)/],
+      [['content.png', 'style.png', ...TINY, '--colour', 'red'], /^wgpu-style: unknown option --colour; see `wgpu-style --help`$/],
+      [
+        ['info', '--max-memroy', '100'],
+        /^wgpu-style: info: unknown option --max-memroy \(did you mean --max-memory\?\); see `wgpu-style info --help`$/,
+      ],
+      [
+        ['demo', '--chanels', '8'],
+        /^wgpu-style: demo: unknown option --chanels \(did you mean --channels\?\); see `wgpu-style demo --help`$/,
+      ],
+      [['weights', 'fetch', '--sha265', 'ab'], /^wgpu-style: weights fetch: unknown option --sha265 \(did you mean --sha256\?\)/],
+      [['weights', 'synthetic', '--sed', '1', 'x.bin'], /weights synthetic: unknown option --sed \(did you mean --seed\?\)/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(args)));
+    results.forEach((r, i) => expectOneLine(r, cases[i]![1]));
+  });
+
   it('a content image with --style-weight 0 and no style image runs, without a word about --style-blend', async () => {
     const r = await run(['content.png', '--style-weight', '0', ...TINY]);
     expect(r.stderr).not.toMatch(/style-blend|wgpu-style:/);

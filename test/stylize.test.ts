@@ -93,7 +93,7 @@ describe('style transfer from the command line (synthetic weights)', () => {
     const cases: Array<[string[], RegExp]> = [
       [['missing.jpg', 'style.jpg', ...TINY, '-o', 'keep.png'], /missing\.jpg: no such file/],
       [['corrupt.jpg', 'style.jpg', ...TINY, '-o', 'keep.png'], /corrupt\.jpg: cannot decode the image/],
-      [['content.png', 'style.jpg', ...TINY, '--colour', 'red', '-o', 'keep.png'], /Unknown option '--colour'/],
+      [['content.png', 'style.jpg', ...TINY, '--colour', 'red', '-o', 'keep.png'], /unknown option --colour; see `wgpu-style --help`/],
       [['content.png', 'style.jpg', ...TINY, '-o', 'no-such-dir/out.png'], /cannot write into .*no-such-dir/],
       [
         ['content.png', 'style.jpg', ...TINY, '-o', 'content.png'],

@@ -1,7 +1,6 @@
 // `wgpu-style info` and `wgpu-style demo`: the adapter, and a timed VGG-sized convolution.
 
 import { totalmem } from 'node:os';
-import { parseArgs } from 'node:util';
 import { describeAdapter, type GpuContext } from '../gpu/index.js';
 import { conv3x3Forward, reluForward, sum } from '../kernels/index.js';
 import { createNodeContext } from '../node/gpu.js';
@@ -15,6 +14,7 @@ import {
   tensorOverLimit,
 } from '../style/memory-plan.js';
 import { positiveInt, UsageError } from './errors.js';
+import { parseCommand } from './parse.js';
 
 export const DEVICE_OPTIONS = {
   backend: { type: 'string' },
@@ -48,7 +48,7 @@ ${DEVICE_OPTIONS_HELP}
   -h, --help         Show this help`;
 
 export async function infoCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...DEVICE_OPTIONS, 'max-memory': { type: 'string' } } });
+  const { values } = parseCommand({ args, options: { ...DEVICE_OPTIONS, 'max-memory': { type: 'string' } } }, 'info');
   if (values.help) {
     console.log(INFO_HELP);
     return 0;
@@ -72,14 +72,17 @@ export async function infoCommand(args: string[]): Promise<number> {
 }
 
 export async function demoCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...DEVICE_OPTIONS,
-      size: { type: 'string', default: String(DEMO_DEFAULTS.size) },
-      channels: { type: 'string', default: String(DEMO_DEFAULTS.channels) },
+  const { values } = parseCommand(
+    {
+      args,
+      options: {
+        ...DEVICE_OPTIONS,
+        size: { type: 'string', default: String(DEMO_DEFAULTS.size) },
+        channels: { type: 'string', default: String(DEMO_DEFAULTS.channels) },
+      },
     },
-  });
+    'demo',
+  );
   if (values.help) {
     console.log(DEMO_HELP);
     return 0;

@@ -2,7 +2,6 @@
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { encodeImage } from '../io/image.js';
 import { writeImage } from '../node/image-files.js';
 import { readCheckpoint, stylize } from '../node/stylize.js';
@@ -11,6 +10,7 @@ import { StoppedBeforeStartError } from '../util/errors.js';
 import { UsageError } from './errors.js';
 import { optionsHelp, parserTable, readOptions } from './options.js';
 import { defaultCheckpointPath, planOutputs, snapshotPath } from './outputs.js';
+import { parseCommand } from './parse.js';
 import { byteProgress } from './progress.js';
 import { ProgressPrinter } from './report.js';
 
@@ -35,7 +35,7 @@ Examples
 const OPTIONS = parserTable();
 
 export async function stylizeCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true });
+  const parsed = parseCommand({ args, options: OPTIONS, allowPositionals: true }, '');
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const { positionals } = parsed;
   if (values.help) {

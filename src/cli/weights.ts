@@ -13,6 +13,7 @@ import { convertWeightsFile, sniffFormat } from '../node/weights-convert.js';
 import { FETCH_SOURCES, SOURCE_NAMES, type SourceName } from '../node/weights-sources.js';
 import { CAFFE_INPUT, layerIndex, TORCHVISION_INPUT, type InputConvention, type VggWeights } from '../vgg/index.js';
 import { positiveInt, UsageError } from './errors.js';
+import { parseProblem } from './parse.js';
 import { byteProgress } from './progress.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -117,23 +118,13 @@ function parse(sub: Sub, args: string[]): { values: Record<string, string | bool
     });
   } catch (err) {
     if (wantsHelp()) parsed = { values: { help: true }, positionals: [] };
-    else throw new UsageError(`weights ${sub}: ${parseProblem(err)}; see \`wgpu-style weights ${sub} --help\``);
+    else throw new UsageError(`weights ${sub}: ${parseProblem(err, options)}; see \`wgpu-style weights ${sub} --help\``);
   }
   if (parsed.values.help) {
     console.log(`Usage: ${SUBCOMMANDS[sub].usage}\n\n    ${SUBCOMMANDS[sub].about}\n    -h, --help       show this help`);
     return null;
   }
   return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
-}
-
-/** Node's parseArgs errors, in a few words ("unknown option --foo"). */
-function parseProblem(err: unknown): string {
-  const { code, message } = err as { code?: string; message: string };
-  const quoted = /'([^']*)'/.exec(message)?.[1];
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quoted}`;
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument "${quoted}" (it takes no file)`;
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return message.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
-  throw err;
 }
 
 const text = (value: string | boolean | undefined) => (typeof value === 'string' ? value : undefined);
