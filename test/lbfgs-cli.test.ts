@@ -42,6 +42,7 @@ interface Line {
   iteration: number;
   evaluations: number;
   total: number;
+  ended?: string;
 }
 const progress = (stdout: string) =>
   stdout
@@ -100,19 +101,27 @@ describe('--optimizer lbfgs from the command line (synthetic weights)', () => {
     expect([readImage(path('pyramid.png')).width, readImage(path('pyramid.png')).height]).toEqual([48, 36]);
   });
 
-  it('--tolerance-grad and --tolerance-change end a scale early (they are off by default: every run above made all its evaluations)', async () => {
-    for (const [flag, steps] of [
-      ['--tolerance-grad', [1]],
+  it('--tolerance-grad and --tolerance-change end a scale early, saying which and why (they are off by default: every run above made all its evaluations)', async () => {
+    for (const [flag, steps, why] of [
+      ['--tolerance-grad', [1], /^--tolerance-grad 1000000000: the gradient's largest entry is [\d.e+-]+$/],
       // g·d > −x already ends the first iteration, as in torch.
-      ['--tolerance-change', [1]],
+      [
+        '--tolerance-change',
+        [1],
+        /^--tolerance-change 1000000000: the loss's slope along the next direction is -?[\d.e+-]+, not below -1000000000$/,
+      ],
     ] as const) {
       const r = await run([...TINY, flag, '1e9', '--steps', '24', '--print-every', '100', '--json', '-o', 'early.png']);
       expect(r.code, r.stderr).toBe(0);
+      const lines = progress(r.stdout);
       expect(
-        progress(r.stdout).map((l) => l.step),
+        lines.map((l) => l.step),
         flag,
       ).toEqual(steps);
+      expect(lines.at(-1)!.ended, flag).toMatch(why);
     }
+    const text = await run([...TINY, '--tolerance-grad', '1e9', '--steps', '24', '-o', 'early.png']);
+    expect(text.stderr).toMatch(/\nnote: scale 1 ended at step 1 of 24, --tolerance-grad 1000000000: the gradient's largest entry is /);
   });
 
   it('refuses a bad history, the seed preset, L-BFGS settings without it and a history too big, each in one line, exit 2', async () => {
@@ -166,7 +175,9 @@ describe('--optimizer lbfgs from the command line (synthetic weights)', () => {
   it('a loss that overflows stops the run, keeps the last good image and exits 3', async () => {
     const r = await run([...TINY, '--lr', '1e30', '--steps', '20', '-o', 'diverged.png']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/error: the loss became (NaN|Infinity) at step 2 of scale 1; kept the image from the last finite loss/);
+    expect(r.stderr).toMatch(
+      /error: the loss became (NaN|Infinity) at step 2 of scale 1; kept the image from the last finite loss/,
+    );
     expect(readImage(path('diverged.png')).width).toBe(32);
   });
 });

@@ -21,8 +21,9 @@ export class ProgressPrinter {
       `scale ${p.scale}/${p.scales} ${p.width}×${p.height} step ${p.step}/${p.steps}${p.iteration === p.step ? '' : ` (iteration ${p.iteration})`} ` +
       `loss ${fmt(p.total)} (content ${fmt(p.content)}, style ${fmt(p.style)}, tv ${fmt(p.tv)}) ` +
       `${p.stepSeconds.toFixed(2)} s/step, ETA ${duration(eta(p))}`;
-    if (this.stream.isTTY) this.stream.write(`\r${line}\x1b[K${p.step === p.steps && p.scale === p.scales ? '\n' : ''}`);
-    else this.stream.write(`${line}\n`);
+    const ended = p.ended ? `note: scale ${p.scale} ended at step ${p.step} of ${p.steps}, ${p.ended}\n` : '';
+    if (this.stream.isTTY) this.stream.write(`\r${line}\x1b[K${ended || (p.step === p.steps && p.scale === p.scales) ? '\n' : ''}${ended}`);
+    else this.stream.write(`${line}\n${ended}`);
   }
 
   done(result: StyleResult, output: string): void {

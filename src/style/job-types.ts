@@ -70,6 +70,8 @@ export interface StyleProgress {
   seconds: number;
   /** Seconds per evaluation since the last report. */
   stepSeconds: number;
+  /** On a scale's last report when a tolerance ended it before its steps: which one, with its numbers. */
+  ended?: string;
 }
 
 export interface StyleHooks {

@@ -223,7 +223,7 @@ class StyleJob {
         if (hooks.signal?.aborted) return await this.abort(s, scale, before, run.evaluations);
         const end = await optimizer.step(run, scale.steps - before);
         queued = ctx.device.queue.onSubmittedWorkDone();
-        const diverged = await run.settle(optimizer.iteration, end === 'converged');
+        const diverged = await run.settle(optimizer.iteration, end === 'converged', optimizer.ended ?? undefined);
         if (diverged) return { reason: 'diverged', message: diverged };
         if (end === 'aborted') return await this.abort(s, scale, before, run.evaluations - (run.step - before));
         await this.atIntervals(s, scale, before, run, end !== 'converged');

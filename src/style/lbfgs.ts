@@ -12,6 +12,7 @@ import { axpby, AxpyDotChain, dotInto, normsInto } from '../kernels/index.js';
 import type { LbfgsPlan } from './job-types.js';
 import { CurvatureHistory } from './lbfgs-history.js';
 import { strongWolfe, WOLFE_DEFAULTS, type LinePoint } from './line-search.js';
+import { flagFor } from './options.js';
 import type { Evaluation, Objective, Optimizer, OptimizerState, StepEnd } from './optimizer.js';
 
 export interface LbfgsSettings extends LbfgsPlan {
@@ -28,12 +29,16 @@ const INNER = 13;
 const MIN_CURVATURE = 1e-10;
 
 type Scalars = Record<keyof typeof SLOT, number> & { loss: number };
+const flag = { change: flagFor('toleranceChange'), grad: flagFor('toleranceGrad') };
+const fmt = (x: number) => x.toPrecision(3);
 type Trial = LinePoint & { grad: DeviceTensor; ys: number; yy: number; gNormInf: number };
 
 export class Lbfgs implements Optimizer {
   readonly kind = 'lbfgs';
   readonly readsLosses = true;
   iteration = 0;
+  /** Which tolerance ended the scale, with its numbers, once a step returned 'converged'. */
+  ended: string | null = null;
   private image: DeviceTensor | null = null;
   private history: CurvatureHistory | null = null;
   private scalars: DeviceTensor | null = null;
@@ -67,6 +72,7 @@ export class Lbfgs implements Optimizer {
     this.direction = ctx.zeros(image.shape, 'lbfgs direction');
     this.start = this.searching ? ctx.empty(image.shape, 'line search start') : null;
     [this.iteration, this.loss, this.gradNorm1, this.t, this.gamma] = [0, 0, 0, 0, 1];
+    this.ended = null;
     if (resume) this.restore(resume.state);
   }
 
@@ -92,7 +98,9 @@ export class Lbfgs implements Optimizer {
     this.computeDirection(this.grad, tolerance !== undefined);
     if (tolerance !== undefined) {
       normsInto(this.ctx, this.direction!, this.scalars!, SLOT.dNorm1);
-      if ((await this.read(null)).gtd > -tolerance) return 'converged';
+      const { gtd } = await this.read(null);
+      if (gtd > -tolerance)
+        return this.met(`${flag.change} ${tolerance}: the loss's slope along the next direction is ${fmt(gtd)}, not below -${tolerance}`);
     }
     this.t = this.firstLength();
     axpby(this.ctx, this.t, this.direction!, 1, this.image!);
@@ -118,7 +126,9 @@ export class Lbfgs implements Optimizer {
     this.computeDirection(this.grad, true);
     normsInto(ctx, this.direction!, this.scalars!, SLOT.dNorm1);
     const { gtd, dNormInf } = await this.read(null);
-    if (this.settings.toleranceChange !== undefined && gtd > -this.settings.toleranceChange) return 'converged';
+    const tolerance = this.settings.toleranceChange;
+    if (tolerance !== undefined && gtd > -tolerance)
+      return this.met(`${flag.change} ${tolerance}: the loss's slope along the next direction is ${fmt(gtd)}, not below -${tolerance}`);
     ctx.copyInto(this.image!, this.start!);
     const trials: Trial[] = [];
     const origin: Trial = { t: 0, f: this.loss, gtd, grad: this.grad, ys: 0, yy: 0, gNormInf: Infinity };
@@ -225,12 +235,25 @@ export class Lbfgs implements Optimizer {
     chain.release();
   }
 
-  /** torch's tests after an evaluation, each on only when its tolerance is given. */
+  /** torch's tests after an evaluation, each on only when its tolerance is given; true (and `ended` says which) when one is met. */
   private converged(gradNormInf: number, stepNormInf: number | null, change: number | null): boolean {
-    const { toleranceGrad, toleranceChange } = this.settings;
-    if (toleranceGrad !== undefined && gradNormInf <= toleranceGrad) return true;
-    if (toleranceChange === undefined) return false;
-    return (stepNormInf !== null && stepNormInf <= toleranceChange) || (change !== null && change < toleranceChange);
+    const { toleranceGrad: grad, toleranceChange: tolerance } = this.settings;
+    if (grad !== undefined && gradNormInf <= grad)
+      return !!this.met(`${flag.grad} ${grad}: the gradient's largest entry is ${fmt(gradNormInf)}`);
+    if (tolerance === undefined) return false;
+    if (stepNormInf !== null && stepNormInf <= tolerance)
+      return !!this.met(
+        stepNormInf === 0
+          ? `${flag.change} ${tolerance}: the line search found no step that lowers the loss`
+          : `${flag.change} ${tolerance}: the last step moved no value more than ${fmt(stepNormInf)}`,
+      );
+    if (change !== null && change < tolerance) return !!this.met(`${flag.change} ${tolerance}: the loss changed by ${fmt(change)}`);
+    return false;
+  }
+
+  private met(why: string): 'converged' {
+    this.ended = why;
+    return 'converged';
   }
 
   /** The one read-back: the scalars tensor, with the evaluation's losses copied in first. */

@@ -46,6 +46,8 @@ export interface Optimizer {
   readonly kind: OptimizerKind;
   /** Whether it reads every evaluation's losses (so the job knows each one without a read of its own). */
   readonly readsLosses: boolean;
+  /** Why the last step that returned 'converged' ended the scale (which tolerance, with its numbers). */
+  readonly ended?: string | null;
   /** Iterations made in the current scale. */
   readonly iteration: number;
   /** Starts a scale on `image`, which it changes in place: afresh, or from a state saved `step` evaluations into the scale. */

@@ -83,10 +83,10 @@ export class ScaleRun implements Objective {
   }
 
   /**
-   * After a step: reports the evaluations due (and the last one when `last`), keeps the last image
+   * After a step: reports the evaluations due (and the last one when `last`, with why the scale `ended`), keeps the last image
    * with a finite loss. A loss that is not finite puts that image back and returns why.
    */
-  async settle(iteration: number, last: boolean): Promise<string | null> {
+  async settle(iteration: number, last: boolean, ended?: string): Promise<string | null> {
     const pending = this.pending;
     this.pending = [];
     let stop: string | null = null;
@@ -102,7 +102,7 @@ export class ScaleRun implements Objective {
         [this.lastGood, p.image] = [p.image, this.lastGood];
       }
       p.image?.release();
-      if (values && report && !stop) this.report(p.step, iteration, values);
+      if (values && report && !stop) this.report(p.step, iteration, values, last && k === pending.length - 1 ? ended : undefined);
     }
     return stop;
   }
@@ -116,7 +116,7 @@ export class ScaleRun implements Objective {
     return step === 1 || step === this.setup.scale.steps || step % this.setup.printEvery === 0;
   }
 
-  private report(step: number, iteration: number, [content, style, tv, total]: Float32Array): void {
+  private report(step: number, iteration: number, [content, style, tv, total]: Float32Array, ended?: string): void {
     const { loss, scale } = this.setup;
     const now = performance.now();
     this.setup.onProgress({
@@ -134,6 +134,7 @@ export class ScaleRun implements Objective {
       total: total!,
       seconds: (now - this.setup.started) / 1000,
       stepSeconds: (now - this.since) / 1000 / this.stepsSince,
+      ...(ended ? { ended } : {}),
     });
     this.since = now;
     this.stepsSince = 0;
