@@ -140,8 +140,44 @@ describe('style transfer from the command line (synthetic weights)', () => {
   it('a loss that overflows stops the run, keeps the last good image and exits 3', async () => {
     const r = await run(['content.png', 'style.jpg', ...TINY, '--steps', '50', '--lr', '1e30', '--print-every', '1', '-o', 'diverged.png']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/error: the loss became (NaN|Infinity) at step \d+ of scale 1; kept the image from the last finite loss/);
+    expect(r.stderr).toMatch(
+      /error: the loss became (NaN|Infinity) at step 2 of scale 1; kept the image from step 1, whose loss was finite \(try a smaller --lr/,
+    );
     expect(readImage(path('diverged.png')).width).toBe(32);
+  });
+
+  it('a divergence between two reports is placed at its step (recorded on the device), not at the report that finds it', async () => {
+    const r = await run([
+      'content.png',
+      'style.jpg',
+      ...TINY,
+      '--steps',
+      '50',
+      '--lr',
+      '1e30',
+      '--print-every',
+      '20',
+      '-o',
+      'diverged.png',
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /error: the loss became (NaN|Infinity) at step 2 of scale 1; kept the image from step 1, whose loss was finite/,
+    );
+  });
+
+  it('loss weights that overflow at the first step are blamed, not --lr; NaN or infinite weights are refused before any work', async () => {
+    const r = await run(['content.png', 'style.jpg', ...TINY, '--steps', '5', '--style-weight', '1e39', '-o', 'huge.png']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /error: the loss was (NaN|Infinity) at step 1 of scale 1, before any step: the loss weights \(--content-weight [\d.e+]+, --style-weight 1e\+39, --tv-weight [\d.e+-]+\) make it overflow 32-bit floats; use smaller ones/,
+    );
+    expect(r.stderr).not.toMatch(/--lr/);
+    for (const bad of ['NaN', 'Infinity', '-Infinity']) {
+      const refused = await run(['content.png', 'style.jpg', ...TINY, `--content-weight=${bad}`, '-o', 'huge.png']);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(new RegExp(`^wgpu-style: --content-weight must be a number, got "${bad}"\n$`));
+    }
   });
 });
 

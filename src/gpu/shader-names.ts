@@ -29,6 +29,7 @@ export const SHADER_NAMES = [
   'gram_reduce',
   'gram_symmetrize',
   'image_reduce',
+  'loss_watch',
   'maxpool_backward',
   'maxpool_backward_vec4',
   'maxpool_forward',
@@ -79,6 +80,7 @@ export interface ShaderParams {
   gram_reduce: { n: number; entries: number; splits: number };
   gram_symmetrize: { n: number; channels: number; scale: number };
   image_reduce: { n: number; in_w: number; in_h: number; out_w: number; out_h: number; row0: number; rows: number; col0: number; cols: number; out_row0: number; out_col0: number; out_cols: number; y_row0: number; y_rows: number };
+  loss_watch: { step: number };
   maxpool_backward: { n: number; height: number; width: number; out_h: number; out_w: number };
   maxpool_backward_vec4: { n: number; height: number; width: number; out_h: number; out_w: number };
   maxpool_forward: { n: number; height: number; width: number; out_h: number; out_w: number };

@@ -2,6 +2,7 @@ export { adamStep, type AdamHyper } from './adam.js';
 export { accumulate, add, axpby, scale } from './axpby.js';
 export { AxpyDotChain, type AxpyDotStep } from './axpy_dot.js';
 export { dot, dotInto } from './dot.js';
+export { lossWatch, watchLoss } from './loss_watch.js';
 export { norms, normsInto } from './norms.js';
 export { conv3x3Forward, conv3x3InputGrad, conv3x3WeightGrad, flipConv3x3Weights } from './conv3x3.js';
 export { gramBackward, gramForward, type GramOptions } from './gram.js';

@@ -4,7 +4,9 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { Tape, Tensor } from '../graph/index.js';
+import { lossWatch, watchLoss } from '../kernels/index.js';
 import type { StyleProgress } from './job-types.js';
+import { flagFor } from './options.js';
 import { styleTransferLoss, type LossConfig, type LossTerms, type Targets } from './loss.js';
 import type { StyleNetwork } from './network.js';
 import type { Evaluation, Objective } from './optimizer.js';
@@ -47,6 +49,10 @@ export class ScaleRun implements Objective {
   private readonly leaf: Tensor;
   private pending: Pending[] = [];
   private lastGood: DeviceTensor;
+  /** The step whose image lastGood is (firstStep: the scale's start). */
+  private lastGoodStep: number;
+  /** The first step whose loss was not finite, recorded on the device (loss_watch): losses are read only at reports. */
+  private readonly watch: DeviceTensor;
   private since = performance.now();
   private stepsSince = 0;
 
@@ -57,6 +63,8 @@ export class ScaleRun implements Objective {
     this.step = firstStep;
     this.leaf = Tensor.leaf(setup.image, true, 'image');
     this.lastGood = setup.ctx.copy(setup.image, 'last good image');
+    this.lastGoodStep = firstStep;
+    this.watch = lossWatch(setup.ctx);
   }
 
   get stopping(): boolean {
@@ -73,6 +81,7 @@ export class ScaleRun implements Objective {
     const tape = new Tape(ctx, { recompute: this.setup.recompute });
     const terms = styleTransferLoss(tape, net, this.leaf, targets, loss);
     const losses = collect(ctx, terms);
+    watchLoss(ctx, losses, this.watch, step);
     const [grad] = tape.backward(terms.total, [this.leaf]);
     tape.dispose();
     const known = this.setup.readsLosses || this.reports(step);
@@ -96,10 +105,11 @@ export class ScaleRun implements Objective {
       const values: Float32Array | null = stop ? null : (p.evaluation.values ?? (report ? await p.evaluation.losses.read() : null));
       p.evaluation.losses.release();
       if (values && !Number.isFinite(values[3]!)) {
-        stop = `the loss became ${values[3]} at step ${p.step} of scale ${this.setup.index + 1}; kept the image from the last finite loss (try a smaller --lr)`;
+        stop = await this.divergence();
         this.setup.ctx.copyInto(this.lastGood, this.setup.image);
       } else if (values && p.image) {
         [this.lastGood, p.image] = [p.image, this.lastGood];
+        this.lastGoodStep = p.step;
       }
       p.image?.release();
       if (values && report && !stop) this.report(p.step, iteration, values, last && k === pending.length - 1 ? ended : undefined);
@@ -110,6 +120,23 @@ export class ScaleRun implements Objective {
   dispose(): void {
     for (const p of this.pending) for (const t of [p.evaluation.losses, p.image]) t?.release();
     this.lastGood.release();
+    this.watch.release();
+  }
+
+  /**
+   * Why the run stops, once a read loss is not finite: the step where it first was (from the
+   * device's record, not the report that found it) and what to change. A loss already not finite
+   * at a scale's first step, before the optimiser moved anything, is the loss weights' doing, not --lr's.
+   */
+  private async divergence(): Promise<string> {
+    const [at, value] = await this.watch.read();
+    const { loss, index } = this.setup;
+    const weights = (['contentWeight', 'styleWeight', 'tvWeight'] as const).map((k) => `${flagFor(k)} ${loss[k]}`).join(', ');
+    const where = `step ${at} of scale ${index + 1}`;
+    if (at === 1)
+      return `the loss was ${value} at ${where}, before any step: the loss weights (${weights}) make it overflow 32-bit floats; use smaller ones`;
+    const kept = this.lastGoodStep === 0 ? "the scale's starting image" : `the image from step ${this.lastGoodStep}`;
+    return `the loss became ${value} at ${where}; kept ${kept}, whose loss was finite (try a smaller ${flagFor('lr')}, or smaller loss weights: ${weights})`;
   }
 
   private reports(step: number): boolean {
