@@ -94,17 +94,21 @@ describe('write problems are found before the first step', () => {
     expect(Buffer.byteLength(basename(tempPathFor(path('x'.repeat(255)))))).toBeLessThanOrEqual(255);
   });
 
-  it('keeps a finished result when its folder disappears during the run: written elsewhere, named, exit 4', async () => {
+  it('keeps a finished result when its folder disappears during the run: written elsewhere, named, exit 4; checkpoints and snapshots do not make the folder again', async () => {
     mkdirSync(path('vanishing'));
     let removed = false;
-    const r = await run(['content.png', 'style.png', ...TINY, '--steps', '40', '--print-every', '1', '-o', 'vanishing/out.png'], (text) => {
+    const args = ['--steps', '40', '--print-every', '1', '--checkpoint-every', '5', '--save-every', '5', '-o', 'vanishing/out.png'];
+    const r = await run(['content.png', 'style.png', ...TINY, ...args], (text) => {
       if (!removed && /step 2\//.test(text)) {
         removed = true;
         rmSync(path('vanishing'), { recursive: true, force: true });
       }
     });
     expect(removed).toBe(true);
-    expect(r.code).toBe(4);
+    expect(r.code, r.stderr).toBe(4);
+    expect(existsSync(path('vanishing')), 'the removed folder was made again').toBe(false);
+    expect(r.stderr).toMatch(/warning: checkpoint not written: cannot write \S+vanishing\/out\.png\.ckpt \(ENOENT\); the run goes on/);
+    expect(r.stderr).toMatch(/warning: snapshot not written: cannot write \S+vanishing\/out-s1-0005\.png \(ENOENT\)/);
     const where = /the result was written to (\S+) instead/.exec(r.stderr)?.[1];
     expect(where, r.stderr).toBeDefined();
     expect(readImage(where!).width).toBe(32);

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { encodeImage } from '../io/image.js';
-import { writeImage } from '../node/image-files.js';
+import { PreparedWrite } from '../node/safe-write.js';
 import { readCheckpoint, stylize } from '../node/stylize.js';
 import type { StyleProgress, StyleResult } from '../style/job.js';
 import { StoppedBeforeStartError } from '../util/errors.js';
@@ -119,10 +119,10 @@ export async function stylizeCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** A snapshot that cannot be written costs a warning, not the run. */
+/** A snapshot that cannot be written (a full disk, its folder removed: not made again) costs a warning, not the run. */
 function writeSnapshot(path: string, image: StyleResult['image'], quality: number): void {
   try {
-    writeImage(path, image, quality);
+    PreparedWrite.replace(path, encodeImage(path, image, quality));
   } catch (err) {
     console.error(`wgpu-style: warning: snapshot not written: ${(err as Error).message}`);
   }

@@ -160,6 +160,15 @@ export class PreparedWrite {
     return new PreparedWrite(abs);
   }
 
+  /**
+   * Writes `data` over `path` in a folder that must exist already: a file a run writes again and
+   * again (a checkpoint, a snapshot), whose folder was checked before the run. A folder removed
+   * since is not made again; a WriteError says why the write failed (ENOENT, ENOSPC).
+   */
+  static replace(path: string, data: Uint8Array): void {
+    new PreparedWrite(resolve(path)).commit(data);
+  }
+
   /** Writes `data` to a temporary file beside the path and renames it over the path. */
   commit(data: Uint8Array): void {
     if (this.done) throw new Error(`${this.path}: written already`);

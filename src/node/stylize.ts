@@ -22,7 +22,7 @@ import { planJob, type StyleSettings } from '../style/settings.js';
 import type { VggWeights } from '../vgg/index.js';
 import { createNodeContext, type NodeGpuOptions } from './gpu.js';
 import { readImage } from './image-files.js';
-import { writeFileAtomic } from './safe-write.js';
+import { PreparedWrite, WriteError } from './safe-write.js';
 import { ensureWeights } from './weights-cache.js';
 
 export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, Omit<StyleHooks, 'checkpoint' | 'resume'> {
@@ -125,10 +125,22 @@ function checkpointHooks(
   identity: RunIdentity,
   log?: (message: string) => void,
 ): CheckpointHooks {
+  let written = false;
   return {
     every: file.every,
     write: async (state) => {
-      writeFileAtomic(file.path, await encodeCheckpoint({ state, identity, command: file.command ?? [] }));
+      const bytes = await encodeCheckpoint({ state, identity, command: file.command ?? [] });
+      // A checkpoint that cannot be written (a full disk, its folder removed) costs a warning, not
+      // the image in memory: the run goes on, and its result is still written (or kept elsewhere).
+      try {
+        PreparedWrite.replace(file.path, bytes);
+      } catch (err) {
+        if (!(err instanceof WriteError)) throw err;
+        const kept = written ? `; ${file.path} keeps the one before` : '';
+        log?.(`warning: checkpoint not written: ${err.message}${kept}; the run goes on`);
+        return;
+      }
+      written = true;
       log?.(`checkpoint: ${file.path} (scale ${state.scale}, step ${state.step})`);
     },
   };
