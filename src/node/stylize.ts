@@ -12,7 +12,7 @@ import {
   type Checkpoint,
   type RunIdentity,
 } from '../io/checkpoint.js';
-import type { CheckpointHooks, JobState } from '../style/checkpoint.js';
+import { checkResumable, type CheckpointHooks, type JobState } from '../style/checkpoint.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { checkLbfgsMemory, describeLbfgsMemory } from '../style/lbfgs-history.js';
 import { checkMemory, describeMemoryPlan } from '../style/memory-plan.js';
@@ -101,7 +101,7 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
     if (typeof init === 'object') images.init = init;
     const identity = saved || options.checkpoint ? await runIdentity(plan, images, weights) : null;
     const resume = saved
-      ? resumeState(saved, identity!, typeof options.resume === 'string' ? options.resume : 'the checkpoint')
+      ? resumeState(saved, identity!, plan, typeof options.resume === 'string' ? options.resume : 'the checkpoint')
       : undefined;
     const checkpoint = options.checkpoint && checkpointHooks(options.checkpoint, identity!, options.log);
     return await runStyleJob(ctx, weights, content, styles, plan, { ...options, checkpoint, resume });
@@ -110,13 +110,14 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   }
 }
 
-/** The saved state, if the checkpoint was made by this very run (same settings, images, weights). */
-function resumeState(saved: Checkpoint, identity: RunIdentity, file: string): JobState {
+/** The saved state, if the checkpoint was made by this very run (same settings, images, weights) and fits its optimiser. */
+export function resumeState(saved: Checkpoint, identity: RunIdentity, plan: StyleOptions, file: string): JobState {
   const differences = identityDifferences(saved.identity, identity);
   if (differences.length > 0)
     throw new UserError(
       `${file} belongs to another run: ${differences.join('; ')}. Resume with the same images, weights and settings, or start again without --resume`,
     );
+  checkResumable(saved.state, plan.scales, plan.optimizer, file);
   return saved.state;
 }
 

@@ -4,7 +4,22 @@
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { adamStep } from '../kernels/index.js';
 import type { Objective, Optimizer, OptimizerState, StepEnd } from './optimizer.js';
+import { quoteNames } from '../util/quote.js';
 import { learningRate, type Scale } from './schedule.js';
+
+/** Adam's state (see state()): its two moments, no numbers (the step count is the job's). */
+const MOMENTS = ['m', 'v'];
+
+/** Why `state` cannot be Adam's (null when it can): exactly the moments m and v, v never negative, no numbers. */
+export function adamStateProblem(state: OptimizerState): string | null {
+  const names = Object.keys(state.vectors);
+  if (names.length !== MOMENTS.length || !MOMENTS.every((k) => names.includes(k)))
+    return `its Adam vectors should be ${quoteNames(MOMENTS)}; it has ${quoteNames(names)}`;
+  const numbers = Object.keys(state.numbers);
+  if (numbers.length > 0) return `Adam keeps no numbers; it has ${quoteNames(numbers)}`;
+  if (!state.vectors.v!.every((x) => x >= 0)) return "its Adam second moment v has values below 0 or that aren't numbers";
+  return null;
+}
 
 export class Adam implements Optimizer {
   readonly kind = 'adam';

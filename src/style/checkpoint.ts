@@ -2,7 +2,8 @@
 // never stopped. Browser-safe; the Node edge adds identities of inputs and settings and writes it.
 
 import { UserError } from '../util/errors.js';
-import type { OptimizerKind, OptimizerState } from './optimizer.js';
+import type { OptimizerPlan } from './job-types.js';
+import { optimizerStateProblem, type OptimizerState } from './optimizer.js';
 import type { Scale } from './schedule.js';
 
 export interface JobState {
@@ -28,23 +29,33 @@ export interface CheckpointHooks {
   write: (state: JobState) => void | Promise<void>;
 }
 
-/** Refuses a state that this run's schedule and optimiser cannot go on from. */
-export function checkResumable(state: JobState, scales: readonly Scale[], optimizer: OptimizerKind): void {
+/**
+ * Refuses a state that this run's schedule and optimiser cannot go on from: a place the schedule
+ * lacks, tensors of another size, or an optimiser state that does not fit the optimiser's schema.
+ * `source` names the checkpoint in the message.
+ */
+export function checkResumable(
+  state: JobState,
+  scales: readonly Scale[],
+  optimizer: OptimizerPlan | undefined,
+  source = 'the checkpoint',
+): void {
+  const refuse = (why: string): never => {
+    throw new UserError(`${source}: ${why}; start the run again without --resume`);
+  };
   const scale = scales[state.scale - 1];
   const where = `scale ${state.scale}, step ${state.step}`;
-  if (!scale || state.step < 0 || state.step > scale.steps || !Number.isInteger(state.step)) {
-    throw new UserError(
-      `the checkpoint is at ${where}, which this run's schedule (${scales.length} scales of ${scales.map((x) => x.steps).join('/')} steps) does not have`,
+  if (!scale || state.step < 0 || state.step > scale.steps || !Number.isInteger(state.step))
+    refuse(
+      `it is at ${where}, which this run's schedule (${scales.length} scales of ${scales.map((x) => x.steps).join('/')} steps) does not have`,
     );
-  }
-  if (scale.width !== state.width || scale.height !== state.height) {
-    throw new UserError(
-      `the checkpoint's image is ${state.width}×${state.height} at ${where}, this run's scale ${state.scale} is ${scale.width}×${scale.height}`,
-    );
-  }
-  if (state.optimizer.kind !== optimizer)
-    throw new UserError(`the checkpoint was made with --optimizer ${state.optimizer.kind}, this run uses ${optimizer}`);
+  if (!(state.evaluations >= state.step))
+    refuse(`it counts ${state.evaluations} evaluations in all, fewer than the ${state.step} of its scale`);
+  if (scale!.width !== state.width || scale!.height !== state.height)
+    refuse(`its image is ${state.width}×${state.height} at ${where}, this run's scale ${state.scale} is ${scale!.width}×${scale!.height}`);
   const size = 3 * state.width * state.height;
   if ([state.image, ...Object.values(state.optimizer.vectors)].some((t) => t.length !== size))
-    throw new UserError(`the checkpoint's tensors do not hold ${state.width}×${state.height} images`);
+    refuse(`its tensors do not hold ${state.width}×${state.height} images`);
+  const problem = optimizerStateProblem(state.optimizer, optimizer, state.step);
+  if (problem) refuse(problem);
 }

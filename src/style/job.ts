@@ -141,7 +141,7 @@ class StyleJob {
     const scales = this.options.scales;
     const resume = this.hooks.resume;
     if (resume) {
-      checkResumable(resume, this.options.scales, this.optimizer.kind);
+      checkResumable(resume, this.options.scales, this.options.optimizer);
       this.evaluations = resume.evaluations - resume.step;
     }
     for (let s = resume ? resume.scale - 1 : 0; s < scales.length; s++) {

@@ -11,6 +11,7 @@ import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { axpby, AxpyDotChain, dotInto, normsInto } from '../kernels/index.js';
 import type { LbfgsPlan } from './job-types.js';
 import { CurvatureHistory } from './lbfgs-history.js';
+import { MIN_CURVATURE, type LbfgsNumbers } from './lbfgs-state.js';
 import { strongWolfe, WOLFE_DEFAULTS, type LinePoint } from './line-search.js';
 import { flagFor } from './options.js';
 import type { Evaluation, Objective, Optimizer, OptimizerState, StepEnd } from './optimizer.js';
@@ -24,9 +25,6 @@ export interface LbfgsSettings extends LbfgsPlan {
 /** Slots of the scalars tensor; the recursion's products s·q and y·r follow at INNER + slot and INNER + m + slot. */
 const SLOT = { losses: 0, zero: 4, one: 5, gtd: 6, ys: 7, yy: 8, gNorm1: 9, gNormInf: 10, dNorm1: 11, dNormInf: 12 } as const;
 const INNER = 13;
-
-/** A pair is kept only when y·s exceeds this (torch's test): it keeps H positive definite. */
-const MIN_CURVATURE = 1e-10;
 
 type Scalars = Record<keyof typeof SLOT, number> & { loss: number };
 const flag = { change: flagFor('toleranceChange'), grad: flagFor('toleranceGrad') };
@@ -271,11 +269,12 @@ export class Lbfgs implements Optimizer {
     if (this.grad) vectors.grad = await this.grad.read();
     if (!this.searching && this.iteration > 0) vectors.direction = await this.direction!.read();
     const { iteration, loss, gradNorm1, t, gamma } = this;
-    return { kind: 'lbfgs', vectors, numbers: { iteration, loss, gradNorm1, t, gamma, ys } };
+    const numbers: LbfgsNumbers = { iteration, loss, gradNorm1, t, gamma, ys };
+    return { kind: 'lbfgs', vectors, numbers: { ...numbers } };
   }
 
   private restore(state: OptimizerState): void {
-    const n = state.numbers as unknown as { iteration: number; loss: number; gradNorm1: number; t: number; gamma: number; ys: number[] };
+    const n = state.numbers as unknown as LbfgsNumbers;
     const { vectors } = state;
     this.history!.restore(vectors, n.ys);
     [this.iteration, this.loss, this.gradNorm1, this.t, this.gamma] = [n.iteration, n.loss, n.gradNorm1, n.t, n.gamma];

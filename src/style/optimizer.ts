@@ -4,8 +4,9 @@
 // state for a checkpoint or takes one back.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import { Adam } from './adam.js';
-import type { StyleOptions } from './job-types.js';
+import { Adam, adamStateProblem } from './adam.js';
+import type { OptimizerPlan, StyleOptions } from './job-types.js';
+import { lbfgsStateProblem } from './lbfgs-state.js';
 import { Lbfgs } from './lbfgs.js';
 import type { Scale } from './schedule.js';
 
@@ -64,4 +65,11 @@ export interface Optimizer {
 export function createOptimizer(ctx: GpuContext, options: Pick<StyleOptions, 'lr' | 'lrDecay' | 'optimizer'>): Optimizer {
   const o = options.optimizer;
   return o?.kind === 'lbfgs' ? new Lbfgs(ctx, { ...o, lr: options.lr }) : new Adam(ctx, options.lr, options.lrDecay);
+}
+
+/** Why a saved state cannot be the state of this plan's optimiser `step` evaluations into a scale (null when it can). */
+export function optimizerStateProblem(state: OptimizerState, plan: OptimizerPlan | undefined, step: number): string | null {
+  const kind = plan?.kind ?? 'adam';
+  if (state.kind !== kind) return `it was made with --optimizer ${state.kind}, this run uses ${kind}`;
+  return plan?.kind === 'lbfgs' ? lbfgsStateProblem(state, plan, step) : adamStateProblem(state);
 }
