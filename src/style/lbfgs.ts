@@ -111,6 +111,8 @@ export class Lbfgs implements Optimizer {
   private async searchStep(objective: Objective, budget: number): Promise<StepEnd> {
     const { ctx } = this;
     let used = 0;
+    // Before a first evaluation made by this step: put back if the search is stopped (see below).
+    const before = this.grad ? null : { loss: this.loss, gradNorm1: this.gradNorm1 };
     if (!this.grad) {
       const ev = await objective.evaluate();
       used++;
@@ -134,7 +136,15 @@ export class Lbfgs implements Optimizer {
     const chosen = await strongWolfe((t) => this.trial(objective, t, trials), origin, this.firstLength(), dNormInf, wolfe);
     for (const p of trials) if (p !== chosen) p.grad.release();
     ctx.copyInto(this.start!, this.image!);
-    if (typeof chosen === 'string') return chosen;
+    if (typeof chosen === 'string') {
+      // A stopped step counts for nothing (the job saves the step count from before it), so the
+      // gradient this step evaluated at its start must go too: a run resumed from here evaluates it again.
+      if (chosen === 'aborted' && before) {
+        this.grad!.release();
+        [this.grad, this.loss, this.gradNorm1] = [null, before.loss, before.gradNorm1];
+      }
+      return chosen;
+    }
     this.iteration++;
     if (chosen === origin) return this.converged(Infinity, 0, 0) ? 'converged' : null;
     axpby(ctx, chosen.t, this.direction!, 1, this.image!);
