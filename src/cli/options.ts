@@ -23,16 +23,25 @@ export const RUN_OPTIONS = {
     group: 'Output',
     help: ['Every n steps (and on Ctrl-C) save what the run needs to go on', 'later with --resume; 0 = never (default)'],
   },
-  checkpoint: { kind: 'text', arg: '<file>', group: 'Output', help: ["Where checkpoints go (default: the output's name + .ckpt)"] },
+  checkpoint: {
+    kind: 'text',
+    arg: '<file>',
+    group: 'Output',
+    help: [
+      "Where --checkpoint-every's checkpoints go, a name ending in .ckpt",
+      "(default: the output's name + .ckpt); never over another file",
+    ],
+  },
   resume: {
     kind: 'text',
     arg: '<file>',
     group: 'Output',
     help: [
       'Go on from a checkpoint. Alone (wgpu-style --resume out.png.ckpt)',
-      "it repeats that run's command; given images and options, they",
-      'must be the ones the checkpoint was made with. The resumed run',
-      'ends on the same image as one never stopped',
+      'it takes the images and settings the checkpoint records and',
+      'writes out.png (or -o); given images and options, they must be',
+      'the ones the checkpoint was made with. The resumed run ends on',
+      'the same image as one never stopped',
     ],
   },
   maxMegapixels: {

@@ -3,6 +3,7 @@
 
 import { statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { assertCheckpointTarget } from '../node/checkpoint-files.js';
 import { assertNotInput, PreparedWrite } from '../node/safe-write.js';
 import type { StyleOptions } from '../style/job.js';
 import { UsageError } from './errors.js';
@@ -16,14 +17,18 @@ export interface RunOutputs {
   checkSnapshots(plan: StyleOptions, every: number): void;
 }
 
+/** What an output's name may end in. */
+export const OUTPUT_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
+
 export function planOutputs(output: string, checkpoint: string | null, inputs: readonly string[]): RunOutputs {
-  if (!['.png', '.jpg', '.jpeg'].includes(extname(output).toLowerCase())) {
+  if (!OUTPUT_EXTENSIONS.includes(extname(output).toLowerCase())) {
     throw new UsageError(`${output}: the output must end in .png, .jpg or .jpeg`);
   }
   if (checkpoint !== null) {
     if (isFolder(checkpoint))
       throw new UsageError(`--checkpoint ${checkpoint} is a folder; give a file name, such as ${join(checkpoint, 'run.ckpt')}`);
     assertNotInput(checkpoint, inputs, '--checkpoint');
+    assertCheckpointTarget(checkpoint, '--checkpoint', defaultCheckpointPath(output));
     if (resolve(checkpoint) === resolve(output)) throw new UsageError(`--checkpoint ${checkpoint} is also the output; choose another name`);
     PreparedWrite.prepare(checkpoint, { what: '--checkpoint', inputs }).discard();
   }

@@ -12,6 +12,7 @@ import { optionsHelp, parserTable, readOptions } from './options.js';
 import { defaultCheckpointPath, planOutputs, snapshotPath } from './outputs.js';
 import { parseCommand } from './parse.js';
 import { byteProgress } from './progress.js';
+import { resumedCommand } from './resume.js';
 import { ProgressPrinter } from './report.js';
 
 export const STYLIZE_HELP = `Usage: wgpu-style <content> <style> [<style> ...] [options]
@@ -36,25 +37,16 @@ const OPTIONS = parserTable();
 
 export async function stylizeCommand(args: string[]): Promise<number> {
   const parsed = parseCommand({ args, options: OPTIONS, allowPositionals: true }, '');
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  const { positionals } = parsed;
+  let values = parsed.values as Record<string, string | boolean | undefined>;
+  let { positionals } = parsed;
   if (values.help) {
     console.log(STYLIZE_HELP);
     return 0;
   }
+  // `--resume file` alone takes the images and settings the checkpoint records (src/cli/resume.ts).
+  if (typeof values.resume === 'string' && positionals.length === 0)
+    ({ values, positionals } = resumedCommand(values.resume, await readCheckpoint(values.resume), values));
   const { settings, run } = readOptions(values);
-  // `--resume file` alone repeats the checkpoint's command.
-  if (run.resume !== undefined && positionals.length === 0) {
-    const saved = await readCheckpoint(run.resume);
-    if (saved.command.length === 0)
-      throw new UsageError(`${run.resume}: the checkpoint does not record its command; give the images and options again with --resume`);
-    return stylizeCommand([
-      ...saved.command,
-      '--resume',
-      run.resume,
-      ...args.filter((a, i) => a !== '--resume' && args[i - 1] !== '--resume'),
-    ]);
-  }
   const [content, ...styles] = positionals;
   if (!content || (styles.length === 0 && settings.styleWeight !== 0)) {
     throw new UsageError('give a content image and at least one style image: wgpu-style <content> <style> [options] (see --help)');
@@ -62,6 +54,10 @@ export async function stylizeCommand(args: string[]): Promise<number> {
   const initFile = typeof settings.init === 'string' && !['content', 'random'].includes(settings.init) ? settings.init : null;
   const images = [content, ...styles, ...(initFile ? [initFile] : [])];
   for (const input of images) if (!existsSync(input)) throw new UsageError(`${input}: no such file`);
+  if (run.checkpoint !== undefined && run.checkpointEvery === 0)
+    throw new UsageError(
+      `--checkpoint ${run.checkpoint} says where checkpoints go, but none are made: add --checkpoint-every <n> (such as 50)`,
+    );
   const checkpointPath = run.checkpointEvery > 0 ? (run.checkpoint ?? defaultCheckpointPath(run.output)) : null;
   // Nothing the run reads may be written over: images, weights, the checkpoint it resumes from.
   const inputs = [...images, ...(run.weights ? [run.weights] : [])];

@@ -13,6 +13,13 @@ import type { VggWeights } from '../vgg/index.js';
 
 const MAGIC = 'WGSTCKPT';
 const VERSION = 2;
+/** A checkpoint's name ends so (out.png.ckpt), which no input or output of a run does. */
+export const CHECKPOINT_EXTENSION = '.ckpt';
+
+/** Whether these bytes (a file's first 8, or more) start as a checkpoint does. */
+export function hasCheckpointSignature(head: Uint8Array): boolean {
+  return head.length >= MAGIC.length && new TextDecoder().decode(head.subarray(0, MAGIC.length)) === MAGIC;
+}
 
 export interface RunIdentity {
   /** The resolved settings that shape the result (progress and output options excluded). */
@@ -78,7 +85,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
   const fail = (why: string): never => {
     throw new UserError(`${file}: not a usable wgpu-style checkpoint (${why}); start the run again without --resume`);
   };
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) fail('no checkpoint signature');
+  if (bytes.length < 12 || !hasCheckpointSignature(bytes)) fail('no checkpoint signature');
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
   if (12 + length > bytes.length) fail(`the header claims ${length} bytes, the file has ${bytes.length}: it is truncated`);
   let header: Header;

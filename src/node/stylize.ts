@@ -20,6 +20,7 @@ import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } fro
 import { StoppedBeforeStartError, UserError } from '../util/errors.js';
 import { planJob, type StyleSettings } from '../style/settings.js';
 import type { VggWeights } from '../vgg/index.js';
+import { assertCheckpointTarget } from './checkpoint-files.js';
 import { createNodeContext, type NodeGpuOptions } from './gpu.js';
 import { readImage } from './image-files.js';
 import { PreparedWrite, WriteError } from './safe-write.js';
@@ -51,6 +52,7 @@ export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, Om
 }
 
 export async function stylize(options: StylizeOptions): Promise<StyleResult> {
+  if (options.checkpoint) assertCheckpointTarget(options.checkpoint.path, 'checkpoint', 'out.png.ckpt');
   const read = (image: string | RgbaImage) =>
     typeof image === 'string'
       ? readImage(image, { maxPixels: options.maxMegapixels === undefined ? undefined : options.maxMegapixels * 1e6 })

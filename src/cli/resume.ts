@@ -1,0 +1,50 @@
+// `wgpu-style --resume <file>` alone. The checkpoint is data, not a program: of the command it
+// records, only the images and settings are taken (a resumed run refuses them unless they match the
+// digests and settings of the run's identity), and the weights' path (checked by digest too). Where
+// the run writes is never taken from it: the image goes to -o, or beside the checkpoint under its
+// name less .ckpt (out.png.ckpt → out.png), and checkpoints go on into the file resumed from, each
+// through the same checks as a command line's.
+
+import { extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CHECKPOINT_EXTENSION, type Checkpoint } from '../io/checkpoint.js';
+import { UsageError } from './errors.js';
+import { parserTable } from './options.js';
+import { OUTPUT_EXTENSIONS } from './outputs.js';
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** Recorded options that are never taken: where the run writes, and what would make it read another checkpoint. */
+const NEVER_TAKEN = ['output', 'checkpoint', 'resume', 'help'];
+
+/** The values and images to run, from the checkpoint `file` (read already) and the options given with it. */
+export function resumedCommand(file: string, saved: Checkpoint, given: Values): { values: Values; positionals: string[] } {
+  let recorded: { values: Values; positionals: string[] };
+  try {
+    const parsed = parseArgs({ args: saved.command, options: parserTable(), allowPositionals: true, strict: true });
+    recorded = { values: parsed.values as Values, positionals: parsed.positionals };
+  } catch {
+    throw new UsageError(
+      `${file}: the command the checkpoint records is not one this wgpu-style takes; give the images and options again with --resume ${file}`,
+    );
+  }
+  if (recorded.positionals.length === 0)
+    throw new UsageError(
+      `${file}: the checkpoint records no images; give them again: wgpu-style <content> <style> [options] --resume ${file}`,
+    );
+  const taken = Object.fromEntries(Object.entries(recorded.values).filter(([key]) => !NEVER_TAKEN.includes(key)));
+  const values: Values = { ...taken, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+  values.output = given.output ?? outputBeside(file);
+  if (given.checkpoint === undefined && Number(values['checkpoint-every'] ?? 0) > 0) values.checkpoint = file;
+  return { values, positionals: recorded.positionals };
+}
+
+/** out.png.ckpt → out.png: the image of a resumed run given no -o. */
+function outputBeside(file: string): string {
+  const output = file.slice(0, -CHECKPOINT_EXTENSION.length);
+  if (!file.toLowerCase().endsWith(CHECKPOINT_EXTENSION) || !OUTPUT_EXTENSIONS.includes(extname(output).toLowerCase()))
+    throw new UsageError(
+      `${file}: a run resumed from it alone writes its image under the checkpoint's name less ${CHECKPOINT_EXTENSION} (out.png${CHECKPOINT_EXTENSION} → out.png), and this name gives none: add -o <file>`,
+    );
+  return output;
+}
