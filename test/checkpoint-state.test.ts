@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../src/gpu/index.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../src/io/checkpoint.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { readCheckpoint, stylize, type StylizeOptions } from '../src/node/stylize.js';
 import { checkResumable, type JobState } from '../src/style/checkpoint.js';
@@ -177,6 +178,17 @@ describe('a saved state that does not fit the optimiser is refused in one line, 
     }
     throw new Error('accepted');
   };
+
+  it('a file with bytes past the data is called that, not truncated (issue 22)', async () => {
+    const identity = { settings: {}, inputs: {}, weights: '' };
+    const good = await encodeCheckpoint({ state: state(adam()), identity, command: [] });
+    const decode = (bytes: Uint8Array) => decodeCheckpoint(bytes, 'saved.png.ckpt');
+    expect((await decode(good)).state.step).toBe(2);
+    await expect(decode(Uint8Array.from([...good, 1, 2, 3]))).rejects.toThrow(
+      /saved\.png\.ckpt: not a usable wgpu-style checkpoint \(it should hold 432 bytes of data .*, it holds 435: 3 trailing bytes follow the data\)/,
+    );
+    await expect(decode(good.subarray(0, -3))).rejects.toThrow(/it holds 429: it is truncated\)/);
+  });
 
   it('accepts the states the optimisers write', () => {
     expect(() => checkResumable(state(adam()), scales, undefined)).not.toThrow();

@@ -124,7 +124,8 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
   const dataBytes = bytes.subarray(12 + length);
   if (dataBytes.length !== expected)
     fail(
-      `it should hold ${expected} bytes of data for a ${header.width}×${header.height} image and ${names.length} vectors, it holds ${dataBytes.length}: it is truncated`,
+      `it should hold ${expected} bytes of data for a ${header.width}×${header.height} image and ${names.length} vectors, it holds ${dataBytes.length}: ` +
+        (dataBytes.length < expected ? 'it is truncated' : `${dataBytes.length - expected} trailing bytes follow the data`),
     );
   if ((await sha256Hex(dataBytes)) !== header.sha256) fail('checksum mismatch: the file is corrupt');
   const data = new Float32Array(Uint8Array.from(dataBytes).buffer); // a copy: aligned, and not a view of a pooled Buffer
