@@ -1,5 +1,6 @@
 // The weights subcommands from the command line: help, refusals in one line, safe outputs.
 
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { cli, type CliResult } from './helpers/cli.js';
 import { writeKerasH5 } from './helpers/keras-h5.js';
 import { tfjsModel, writeTfjsModel } from './helpers/tfjs-model.js';
 import { binParts, binWithHeader } from './helpers/weights-mutations.js';
+import { REPO_ROOT } from './helpers/shared.js';
 import { FIXTURES } from './helpers/weights-fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-weights-'));
@@ -123,5 +125,65 @@ describe('weights CLI', () => {
     expect(info.stdout).toMatch(/format=mxnet-params/);
     refused(vgg16, /vgg16-expanded\.pth: this is VGG-16, not VGG-19; wgpu-style needs VGG-19/);
     expect(readdirSync(work).filter((f) => f.startsWith('vgg16'))).toEqual([]);
+  });
+
+  it('a named pipe as --weights, to weights convert or info, or as a TF.js shard is refused at once in one line (before: hung silently)', () => {
+    const dir = join(work, 'fifo');
+    mkdirSync(dir);
+    const fifo = join(dir, 'weights.pth');
+    execFileSync('mkfifo', [fifo]);
+    const model = tfjsModel(4);
+    writeTfjsModel(join(dir, 'tfjs'), model);
+    const shard = join(dir, 'tfjs', [...model.shards.keys()][0]!);
+    rmSync(shard);
+    execFileSync('mkfifo', [shard]);
+    const image = join(REPO_ROOT, 'test', 'fixtures', 'rgb8.png');
+    const runs: Array<[string[], RegExp]> = [
+      [['weights', 'info', fifo], /weights\.pth is a FIFO \(named pipe\), not a regular file; give a weights file/],
+      [
+        ['weights', 'convert', fifo, '-o', join(dir, 'out.bin')],
+        /weights\.pth is a FIFO \(named pipe\), not a regular file; give a weights file/,
+      ],
+      [['weights', 'convert', join(dir, 'tfjs', 'model.json'), '-o', join(dir, 'out.bin'), '--up-to', '4'], /group1-shard1of1 is a FIFO/],
+      [
+        [image, image, '-o', join(dir, 'o.png'), '--size', '128', '--weights', fifo],
+        /weights\.pth is a FIFO \(named pipe\), not a regular file/,
+      ],
+      [['weights', 'info', dir], /fifo is a folder, not a regular file; give a weights file/],
+    ];
+    for (const [args, message] of runs) {
+      const started = performance.now();
+      const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'wgpu-style.js'), ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 20_000, // the old code waited here for a writer, forever (blocked in open(2): SIGTERM's handler never ran)
+        killSignal: 'SIGKILL',
+        env: { ...process.env, WGPU_STYLE_CACHE: join(dir, 'cache') },
+      });
+      const what = `${args.join(' ')}: ${r.stderr}`;
+      expect(r.signal, what).toBe(null);
+      expect(r.status, what).toBe(2);
+      expect(r.stderr.trimEnd().split('\n').at(-1), what).toMatch(new RegExp(`^wgpu-style: .*${message.source}`)); // (Dawn may warn first)
+      expect(r.stderr, what).not.toMatch(/^ {4}at /m);
+      expect(performance.now() - started, what).toBeLessThan(15_000);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['tfjs', 'weights.pth']); // no output, no temporary file, no cache
+  }, 120_000);
+
+  it("weights info checks the data against the header's sha256 and says so; a mismatch is refused after the header", async () => {
+    const good = await encodeWeights(syntheticWeights(1, 2));
+    writeFileSync(join(work, 'good.bin'), good);
+    const bad = Uint8Array.from(good);
+    bad[bad.length - 1]! ^= 1;
+    writeFileSync(join(work, 'flipped.bin'), bad);
+    const [ok, flipped] = await Promise.all([run(['info', 'good.bin']), run(['info', 'flipped.bin'])]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^data: \d+\.\d MiB, sha256 [0-9a-f]{64} \(verified: the data matches it\)$/m);
+    refused(
+      flipped,
+      /^wgpu-style: flipped\.bin: checksum mismatch: the data's sha256 is [0-9a-f]{64}, the header says [0-9a-f]{64}\. The file is corrupt/,
+    );
+    expect(flipped.stdout).toMatch(/^convs: conv1_1, conv1_2$/m); // the header is still shown
+    expect(flipped.stdout).not.toMatch(/^data:/m);
   });
 });

@@ -17,10 +17,14 @@ type Values = Record<string, string | boolean | undefined>;
 /** Recorded options that are never taken: where the run writes, and what would make it read another checkpoint. */
 const NEVER_TAKEN = ['output', 'checkpoint', 'resume', 'help'];
 
+/** Longer than any path Linux opens (PATH_MAX) or any option's value: a recorded argument so long was not written by us. */
+const LONGEST_ARGUMENT = 4096;
+
 /** The values and images to run, from the checkpoint `file` (read already) and the options given with it. */
 export function resumedCommand(file: string, saved: Checkpoint, given: Values): { values: Values; positionals: string[] } {
   let recorded: { values: Values; positionals: string[] };
   try {
+    if (saved.command.some((a) => a.length > LONGEST_ARGUMENT)) throw new Error('an argument too long');
     const parsed = parseArgs({ args: saved.command, options: parserTable(), allowPositionals: true, strict: true });
     recorded = { values: parsed.values as Values, positionals: parsed.positionals };
   } catch {

@@ -4,12 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { encodeWeights, readHeader } from '../io/weights/format.js';
+import { encodeWeights, readHeader, readVerifiedHeader } from '../io/weights/format.js';
 import { syntheticWeights } from '../io/weights/synthetic.js';
 import { checkChecksums, checkHttpUrl } from '../node/download.js';
 import { PreparedWrite } from '../node/safe-write.js';
 import { ensureWeights } from '../node/weights-cache.js';
 import { convertWeightsFile, sniffFormat } from '../node/weights-convert.js';
+import { readWeightsBytes } from '../node/weights-files.js';
 import { FETCH_SOURCES, SOURCE_NAMES, type SourceName } from '../node/weights-sources.js';
 import { CAFFE_INPUT, layerIndex, TORCHVISION_INPUT, type InputConvention, type VggWeights } from '../vgg/index.js';
 import { positiveInt, UsageError } from './errors.js';
@@ -28,7 +29,7 @@ const SUBCOMMANDS: Record<Sub, { usage: string; about: string; options: Options;
       mxnet        ${FETCH_SOURCES.mxnet.download}, the Gluon model zoo's (sha1 of the .params inside)
     Downloads resume after a dropped connection, also in a later run. Of torchvision's and MXNet's
     files only the converted features stay in the cache. The cache is $WGPU_STYLE_CACHE, else
-    $XDG_CACHE_HOME/wgpu-style, else ~/.cache/wgpu-style.
+    $XDG_CACHE_HOME/wgpu-style (when absolute), else ~/.cache/wgpu-style.
     --from NAME      which file (default keras)
     --cache-dir DIR  use this cache folder instead
     --url URL        download from this http(s) URL instead
@@ -68,7 +69,8 @@ const SUBCOMMANDS: Record<Sub, { usage: string; about: string; options: Options;
   info: {
     usage: 'wgpu-style weights info <file.bin>',
     about: `Show a .bin file's header (layers, input convention, provenance, checksum), after checking
-    that the header and the file's layout are sound (the data's checksum is checked on load).`,
+    that the header and the file's layout are sound, then check the data against the header's
+    sha256 (a mismatch: the file is corrupt, exit 2).`,
     options: {},
     positionals: true,
   },
@@ -213,12 +215,7 @@ async function infoCommand(args: string[]): Promise<number> {
   if (!parsed) return 0;
   if (parsed.positionals.length !== 1) throw new UsageError('weights info takes one .bin file (see `wgpu-style weights info --help`)');
   const file = parsed.positionals[0]!;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    throw new UsageError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code})`);
-  }
+  const bytes = readWeightsBytes(file); // a FIFO or folder is refused at once
   const header = readHeader(bytes, file);
   const convs = header.tensors.filter((t) => t.name.endsWith('.weight')).map((t) => t.name.slice(0, -'.weight'.length));
   console.log(`${file}: ${header.architecture} format v${header.version}, builds modules 0–${header.upTo}`);
@@ -229,7 +226,8 @@ async function infoCommand(args: string[]): Promise<number> {
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}`,
   );
-  console.log(`data: ${(header.dataBytes / 2 ** 20).toFixed(1)} MiB, sha256 ${header.sha256}`);
+  await readVerifiedHeader(bytes, file); // a mismatch: one line on stderr, exit 2, after the header above
+  console.log(`data: ${(header.dataBytes / 2 ** 20).toFixed(1)} MiB, sha256 ${header.sha256} (verified: the data matches it)`);
   return 0;
 }
 

@@ -10,9 +10,15 @@ import type { RgbaImage } from '../style/image-tensor.js';
 import type { StyleOptions } from '../style/job.js';
 import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
+import { show } from './weights/checks.js';
 
 const MAGIC = 'WGSTCKPT';
 const VERSION = 2;
+/** A header nests 5 deep; past this, JSON.stringify and structuredClone of a value would overflow the stack. */
+const MAX_HEADER_DEPTH = 32;
+/** Differences from the run's identity named in a refusal; more are counted. */
+const SHOWN_DIFFERENCES = 4;
+
 /** A checkpoint's name ends so (out.png.ckpt), which no input or output of a run does. */
 export const CHECKPOINT_EXTENSION = '.ckpt';
 
@@ -90,13 +96,17 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
   if (12 + length > bytes.length) fail(`the header claims ${length} bytes, the file has ${bytes.length}: it is truncated`);
   let header: Header;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + length))) as Header;
-  } catch {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + length));
+    if (nesting(text) > MAX_HEADER_DEPTH) fail(`its header nests deeper than ${MAX_HEADER_DEPTH} levels`);
+    header = JSON.parse(text) as Header;
+  } catch (err) {
+    if (err instanceof UserError) throw err;
     return fail('its header is not JSON');
   }
   const whole = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
   if (typeof header !== 'object' || header === null || header.format !== MAGIC) fail('its header has no format field');
-  if (header.version !== VERSION) fail(`version ${String(header.version)}; this wgpu-style reads version ${VERSION}`);
+  if (header.version !== VERSION)
+    fail(`version ${typeof header.version === 'number' ? header.version : 'missing'}; this wgpu-style reads version ${VERSION}`);
   if (
     !whole(header.scale, 1) ||
     !whole(header.step, 0) ||
@@ -159,27 +169,53 @@ export async function runIdentity(plan: StyleOptions, images: Record<string, Rgb
   return { settings: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>, inputs, weights: await sha256Hex(concat(parts)) };
 }
 
-/** How a checkpoint's run differs from this one, in words; empty when they are the same. */
+/**
+ * How a checkpoint's run differs from this one, in words (the first few, each value cut short, then
+ * how many more); empty when they are the same.
+ */
 export function identityDifferences(saved: RunIdentity, now: RunIdentity): string[] {
   const out: string[] = [];
   const keys = new Set([...Object.keys(saved.settings), ...Object.keys(now.settings)]);
   for (const key of keys) {
-    const [a, b] = [JSON.stringify(saved.settings[key]), JSON.stringify(now.settings[key])];
-    if (a !== b) out.push(`setting ${key} was ${a ?? 'unset'}, now ${b ?? 'unset'}`);
+    const [a, b] = [saved.settings[key], now.settings[key]];
+    if (JSON.stringify(a) !== JSON.stringify(b))
+      out.push(`setting ${plain(key)} was ${a === undefined ? 'unset' : show(a)}, now ${b === undefined ? 'unset' : show(b)}`);
   }
   const roles = new Set([...Object.keys(saved.inputs), ...Object.keys(now.inputs)]);
   for (const role of roles) {
     if (saved.inputs[role] !== now.inputs[role])
       out.push(
         !saved.inputs[role]
-          ? `there is now a ${role} image`
+          ? `there is now a ${plain(role)} image`
           : !now.inputs[role]
-            ? `the ${role} image is missing`
-            : `the ${role} image differs`,
+            ? `the ${plain(role)} image is missing`
+            : `the ${plain(role)} image differs`,
       );
   }
   if (saved.weights !== now.weights) out.push('the weights differ');
-  return out;
+  return out.length > SHOWN_DIFFERENCES ? [...out.slice(0, SHOWN_DIFFERENCES), `${out.length - SHOWN_DIFFERENCES} more differences`] : out;
+}
+
+/** A name read from the file, for a message: on one line (escaped as in JSON) and cut short. */
+function plain(name: string): string {
+  const text = JSON.stringify(name).slice(1, -1);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** How deep lists and objects nest in a JSON text (brackets inside strings not counted); no recursion. */
+function nesting(text: string): number {
+  let [depth, deepest, inString] = [0, 0, false];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 function isOptimizer(v: unknown): v is Header['optimizer'] {

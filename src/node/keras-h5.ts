@@ -4,13 +4,14 @@
 // Before HDF5 sees a file, its signature and recorded size are checked (a cut download is the
 // common case); every dataset's type and shape are checked before its data is read.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { show } from '../io/weights/checks.js';
 import { HDF5_SIGNATURE, recordedSize, SUPERBLOCK_HEAD_BYTES, superblockOffsets } from '../io/weights/hdf5.js';
 import { checkVgg19 } from '../io/weights/architecture.js';
 import { ConvertError, checkBias, convsUpTo, hwioToOihw, kerasLayout, kerasWeights } from '../io/weights/keras.js';
 import { kerasName, type VggWeights, type WeightTensor } from '../vgg/index.js';
+import { openWeightsFile } from './weights-files.js';
 
 /** The longest one HDF5 call may take: the largest VGG-19 kernel (9.4 MB) reads in well under a second. */
 export const HDF5_CALL_LIMIT_MS = 5000;
@@ -84,14 +85,9 @@ async function dataset(
  * first bytes: a cut download gets "truncated" with both sizes, not an HDF5 error.
  */
 function checkContainer(path: string): void {
-  let fd: number;
+  const { fd, stat } = openWeightsFile(path); // a FIFO is refused, not waited on
   try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw new ConvertError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  try {
-    const size = fstatSync(fd).size;
+    const size = stat.size;
     const read = (at: number, length: number) => {
       const bytes = new Uint8Array(length);
       return bytes.subarray(0, readSync(fd, bytes, 0, length, at));

@@ -3,7 +3,7 @@
 // PyTorch and MXNet files are read through a file descriptor, a tensor at a time.
 
 import { open } from 'node:fs/promises';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import type { ByteSource } from '../io/weights/bytes.js';
 import { MAGIC } from '../io/weights/format.js';
 import { HDF5_SIGNATURE, superblockOffsets } from '../io/weights/hdf5.js';
@@ -13,7 +13,8 @@ import { convertTorch, isLegacyTorch } from '../io/weights/torch.js';
 import { isZip } from '../io/weights/zip.js';
 import type { VggWeights } from '../vgg/index.js';
 import { convertKerasH5 } from './keras-h5.js';
-import { convertTfjsFolder } from './weights-files.js';
+import { fileKind, NotRegularFileError, READ_NONBLOCK } from './regular-file.js';
+import { convertTfjsFolder, openWeightsFile, WEIGHTS_FILE_FIX } from './weights-files.js';
 
 export type WeightsFormat = 'bin' | 'keras-h5' | 'pytorch' | 'mxnet' | 'tfjs';
 
@@ -30,17 +31,15 @@ export function sniffFormat(path: string): WeightsFormat {
   let head: Uint8Array;
   let size = 0;
   const at = (offset: number, bytes: Uint8Array) => bytes.every((b, i) => head[offset + i] === b);
+  const { fd } = openWeightsFile(path); // a FIFO is refused here, before anything waits on it
   try {
-    const fd = openSync(path, 'r');
-    try {
-      head = new Uint8Array(4096);
-      size = readSync(fd, head, 0, head.byteLength, 0);
-      head = head.subarray(0, size);
-    } finally {
-      closeSync(fd);
-    }
+    head = new Uint8Array(4096);
+    size = readSync(fd, head, 0, head.byteLength, 0);
+    head = head.subarray(0, size);
   } catch (err) {
     throw new ConvertError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  } finally {
+    closeSync(fd);
   }
   if (at(0, new TextEncoder().encode(MAGIC))) return 'bin';
   if (superblockOffsets(Math.min(size, 4096)).some((offset) => at(offset, HDF5_SIGNATURE))) return 'keras-h5';
@@ -74,15 +73,20 @@ export async function convertWeightsFile(path: string, upTo?: number): Promise<V
   }
 }
 
-/** A ByteSource over a file descriptor; close it when done. */
+/** A ByteSource over a file descriptor of a regular file (a FIFO or folder is refused at once); close it when done. */
 export async function openFileSource(path: string): Promise<ByteSource & { close(): Promise<void> }> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, READ_NONBLOCK);
   } catch (err) {
     throw new ConvertError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  const { size } = await handle.stat();
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
+    await handle.close();
+    throw new NotRegularFileError(path, fileKind(stat), WEIGHTS_FILE_FIX);
+  }
+  const { size } = stat;
   return {
     name: path,
     size,

@@ -59,6 +59,23 @@ export async function decodeWeights(bytes: Uint8Array, file: string): Promise<Vg
     new Uint8Array(copy.buffer).set(data.subarray(entry.offset, entry.offset + entry.byteLength));
     tensors.set(entry.name, { shape: entry.shape, data: copy });
   }
+  await checkChecksum(header, data, file);
+  return { architecture: 'vgg19', tensors, input: header.input, provenance: header.provenance };
+}
+
+/** Reads and validates the header and the layout it describes, without checksumming the data. */
+export function readHeader(bytes: Uint8Array, file: string): WeightsHeader {
+  return readLayout(bytes, file).header;
+}
+
+/** The header once the data's sha256 is found to be the one it states (for `weights info`); a WeightsFormatError otherwise. */
+export async function readVerifiedHeader(bytes: Uint8Array, file: string): Promise<WeightsHeader> {
+  const { header, data } = readLayout(bytes, file);
+  await checkChecksum(header, data, file);
+  return header;
+}
+
+async function checkChecksum(header: WeightsHeader, data: Uint8Array, file: string): Promise<void> {
   const digest = await sha256Hex(data);
   if (digest !== header.sha256) {
     throw new WeightsFormatError(
@@ -66,12 +83,6 @@ export async function decodeWeights(bytes: Uint8Array, file: string): Promise<Vg
       `checksum mismatch: the data's sha256 is ${digest}, the header says ${header.sha256}. The file is corrupt; download or convert it again.`,
     );
   }
-  return { architecture: 'vgg19', tensors, input: header.input, provenance: header.provenance };
-}
-
-/** Reads and validates the header and the layout it describes (for `weights info`), without checksumming the data. */
-export function readHeader(bytes: Uint8Array, file: string): WeightsHeader {
-  return readLayout(bytes, file).header;
 }
 
 /** Checks everything but the checksum: magic, header fields, file size, and each tensor's name, shape and byte range. */
