@@ -4,12 +4,24 @@
 
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureWeights } from '../src/node/weights-cache.js';
-import { readWeightsFile } from '../src/node/weights-files.js';
+import { LOCK_STALE_MS } from '../src/node/file-lock.js';
+import { cacheDir, readWeightsFile } from '../src/node/weights-files.js';
 import { FETCH_SOURCES } from '../src/node/weights-sources.js';
 import { TORCHVISION_INPUT, VGG19_CONVS } from '../src/vgg/index.js';
 import { cli, type CliResult } from './helpers/cli.js';
@@ -170,6 +182,35 @@ describe('weights fetch --from (local server)', () => {
     expect(readdirSync(cache)).toEqual([FETCH_SOURCES.torchvision.bin]);
   });
 
+  it('takes over at once a lock of a live process (pid 1) untouched for over the stated limit; refuses a lock that is a folder, naming it', async () => {
+    const lock = join(cache, `${FETCH_SOURCES.torchvision.bin}.lock`);
+    writeFileSync(lock, '1\n'); // before: waited forever for "pid 1"
+    const past = (Date.now() - LOCK_STALE_MS - 5000) / 1000;
+    utimesSync(lock, past, past);
+    const args = ['--from', 'torchvision', '--url', server.url('/vgg19-dcbb9e9d.pth'), '--sha256', pthSha256];
+    const r = await fetch(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(cache)).toEqual([FETCH_SOURCES.torchvision.bin]);
+    rmSync(join(cache, FETCH_SOURCES.torchvision.bin));
+    mkdirSync(lock); // before: waited forever without a word
+    refused(await fetch(args), new RegExp(`^wgpu-style: the lock file ${lock} is a folder, not a lock wgpu-style made; remove it`));
+  }, 60_000);
+
+  it('a damaged converted file in the cache is removed and made again (before: every later run failed until it was deleted)', async () => {
+    const args = ['--from', 'torchvision', '--url', server.url('/vgg19-dcbb9e9d.pth'), '--sha256', pthSha256];
+    expect((await fetch(args)).code).toBe(0);
+    const bin = join(cache, FETCH_SOURCES.torchvision.bin);
+    const good = readFileSync(bin);
+    const damaged = Uint8Array.from(good);
+    damaged[damaged.length - 1]! ^= 1;
+    writeFileSync(bin, damaged);
+    const r = await fetch(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/the cached weights are damaged \(.*checksum mismatch.*\); removing .* and making it again/);
+    expect(readFileSync(bin).equals(good)).toBe(true); // (not toEqual: 80 MB compared element by element takes minutes)
+    expect(server.requests).toHaveLength(2); // downloaded again: only the features were kept
+  });
+
   it('refuses an unknown --from and a malformed --sha1 before any request', async () => {
     const [from, sha1] = await Promise.all([fetch(['--from', 'caffe']), fetch(['--from', 'mxnet', '--sha1', 'xyz'])]);
     refused(from, /^wgpu-style: weights fetch: --from must be keras, torchvision, mxnet, got "caffe"/);
@@ -192,5 +233,47 @@ describe('--weights with a .pth, .params or .h5 file', () => {
     expect(second.path).toBe(first.path);
     expect(logs).toHaveLength(1);
     expect(existsSync(file)).toBe(true);
+  });
+
+  it('a damaged converted/<sha>.bin (cut short, or its data changed) is converted again, not refused on every run', async () => {
+    const file = join(work, 'damaged-cache.pth');
+    copyFileSync(join(FIXTURES, 'vgg19-expanded-legacy.pth'), file);
+    const { path } = await ensureWeights({ weightsPath: file, cacheDir: cache });
+    const good = readFileSync(path);
+    for (const damage of [
+      (b: Uint8Array) => b.slice(0, b.length >> 1),
+      (b: Uint8Array) => b.map((v, i) => (i === b.length - 9 ? v ^ 4 : v)),
+    ]) {
+      writeFileSync(path, damage(good));
+      const logs: string[] = [];
+      const again = await ensureWeights({ weightsPath: file, cacheDir: cache, log: (m) => logs.push(m) });
+      expect(again.path).toBe(path);
+      expect(again.weights.tensors.size).toBe(32);
+      expect(logs).toEqual([
+        expect.stringMatching(/the cached weights are damaged \(.*(truncated|checksum mismatch).*\); removing .*\.bin and making it again/),
+        expect.stringMatching(/converting .*damaged-cache\.pth \(PyTorch \.pth\) to .*\.bin, once/),
+      ]);
+      expect(readFileSync(path).equals(good)).toBe(true);
+    }
+  });
+});
+
+describe('the cache folder', () => {
+  it('ignores a relative $XDG_CACHE_HOME, as the XDG spec says; uses an absolute one', () => {
+    const saved = { xdg: process.env.XDG_CACHE_HOME, ours: process.env.WGPU_STYLE_CACHE };
+    try {
+      delete process.env.WGPU_STYLE_CACHE;
+      process.env.XDG_CACHE_HOME = 'relative/cache';
+      expect(cacheDir()).toBe(join(homedir(), '.cache', 'wgpu-style'));
+      process.env.XDG_CACHE_HOME = '/var/cache/me';
+      expect(cacheDir()).toBe(join('/var/cache/me', 'wgpu-style'));
+    } finally {
+      for (const [name, value] of [
+        ['XDG_CACHE_HOME', saved.xdg],
+        ['WGPU_STYLE_CACHE', saved.ours],
+      ] as const)
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+    }
   });
 });

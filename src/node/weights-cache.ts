@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, createReadStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { WeightsFormatError } from '../io/weights/format.js';
 import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
 import { checkChecksums, checkHttpUrl, type Checksums } from './download.js';
-import { withFileLock } from './file-lock.js';
+import { LOCK_STALE_MS, withFileLock } from './file-lock.js';
 import { convertWeightsFile, FORMAT_NAMES, sniffFormat } from './weights-convert.js';
 import { cacheDir, readWeightsFile, writeWeightsFile } from './weights-files.js';
 import { FETCH_SOURCES, obtainWeightsFile, type SourceName } from './weights-sources.js';
@@ -41,7 +42,8 @@ export async function ensureWeights(source: WeightsSource = {}): Promise<{ weigh
   const from = FETCH_SOURCES[source.from ?? 'keras'];
   const dir = cacheDir(source.cacheDir);
   const bin = join(dir, from.bin);
-  if (existsSync(bin)) return { weights: await readWeightsFile(bin), path: bin };
+  const cached = await readCached(bin, source.log);
+  if (cached) return cached;
   const url = source.url ?? from.url;
   const given: Checksums = { md5: source.md5, sha1: source.sha1, sha256: source.sha256 };
   const checksums = Object.values(given).some((v) => v !== undefined) ? given : from.checksums;
@@ -59,14 +61,16 @@ export async function ensureWeights(source: WeightsSource = {}): Promise<{ weigh
   checkCacheWritable(dir);
   // One process at a time fetches and converts into the cache; another waits and reads the result.
   const lock = `${bin}.lock`;
-  const onWait = (pid: number | null) =>
+  const onWait = (pid: number) =>
     source.log?.(
-      `waiting for another wgpu-style (${pid === null ? `lock file ${lock}` : `pid ${pid}`}) fetching the same weights into ${dir}`,
+      `waiting for another wgpu-style (pid ${pid}) fetching the same weights into ${dir}; if none is running, ` +
+        `delete ${lock} (it is taken over once untouched for ${LOCK_STALE_MS / 1000} s)`,
     );
   return withFileLock(
     lock,
     async () => {
-      if (existsSync(bin)) return { weights: await readWeightsFile(bin), path: bin };
+      const done = await readCached(bin, source.log); // by the process this one waited for
+      if (done) return done;
       const original = await obtainWeightsFile(dir, from, { url, checksums, onProgress: source.onProgress, log: source.log });
       source.log?.(`converting ${original} to ${bin}`);
       const weights = await convertWeightsFile(original);
@@ -86,7 +90,8 @@ async function weightsFromFile(path: string, source: WeightsSource): Promise<{ w
   await pipeline(createReadStream(path), hash);
   const dir = join(cacheDir(source.cacheDir), 'converted');
   const bin = join(dir, `${hash.digest('hex')}.bin`);
-  if (existsSync(bin)) return { weights: await readWeightsFile(bin), path: bin };
+  const cached = await readCached(bin, source.log);
+  if (cached) return cached;
   source.log?.(`converting ${path} (${FORMAT_NAMES[format]}) to ${bin}, once`);
   const weights = await convertWeightsFile(path);
   try {
@@ -96,6 +101,23 @@ async function weightsFromFile(path: string, source: WeightsSource): Promise<{ w
   } catch (err) {
     source.log?.(`cannot keep the converted weights in ${dir} (${(err as Error).message}); they are converted again next time`);
     return { weights, path };
+  }
+}
+
+/**
+ * The weights in the cache file `bin`, or null when there is none, or when it is damaged (cut
+ * short, edited, a checksum mismatch): then it is removed, so that it is made again from its
+ * source (a damaged converted/<sha>.bin made every later run fail until the user deleted it).
+ */
+async function readCached(bin: string, log: WeightsSource['log']): Promise<{ weights: VggWeights; path: string } | null> {
+  if (!existsSync(bin)) return null;
+  try {
+    return { weights: await readWeightsFile(bin), path: bin };
+  } catch (err) {
+    if (!(err instanceof WeightsFormatError)) throw err; // unreadable (EACCES, a folder): the user's to fix
+    log?.(`the cached weights are damaged (${err.message}); removing ${bin} and making it again`);
+    rmSync(bin, { force: true });
+    return null;
   }
 }
 
