@@ -13,6 +13,7 @@ import { NoAdapterError, NullBackendError, UnknownAdapterError, UnknownBackendEr
 import { syntheticWeights, writeImage } from '../src/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
+import { checkMemory } from '../src/style/memory-plan.js';
 import { planJob } from '../src/style/settings.js';
 import { OptionError } from '../src/util/errors.js';
 import { picture } from './helpers/pictures.js';
@@ -56,6 +57,16 @@ function expectOneLine(r: { code: number | null; stderr: string }, ...patterns: 
   expect(r.stderr).not.toMatch(/\n\s+at /);
   for (const pattern of patterns) expect(lines[0]).toMatch(pattern);
   return lines[0]!;
+}
+
+function refusalOf(f: () => void): OptionError {
+  try {
+    f();
+  } catch (err) {
+    expect(err).toBeInstanceOf(OptionError);
+    return err as OptionError;
+  }
+  throw new Error('accepted');
 }
 
 function refusal(settings: Parameters<typeof planJob>[0], styleCount?: number): OptionError {
@@ -109,6 +120,24 @@ describe('planJob refuses settings with an OptionError that names the setting by
     expect(refusal({ styleLayers: ['block1_conv1', 'conv1_1'] }).reason).toMatch(/block1_conv1 and conv1_1, both conv1_1/);
     expect(userMessage(refusal({ styleLayers: ['conv9_1'] }))).toMatch(
       /^--style-layers must be VGG-19 layers \(unknown VGG-19 layer "conv9_1"/,
+    );
+  });
+
+  it('a --style-scale that alone puts a scale over the memory budget is blamed, with the largest that fits, not --size or --max-memory', () => {
+    const plan = (styleScale: number) => planJob({ size: 32, scales: 1, styleScale, maxMemory: 4000 }, 40, 30);
+    const err = refusalOf(() => checkMemory(plan(1000).memory!));
+    expect(err.option).toBe('styleScale');
+    const line = userMessage(err)!;
+    expect(line).toMatch(
+      /^--style-scale is 1000: the style image would be 32000×24000 at the 32×24 scale, which needs \d+ MiB of GPU memory, more than the 4000 MiB budget: use at most [\d.]+$/,
+    );
+    expect(line).not.toMatch(/--size|--max-memory|size of at most/);
+    const largest = Number(/use at most ([\d.]+)$/.exec(line)![1]);
+    expect(() => checkMemory(plan(largest).memory!)).not.toThrow();
+    expect(() => checkMemory(plan(largest * 1.1).memory!)).toThrow(/--style-scale|styleScale/);
+    // Over the budget at --style-scale 1 too: the size is the thing to change, as before.
+    expect(refusalOf(() => checkMemory(planJob({ size: 32, scales: 1, styleScale: 2, maxMemory: 1 }, 40, 30).memory!)).option).toBe(
+      'maxMemory',
     );
   });
 

@@ -80,8 +80,11 @@ export interface MemoryPlan {
   /** The budget is the default, not a setting given. */
   isDefault?: boolean;
   scales: ScaleMemory[];
-  /** The first scale over the budget even with checkpointing, and the longest side that would fit (checkMemory refuses it). */
-  over?: ScaleMemory & { largestSide: number };
+  /**
+   * The first scale over the budget even with checkpointing, and the longest side that would fit
+   * (checkMemory refuses it); `styleScale` when --style-scale alone puts it over: the largest that fits.
+   */
+  over?: ScaleMemory & { largestSide: number; styleScale?: { given: number; largest: number } };
 }
 
 export const deepestLayer = (loss: LossConfig): number =>
@@ -243,7 +246,25 @@ export function planMemory(job: MemoryJob, budgetMiB: number, isDefault = false)
     return { width: s.width, height: s.height, plainBytes, recomputeBytes, recompute, winogradCacheBytes };
   });
   const over = scales.find((s) => s.recomputeBytes > budget);
-  return { budgetMiB, isDefault, scales, ...(over ? { over: { ...over, largestSide: largestFittingSide(job, over, budget) } } : {}) };
+  if (!over) return { budgetMiB, isDefault, scales };
+  const fitsWith = (styleScale: number) =>
+    scalePeakBytes({ ...job, styleScale }, over.width, over.height, true, undefined, false) <= budget;
+  // A style image drawn far larger than the scale (--style-scale) is to blame when one at the scale's size fits.
+  const styleScale =
+    job.styleScale > 1 && fitsWith(1) ? { given: job.styleScale, largest: largestFitting(1, job.styleScale, fitsWith) } : undefined;
+  return {
+    budgetMiB,
+    isDefault,
+    scales,
+    over: { ...over, largestSide: largestFittingSide(job, over, budget), ...(styleScale ? { styleScale } : {}) },
+  };
+}
+
+/** The largest x in [lo, hi) that `fits` (monotone, fits(lo)), to two significant digits, rounded down. */
+function largestFitting(lo: number, hi: number, fits: (x: number) => boolean): number {
+  for (let i = 0; i < 40; i++) [lo, hi] = fits((lo + hi) / 2) ? [(lo + hi) / 2, hi] : [lo, (lo + hi) / 2];
+  const unit = 10 ** (Math.floor(Math.log10(lo)) - 1);
+  return Number((Math.floor(lo / unit) * unit).toPrecision(2));
 }
 
 /**
@@ -254,6 +275,15 @@ export function checkMemory(plan: MemoryPlan): void {
   const { over, budgetMiB } = plan;
   if (!over) return;
   const need = Math.ceil(over.recomputeBytes / MiB);
+  if (over.styleScale) {
+    const { given, largest } = over.styleScale;
+    throw new OptionError(
+      'styleScale',
+      given,
+      `is ${given}: the style image would be ${Math.round(over.width * given)}×${Math.round(over.height * given)} at the ` +
+        `${over.width}×${over.height} scale, which needs ${need} MiB of GPU memory, more than the ${budgetMiB} MiB budget: use at most ${largest}`,
+    );
+  }
   const fix = over.largestSide > 0 ? `use a size of at most ${over.largestSide} px, or ` : '';
   throw new OptionError(
     'maxMemory',
