@@ -1,5 +1,8 @@
 // Fuzzing the weights readers: seeded mutations of a valid .bin, TF.js model (model.json + shards),
-// Keras .h5, PyTorch .pth and MXNet .params (test/helpers/weights-mutations.ts) must each end in weights or a clear UserError;
+// Keras .h5, PyTorch .pth and MXNet .params (test/helpers/weights-mutations.ts), and of pickles
+// (memo structures: cycles, "billion laughs") and zips (sizes, names, compression ratios: MXNet's
+// zipped .params as `weights fetch` takes it out; test/helpers/weights-fuzz-pickle-zip.ts), including
+// their worst cases (a 64-deep memo nest, 64 MiB zip bombs), must each end in weights or a clear UserError;
 // never another exception, a hang, or runaway memory. Each format runs in a child process of its
 // own (test/helpers/weights-fuzz-child.ts) for a clean maxRSS and so that a hang can be stopped.
 
@@ -11,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
-type Format = 'bin' | 'tfjs' | 'h5' | 'pth' | 'params';
+type Format = 'bin' | 'tfjs' | 'h5' | 'pth' | 'params' | 'pickle' | 'zip';
 interface FuzzResult {
   format: Format;
   cases: number;
@@ -25,7 +28,7 @@ interface FuzzResult {
 
 const SEED = 20240611;
 /** 300 of each; .h5 too: a case takes ~15 ms (h5wasm in a worker), except those where HDF5 loops until the 2 s limit. */
-const CASES: Record<Format, number> = { bin: 300, tfjs: 300, h5: 300, pth: 300, params: 300 };
+const CASES: Record<Format, number> = { bin: 300, tfjs: 300, h5: 300, pth: 300, params: 300, pickle: 300, zip: 300 };
 /** Longer than any case may take (the .h5 reader gives up on an HDF5 call after 2 s): then the child is stopped. */
 const HANG_MS = 10_000;
 const MAX_RSS_MIB = 400;
@@ -97,7 +100,7 @@ function report(r: FuzzResult): string {
 const results = new Map<Format, FuzzResult>();
 
 describe('weights readers on seeded mutations of valid files', () => {
-  for (const format of ['bin', 'tfjs', 'h5', 'pth', 'params'] as const) {
+  for (const format of ['bin', 'tfjs', 'h5', 'pth', 'params', 'pickle', 'zip'] as const) {
     it(`${format}: ${CASES[format]} mutated files each end in weights or one clean line of UserError, in seconds and bounded memory`, async () => {
       const r = await fuzz(format);
       console.log(report(r));

@@ -4,7 +4,7 @@
 // and an entry that states more than the caller's limit is refused before a byte is inflated.
 
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createInflateRaw } from 'node:zlib';
 import { show } from '../io/weights/checks.js';
@@ -20,9 +20,10 @@ const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
  */
 export async function extractOne(zip: string, suffix: string, dest: string, maxBytes: number): Promise<void> {
   const { entry, start } = await findEntry(zip, suffix, maxBytes);
-  const input = createReadStream(zip, { start, end: start + entry.compressedSize - 1 });
   const cap = new SizeCap(entry.size);
   try {
+    // (end is inclusive: an entry of 0 compressed bytes is an empty stream, not a RangeError)
+    const input = entry.compressedSize === 0 ? Readable.from([]) : createReadStream(zip, { start, end: start + entry.compressedSize - 1 });
     await (entry.method === 8
       ? pipeline(input, createInflateRaw(), cap, createWriteStream(dest))
       : pipeline(input, cap, createWriteStream(dest)));

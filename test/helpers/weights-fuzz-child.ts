@@ -1,6 +1,6 @@
 // Reads mutated weights files of one format in a process of its own, so that its peak memory
 // (maxRSS, a high-water mark) is the readers' alone. Run by test/weights-fuzz.test.ts:
-//   node --import tsx test/helpers/weights-fuzz-child.ts <bin|tfjs|h5|pth|params> <cases> <seed> <work folder> [<case>]
+//   node --import tsx test/helpers/weights-fuzz-child.ts <bin|tfjs|h5|pth|params|pickle|zip> <cases> <seed> <work folder> [<case>]
 // With <case>, runs that case alone and keeps its input in <work folder>/samples (to debug it).
 // Prints "case <n> <name>" before each case (the parent times them and stops a hang) and, last,
 // one line "result <json>": how the cases ended, the slowest, maxRSS in MiB, open descriptors, and
@@ -14,6 +14,7 @@ import { convertKerasH5 } from '../../src/node/keras-h5.js';
 import { convertTfjsFolder } from '../../src/node/weights-files.js';
 import { UserError } from '../../src/util/errors.js';
 import { writeKerasH5 } from './keras-h5.js';
+import { pickleCases, zipCases } from './weights-fuzz-pickle-zip.js';
 import { paramsCases, pthCases, type Case } from './weights-fuzz-torch-mxnet.js';
 import { tfjsModel, writeTfjsModel } from './tfjs-model.js';
 import {
@@ -30,7 +31,7 @@ import {
   type Mutation,
 } from './weights-mutations.js';
 
-type Format = 'bin' | 'tfjs' | 'h5' | 'pth' | 'params';
+type Format = 'bin' | 'tfjs' | 'h5' | 'pth' | 'params' | 'pickle' | 'zip';
 const [format, casesArg, seedArg, work, onlyArg] = process.argv.slice(2) as [Format, string, string, string, string | undefined];
 const [total, seed] = [Number(casesArg), Number(seedArg)];
 const UP_TO = 4; // conv1_1 and conv1_2: small files, every structure present
@@ -188,7 +189,7 @@ async function h5Cases(): Promise<Case[]> {
 
 /** The kind of refusal, for the tally: the message without the file, numbers and quoted values. */
 function reason(err: UserError): string {
-  const text = err.message.replace(/^.*?(fuzz\.bin|fuzz\.pth|fuzz\.params|model\.json|case-\d+\.h5): /, '');
+  const text = err.message.replace(/^.*?(fuzz\.bin|fuzz\.pth|fuzz\.params|model\.json|case-\d+\.(h5|zip|params)): /, '');
   const kind = text
     .split(/[(;:,]/)[0]!
     .replace(/"[^"]*"|\[[^\]]*\]|\d+/g, '#')
@@ -206,6 +207,8 @@ const builders: Record<Format, () => Promise<Case[]> | Case[]> = {
   h5: h5Cases,
   pth: () => pthCases(total, next, choose, UP_TO, work),
   params: () => paramsCases(total, next, choose, UP_TO, work),
+  pickle: () => pickleCases(total, next, choose, UP_TO, work),
+  zip: () => zipCases(total, next, choose, UP_TO, work),
 };
 const cases = await builders[format]();
 const counts: Record<string, number> = {};
