@@ -2,7 +2,8 @@
 // decodes to up to 196 MP. Each is read in a process of its own (test/helpers/read-image-child.ts)
 // so that its peak resident memory is the reader's; it must stay within the 8-bit RGBA output the
 // run needs anyway plus MARGIN_MIB (Node and tsx alone take ~85 MiB). Measured on a 2-vCPU Zen 5:
-// the decoders before the fix took 1.0–2.0 GiB at 70–100 MP and 1.3–4.6 GiB at 196 MP.
+// the decoders before the fix took 1.0–2.0 GiB at 70–100 MP and 1.2–4.5 GiB at 196 MP (PNG), and
+// jpeg-js ~32 bytes a pixel (JPEG).
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,12 +97,19 @@ describe('decompression bombs under the pixel cap are decoded within their outpu
   });
 });
 
+describe('baseline JPEG bombs are decoded as they stream, within their output plus the margin', () => {
+  // 2 bits a block: 1.2 MB for 100 MP (jpeg-js: ~32 bytes a pixel; 6.2 GB and 88 s at 196 MP).
+  it('a flat baseline RGB JPEG of 10000×10000', async () => {
+    await expectBounded('flat-100mp.jpg', flatJpeg(10000, 10000, 3), [10000, 10000], GRAY);
+  });
+});
+
 describe('JPEGs that jpeg-js decodes are bounded by bytes before it allocates', () => {
   it('a flat progressive JPEG of 14000×14000 (1.1 MB; ~6 GB in jpeg-js) is refused at once, naming the file, the memory and the fix', async () => {
     const result = await readBytesInChild('progressive-196mp.jpg', flatJpeg(14000, 14000, 3, true));
     console.log(`image bombs: progressive-196mp.jpg: refused in ${result.ms} ms, ${result.maxRssMiB} MiB max RSS`);
     expect(result.error).toMatch(
-      /progressive-196mp\.jpg: cannot decode the image: this 14000×14000 progressive JPEG would need about \d+ MiB beyond its pixels to decode, over the 512 MiB limit; save it as PNG, or make it smaller$/,
+      /progressive-196mp\.jpg: cannot decode the image: this 14000×14000 progressive JPEG would need about \d+ MiB beyond its pixels to decode, over the 512 MiB limit; save it as a baseline JPEG or as PNG, or make it smaller$/,
     );
     expect(result.ms).toBeLessThan(2000);
     expect(result.maxRssMiB).toBeLessThan(MARGIN_MIB);

@@ -1,17 +1,20 @@
 // Image bytes <-> 8-bit RGBA, without the file system (src/node/image-files.ts reads and writes
-// files): JPEG via jpeg-js (baseline, progressive, grayscale; EXIF orientation applied), refused
-// before decoding where jpeg-js would need more than its output plus a margin (jpeg-js.ts); PNG
-// (8/16-bit, gray, alpha, palette, interlaced; alpha composited over white) decoded as it inflates
-// by png-decode.ts, so a highly compressed PNG needs its output and a few rows, no more; pngjs
-// encodes. The bytes are untrusted: the header's size is checked against a pixel limit first, and
-// a JPEG too short to hold the pixels it claims is refused before jpeg-js allocates for them (a PNG
-// that inflates short is refused when its data ends: memory grows only with what it holds).
+// files). Decoding needs the output, the file and a few rows, whatever the compression ratio:
+// sequential JPEG streams MCU row by MCU row (jpeg-decode.ts, byte-identical to jpeg-js); PNG
+// (8/16-bit, gray, alpha, palette, interlaced; alpha composited over white) as it inflates
+// (png-decode.ts). Progressive JPEG goes through jpeg-js, refused before decoding where that would
+// need more than its output plus a margin (jpeg-js.ts). EXIF orientation is applied; pngjs and
+// jpeg-js encode. The bytes are untrusted: the header's size is checked against a pixel limit
+// first, and a JPEG too short to hold the pixels it claims is refused before anything is allocated
+// for them (a PNG that inflates short is refused when its data ends).
 
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { UserError } from '../util/errors.js';
+import { decodeSequential } from './jpeg-decode.js';
 import { decodeWithJpegJs } from './jpeg-js.js';
+import { sequentialLayout } from './jpeg-layout.js';
 import { exifOrientation, jpegFrame, SOF_MARKERS, Unsupported } from './jpeg-segments.js';
 import { pngLayout } from './png-chunks.js';
 import { decodePngPixels } from './png-decode.js';
@@ -94,7 +97,9 @@ function decodeJpeg(bytes: Buffer, name: string, maxPixels: number): RgbaImage {
     blocks += Math.ceil((Math.ceil(frame.width / 8) * h) / maxH) * Math.ceil((Math.ceil(frame.height / 8) * v) / maxV);
   if (bytes.length * 8 < blocks)
     throw new Error(`${bytes.length} bytes cannot hold the ${frame.width}×${frame.height} pixels its header claims`);
-  return applyOrientation(decodeWithJpegJs(bytes, frame, name), exifOrientation(bytes));
+  const layout = sequentialLayout(bytes);
+  const image = (layout && decodeSequential(bytes, layout)) ?? decodeWithJpegJs(bytes, frame, name);
+  return applyOrientation(image, exifOrientation(bytes));
 }
 
 // ---- PNG ----

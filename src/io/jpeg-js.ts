@@ -1,4 +1,6 @@
-// JPEG through jpeg-js, bounded by bytes. jpeg-js holds the whole image several times over: every
+// JPEG through jpeg-js, for what the streaming decoder (jpeg-decode.ts) leaves to it: progressive
+// files, and sequential ones in several scans or with segments it does not read the way jpeg-js
+// does. Bounded by bytes: jpeg-js holds the whole image several times over: every
 // 8×8 block of every component (padded to whole MCUs) as an Int32Array of 64 (256 bytes; ~530
 // measured with the object around it), each component's samples, a packed copy of all of them,
 // then the RGBA output: ~32 bytes a pixel for 4:4:4 colour. So a file is refused, before
@@ -43,7 +45,7 @@ export function decodeWithJpegJs(bytes: Uint8Array, frame: JpegFrame, name: stri
     const coding = SOF_MARKERS[frame.marker];
     throw new UserError(
       `${name}: cannot decode the image: this ${frame.width}×${frame.height} ${coding} JPEG would need about ${mib(resident)} MiB ` +
-        `beyond its pixels to decode, over the ${mib(JPEG_JS_MARGIN_BYTES)} MiB limit; save it as PNG, or make it smaller`,
+        `beyond its pixels to decode, over the ${mib(JPEG_JS_MARGIN_BYTES)} MiB limit; save it as a baseline JPEG or as PNG, or make it smaller`,
     );
   }
   const output = frame.width * frame.height * 4;

@@ -50,11 +50,12 @@ export function jpegFrame(bytes: Uint8Array): JpegFrame {
 }
 
 /**
- * A JPEG's marker segments after SOI, up to and including the first SOS or EOI, each with the
- * bounds of its payload. Never reads past the end; throws at a segment that is malformed or cut off.
+ * A JPEG's marker segments from byte `from` (after SOI by default), up to and including the first
+ * SOS or EOI, each with the bounds of its payload (none for a stand-alone marker). Never reads past
+ * the end; throws at a segment that is malformed or cut off.
  */
-export function* jpegSegments(bytes: Uint8Array): Generator<{ marker: number; start: number; end: number }> {
-  let at = 2;
+export function* jpegSegments(bytes: Uint8Array, from = 2): Generator<{ marker: number; start: number; end: number }> {
+  let at = from;
   for (;;) {
     if (bytes[at] !== 0xff) throw new Error(at >= bytes.length ? 'the file ends inside its headers' : `no marker at byte ${at}`);
     while (bytes[at + 1] === 0xff) at++; // fill bytes
@@ -65,7 +66,8 @@ export function* jpegSegments(bytes: Uint8Array): Generator<{ marker: number; st
       return;
     }
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      at += 2; // stand-alone markers
+      yield { marker, start: at + 2, end: at + 2 }; // stand-alone markers
+      at += 2;
       continue;
     }
     if (marker === 0x00 || marker === 0xd8) throw new Error(`unexpected marker ff${marker.toString(16).padStart(2, '0')} at byte ${at}`);
