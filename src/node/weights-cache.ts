@@ -116,7 +116,11 @@ async function readCached(bin: string, log: WeightsSource['log']): Promise<{ wei
   } catch (err) {
     if (!(err instanceof WeightsFormatError)) throw err; // unreadable (EACCES, a folder): the user's to fix
     log?.(`the cached weights are damaged (${err.message}); removing ${bin} and making it again`);
-    rmSync(bin, { force: true });
+    try {
+      rmSync(bin, { force: true });
+    } catch {
+      // A read-only cache: the new file replaces it atomically, or is kept in memory only (weightsFromFile).
+    }
     return null;
   }
 }
