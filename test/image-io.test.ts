@@ -6,7 +6,9 @@ import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_PIXELS, decodeImage, encodeImage, exifOrientation } from '../src/io/image.js';
 import { readImage, writeImage } from '../src/node/image-files.js';
+import { planJob } from '../src/style/settings.js';
 import { UserError } from '../src/util/errors.js';
+import { cli } from './helpers/cli.js';
 import { jpegWithExif, jpegWithSize, pngClaiming, pngWithSize, tiffBlock } from './helpers/hostile-images.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
@@ -262,5 +264,35 @@ describe('reading image files', () => {
     );
     expect(readImage(fixture('plain.jpg'), { maxPixels: 192 }).width).toBe(16);
     expect(() => readImage(fixture('plain.jpg'), { maxPixels: 191 })).toThrow(/plain\.jpg: the image is 16×12 pixels/);
+  });
+});
+
+describe('an extreme-aspect content image is named, with its shape, where it makes a scale too thin', () => {
+  it('planJob names the file, its size and ratio, and the size that would do; a normal image keeps the usual message', () => {
+    const plan = (w: number, h: number, settings: Parameters<typeof planJob>[0]) => () =>
+      planJob(settings, w, h, 1, { contentName: 'wide.png' });
+    expect(plan(4000, 10, { size: 64, scales: 1 })).toThrow(
+      'size makes a 64×1 scale of wide.png (4000×10 pixels, 400:1), too small for layer 28, which needs at least 16 px on the short side: ' +
+        'crop the image to a less elongated shape, or use a size of at least 6400',
+    );
+    expect(plan(10, 4000, {})).toThrow(/^size and scales make a 1×\d+ scale of wide\.png \(10×4000 pixels, 400:1\), .* and one scale$/);
+    expect(plan(8, 6, { size: 8, scales: 1 })).toThrow(/^size and scales make a 8×6 scale, too small for layer 28/);
+  });
+
+  it('the CLI names the content file in that one line (exit 2), before any GPU work', async () => {
+    const wide = join(work, 'wide.png');
+    writeImage(wide, { width: 4000, height: 10, data: new Uint8Array(4000 * 10 * 4).fill(200) });
+    const result = await cli([wide, fixture('plain.jpg'), '-o', join(work, 'out.png'), '--offline'], { cwd: work });
+    expect(result.code).toBe(2);
+    expect(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !/artificially reduced/.test(l)),
+    ).toEqual([
+      expect.stringMatching(
+        new RegExp(`^wgpu-style: --size and --scales make a \\d+×1 scale of ${wide.replace(/[.]/g, '\\.')} \\(4000×10 pixels, 400:1\\)`),
+      ),
+    ]);
   });
 });

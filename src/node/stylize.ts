@@ -58,13 +58,14 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
       ? readImage(image, { maxPixels: options.maxMegapixels === undefined ? undefined : options.maxMegapixels * 1e6 })
       : image;
   const content = read(options.content);
+  const contentName = typeof options.content === 'string' ? options.content : undefined;
   const styles = options.styles.map(read);
   const init =
     typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? read(options.init) : options.init;
   const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
   const settings = { ...options, autotune, init: init as StyleSettings['init'] | undefined };
   const planFor = (limits: { bindingBytes?: number; bufferBytes?: number }, change: Partial<StyleSettings> = {}) =>
-    planJob({ ...settings, ...change }, content.width, content.height, styles.length, { memoryBytes: totalmem(), ...limits });
+    planJob({ ...settings, ...change }, content.width, content.height, styles.length, { memoryBytes: totalmem(), contentName, ...limits });
   // Settings are checked before the device exists; the plan is made again with its limits after.
   options.onPlan?.(planFor({}));
   const saved = typeof options.resume === 'string' ? await readCheckpoint(options.resume) : options.resume;

@@ -15,14 +15,16 @@ export { DEFAULT_SETTINGS, type StyleSettings };
  * lets it check --style-blend against them and refuse a style weight without style images; when
  * it is not given those two checks are left out. `host.memoryBytes` (the Node edge gives it) sets
  * the default memory budget; `host.bindingBytes` and `bufferBytes` (the device's limits, where the
- * edge has one) size the band scratch of tensors past one binding and the largest size that fits. Throws OptionError naming the setting by its key.
+ * edge has one) size the band scratch of tensors past one binding and the largest size that fits;
+ * `host.contentName` (the content image's file name, where there is one) is named in messages about
+ * its shape. Throws OptionError naming the setting by its key.
  */
 export function planJob(
   settings: Partial<StyleSettings>,
   contentWidth: number,
   contentHeight: number,
   styleCount?: number,
-  host: { memoryBytes?: number; bindingBytes?: number; bufferBytes?: number } = {},
+  host: { memoryBytes?: number; bindingBytes?: number; bufferBytes?: number; contentName?: string } = {},
 ): StyleOptions {
   // Keys present but undefined (an option not given) keep their defaults.
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
@@ -35,7 +37,8 @@ export function planJob(
   checkStyleBlend(s, styleCount);
   const scales =
     s.preset === 'seed' ? seedPreset(s.presetStepsScale) : pyramid(contentWidth, contentHeight, s.size, s.scales, s.steps, s.lrDecayEvery);
-  checkScaleSizes(scales, [...(s.contentWeight ? contentLayers : []), ...(s.styleWeight ? styleLayers : [])]);
+  const content = { width: contentWidth, height: contentHeight, name: host.contentName };
+  checkScaleSizes(scales, [...(s.contentWeight ? contentLayers : []), ...(s.styleWeight ? styleLayers : [])], content);
   const { contentWeight, styleWeight, tvWeight, styleLayerWeights } = s;
   const loss = { contentLayers, styleLayers, styleLayerWeights, contentWeight, styleWeight, tvWeight };
   const optimizer = optimizerPlan(s);
@@ -167,16 +170,36 @@ function checkStyleBlend(s: StyleSettings, styleCount: number | undefined): void
   }
 }
 
-/** Every scale keeps the deepest layer used at least 1 px: each VGG pool before it halves the image. */
-function checkScaleSizes(scales: readonly Scale[], layers: readonly number[]): void {
+/**
+ * Every scale keeps the deepest layer used at least 1 px: each VGG pool before it halves the image.
+ * A content image 4 or more times as long as it is wide (or tall) is named: its shape is the cause.
+ */
+function checkScaleSizes(
+  scales: readonly Scale[],
+  layers: readonly number[],
+  content: { width: number; height: number; name?: string },
+): void {
   const deepest = Math.max(0, ...layers);
   const minSide = minimumSide(deepest);
   const small = scales.find((x) => Math.min(x.width, x.height) < minSide);
-  if (small) {
+  if (!small) return;
+  const [long, short] = [Math.max(content.width, content.height), Math.min(content.width, content.height)];
+  const elongated = long >= 4 * short;
+  const image = `${content.name ?? 'the content image'} (${content.width}×${content.height} pixels, ${+(long / short).toPrecision(3)}:1)`;
+  const tooSmall = `too small for layer ${deepest}, which needs at least ${minSide} px on the short side`;
+  const largest = scales.at(-1)!;
+  if (elongated && Math.min(largest.width, largest.height) < minSide) {
+    const one = scales.length === 1;
     throw new OptionError(
-      ['size', 'scales'],
-      [small.width, small.height],
-      `make a ${small.width}×${small.height} scale, too small for layer ${deepest}, which needs at least ${minSide} px on the short side: use a larger size or fewer scales`,
+      one ? 'size' : ['size', 'scales'],
+      [largest.width, largest.height],
+      `${one ? 'makes' : 'make'} a ${largest.width}×${largest.height} scale of ${image}, ${tooSmall}: crop the image to a less ` +
+        `elongated shape, or use a size of at least ${Math.ceil((minSide * long) / short)}${one ? '' : ' and one scale'}`,
     );
   }
+  throw new OptionError(
+    ['size', 'scales'],
+    [small.width, small.height],
+    `make a ${small.width}×${small.height} scale${elongated ? ` of ${image}` : ''}, ${tooSmall}: use a larger size or fewer scales`,
+  );
 }
