@@ -3,14 +3,20 @@
 // written here with the same layout (test/helpers/mxnet-params.ts).
 
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../src/io/weights/bytes.js';
 import { ConvertError } from '../src/io/weights/keras.js';
 import { convertMxnet } from '../src/io/weights/mxnet.js';
 import { TORCHVISION_CONVENTION } from '../src/io/weights/state-dict.js';
+import { MAX_EXTRACTED_BYTES } from '../src/node/weights-sources.js';
+import { extractOne } from '../src/node/zip-extract.js';
 import { TORCHVISION_INPUT, VGG19_CONVS } from '../src/vgg/index.js';
 import { fixture, manifest } from './helpers/weights-fixtures.js';
 import { concat, gluonConvs, paramsFile, type ParamsArray } from './helpers/mxnet-params.js';
+import { zipFile } from './helpers/zip-writer.js';
 
 const sha256 = (data: Float32Array) =>
   createHash('sha256')
@@ -113,5 +119,25 @@ describe('MXNet .params', () => {
       ],
     ];
     for (const [bytes, message] of cases) expect(await refusal(bytes, 4), String(message)).toMatch(message);
+  });
+});
+
+describe("the model zoo's zip (weights fetch --from mxnet takes the .params out of it)", () => {
+  it('refuses an entry stating 0 compressed bytes as a corrupt archive (found by the zip fuzzer: was a RangeError stack trace)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wgpu-style-zip-'));
+    try {
+      const archive = zipFile([{ name: 'vgg19-ad2f660d.params', data: fixture('gluon-vgg19-block1.params'), deflate: true }]);
+      const view = new DataView(archive.buffer);
+      view.setUint32(18, 0, true); // the local header's compressed size
+      view.setUint32(view.getUint32(archive.byteLength - 22 + 16, true) + 20, 0, true); // the directory's
+      const zip = join(dir, 'zoo.zip');
+      writeFileSync(zip, archive);
+      const err = await extractOne(zip, '.params', join(dir, 'out.params'), MAX_EXTRACTED_BYTES).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConvertError);
+      expect((err as Error).message).toMatch(/zoo\.zip: cannot extract "vgg19-ad2f660d\.params" \(.*\); the archive is corrupt/);
+      expect(readdirSync(dir)).toEqual(['zoo.zip']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
