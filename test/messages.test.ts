@@ -213,6 +213,24 @@ describe('the command line words option errors with its flags', () => {
     results.forEach((r, i) => expectOneLine(r, cases[i]![1]));
   });
 
+  it('a weights file that stops before a layer: --up-to only where it is an option (weights convert), the style run names what it can set', async () => {
+    const partial = join(REPO_ROOT, 'test', 'fixtures', 'weights', 'vgg19-block1.pth');
+    const [convert, style] = await Promise.all([
+      run(['weights', 'convert', partial, '-o', 'partial.bin']),
+      run(['content.png', 'style.png', ...TINY.filter((a, i) => a !== 'syn.bin' && TINY[i + 1] !== 'syn.bin'), '--weights', partial]),
+    ]);
+    expectOneLine(
+      convert,
+      /vgg19-block1\.pth: holds 2 conv layers, the first of VGG-19's; conv2_1 is not among them; use --up-to 4 to convert the layers before it$/,
+    );
+    // The style run first says that it converts the file (one line), then why it cannot.
+    expect(style.code, style.stderr).toBe(2);
+    expect(style.stderr).not.toMatch(/\n\s+at |--up-to 4/);
+    expect(style.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^wgpu-style: .*conv2_1 is not among them: give weights with all of VGG-19's convs, or convert the layers it has \(wgpu-style weights convert \S+vgg19-block1\.pth --up-to conv1_2 -o part\.bin\) and run with --weights part\.bin and --content-layers and --style-layers up to conv1_2$/,
+    );
+  });
+
   it('a content image with --style-weight 0 and no style image runs, without a word about --style-blend', async () => {
     const r = await run(['content.png', '--style-weight', '0', ...TINY]);
     expect(r.stderr).not.toMatch(/style-blend|wgpu-style:/);

@@ -98,10 +98,10 @@ describe('PyTorch .pth (written by torch.save)', () => {
     }
   });
 
-  it('names the missing layer of a partial file and the --up-to that converts what it has', async () => {
-    await expect(convertTorch(memorySource(fixture('vgg19-block1.pth'), 'b1.pth'))).rejects.toThrow(
-      /b1\.pth: holds 2 conv layers, the first of VGG-19's; conv2_1 is not among them\. Use --up-to 4/,
-    );
+  it('names the missing layer of a partial file and carries the last layer it has (weights convert words it as --up-to)', async () => {
+    const attempt = convertTorch(memorySource(fixture('vgg19-block1.pth'), 'b1.pth'));
+    await expect(attempt).rejects.toThrow(/^b1\.pth: holds 2 conv layers, the first of VGG-19's; conv2_1 is not among them$/);
+    await expect(attempt).rejects.toMatchObject({ upTo: 4 });
   });
 
   it('reports damage in one line: a cut zip, a flipped storage byte (CRC-32), a cut legacy file, a file that is not PyTorch', async () => {

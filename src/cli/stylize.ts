@@ -3,10 +3,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { encodeImage } from '../io/image.js';
+import { ConvertError } from '../io/weights/keras.js';
 import { PreparedWrite } from '../node/safe-write.js';
 import { readCheckpoint, stylize } from '../node/stylize.js';
 import type { StyleProgress, StyleResult } from '../style/job.js';
 import { StoppedBeforeStartError } from '../util/errors.js';
+import { VGG19_CONVS } from '../vgg/index.js';
 import { UsageError } from './errors.js';
 import { optionsHelp, parserTable, readOptions } from './options.js';
 import { defaultCheckpointPath, planOutputs, snapshotPath } from './outputs.js';
@@ -97,6 +99,8 @@ export async function stylizeCommand(args: string[]): Promise<number> {
     });
   } catch (err) {
     outputs.result.discard();
+    if (err instanceof ConvertError && err.upTo !== undefined && run.weights)
+      throw new UsageError(partialWeights(err, run.weights, err.upTo));
     if (!(err instanceof StoppedBeforeStartError)) throw err;
     const kept = existsSync(run.output) ? `${run.output} is as it was` : `${run.output} was not created`;
     console.error(`wgpu-style: ${err.message}; ${kept}`);
@@ -113,6 +117,15 @@ export async function stylizeCommand(args: string[]): Promise<number> {
   if (result.stopped === 'diverged') return 3;
   if (result.stopped === 'aborted') return 130;
   return 0;
+}
+
+/** A --weights file that stops before a layer: a style run converts whole files, `weights convert --up-to` the layers it has. */
+function partialWeights(err: ConvertError, file: string, upTo: number): string {
+  const last = VGG19_CONVS.filter((m) => m.index <= upTo).at(-1)!.name;
+  return (
+    `${err.message}: give weights with all of VGG-19's convs, or convert the layers it has ` +
+    `(wgpu-style weights convert ${file} --up-to ${last} -o part.bin) and run with --weights part.bin and --content-layers and --style-layers up to ${last}`
+  );
 }
 
 /** A snapshot that cannot be written (a full disk, its folder removed: not made again) costs a warning, not the run. */

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { encodeWeights, readHeader, readVerifiedHeader } from '../io/weights/format.js';
+import { ConvertError } from '../io/weights/keras.js';
 import { syntheticWeights } from '../io/weights/synthetic.js';
 import { checkChecksums, checkHttpUrl } from '../node/download.js';
 import { PreparedWrite } from '../node/safe-write.js';
@@ -169,7 +170,12 @@ async function convertCommand(args: string[]): Promise<number> {
     createFolder: true,
     example: 'vgg19.bin',
   });
-  const weights = await writeOrDiscard(out, () => convertWeightsFile(input, upTo));
+  const weights = await writeOrDiscard(out, () => convertWeightsFile(input, upTo)).catch((err: unknown) => {
+    // Only here is --up-to an option: a file that lacks a layer can still give the layers before it.
+    if (err instanceof ConvertError && err.upTo !== undefined)
+      throw new UsageError(`${err.message}; use --up-to ${err.upTo} to convert the layers before it`);
+    throw err;
+  });
   console.log(`wrote ${output} (${weights.tensors.size / 2} convs, input ${describeInput(weights.input)})`);
   return 0;
 }

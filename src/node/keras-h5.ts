@@ -42,9 +42,9 @@ async function readLayers(file: H5Reader, path: string, upTo: number | undefined
     const groupPath = `${root}${kerasName(layer.name)}`;
     const group = await file.get(groupPath);
     if (!group)
-      throw new ConvertError(
-        `${path}: there is no layer group "${groupPath}"${layer.index > 0 ? `; use --up-to ${layer.index - 1} to convert the layers before it` : "; is this Keras's VGG-19?"}`,
-      );
+      throw new ConvertError(`${path}: there is no layer group "${groupPath}"${layer.index > 0 ? '' : "; is this Keras's VGG-19?"}`, {
+        upTo: layer.index > 0 ? layer.index - 1 : undefined,
+      });
     if (group.kind !== 'group') throw new ConvertError(`${path}: ${groupPath} is not a layer group; is this Keras's VGG-19?`);
     const names = toStrings(await file.weightNames(groupPath));
     if (names.length !== 2) throw new ConvertError(`${path}: ${groupPath} has weight_names ${show(names)}, expected a kernel and a bias`);

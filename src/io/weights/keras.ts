@@ -7,9 +7,16 @@ import type { FoundLayout } from './architecture.js';
 import { show } from './checks.js';
 
 export class ConvertError extends UserError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * When a layer is missing from a file that holds the ones before it: the last layer (its index)
+   * that could be converted. `weights convert` words it as its --up-to; a style run has no such option.
+   */
+  readonly upTo?: number;
+
+  constructor(message: string, options?: { cause?: unknown; upTo?: number }) {
     super(message);
     if (options && 'cause' in options) this.cause = options.cause;
+    if (options?.upTo !== undefined) this.upTo = options.upTo;
   }
 }
 

@@ -61,9 +61,9 @@ export async function convertConvs(
     const at = VGG19_CONVS.indexOf(layer);
     const names = convs[at];
     if (!names) {
-      throw new ConvertError(
-        `${source}: holds ${convs.length} conv layers, the first of VGG-19's; ${layer.name} is not among them. Use --up-to ${layer.index - 1} to convert the layers before it`,
-      );
+      throw new ConvertError(`${source}: holds ${convs.length} conv layers, the first of VGG-19's; ${layer.name} is not among them`, {
+        upTo: layer.index > 0 ? layer.index - 1 : undefined,
+      });
     }
     const weight = await readTensor(tensors, names.name, [layer.cout, layer.cin, 3, 3], source);
     const bias = await readTensor(tensors, names.bias, [layer.cout], source);

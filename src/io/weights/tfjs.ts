@@ -36,13 +36,10 @@ export async function convertTfjs(modelJson: unknown, readShard: ShardReader, op
   if (missing.length > 0) {
     const files = [...new Set(missing.flatMap(({ group }) => group.paths.filter((p) => !shards.get(p))))];
     const first = missing[0]!.layer;
-    const hint =
-      first.index > 0
-        ? ` Convert up to the layer before it with --up-to ${first.index - 1} (the layers before ${kerasName(first.name)}).`
-        : '';
     throw new ConvertError(
       `${source}: ${files.length} shard file(s) are missing: ${files.join(', ')}; they hold ` +
-        `${missing.map(({ layer }) => kerasName(layer.name)).join(', ')}.${hint}`,
+        `${missing.map(({ layer }) => kerasName(layer.name)).join(', ')}`,
+      { upTo: first.index > 0 ? first.index - 1 : undefined },
     );
   }
 
