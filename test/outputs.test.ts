@@ -44,7 +44,7 @@ describe('outputs never replace inputs', () => {
       [['hardlink.png', 'style.png', '-o', 'content.png'], /--output content\.png is the input hardlink\.png/],
       [
         ['style.png', 'style.png', '--init', 'out-s1-0002.png', '--save-every', '2', '--steps', '4', '-o', 'out.png'],
-        /snapshot .*out-s1-0002\.png is the input out-s1-0002\.png/,
+        /the snapshot .*out-s1-0002\.png is the input out-s1-0002\.png; refusing to write over it: choose another --output \(snapshots are named after it\) or --save-every$/m,
       ],
       [
         ['content.png', 'style.png', '--weights', 'syn.bin', '-o', 'x.png', '--checkpoint-every', '2', '--checkpoint', 'syn.bin'],
@@ -83,6 +83,29 @@ describe('write problems are found before the first step', () => {
       expect(r.stderr).not.toMatch(/step 1\//);
       expect(Date.now() - started).toBeLessThan(20_000);
     }
+  });
+
+  it('names what the user set: the output before its checkpoint, and a checkpoint named after --output as such', async () => {
+    writeFileSync(path('notes.png.ckpt'), 'my notes');
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['-o', 'a-file/out.png', '--checkpoint-every', '5'],
+        /^wgpu-style: --output a-file\/out\.png: cannot write into .*a-file \(no such folder\); choose another --output$/m,
+      ],
+      [
+        ['-o', 'notes.png', '--checkpoint-every', '5'],
+        /^wgpu-style: the checkpoint notes\.png\.ckpt exists and is not a wgpu-style checkpoint; refusing to replace it: name another with --checkpoint \(the default is --output plus \.ckpt\) or remove that file$/m,
+      ],
+      [['-o', 'dir.png', '--checkpoint-every', '5'], /^wgpu-style: --output dir\.png is a folder/m],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(['content.png', 'style.png', ...TINY, '--steps', '500', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      // A checkpoint path is never blamed as if --checkpoint had been given.
+      expect(r.stderr, args.join(' ')).not.toMatch(/--checkpoint [\w/.-]+\.ckpt/);
+    }
+    expect(readFileSync(path('notes.png.ckpt'), 'utf8')).toBe('my notes');
   });
 
   it('writes a result with a legal 251-byte name (its temporary name stays within 255 bytes)', async () => {

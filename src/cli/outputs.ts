@@ -24,15 +24,22 @@ export function planOutputs(output: string, checkpoint: string | null, inputs: r
   if (!OUTPUT_EXTENSIONS.includes(extname(output).toLowerCase())) {
     throw new UsageError(`${output}: the output must end in .png, .jpg or .jpeg`);
   }
-  if (checkpoint !== null) {
-    if (isFolder(checkpoint))
-      throw new UsageError(`--checkpoint ${checkpoint} is a folder; give a file name, such as ${join(checkpoint, 'run.ckpt')}`);
-    assertNotInput(checkpoint, inputs, '--checkpoint');
-    assertCheckpointTarget(checkpoint, '--checkpoint', defaultCheckpointPath(output));
-    if (resolve(checkpoint) === resolve(output)) throw new UsageError(`--checkpoint ${checkpoint} is also the output; choose another name`);
-    PreparedWrite.prepare(checkpoint, { what: '--checkpoint', inputs }).discard();
-  }
+  // The output first: a folder that takes no file is --output's problem, not its checkpoint's.
   const result = PreparedWrite.prepare(output, { what: '--output', inputs });
+  if (checkpoint !== null) {
+    // Without --checkpoint the checkpoint is named after --output: a message names what the user set.
+    const named = checkpoint === defaultCheckpointPath(output);
+    const what = named ? 'the checkpoint' : '--checkpoint';
+    const fix = named ? 'name another with --checkpoint (the default is --output plus .ckpt)' : 'choose another --checkpoint';
+    if (isFolder(checkpoint))
+      throw new UsageError(
+        `${what} ${checkpoint} is a folder; ${named ? fix : `give a file name, such as ${join(checkpoint, 'run.ckpt')}`}`,
+      );
+    assertNotInput(checkpoint, inputs, what, fix);
+    assertCheckpointTarget(checkpoint, what, defaultCheckpointPath(output), fix);
+    if (resolve(checkpoint) === resolve(output)) throw new UsageError(`--checkpoint ${checkpoint} is also the output; choose another name`);
+    PreparedWrite.prepare(checkpoint, { what, inputs, fix }).discard();
+  }
   return {
     result,
     output: resolve(output),
@@ -45,7 +52,7 @@ export function planOutputs(output: string, checkpoint: string | null, inputs: r
           if (Buffer.byteLength(basename(path)) > 255)
             throw new UsageError(`the snapshot name ${basename(path)} would be longer than 255 bytes; choose a shorter --output`);
           if (isFolder(path)) throw new UsageError(`the snapshot ${path} would replace a folder; choose another --output or --save-every`);
-          assertNotInput(path, inputs, 'snapshot');
+          assertNotInput(path, inputs, 'the snapshot', 'choose another --output (snapshots are named after it) or --save-every');
         }
       });
     },

@@ -6,8 +6,8 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { CHECKPOINT_EXTENSION, hasCheckpointSignature } from '../io/checkpoint.js';
 import { UserError } from '../util/errors.js';
 
-/** Refuses `path` as a checkpoint to write unless it is ours; `what` names it in the message (--checkpoint). */
-export function assertCheckpointTarget(path: string, what: string, example: string): void {
+/** Refuses `path` as a checkpoint to write unless it is ours; `what` names it in the message (--checkpoint), `fix` what to change. */
+export function assertCheckpointTarget(path: string, what: string, example: string, fix = `choose another ${what}`): void {
   if (!path.toLowerCase().endsWith(CHECKPOINT_EXTENSION) || path.length === CHECKPOINT_EXTENSION.length)
     throw new UserError(
       `${what} ${path}: a checkpoint's name must end in ${CHECKPOINT_EXTENSION} (such as ${example}), so that it never replaces another file`,
@@ -19,9 +19,7 @@ export function assertCheckpointTarget(path: string, what: string, example: stri
     return; // nothing there yet: a new file is ours
   }
   if (!isFile || !startsAsCheckpoint(path))
-    throw new UserError(
-      `${what} ${path} exists and is not a wgpu-style checkpoint; refusing to replace it: choose another ${what} or remove that file`,
-    );
+    throw new UserError(`${what} ${path} exists and is not a wgpu-style checkpoint; refusing to replace it: ${fix} or remove that file`);
 }
 
 function startsAsCheckpoint(path: string): boolean {

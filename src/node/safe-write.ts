@@ -38,15 +38,15 @@ function identity(path: string): Identity | null {
   }
 }
 
-/** Refuses when writing `path` would replace one of `inputs` (the same file by any name). */
-export function assertNotInput(path: string, inputs: readonly string[], what: string): void {
+/** Refuses when writing `path` would replace one of `inputs` (the same file by any name); `fix` says what to change. */
+export function assertNotInput(path: string, inputs: readonly string[], what: string, fix = `choose another ${what}`): void {
   const target = identity(path);
   if (!target) return;
   for (const input of inputs) {
     const id = identity(input);
     if (id && id.dev === target.dev && id.ino === target.ino) {
       const how = resolve(input) === resolve(path) ? '' : ' (the same file through a link)';
-      throw new UserError(`${what} ${path} is the input ${input}${how}; refusing to write over it: choose another ${what}`);
+      throw new UserError(`${what} ${path} is the input ${input}${how}; refusing to write over it: ${fix}`);
     }
   }
 }
@@ -116,9 +116,11 @@ export class PreparedWrite {
 
   static prepare(
     path: string,
-    options: { what: string; inputs?: readonly string[]; createFolder?: boolean; example?: string },
+    options: { what: string; inputs?: readonly string[]; createFolder?: boolean; example?: string; fix?: string },
   ): PreparedWrite {
     const { what } = options;
+    // What to change, in words naming a setting the user has (default: another `what`).
+    const fix = options.fix ?? `choose another ${what}`;
     const abs = resolve(path);
     let isFolder = false;
     try {
@@ -128,7 +130,7 @@ export class PreparedWrite {
     }
     if (isFolder || path.endsWith('/'))
       throw new UserError(`${what} ${path} is a folder; give a file name in it, such as ${join(path, options.example ?? 'out.png')}`);
-    assertNotInput(path, options.inputs ?? [], what);
+    assertNotInput(path, options.inputs ?? [], what, fix);
     if (Buffer.byteLength(basename(abs)) > NAME_MAX) {
       throw new UserError(
         `${what} ${path}: the file name is ${Buffer.byteLength(basename(abs))} bytes, more than the ${NAME_MAX} most file systems allow; choose a shorter name`,
@@ -140,7 +142,7 @@ export class PreparedWrite {
         mkdirSync(folder, { recursive: true });
       } catch (err) {
         const why = code(err) === 'EEXIST' || code(err) === 'ENOTDIR' ? 'a file stands where a folder should be' : code(err);
-        throw new UserError(`${what} ${path}: cannot create the folder ${folder} (${why}); choose another ${what}`);
+        throw new UserError(`${what} ${path}: cannot create the folder ${folder} (${why}); ${fix}`);
       }
     }
     removeStaleTemps(abs);
@@ -155,7 +157,7 @@ export class PreparedWrite {
           : code(err) === 'EACCES' || code(err) === 'EPERM' || code(err) === 'EROFS'
             ? 'no permission to write there'
             : code(err);
-      throw new UserError(`${what} ${path}: cannot write into ${folder} (${why}); choose another ${what}`);
+      throw new UserError(`${what} ${path}: cannot write into ${folder} (${why}); ${fix}`);
     }
     return new PreparedWrite(abs);
   }
