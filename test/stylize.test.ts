@@ -182,6 +182,24 @@ describe('style transfer from the command line (synthetic weights)', () => {
 });
 
 describe('library API', () => {
+  it('VGG weights whose features overflow are blamed at the first step, not --lr or the loss weights', async () => {
+    const weights = syntheticWeights(5);
+    weights.tensors.get('conv1_1.weight')!.data.fill(1e30);
+    const result = await stylize({
+      content: picture(40, 30, 'content'),
+      styles: [picture(32, 32, 'style')],
+      weights,
+      size: 32,
+      scales: 1,
+      steps: 3,
+      autotune: false,
+    });
+    expect(result.stopped).toBe('diverged');
+    expect(result.message).toMatch(
+      /^the (content|style)( and style)? loss was (NaN|Infinity) at step 1 of scale 1, before any step: the VGG weights \(--weights\) give values 32-bit floats cannot hold; check that file$/,
+    );
+  });
+
   it('stylize() takes images, reports progress, and stops on an AbortSignal', async () => {
     const controller = new AbortController();
     const seen: StyleProgress[] = [];

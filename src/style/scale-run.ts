@@ -105,7 +105,7 @@ export class ScaleRun implements Objective {
       const values: Float32Array | null = stop ? null : (p.evaluation.values ?? (report ? await p.evaluation.losses.read() : null));
       p.evaluation.losses.release();
       if (values && !Number.isFinite(values[3]!)) {
-        stop = await this.divergence();
+        stop = await this.divergence(values);
         this.setup.ctx.copyInto(this.lastGood, this.setup.image);
       } else if (values && p.image) {
         [this.lastGood, p.image] = [p.image, this.lastGood];
@@ -126,13 +126,17 @@ export class ScaleRun implements Objective {
   /**
    * Why the run stops, once a read loss is not finite: the step where it first was (from the
    * device's record, not the report that found it) and what to change. A loss already not finite
-   * at a scale's first step, before the optimiser moved anything, is the loss weights' doing, not --lr's.
+   * at a scale's first step, before the optimiser moved anything, is not --lr's doing: the loss
+   * weights' when each term (`read`, that step's values) is finite, else the network's weights'.
    */
-  private async divergence(): Promise<string> {
+  private async divergence(read: Float32Array): Promise<string> {
     const [at, value] = await this.watch.read();
     const { loss, index } = this.setup;
     const weights = (['contentWeight', 'styleWeight', 'tvWeight'] as const).map((k) => `${flagFor(k)} ${loss[k]}`).join(', ');
     const where = `step ${at} of scale ${index + 1}`;
+    const terms = ['content', 'style', 'TV'].flatMap((term, i) => (Number.isFinite(read[i]!) ? [] : [`the ${term} loss was ${read[i]}`]));
+    if (at === 1 && terms.length > 0)
+      return `${terms.join(' and ')} at ${where}, before any step: the VGG weights (--weights) give values 32-bit floats cannot hold; check that file`;
     if (at === 1)
       return `the loss was ${value} at ${where}, before any step: the loss weights (${weights}) make it overflow 32-bit floats; use smaller ones`;
     const kept = this.lastGoodStep === 0 ? "the scale's starting image" : `the image from step ${this.lastGoodStep}`;
