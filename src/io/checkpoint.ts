@@ -10,7 +10,7 @@ import type { RgbaImage } from '../style/image-tensor.js';
 import type { StyleOptions } from '../style/job.js';
 import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
-import { show } from './weights/checks.js';
+import { clip, show } from '../util/quote.js';
 
 const MAGIC = 'WGSTCKPT';
 const VERSION = 2;
@@ -198,8 +198,7 @@ export function identityDifferences(saved: RunIdentity, now: RunIdentity): strin
 
 /** A name read from the file, for a message: on one line (escaped as in JSON) and cut short. */
 function plain(name: string): string {
-  const text = JSON.stringify(name).slice(1, -1);
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  return clip(JSON.stringify(name).slice(1, -1), 40);
 }
 
 /** How deep lists and objects nest in a JSON text (brackets inside strings not counted); no recursion. */

@@ -6,7 +6,7 @@
 
 import { closeSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { show } from '../io/weights/checks.js';
+import { clip, show } from '../util/quote.js';
 import { HDF5_SIGNATURE, recordedSize, SUPERBLOCK_HEAD_BYTES, superblockOffsets } from '../io/weights/hdf5.js';
 import { checkVgg19 } from '../io/weights/architecture.js';
 import { ConvertError, checkBias, convsUpTo, hwioToOihw, kerasLayout, kerasWeights } from '../io/weights/keras.js';
@@ -287,5 +287,5 @@ import(workerData.url).then(async (m) => {
 function hdf5Problem(message: string): string {
   const reasons = [...message.matchAll(/#\d+: .* in [\w.]+\(\): (.+)/g)].map((m) => m[1]!.trim());
   const text = reasons.at(-1) ?? message.split('\n').find((line) => line.trim()) ?? 'unknown error';
-  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+  return clip(text, 160);
 }

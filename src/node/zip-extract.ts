@@ -7,7 +7,7 @@ import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createInflateRaw } from 'node:zlib';
-import { show } from '../io/weights/checks.js';
+import { show } from '../util/quote.js';
 import { ConvertError } from '../io/weights/keras.js';
 import { entryDataOffset, readZipDirectory, type ZipEntry } from '../io/weights/zip.js';
 import { openFileSource } from './weights-convert.js';

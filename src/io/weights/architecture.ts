@@ -4,7 +4,7 @@
 // it differs (VGG-16's first seven convs have VGG-19's shapes).
 
 import { VGG19_CONVS } from '../../vgg/index.js';
-import { show } from './checks.js';
+import { show } from '../../util/quote.js';
 import { ConvertError } from './keras.js';
 
 /** A conv layer as a file names it. Fields the naming scheme does not give are left out. */

@@ -4,7 +4,7 @@
 
 import { UserError } from '../../util/errors.js';
 import { expectedTensors, VGG19_FEATURES, type VggWeights, type WeightTensor } from '../../vgg/index.js';
-import { show } from './checks.js';
+import { show } from '../../util/quote.js';
 import { checkHeader, FORMAT_VERSION, type TensorEntry, type WeightsHeader } from './header.js';
 
 export { FORMAT_VERSION, type WeightsHeader } from './header.js';

@@ -3,7 +3,8 @@
 // never a crash further on.
 
 import { VGG19_FEATURES, type InputConvention } from '../../vgg/index.js';
-import { isCount, isCountList, isFiniteList, isRecord, show, type JsonRecord } from './checks.js';
+import { isCount, isCountList, isFiniteList, isRecord, type JsonRecord } from './checks.js';
+import { show } from '../../util/quote.js';
 
 export const FORMAT_VERSION = 1;
 

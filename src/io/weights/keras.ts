@@ -4,7 +4,7 @@
 import { UserError } from '../../util/errors.js';
 import { CAFFE_INPUT, kerasName, VGG19_CONVS, type VggModule, type VggWeights, type WeightTensor } from '../../vgg/index.js';
 import type { FoundLayout } from './architecture.js';
-import { show } from './checks.js';
+import { show } from '../../util/quote.js';
 
 export class ConvertError extends UserError {
   /**

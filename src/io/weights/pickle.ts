@@ -3,7 +3,7 @@
 // and resolves a GLOBAL through the caller's table of allowed names. Anything else stops the
 // reading with an error that names it; nothing in the file is ever executed.
 
-import { show } from './checks.js';
+import { show } from '../../util/quote.js';
 import { ConvertError } from './keras.js';
 
 /** An allowed global that REDUCE may call (with JS arguments, returning a JS value). */

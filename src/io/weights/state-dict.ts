@@ -5,7 +5,7 @@
 
 import { TORCHVISION_INPUT, VGG19_CONVS, type VggWeights, type WeightTensor } from '../../vgg/index.js';
 import { checkVgg19, type FoundConv } from './architecture.js';
-import { show } from './checks.js';
+import { show } from '../../util/quote.js';
 import { checkValues, ConvertError, convsUpTo } from './keras.js';
 
 export interface NamedTensor {

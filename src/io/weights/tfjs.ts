@@ -3,7 +3,8 @@
 // the requested layers need is present (convert a prefix with `upTo`); it never fills gaps.
 
 import { kerasName, type VggModule, type WeightTensor } from '../../vgg/index.js';
-import { isCountList, isRecord, show } from './checks.js';
+import { isCountList, isRecord } from './checks.js';
+import { show } from '../../util/quote.js';
 import { checkVgg19 } from './architecture.js';
 import { checkBias, ConvertError, convsUpTo, hwioToOihw, kerasLayout, kerasWeights } from './keras.js';
 

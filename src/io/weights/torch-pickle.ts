@@ -2,7 +2,8 @@
 // rebuilders of torch._utils, and the storage classes (torch.FloatStorage, ...). Tensors come out
 // as references (storage, offset, size, stride); their data stays in the file until read.
 
-import { isCount, isCountList, show } from './checks.js';
+import { isCount, isCountList } from './checks.js';
+import { show } from '../../util/quote.js';
 import { ConvertError } from './keras.js';
 import { PickleCallable, PickleDict, unpickle } from './pickle.js';
 

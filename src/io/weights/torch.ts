@@ -5,7 +5,7 @@
 // Only the pickles and the conv tensors asked for are read; storages are little-endian.
 
 import { readAt, type ByteSource } from './bytes.js';
-import { show } from './checks.js';
+import { show } from '../../util/quote.js';
 import { ConvertError } from './keras.js';
 import { PickleTruncatedError, unpickle } from './pickle.js';
 import { convertConvs, featuresConvs, type NamedTensor } from './state-dict.js';

@@ -4,7 +4,7 @@
 // entries are read here; a deflated one is handed to the caller's inflater.
 
 import { readAt, type ByteSource } from './bytes.js';
-import { show } from './checks.js';
+import { show } from '../../util/quote.js';
 import { ConvertError } from './keras.js';
 
 export interface ZipEntry {
