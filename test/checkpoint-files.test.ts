@@ -3,12 +3,13 @@
 // write; an edited optimiser state is refused in one line naming the file; --checkpoint never
 // replaces a file that is not a checkpoint, nor shares a name with a snapshot.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticWeights, writeImage } from '../src/index.js';
 import { decodeCheckpoint } from '../src/io/checkpoint.js';
+import { CONV_VARIANTS, convTuningKey } from '../src/kernels/index.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { editCheckpoint } from './helpers/checkpoints.js';
 import { cli } from './helpers/cli.js';
@@ -120,6 +121,46 @@ describe('an edited optimiser state is refused in one line naming the checkpoint
       ['--resume', 'l-iteration.png.ckpt'],
       /l-iteration\.png\.ckpt: its L-BFGS iteration should be a whole number from 0 to the step \(2\)/,
     );
+  });
+});
+
+describe("a checkpoint's tuning choices are checked, and used for the resumed run only", () => {
+  it('refuses a choice of a variant this version does not have, naming the checkpoint', async () => {
+    const key = convTuningKey([1, 3, 24, 32], 64);
+    craft('adam.png.ckpt', 'variant.png.ckpt', (h) => (h.tuning = { [key]: 'rm -rf ~' }));
+    await refused(
+      ['--resume', 'variant.png.ckpt'],
+      /variant\.png\.ckpt: not a usable wgpu-style checkpoint \(its tuning choice "conv3x3\.v\d+\|1x3x24x32>64" names the conv variant "rm -rf ~", which this wgpu-style does not have\)/,
+    );
+    craft(
+      'adam.png.ckpt',
+      'many.png.ckpt',
+      (h) => (h.tuning = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 'v']))),
+    );
+    await refused(['--resume', 'many.png.ckpt'], /many\.png\.ckpt: .*it carries 20000 tuning choices, more than the 10000 any run makes/);
+  });
+
+  it("never end up in the user's tuning file: bogus keys and huge strings are dropped, real-looking ones are not kept", async () => {
+    const variant = CONV_VARIANTS.at(-1)!.name;
+    const planted = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [convTuningKey([1, 3, 1000 + i, 7], 64), variant]));
+    const junk = { '../../etc/passwd': 'x'.repeat(100_000), 'conv3x3.v1|1x3x24x32>64': 'old', [`${'y'.repeat(50_000)}`]: variant };
+    craft('adam.png.ckpt', 'tuned.png.ckpt', (h) => (h.tuning = { ...planted, ...junk }));
+    const saved = await decodeCheckpoint(readFileSync(path('tuned.png.ckpt')), 'tuned.png.ckpt');
+    expect(saved.state.tuning).toEqual(planted);
+    // Autotuning on (the checkpoint's run had it off): the resumed run tunes its shapes and saves them.
+    const args = RUN.filter((a) => a !== '--no-autotune');
+    const r = await cli([...args, '--resume', 'tuned.png.ckpt', '-o', 'tuned.png'], {
+      cwd: work,
+      env: { WGPU_STYLE_CACHE: path('tune-cache') },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const file = path('tune-cache/autotune.json');
+    expect(existsSync(file), r.stderr).toBe(true);
+    const sections = Object.values(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>);
+    const kept = sections.flatMap((section) => Object.keys(section));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.filter((key) => key in planted || key in junk)).toEqual([]);
+    expect(readFileSync(file).length).toBeLessThan(10_000);
   });
 });
 

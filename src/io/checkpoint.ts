@@ -4,6 +4,7 @@
 // optimiser's numbers and the names of its vectors), then the image and the optimiser's vectors, in
 // the header's order, as f32 (little-endian), whose sha256 the header records.
 
+import { usableConvChoices } from '../kernels/autotune.js';
 import type { JobState } from '../style/checkpoint.js';
 import type { OptimizerState } from '../style/optimizer.js';
 import type { RgbaImage } from '../style/image-tensor.js';
@@ -118,6 +119,8 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
   if (!isOptimizer(header.optimizer)) fail('bad optimizer state');
   if (!isStringRecord(header.tuning) || !Array.isArray(header.command) || !header.command.every((a) => typeof a === 'string'))
     fail('bad tuning or command');
+  const tuning = usableConvChoices(header.tuning);
+  if ('problem' in tuning) return fail(tuning.problem);
   const id = header.identity;
   if (
     typeof id !== 'object' ||
@@ -148,7 +151,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
     height: header.height,
     image: data.subarray(0, plane),
     optimizer: { kind: header.optimizer.kind, vectors, numbers: header.optimizer.numbers },
-    tuning: header.tuning,
+    tuning: tuning.choices,
   };
   return { state, identity: id, command: header.command };
 }

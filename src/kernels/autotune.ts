@@ -8,7 +8,8 @@
 
 import { measureGpuMs, type GpuContext } from '../gpu/index.js';
 import { fitsBinding } from './band.js';
-import { conv3x3Forward, convBands, convTuningKey, convVariantsFor } from './conv3x3.js';
+import { show } from '../util/quote.js';
+import { CONV_VARIANTS, conv3x3Forward, convBands, convTuningKey, convVariantsFor } from './conv3x3.js';
 import { releaseWinogradWeights } from './conv3x3_winograd.js';
 import { tuningFor } from './tuning.js';
 
@@ -97,6 +98,33 @@ export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[]
     tuning.set(key, chosen);
     results.push({ key, chosen, ms });
   }
-  if (todo.length > 0) tuning.store?.save(tuning.record());
+  if (todo.length > 0) tuning.store?.save(tuning.owned());
   return results;
+}
+
+/** More choices than any run makes (a run tunes ~13 shapes per scale; a tuning file's adapter
+ * section, which checkpoints also carry, grows by as many per size ever run). */
+const MOST_CHOICES = 10_000;
+
+/**
+ * The choices of a tuning record read from a file anyone may edit (a checkpoint) that a run can
+ * use: those for this version's convolution keys, each naming a variant this version has. Keys of
+ * other tuning generations (or none) are dropped, since no launcher would read them; an unknown
+ * variant for a current key, or more choices than any run makes, is a problem to report.
+ */
+export function usableConvChoices(record: Record<string, string>): { choices: Record<string, string> } | { problem: string } {
+  const entries = Object.entries(record);
+  if (entries.length > MOST_CHOICES)
+    return { problem: `it carries ${entries.length} tuning choices, more than the ${MOST_CHOICES} any run makes` };
+  const variants = new Set(CONV_VARIANTS.map((v) => v.name));
+  const choices: Record<string, string> = {};
+  for (const [key, variant] of entries) {
+    const m = /^[^|]{1,40}\|(\d{1,6})x(\d{1,6})x(\d{1,6})x(\d{1,6})>(\d{1,6})$/.exec(key);
+    const [n, cin, h, w, cout] = (m?.slice(1) ?? []).map(Number);
+    if (!m || convTuningKey([n!, cin!, h!, w!], cout!) !== key) continue;
+    if (!variants.has(variant))
+      return { problem: `its tuning choice ${show(key)} names the conv variant ${show(variant)}, which this wgpu-style does not have` };
+    choices[key] = variant;
+  }
+  return { choices };
 }

@@ -12,6 +12,8 @@ export interface TuningStore {
 
 export class Tuning {
   private readonly choices = new Map<string, string>();
+  /** The choices the store keeps: measured here or read from the store, never borrowed ones. */
+  private readonly own = new Map<string, string>();
   /** Set by the edge to keep choices across runs; autotuneConv saves through it. */
   store: TuningStore | null = null;
 
@@ -23,19 +25,34 @@ export class Tuning {
     return this.choices.has(key);
   }
 
-  /** Records a choice: measured, read from the store's file, or from a checkpoint being resumed. */
+  /** Records a choice measured here or read from the store's file. */
   set(key: string, variant: string): void {
+    this.choices.set(key, variant);
+    this.own.set(key, variant);
+  }
+
+  /**
+   * Uses a choice made elsewhere (by the run a checkpoint resumes) for this run only: the store
+   * never keeps it, since a checkpoint is a file anyone may have edited.
+   */
+  borrow(key: string, variant: string): void {
     this.choices.set(key, variant);
   }
 
   /** Forgets every choice, so that the autotuner measures again. */
   clear(): void {
     this.choices.clear();
+    this.own.clear();
   }
 
-  /** Every choice, as the store and checkpoints keep them. */
+  /** Every choice in use, as checkpoints keep them. */
   record(): Record<string, string> {
     return Object.fromEntries(this.choices);
+  }
+
+  /** The choices the store keeps (borrowed ones left out). */
+  owned(): Record<string, string> {
+    return Object.fromEntries(this.own);
   }
 }
 

@@ -161,8 +161,9 @@ class StyleJob {
     const scale = this.options.scales[s]!;
     const { ctx } = this;
     const resume = this.resumeAt(s);
-    // A resumed run uses the variants the first one chose, so that it computes the same numbers.
-    for (const [key, variant] of Object.entries(resume?.tuning ?? {})) tuningFor(ctx).set(key, variant);
+    // A resumed run uses the variants the first one chose, so that it computes the same numbers
+    // (for this run only: the tuning file never keeps a checkpoint's choices).
+    for (const [key, variant] of Object.entries(resume?.tuning ?? {})) tuningFor(ctx).borrow(key, variant);
     // Winograd's transformed weights: the steps keep those that pay at this scale's size, up to the
     // bytes its plan allows, and the variants are timed so; the targets' single passes keep none.
     const kept = this.memory.scales[s]!.winogradCacheBytes;
