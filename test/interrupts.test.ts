@@ -119,7 +119,7 @@ describe('temporary files', () => {
 });
 
 describe('Ctrl-C before the first step', () => {
-  it('during the first-time kernel tuning: stops within seconds and leaves the existing output as it was', async () => {
+  it('during the first-time kernel tuning: stops within seconds, leaves the existing output as it was and says so, having promised no image', async () => {
     writeFileSync(path('keep.png'), 'the earlier result');
     let sentAt = 0;
     const args = TINY.filter((a) => a !== '--no-autotune');
@@ -136,6 +136,9 @@ describe('Ctrl-C before the first step', () => {
     const seconds = (performance.now() - sentAt) / 1000;
     expect(sentAt, r.stderr).toBeGreaterThan(0);
     expect(r.code, r.stderr).toBe(130);
+    // The first line promises nothing the last one then takes back.
+    expect(r.stderr).toMatch(/^stopping \(Ctrl-C again to quit at once\)$/m);
+    expect(r.stderr).not.toMatch(/writing|wrote/);
     expect(r.stderr).toMatch(/stopped before the first step: no image was written; keep\.png is as it was/);
     expect(readFileSync(path('keep.png'), 'utf8')).toBe('the earlier result');
     expect(seconds).toBeLessThan(10); // tuning these shapes takes ~30 s on lavapipe

@@ -57,7 +57,9 @@ describe('checkpoints and --resume', () => {
       }
     });
     expect(stopped.code).toBe(130);
-    expect(stopped.stderr).toMatch(/stopping: writing the current image and a checkpoint/);
+    expect(stopped.stderr).toMatch(/^stopping \(Ctrl-C again to quit at once\)$/m);
+    expect(stopped.stderr).toMatch(/^checkpoint: \S*ctrlc\.png\.ckpt \(scale 1, step \d+\)$/m);
+    expect(stopped.stderr).toMatch(/^wrote \S*ctrlc\.png /m);
     const saved = await decodeCheckpoint(readFileSync(path('ctrlc.png.ckpt')), 'ctrlc.png.ckpt');
     expect(saved.state.scale).toBe(1);
     expect(saved.state.step).toBeGreaterThanOrEqual(7);

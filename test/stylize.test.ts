@@ -133,7 +133,8 @@ describe('style transfer from the command line (synthetic weights)', () => {
     );
     expect(sent).toBe(true);
     expect(r.code).toBe(130);
-    expect(r.stderr).toMatch(/stopping: writing the current image/);
+    expect(r.stderr).toMatch(/^stopping \(Ctrl-C again to quit at once\)$/m);
+    expect(r.stderr).toMatch(/^note: stopped after step \d+ of scale 1\nwrote \S*interrupted\.png \(/m);
     expect(readImage(path('interrupted.png')).width).toBe(32);
   });
 

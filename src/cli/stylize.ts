@@ -70,9 +70,8 @@ export async function stylizeCommand(args: string[]): Promise<number> {
   const abort = new AbortController();
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
-    process.stderr.write(
-      `\nstopping: writing the current image${checkpointPath ? ' and a checkpoint' : ''} (Ctrl-C again to quit at once)\n`,
-    );
+    // What is kept (the image, a checkpoint, or nothing before the first step) is said once it is known.
+    process.stderr.write('\nstopping (Ctrl-C again to quit at once)\n');
     abort.abort();
   };
   process.on('SIGINT', onSigint);
