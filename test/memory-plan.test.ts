@@ -12,8 +12,8 @@ import { convTuningKey, releaseWinogradWeights, tuningFor, winogradCacheBytes } 
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { syntheticWeights, writeImage } from '../src/index.js';
 import { runStyleJob } from '../src/style/job.js';
+import { checkMemory } from '../src/style/memory-messages.js';
 import {
-  checkMemory,
   deepestLayer,
   IMAGE_BOUND_WHOLE,
   largestFittingSide,

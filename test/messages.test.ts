@@ -13,7 +13,7 @@ import { NoAdapterError, NullBackendError, UnknownAdapterError, UnknownBackendEr
 import { syntheticWeights, writeImage } from '../src/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
-import { checkMemory } from '../src/style/memory-plan.js';
+import { checkMemory } from '../src/style/memory-messages.js';
 import { planJob } from '../src/style/settings.js';
 import { OptionError } from '../src/util/errors.js';
 import { picture } from './helpers/pictures.js';

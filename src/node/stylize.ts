@@ -15,7 +15,7 @@ import {
 import { checkResumable, type CheckpointHooks, type JobState } from '../style/checkpoint.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { checkLbfgsMemory, describeLbfgsMemory } from '../style/lbfgs-history.js';
-import { checkMemory, describeMemoryPlan } from '../style/memory-plan.js';
+import { checkMemory, describeMemoryPlan } from '../style/memory-messages.js';
 import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } from '../style/job.js';
 import { StoppedBeforeStartError, UserError } from '../util/errors.js';
 import { planJob, type StyleSettings } from '../style/settings.js';

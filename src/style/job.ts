@@ -3,7 +3,7 @@
 // the Gatys loss; each scale starts from the upscaled result of the one before. Browser-safe:
 // images in, image out, progress through hooks.
 
-import { TensorTooLargeError, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import {
   autotuneConv,
   channelAffineForward,
@@ -17,15 +17,15 @@ import { StoppedBeforeStartError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
 import { convShapesForStep, Vgg19, type VggWeights } from '../vgg/index.js';
 import { checkResumable, type JobState } from './checkpoint.js';
-import { RGB_TO_SEED, seedToNetwork } from './convention.js';
+import { RGB_TO_SEED } from './convention.js';
 import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
-import { checkLbfgsMemory } from './lbfgs-history.js';
 import { computeTargets, releaseTargets, type LossConfig, type Targets } from './loss.js';
-import { BROWSER_MAX_MEMORY_MIB, checkMemory, planMemory, tensorOverLimit, type MemoryPlan } from './memory-plan.js';
+import { checkJob } from './job-checks.js';
+import type { MemoryPlan } from './memory-plan.js';
 import { StyleNetwork } from './network.js';
 import { createOptimizer, type Optimizer } from './optimizer.js';
 import { ScaleRun } from './scale-run.js';
-import { minimumSide, type Scale } from './schedule.js';
+import type { Scale } from './schedule.js';
 import type { StyleHooks, StyleOptions, StyleProgress, StyleResult } from './job-types.js';
 
 export type { StyleHooks, StyleOptions, StyleProgress, StyleResult };
@@ -79,51 +79,15 @@ class StyleJob {
     private readonly options: StyleOptions,
     private readonly hooks: StyleHooks,
   ) {
-    const loss = options.loss;
-    // planJob(settings, w, h, styles.length) refuses these settings with a message for people;
-    // here they only guard callers that built the options themselves.
-    const blend = options.styleBlend ?? styles.map(() => 1);
-    if (loss.styleWeight && styles.length === 0) throw new Error('runStyleJob: a style weight > 0 needs at least one style image');
-    if (blend.length !== styles.length)
-      throw new Error(`runStyleJob: styleBlend has ${blend.length} weights for ${styles.length} style images`);
-    const blendSum = blend.reduce((a, b) => a + b, 0);
-    this.blend = blend.map((b) => (blendSum > 0 ? b / blendSum : 0));
-    const deepest = Math.max(...(loss.contentWeight ? loss.contentLayers : []), ...(loss.styleWeight ? loss.styleLayers : []), 0);
-    const minSide = (this.minSide = minimumSide(deepest));
-    for (const s of options.scales) {
-      if (Math.min(s.width, s.height) < minSide) {
-        throw new Error(`runStyleJob: a ${s.width}×${s.height} scale is too small for layer ${deepest} (planJob refuses such settings)`);
-      }
-    }
-    if (options.optimizer?.kind === 'lbfgs') checkLbfgsMemory(ctx.device.limits.maxBufferSize, options.optimizer, options.scales);
-    // Before any work: every activation must fit one buffer (kernels bind larger ones band by band)
-    // and the image, whose kernels bind it whole, one binding.
-    const limits = { bufferBytes: ctx.maxBufferBytes, bindingBytes: ctx.bindingBytes, optimizer: options.optimizer };
-    for (const s of options.scales) {
-      const over = tensorOverLimit(deepest, s.width, s.height, limits);
-      if (over)
-        throw new TensorTooLargeError(
-          over.shape,
-          over.bytes,
-          over.limitBytes,
-          `the ${s.width}×${s.height} scale: ${over.name}`,
-          over.limit,
-        );
-    }
-    // planJob's plan; a caller that built the options itself gets one under the browser's default budget.
-    this.memory =
-      options.memory ??
-      planMemory(
-        { ...options, styles, convertsInput: seedToNetwork(weights.input) !== null, subgroups: ctx.subgroupsOf8, ...limits },
-        BROWSER_MAX_MEMORY_MIB,
-        true,
-      );
-    checkMemory(this.memory);
+    const { blend, deepest, minSide, memory } = checkJob(ctx, weights, styles, options);
+    this.blend = blend;
+    this.minSide = minSide;
+    this.memory = memory;
     this.optimizer = createOptimizer(ctx, options);
     this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: deepest, pooling: options.pooling }));
     const normalize = options.normalizeConvention ?? true;
     const k = normalize ? this.net.inputScale : 1;
-    this.loss = { ...loss, contentNormalizer: 1 / k ** 2, styleNormalizer: 1 / k ** 4 };
+    this.loss = { ...options.loss, contentNormalizer: 1 / k ** 2, styleNormalizer: 1 / k ** 4 };
     // Images go to the device already shrunk to the largest size a scale needs, so a photo of any
     // size costs the working size's memory, not its own.
     const largest = (sizes: Array<{ width: number; height: number }>) => ({

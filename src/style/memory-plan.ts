@@ -2,14 +2,13 @@
 // holds at once (memory-model.ts's replay of an evaluation, plus the weights, images, targets and
 // the optimiser's state), with and without checkpointing. A scale over the budget recomputes
 // activations (each VGG block a segment); one over it even so stops the job with the largest
-// size that fits. WebGPU does not say how much memory a device has, so the budget is a setting
+// size that fits (memory-messages.ts words it). WebGPU does not say how much memory a device has, so the budget is a setting
 // (maxMemory, MiB) whose default the edge gives: 3/4 of the host's memory in Node (an integrated
 // or software adapter shares it; a discrete GPU's own is usually smaller: set --max-memory), and
 // 2 GiB in a browser tab. The adapter's limits, where the edge passes them (MemoryJob's
 // bindingBytes and bufferBytes), size the band scratch of ops past one binding and bound the
 // largest size (tensorOverLimit).
 
-import { OptionError } from '../util/errors.js';
 import { VGG19_CONVS, VGG19_FEATURES, type Pooling } from '../vgg/index.js';
 import type { OptimizerPlan } from './job-types.js';
 import { lbfgsVectors } from './lbfgs-history.js';
@@ -24,7 +23,7 @@ import {
 } from './memory-model.js';
 import type { Scale } from './schedule.js';
 
-const MiB = 2 ** 20;
+export const MiB = 2 ** 20;
 
 /** The budget where the edge says nothing (a browser tab): 2 GiB. */
 export const BROWSER_MAX_MEMORY_MIB = 2048;
@@ -268,32 +267,6 @@ function largestFitting(lo: number, hi: number, fits: (x: number) => boolean): n
 }
 
 /**
- * Refuses, before any work, a plan with a scale over the budget even with checkpointing: an
- * OptionError naming maxMemory, the largest size that fits and the budget that would do.
- */
-export function checkMemory(plan: MemoryPlan): void {
-  const { over, budgetMiB } = plan;
-  if (!over) return;
-  const need = Math.ceil(over.recomputeBytes / MiB);
-  if (over.styleScale) {
-    const { given, largest } = over.styleScale;
-    throw new OptionError(
-      'styleScale',
-      given,
-      `is ${given}: the style image would be ${Math.round(over.width * given)}×${Math.round(over.height * given)} at the ` +
-        `${over.width}×${over.height} scale, which needs ${need} MiB of GPU memory, more than the ${budgetMiB} MiB budget: use at most ${largest}`,
-    );
-  }
-  const fix = over.largestSide > 0 ? `use a size of at most ${over.largestSide} px, or ` : '';
-  throw new OptionError(
-    'maxMemory',
-    budgetMiB,
-    `is ${budgetMiB} MiB${plan.isDefault ? ' (the default)' : ''}, too little for the ${over.width}×${over.height} scale, which needs ` +
-      `${need} MiB of GPU memory even with checkpointing: ${fix}allow at least ${need} MiB`,
-  );
-}
-
-/**
  * The longest side of the largest scale of `shape`'s proportions that fits `budget` bytes with
  * checkpointing (without, when `recompute` is false) and the adapter's tensor limits the job gives
  * (tensorOverLimit; `fits` replaces that test); 0 if none.
@@ -322,13 +295,4 @@ export function largestFittingSide(
     else hi = mid;
   }
   return lo;
-}
-
-/** One line for the log about the scales that recompute (null when none does). */
-export function describeMemoryPlan(plan: MemoryPlan): string | null {
-  const recomputing = plan.scales.filter((s) => s.recompute);
-  if (recomputing.length === 0) return null;
-  const mib = (bytes: number) => `${Math.ceil(bytes / MiB)} MiB`;
-  const each = recomputing.map((s) => `${s.width}×${s.height} needs ${mib(s.plainBytes)}, ${mib(s.recomputeBytes)} recomputing`);
-  return `GPU memory over the ${plan.budgetMiB} MiB budget: checkpointing (each VGG block recomputed in the backward) where a scale needs it: ${each.join('; ')}`;
 }
