@@ -156,20 +156,46 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
   return { state, identity: id, command: header.command };
 }
 
+/**
+ * An incremental SHA-256, supplied by the edge (node:crypto's createHash in src/node): the core feeds
+ * it images and weights in pieces, so hashing a run copies none of them (WebCrypto's digest copies
+ * its whole input, and has no incremental form).
+ */
+export interface Sha256 {
+  update(bytes: Uint8Array): void;
+  hex(): string;
+}
+
+/** The most bytes handed to a hasher at once. */
+const HASH_PIECE_BYTES = 16 * 2 ** 20;
+
+/** The sha256 (hex) of `parts` one after the other, as of their concatenation, fed in pieces. */
+function digestOf(newSha256: () => Sha256, parts: Uint8Array[]): string {
+  const hash = newSha256();
+  for (const part of parts)
+    for (let at = 0; at < part.length; at += HASH_PIECE_BYTES) hash.update(part.subarray(at, at + HASH_PIECE_BYTES));
+  return hash.hex();
+}
+
 /** What identifies a run: settings that shape the result, the input images and the weights. */
-export async function runIdentity(plan: StyleOptions, images: Record<string, RgbaImage>, weights: VggWeights): Promise<RunIdentity> {
+export function runIdentity(
+  plan: StyleOptions,
+  images: Record<string, RgbaImage>,
+  weights: VggWeights,
+  newSha256: () => Sha256,
+): RunIdentity {
   const { printEvery: _p, saveEvery: _s, autotune: _a, memory: _m, init, ...rest } = plan;
   const settings = { ...rest, init: typeof init === 'string' ? init : 'image' } as Record<string, unknown>;
   const inputs: Record<string, string> = {};
   for (const [role, image] of Object.entries(images))
-    inputs[role] = await sha256Hex(concat([new TextEncoder().encode(`${image.width}x${image.height}:`), image.data]));
+    inputs[role] = digestOf(newSha256, [new TextEncoder().encode(`${image.width}x${image.height}:`), image.data]);
   const parts: Uint8Array[] = [new TextEncoder().encode(JSON.stringify(weights.input))];
   for (const [name, t] of weights.tensors)
     parts.push(
       new TextEncoder().encode(`${name}:${t.shape.join('x')}:`),
       new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
     );
-  return { settings: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>, inputs, weights: await sha256Hex(concat(parts)) };
+  return { settings: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>, inputs, weights: digestOf(newSha256, parts) };
 }
 
 /**
@@ -237,16 +263,6 @@ function isOptimizer(v: unknown): v is Header['optimizer'] {
 
 function isStringRecord(v: unknown): v is Record<string, string> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 async function sha256Hex(data: Uint8Array): Promise<string> {

@@ -2,8 +2,9 @@
 // output's must end in .png or .jpg), and a file already there must be a wgpu-style checkpoint, so
 // that neither a typo nor a name taken from elsewhere replaces a file the user owns.
 
+import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { CHECKPOINT_EXTENSION, hasCheckpointSignature } from '../io/checkpoint.js';
+import { CHECKPOINT_EXTENSION, hasCheckpointSignature, type Sha256 } from '../io/checkpoint.js';
 import { UserError } from '../util/errors.js';
 
 /** Refuses `path` as a checkpoint to write unless it is ours; `what` names it in the message (--checkpoint), `fix` what to change. */
@@ -33,4 +34,10 @@ function startsAsCheckpoint(path: string): boolean {
   } finally {
     if (fd !== null) closeSync(fd);
   }
+}
+
+/** The incremental SHA-256 a run's identity is hashed with (runIdentity): node:crypto's, which copies no piece it is fed. */
+export function nodeSha256(): Sha256 {
+  const hash = createHash('sha256');
+  return { update: (bytes) => void hash.update(bytes), hex: () => hash.digest('hex') };
 }

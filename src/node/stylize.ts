@@ -20,7 +20,7 @@ import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } fro
 import { StoppedBeforeStartError, UserError } from '../util/errors.js';
 import { planJob, type StyleSettings } from '../style/settings.js';
 import type { VggWeights } from '../vgg/index.js';
-import { assertCheckpointTarget } from './checkpoint-files.js';
+import { assertCheckpointTarget, nodeSha256 } from './checkpoint-files.js';
 import { createNodeContext, type NodeGpuOptions } from './gpu.js';
 import { readImage } from './image-files.js';
 import { PreparedWrite, WriteError } from './safe-write.js';
@@ -102,7 +102,7 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
     if (options.signal?.aborted) throw new StoppedBeforeStartError();
     const images: Record<string, RgbaImage> = { content, ...Object.fromEntries(styles.map((s, i) => [`style ${i + 1}`, s])) };
     if (typeof init === 'object') images.init = init;
-    const identity = saved || options.checkpoint ? await runIdentity(plan, images, weights) : null;
+    const identity = saved || options.checkpoint ? runIdentity(plan, images, weights, nodeSha256) : null;
     const resume = saved
       ? resumeState(saved, identity!, plan, typeof options.resume === 'string' ? options.resume : 'the checkpoint')
       : undefined;
