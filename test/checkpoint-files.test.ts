@@ -1,6 +1,6 @@
 // A checkpoint is data, not a program, and is written only over what is ours: `--resume` alone takes
-// the images and settings a checkpoint records (checked against its identity) but never where to
-// write; an edited optimiser state is refused in one line naming the file; --checkpoint never
+// only what the run's identity covers (images, weights, result settings), never where or how to
+// write, limits, progress or checkpointing; an edited optimiser state is refused in one line naming the file; --checkpoint never
 // replaces a file that is not a checkpoint, nor shares a name with a snapshot.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -77,10 +77,31 @@ describe('--resume reads the checkpoint as data', () => {
     expect(readFileSync(path('victim.png'))).toEqual(victimImage);
     // The image goes beside the checkpoint, and is the one the run never stopped made.
     expect(readFileSync(path('evil.png'))).toEqual(readFileSync(path('adam.png')));
-    expect((await decodeCheckpoint(readFileSync(path('evil.png.ckpt')), 'evil.png.ckpt')).state.step).toBe(3);
+    // --checkpoint-every is not taken either: the checkpoint resumed from stays at its step 2.
+    expect((await decodeCheckpoint(readFileSync(path('evil.png.ckpt')), 'evil.png.ckpt')).state.step).toBe(2);
     // Named on the command line, the same file is refused: it is not a checkpoint.
-    await refused(['--resume', 'evil.png.ckpt', '--checkpoint', 'bashrc'], /--checkpoint bashrc: a checkpoint's name must end in \.ckpt/);
+    await refused(
+      ['--resume', 'evil.png.ckpt', '--checkpoint', 'bashrc', '--checkpoint-every', '1'],
+      /--checkpoint bashrc: a checkpoint's name must end in \.ckpt/,
+    );
     expect(readFileSync(path('bashrc'), 'utf8')).toBe(VICTIM);
+  });
+
+  it('takes only what the identity covers: recorded limits, snapshots, --json, progress and checkpointing take no effect', async () => {
+    craft('adam.png.ckpt', 'opts.png.ckpt', (h) => {
+      h.command.push('--max-megapixels', '0.0001', '--save-every', '1', '--json', '--print-every', '1', '--checkpoint-every', '1');
+    });
+    // The user's own files where the recorded --save-every 1 would put its snapshots.
+    const mine = ['opts-s1-0003.png', 'opts-s1-0004.png'];
+    for (const name of mine) writeImage(path(name), picture(20, 20, 'style'));
+    const before = mine.map((name) => readFileSync(path(name)));
+    const ckpt = readFileSync(path('opts.png.ckpt'));
+    const r = await run(['--resume', 'opts.png.ckpt']);
+    expect(r.code, r.stderr).toBe(0); // --max-megapixels 0.0001 would refuse the 40×30 content image
+    expect(r.stdout, 'no --json').not.toMatch(/^\{/m);
+    expect(mine.map((name) => readFileSync(path(name)))).toEqual(before);
+    expect(readFileSync(path('opts.png.ckpt'))).toEqual(ckpt);
+    expect(readFileSync(path('opts.png'))).toEqual(readFileSync(path('adam.png')));
   });
 
   it('refuses a checkpoint not named <image>.ckpt when resumed alone without -o, and a recorded command it cannot parse', async () => {

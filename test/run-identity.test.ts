@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runIdentity } from '../src/io/checkpoint.js';
 import { nodeSha256 } from '../src/node/checkpoint-files.js';
 import type { StyleOptions } from '../src/style/job.js';
+import { planJob } from '../src/style/settings.js';
 import type { VggWeights } from '../src/vgg/index.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
@@ -44,5 +45,14 @@ describe('run identity', () => {
     const text = (s: string) => new TextEncoder().encode(s);
     expect(identity.inputs.content).toBe(whole(text(`${width}x${height}:`), data));
     expect(identity.weights).toBe(whole(text(JSON.stringify(weights.input)), text('conv1_1.bias:4:'), new Uint8Array(tensor.buffer)));
+  });
+
+  it('covers the plan less what is written, reported and the device budget (the keys checkpoints have always held)', () => {
+    const plan = planJob({ size: 64, scales: 1, printEvery: 3, saveEvery: 7, autotune: false, maxMemory: 900 }, 64, 48, 1);
+    const data = new Uint8Array(4);
+    const weights = { tensors: new Map(), input: {} } as unknown as VggWeights;
+    const identity = runIdentity(plan, { content: { width: 1, height: 1, data } }, weights, nodeSha256);
+    const { printEvery: _p, saveEvery: _s, autotune: _a, memory: _m, ...rest } = plan;
+    expect(identity.settings).toEqual(JSON.parse(JSON.stringify({ ...rest, init: 'content' })));
   });
 });

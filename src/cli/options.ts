@@ -38,10 +38,12 @@ export const RUN_OPTIONS = {
     group: 'Output',
     help: [
       'Go on from a checkpoint. Alone (wgpu-style --resume out.png.ckpt)',
-      'it takes the images and settings the checkpoint records and',
-      'writes out.png (or -o); given images and options, they must be',
-      'the ones the checkpoint was made with. The resumed run ends on',
-      'the same image as one never stopped',
+      'it takes from the checkpoint only the images, --weights and the',
+      'options of Size and schedule, Optimizer, Loss and Input and start',
+      'but --max-megapixels; the rest (output, limits, progress, GPU)',
+      'comes from this command, and it writes out.png (or -o). Images',
+      'and options given must be the ones the checkpoint was made with.',
+      'The resumed run ends on the same image as one never stopped',
     ],
   },
   maxMegapixels: {

@@ -1,21 +1,23 @@
 // `wgpu-style --resume <file>` alone. The checkpoint is data, not a program: of the command it
-// records, only the images and settings are taken (a resumed run refuses them unless they match the
-// digests and settings of the run's identity), and the weights' path (checked by digest too). Where
-// the run writes is never taken from it: the image goes to -o, or beside the checkpoint under its
-// name less .ckpt (out.png.ckpt → out.png), and checkpoints go on into the file resumed from, each
-// through the same checks as a command line's.
+// records, only what the run's identity covers is taken: the images, the settings that shape the
+// result (RESULT_SETTINGS, src/style/options.ts) and the weights' path, each of which the resumed
+// run refuses unless it matches the identity's digests and settings. Everything else (where and
+// how it writes, limits, progress, the device) comes only from the command line given: the image
+// goes to -o, or beside the checkpoint under its name less .ckpt (out.png.ckpt → out.png), and
+// checkpoints go on into the file resumed from only when --checkpoint-every is given again.
 
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHECKPOINT_EXTENSION, type Checkpoint } from '../io/checkpoint.js';
+import { flagFor, RESULT_SETTINGS } from '../style/options.js';
 import { UsageError } from './errors.js';
 import { parserTable } from './options.js';
 import { OUTPUT_EXTENSIONS } from './outputs.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
-/** Recorded options that are never taken: where the run writes, and what would make it read another checkpoint. */
-const NEVER_TAKEN = ['output', 'checkpoint', 'resume', 'help'];
+/** The recorded options taken (parser names): those the run's identity covers, the settings by value and the weights by digest. */
+export const TAKEN_OPTIONS: readonly string[] = [...RESULT_SETTINGS.map((key) => flagFor(key).slice(2)), 'weights'];
 
 /** Longer than any path Linux opens (PATH_MAX) or any option's value: a recorded argument so long was not written by us. */
 const LONGEST_ARGUMENT = 4096;
@@ -36,7 +38,7 @@ export function resumedCommand(file: string, saved: Checkpoint, given: Values): 
     throw new UsageError(
       `${file}: the checkpoint records no images; give them again: wgpu-style <content> <style> [options] --resume ${file}`,
     );
-  const taken = Object.fromEntries(Object.entries(recorded.values).filter(([key]) => !NEVER_TAKEN.includes(key)));
+  const taken = Object.fromEntries(Object.entries(recorded.values).filter(([key]) => TAKEN_OPTIONS.includes(key)));
   const values: Values = { ...taken, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
   values.output = given.output ?? outputBeside(file);
   if (given.checkpoint === undefined && Number(values['checkpoint-every'] ?? 0) > 0) values.checkpoint = file;

@@ -9,6 +9,7 @@ import type { JobState } from '../style/checkpoint.js';
 import type { OptimizerState } from '../style/optimizer.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import type { StyleOptions } from '../style/job.js';
+import { RESULT_SETTINGS, SETTINGS, type SettingKey } from '../style/options.js';
 import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
 import { clip, show } from '../util/quote.js';
@@ -184,8 +185,11 @@ export function runIdentity(
   weights: VggWeights,
   newSha256: () => Sha256,
 ): RunIdentity {
-  const { printEvery: _p, saveEvery: _s, autotune: _a, memory: _m, init, ...rest } = plan;
-  const settings = { ...rest, init: typeof init === 'string' ? init : 'image' } as Record<string, unknown>;
+  // The plan's values of settings outside the result (RESULT_SETTINGS) are left out, and so is its
+  // memory plan (made from --max-memory and this machine's memory).
+  const { memory: _m, init, ...rest } = plan;
+  const shaping = Object.entries(rest).filter(([key]) => !(key in SETTINGS) || RESULT_SETTINGS.includes(key as SettingKey));
+  const settings = { ...Object.fromEntries(shaping), init: typeof init === 'string' ? init : 'image' } as Record<string, unknown>;
   const inputs: Record<string, string> = {};
   for (const [role, image] of Object.entries(images))
     inputs[role] = digestOf(newSha256, [new TextEncoder().encode(`${image.width}x${image.height}:`), image.data]);

@@ -265,6 +265,18 @@ export const SETTINGS = {
 } as const satisfies Record<string, OptionSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;
+
+/**
+ * Groups whose settings do not shape the result: how it is written and reported, and the device's
+ * budget and tuning. A run's identity (runIdentity, src/io/checkpoint.ts) covers every other
+ * setting, and `--resume` alone takes only those from a checkpoint (src/cli/resume.ts).
+ */
+const GROUPS_OUTSIDE_RESULT: readonly string[] = ['Output', 'Progress', 'GPU'];
+
+/** The settings that shape the result, which a run's identity covers. */
+export const RESULT_SETTINGS = (Object.entries(SETTINGS) as Array<[SettingKey, OptionSpec]>)
+  .filter(([, spec]) => !GROUPS_OUTSIDE_RESULT.includes(spec.group))
+  .map(([key]) => key);
 type Spec<K extends SettingKey> = (typeof SETTINGS)[K];
 
 type ValueOf<S> = S extends { kind: 'int' | 'number' }
