@@ -50,7 +50,9 @@ export async function startServer(files: Map<string, Uint8Array>): Promise<TestS
     const drop = faults.dropAfter;
     if (drop && drop.times > 0) {
       drop.times--;
-      res.write(body.subarray(0, drop.bytes), () => setTimeout(() => res.destroy(), 20));
+      // Closed with a FIN once the bytes are out, not reset: a reset lets the client's kernel drop
+      // bytes it received but had not read yet (on a loaded machine the resume then starts at 0).
+      res.write(body.subarray(0, drop.bytes), () => setTimeout(() => res.socket?.end(), 20));
       return;
     }
     if (faults.holdMs) {
