@@ -190,6 +190,12 @@ describe('a saved state that does not fit the optimiser is refused in one line, 
     await expect(decode(good.subarray(0, -3))).rejects.toThrow(/it holds 429: it is truncated\)/);
   });
 
+  it('names a step the schedule lacks, in words that agree with one scale', () => {
+    expect(refusal(state(adam(), 7), undefined)).toMatch(
+      /it is at scale 1, step 7, which this run's schedule \(1 scale of 6 steps\) does not have/,
+    );
+  });
+
   it('accepts the states the optimisers write', () => {
     expect(() => checkResumable(state(adam()), scales, undefined)).not.toThrow();
     expect(() => checkResumable(state(lbfgs({})), scales, lbfgsPlan)).not.toThrow();

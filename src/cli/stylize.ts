@@ -7,7 +7,7 @@ import { ConvertError } from '../io/weights/keras.js';
 import { PreparedWrite } from '../node/safe-write.js';
 import { readCheckpoint, stylize } from '../node/stylize.js';
 import type { StyleProgress, StyleResult } from '../style/job.js';
-import { StoppedBeforeStartError } from '../util/errors.js';
+import { StoppedBeforeStartError, warning } from '../util/errors.js';
 import { VGG19_CONVS } from '../vgg/index.js';
 import { UsageError } from './errors.js';
 import { optionsHelp, parserTable, readOptions } from './options.js';
@@ -132,7 +132,7 @@ function writeSnapshot(path: string, image: StyleResult['image'], quality: numbe
   try {
     PreparedWrite.replace(path, encodeImage(path, image, quality));
   } catch (err) {
-    console.error(`wgpu-style: warning: snapshot not written: ${(err as Error).message}`);
+    console.error(warning(`snapshot not written: ${(err as Error).message}`));
   }
 }
 

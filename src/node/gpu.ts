@@ -18,6 +18,7 @@ import {
   type GpuContext,
 } from '../gpu/index.js';
 import { tuningFor } from '../kernels/index.js';
+import { warning } from '../util/errors.js';
 import { loadShaders } from './shaders.js';
 import { cacheDir, writeFileAtomic } from './weights-files.js';
 
@@ -70,7 +71,7 @@ export async function createNodeContext(options: NodeGpuOptions = {}): Promise<G
     throw err instanceof NoAdapterError ? await diagnose(err, backend, adapterName) : err;
   }
   const ctx = await createContextOn(adapter, { shaders: loadShaders() });
-  attachTuningFile(ctx, options.warn ?? ((message) => console.error(`warning: ${message}`)));
+  attachTuningFile(ctx, options.warn ?? ((message) => console.error(warning(message))));
   // While a Dawn promise is pending the main thread spins; on a software adapter that steals a
   // core from the driver's worker threads (already created, so they keep their priority).
   try {

@@ -1,7 +1,7 @@
 // The library API for Node: `stylize({ content, styles, ... })` with paths or decoded images,
 // weights from a file, the cache or a download, and a GPU context made (and closed) on demand.
 
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { GpuContext } from '../gpu/index.js';
 import {
@@ -17,7 +17,7 @@ import type { RgbaImage } from '../style/image-tensor.js';
 import { checkLbfgsMemory, describeLbfgsMemory } from '../style/lbfgs-history.js';
 import { checkMemory, describeMemoryPlan } from '../style/memory-messages.js';
 import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } from '../style/job.js';
-import { StoppedBeforeStartError, UserError } from '../util/errors.js';
+import { StoppedBeforeStartError, UserError, warning } from '../util/errors.js';
 import { planJob, type StyleSettings } from '../style/settings.js';
 import type { VggWeights } from '../vgg/index.js';
 import { assertCheckpointTarget, nodeSha256 } from './checkpoint-files.js';
@@ -140,8 +140,9 @@ function checkpointHooks(
         PreparedWrite.replace(file.path, bytes);
       } catch (err) {
         if (!(err instanceof WriteError)) throw err;
-        const kept = written ? `; ${file.path} keeps the one before` : '';
-        log?.(`warning: checkpoint not written: ${err.message}${kept}; the run goes on`);
+        // The one written before is kept, unless it went too (with its folder).
+        const kept = !written ? '' : existsSync(file.path) ? `; ${file.path} keeps the one before` : '; the one written before is gone too';
+        log?.(warning(`checkpoint not written: ${err.message}${kept}; the run goes on`));
         return;
       }
       written = true;

@@ -47,7 +47,7 @@ export function checkResumable(
   const where = `scale ${state.scale}, step ${state.step}`;
   if (!scale || state.step < 0 || state.step > scale.steps || !Number.isInteger(state.step))
     refuse(
-      `it is at ${where}, which this run's schedule (${scales.length} scales of ${scales.map((x) => x.steps).join('/')} steps) does not have`,
+      `it is at ${where}, which this run's schedule (${scales.length} ${scales.length === 1 ? 'scale' : 'scales'} of ${scales.map((x) => x.steps).join('/')} steps) does not have`,
     );
   if (!(state.evaluations >= state.step))
     refuse(`it counts ${state.evaluations} evaluations in all, fewer than the ${state.step} of its scale`);

@@ -53,3 +53,8 @@ export class StoppedBeforeStartError extends UserError {
     super('stopped before the first step: no image was written');
   }
 }
+
+/** The one form of a warning on the terminal (the CLI's and the Node library's): the run goes on. */
+export function warning(message: string): string {
+  return `warning: ${message}`;
+}
