@@ -45,7 +45,8 @@ export async function stylizeCommand(args: string[]): Promise<number> {
     console.log(STYLIZE_HELP);
     return 0;
   }
-  // `--resume file` alone takes the images and settings the checkpoint records (src/cli/resume.ts).
+  // `--resume file` alone takes the images, the result settings and --weights the checkpoint records,
+  // nothing else (TAKEN_OPTIONS, src/cli/resume.ts).
   if (typeof values.resume === 'string' && positionals.length === 0)
     ({ values, positionals } = resumedCommand(values.resume, await readCheckpoint(values.resume), values));
   const { settings, run } = readOptions(values);
