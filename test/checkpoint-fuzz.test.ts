@@ -3,7 +3,6 @@
 // resume or one short line of UserError, in milliseconds and bounded memory. A few of them then go
 // to the real CLI: a refused one stops with exit 2 and that line, a resumable one ends on an image.
 
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticWeights, writeImage } from '../src/index.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { cli } from './helpers/cli.js';
+import { runFuzzChild } from './helpers/fuzz-child.js';
 import { picture } from './helpers/pictures.js';
-import { REPO_ROOT } from './helpers/shared.js';
 
 const SEED = 20261207;
 const CASES = 400;
@@ -51,35 +50,7 @@ beforeAll(async () => {
 
 /** Runs the child, stopping it when one case runs past HANG_MS. */
 function fuzz(): Promise<FuzzResult> {
-  return new Promise((resolve, reject) => {
-    const args = ['--import', 'tsx', join('test', 'helpers', 'checkpoint-fuzz-child.ts'), work, String(CASES), String(SEED)];
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT });
-    let [out, err, current] = ['', '', '(starting)'];
-    let watchdog = setTimeout(() => stop(), HANG_MS * 2); // startup included
-    const stop = () => {
-      child.kill('SIGKILL');
-      reject(new Error(`a checkpoint case ran for over ${HANG_MS / 1000} s: ${current}`));
-    };
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-      const last = out
-        .split('\n')
-        .filter((l) => l.startsWith('case '))
-        .at(-1);
-      if (last && last !== current) {
-        current = last;
-        clearTimeout(watchdog);
-        watchdog = setTimeout(stop, HANG_MS);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code) => {
-      clearTimeout(watchdog);
-      const line = out.split('\n').find((l) => l.startsWith('result '));
-      if (code !== 0 || !line) reject(new Error(`the checkpoint fuzz child exited with ${code} after ${current}: ${err.slice(-2000)}`));
-      else resolve(JSON.parse(line.slice('result '.length)) as FuzzResult);
-    });
-  });
+  return runFuzzChild('checkpoint-fuzz-child.ts', [work, String(CASES), String(SEED)], 'checkpoint', HANG_MS);
 }
 
 describe('--resume on seeded mutations of real checkpoints', () => {

@@ -6,13 +6,12 @@
 // never another exception, a hang, or runaway memory. Each format runs in a child process of its
 // own (test/helpers/weights-fuzz-child.ts) for a clean maxRSS and so that a hang can be stopped.
 
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
-import { REPO_ROOT } from './helpers/shared.js';
+import { runFuzzChild } from './helpers/fuzz-child.js';
 
 type Format = 'bin' | 'tfjs' | 'h5' | 'pth' | 'params' | 'pickle' | 'zip';
 interface FuzzResult {
@@ -38,46 +37,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Runs one format's cases in a child process, stopping it when one case runs past HANG_MS. */
 function fuzz(format: Format): Promise<FuzzResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join('test', 'helpers', 'weights-fuzz-child.ts'),
-        format,
-        String(CASES[format]),
-        String(SEED),
-        join(work, format),
-      ],
-      { cwd: REPO_ROOT },
-    );
-    let out = '';
-    let err = '';
-    let current = '(starting)';
-    let watchdog = setTimeout(() => stop(), HANG_MS * 2); // startup included
-    const stop = () => {
-      child.kill('SIGKILL');
-      reject(new Error(`${format} case hung for over ${HANG_MS / 1000} s: ${current}`));
-    };
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
-      const lines = out.split('\n');
-      const last = lines.filter((l) => l.startsWith('case ')).at(-1);
-      if (last && last !== current) {
-        current = last;
-        clearTimeout(watchdog);
-        watchdog = setTimeout(stop, HANG_MS);
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code) => {
-      clearTimeout(watchdog);
-      const line = out.split('\n').find((l) => l.startsWith('result '));
-      if (code !== 0 || !line) reject(new Error(`the ${format} fuzz child exited with ${code} after ${current}: ${err.slice(-2000)}`));
-      else resolve(JSON.parse(line.slice('result '.length)) as FuzzResult);
-    });
-  });
+  return runFuzzChild('weights-fuzz-child.ts', [format, String(CASES[format]), String(SEED), join(work, format)], format, HANG_MS);
 }
 
 function report(r: FuzzResult): string {

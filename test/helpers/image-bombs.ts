@@ -10,17 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { createDeflate } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { pngChunk } from './hostile-images.js';
-
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-] as const;
+import { ADAM7, CHANNELS } from './png-writer.js';
 
 /** zlib-compressed `length` zero bytes, without ever holding them. */
 async function deflatedZeros(length: number): Promise<Buffer> {
@@ -46,7 +36,7 @@ export async function zeroPng(width: number, height: number, colorType: number, 
   let inflated = 0;
   for (const [x0, y0, dx, dy] of interlaced ? ADAM7 : [[0, 0, 1, 1] as const]) {
     const [w, h] = [Math.ceil(Math.max(0, width - x0) / dx), Math.ceil(Math.max(0, height - y0) / dy)];
-    if (w > 0 && h > 0) inflated += h * (1 + Math.ceil((w * CHANNELS[colorType]! * depth) / 8));
+    if (w > 0 && h > 0) inflated += h * (1 + Math.ceil((w * (CHANNELS as Record<number, number>)[colorType]! * depth) / 8));
   }
   const data = await deflatedZeros(inflated);
   const chunks = [pngChunk('IHDR', ihdr)];

@@ -23,8 +23,10 @@ export interface PngSpec {
   filterOffset?: number;
 }
 
-const CHANNELS = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as const;
-const ADAM7 = [
+/** Samples per pixel of each PNG colour type. */
+export const CHANNELS = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as const;
+/** Adam7's passes as [x0, y0, dx, dy], written out from the PNG spec apart from src/io/png-decode.ts's own copy: the test writers are an oracle for it. */
+export const ADAM7 = [
   [0, 0, 8, 8],
   [4, 0, 8, 8],
   [0, 4, 4, 8],
