@@ -1,10 +1,11 @@
 // Image files: reading refuses what is not a regular file, or is too large, before reading a byte
 // (a path may name a folder, /dev/zero or a FIFO); decoding is src/io/image.ts's. Writing is atomic.
 
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { decodeImage, encodeImage, type DecodeImageOptions } from '../io/image.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { UserError } from '../util/errors.js';
+import { fileKind, READ_NONBLOCK } from './regular-file.js';
 import { writeFileAtomic } from './weights-files.js';
 
 /** Image files larger than this are refused unread (1 GiB; a 200-megapixel JPEG is far smaller). */
@@ -28,14 +29,16 @@ function readImageFile(path: string, maxBytes: number): Uint8Array {
   let fd: number;
   try {
     // Non-blocking, so that opening a FIFO does not wait for a writer (it is refused below).
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    fd = openSync(path, READ_NONBLOCK);
   } catch (err) {
     throw new UserError(`${path}: cannot read the image (${reason(err)})`);
   }
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile())
-      throw new UserError(`${path}: cannot read the image (it is ${kind(stat)}, not a regular file); give the path of a JPEG or PNG file`);
+      throw new UserError(
+        `${path}: cannot read the image (it is ${fileKind(stat)}, not a regular file); give the path of a JPEG or PNG file`,
+      );
     if (stat.size > maxBytes) {
       throw new UserError(
         `${path}: cannot read the image (the file is ${bytesText(stat.size)}, over the ${bytesText(maxBytes)} limit for image files); use a smaller or better-compressed image`,
@@ -66,14 +69,6 @@ function reason(err: unknown): string {
     ENOTDIR: 'a folder in the path is a file',
   };
   return (code && known[code]) ?? code ?? (err as Error).message;
-}
-
-function kind(stat: Stats): string {
-  if (stat.isDirectory()) return 'a folder';
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
-  if (stat.isFIFO()) return 'a FIFO (named pipe)';
-  if (stat.isSocket()) return 'a socket';
-  return 'something else';
 }
 
 function bytesText(bytes: number): string {
