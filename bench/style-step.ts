@@ -6,7 +6,7 @@ import { Tape, Tensor } from '../src/graph/index.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { adamStep } from '../src/kernels/index.js';
 import { computeTargets, releaseTargets, SEED_LOSS, styleTransferLoss } from '../src/style/loss.js';
-import { scalePeakBytes } from '../src/style/memory-plan.js';
+import { scalePeakBytes } from '../src/plan/memory-plan.js';
 import { StyleNetwork } from '../src/style/network.js';
 import { Vgg19 } from '../src/vgg/index.js';
 
@@ -101,7 +101,7 @@ export async function profileStyleStep(ctx: GpuContext, size: StepSize): Promise
 }
 
 /**
- * The memory plan's peak for this step (src/style/memory-plan.ts): a job's scale of this size with
+ * The memory plan's peak for this step (src/plan/memory-plan.ts): a job's scale of this size with
  * the seed loss and Adam, which holds one image-sized vector more than this step (its last good image),
  * with Winograd's scratch and weight cache counted whether or not the tuned convolutions use it.
  */

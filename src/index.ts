@@ -5,8 +5,8 @@ export { readCheckpoint, stylize, type StylizeOptions } from './node/stylize.js'
 export { createNodeContext, type NodeGpuOptions } from './node/gpu.js';
 export { readImage, writeImage } from './node/image-files.js';
 export { decodeImage, encodeImage, DEFAULT_MAX_PIXELS } from './io/image.js';
-export type { Checkpoint } from './io/checkpoint.js';
-export type { JobState } from './style/checkpoint.js';
+export type { Checkpoint } from './io/checkpoint-file.js';
+export type { JobState } from './style/job-state.js';
 export { OptionError, UserError } from './util/errors.js';
 export { ensureWeights, DEFAULT_WEIGHTS } from './node/weights-cache.js';
 export { readWeightsFile, writeWeightsFile, convertTfjsFolder } from './node/weights-files.js';
@@ -14,6 +14,6 @@ export { convertKerasH5 } from './node/keras-h5.js';
 export { convertWeightsFile } from './node/weights-convert.js';
 export { syntheticWeights } from './io/weights/synthetic.js';
 export { runStyleJob, type StyleHooks, type StyleOptions, type StyleProgress, type StyleResult } from './style/job.js';
-export { DEFAULT_SETTINGS, planJob, type StyleSettings } from './style/settings.js';
+export { DEFAULT_SETTINGS, planJob, type StyleSettings } from './plan/plan-job.js';
 export type { RgbaImage } from './style/image-tensor.js';
 export type { VggWeights } from './vgg/index.js';

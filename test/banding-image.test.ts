@@ -20,7 +20,7 @@ import {
 import { flatChunks, gatherRows, planRowBands, rowBanded } from '../src/kernels/band.js';
 import { tvBackward, tvForward, tvWeights } from '../src/kernels/tv.js';
 import { runStyleJob } from '../src/style/job.js';
-import { planJob } from '../src/style/settings.js';
+import { planJob } from '../src/plan/plan-job.js';
 import { CAFFE_INPUT } from '../src/vgg/index.js';
 import { bandedAndPlain, capped, describeBanded, expectLikeUnbanded } from './helpers/banding.js';
 import { expectClose, relativeError } from './helpers/compare.js';

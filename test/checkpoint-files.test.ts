@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticWeights, writeImage } from '../src/index.js';
-import { decodeCheckpoint } from '../src/io/checkpoint.js';
+import { decodeCheckpoint } from '../src/io/checkpoint-file.js';
 import { CONV_VARIANTS, convTuningKey } from '../src/kernels/index.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { editCheckpoint } from './helpers/checkpoints.js';

@@ -6,7 +6,7 @@ import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_PIXELS, decodeImage, encodeImage, exifOrientation } from '../src/io/image.js';
 import { readImage, writeImage } from '../src/node/image-files.js';
-import { planJob } from '../src/style/settings.js';
+import { planJob } from '../src/plan/plan-job.js';
 import { UserError } from '../src/util/errors.js';
 import { cli } from './helpers/cli.js';
 import { jpegWithExif, jpegWithSize, pngClaiming, pngWithSize, tiffBlock } from './helpers/hostile-images.js';

@@ -1,4 +1,4 @@
-// The memory plan (src/style/memory-plan.ts, memory-model.ts): what it predicts a scale holds at
+// The memory plan (src/plan/memory-plan.ts, memory-model.ts): what it predicts a scale holds at
 // once against the pool's measured peak, where it turns checkpointing on, and how the job and the
 // command line refuse a budget that no size of the job fits.
 
@@ -12,7 +12,7 @@ import { convTuningKey, releaseWinogradWeights, tuningFor, winogradCacheBytes } 
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { syntheticWeights, writeImage } from '../src/index.js';
 import { runStyleJob } from '../src/style/job.js';
-import { checkMemory } from '../src/style/memory-messages.js';
+import { checkMemory } from '../src/plan/memory-messages.js';
 import {
   deepestLayer,
   IMAGE_BOUND_WHOLE,
@@ -21,8 +21,8 @@ import {
   scalePeakBytes,
   tensorOverLimit,
   type MemoryJob,
-} from '../src/style/memory-plan.js';
-import { planJob } from '../src/style/settings.js';
+} from '../src/plan/memory-plan.js';
+import { planJob } from '../src/plan/plan-job.js';
 import { convShapesForStep } from '../src/vgg/index.js';
 import { OptionError } from '../src/util/errors.js';
 import { cli } from './helpers/cli.js';

@@ -13,8 +13,8 @@ import { NoAdapterError, NullBackendError, UnknownAdapterError, UnknownBackendEr
 import { syntheticWeights, writeImage } from '../src/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
-import { checkMemory } from '../src/style/memory-messages.js';
-import { planJob } from '../src/style/settings.js';
+import { checkMemory } from '../src/plan/memory-messages.js';
+import { planJob } from '../src/plan/plan-job.js';
 import { OptionError } from '../src/util/errors.js';
 import { picture } from './helpers/pictures.js';
 import { REPO_ROOT } from './helpers/shared.js';

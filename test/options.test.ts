@@ -1,4 +1,4 @@
-// Every style option is declared once (src/style/options.ts, plus the command line's own in
+// Every style option is declared once (src/plan/options.ts, plus the command line's own in
 // src/cli/options.ts); --help, the parser, planJob's checks, the library type and the page's form
 // are derived from it. These tests fail when one of them drifts from the declaration.
 
@@ -6,8 +6,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { STYLIZE_HELP } from '../src/cli/stylize.js';
 import { readOptions, RUN_OPTIONS, withDefault } from '../src/cli/options.js';
 import type { StylizeOptions } from '../src/node/stylize.js';
-import { DEFAULT_SETTINGS, flagFor, formatValue, SETTINGS, type OptionSpec, type StyleSettings } from '../src/style/options.js';
-import { planJob } from '../src/style/settings.js';
+import { DEFAULT_SETTINGS, flagFor, formatValue, SETTINGS, type OptionSpec, type StyleSettings } from '../src/plan/options.js';
+import { planJob } from '../src/plan/plan-job.js';
 import { OptionError } from '../src/util/errors.js';
 import { pageFields } from '../src/web/settings-form.js';
 

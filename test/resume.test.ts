@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticWeights, writeImage } from '../src/index.js';
-import { decodeCheckpoint } from '../src/io/checkpoint.js';
+import { decodeCheckpoint } from '../src/io/checkpoint-file.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { cli } from './helpers/cli.js';
 import { picture } from './helpers/pictures.js';

@@ -1,4 +1,4 @@
-// A run's identity (runIdentity, src/io/checkpoint.ts) hashes its images and weights in pieces
+// A run's identity (runIdentity, src/io/checkpoint-file.ts) hashes its images and weights in pieces
 // through the edge's incremental hasher: no copy of a large image, and the same digests as the
 // whole concatenation (so checkpoints written before stay valid).
 
@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runIdentity } from '../src/io/checkpoint.js';
+import { runIdentity } from '../src/io/checkpoint-file.js';
 import { nodeSha256 } from '../src/node/checkpoint-files.js';
 import type { StyleOptions } from '../src/style/job.js';
-import { planJob } from '../src/style/settings.js';
+import { planJob } from '../src/plan/plan-job.js';
 import type { VggWeights } from '../src/vgg/index.js';
 import { REPO_ROOT } from './helpers/shared.js';
 

@@ -12,7 +12,7 @@ import {
   largestActivation,
   largestFittingSide,
   tensorOverLimit,
-} from '../style/memory-plan.js';
+} from '../plan/memory-plan.js';
 import { positiveInt, UsageError } from './errors.js';
 import { parseCommand } from './parse.js';
 

@@ -1,9 +1,9 @@
-// The style command's options: the style settings declared in src/style/options.ts plus the
+// The style command's options: the style settings declared in src/plan/options.ts plus the
 // options only a command line has (files, progress, GPU choice), in the same form. The parser
 // table, the values' conversion and checks, and the options part of --help all come from here.
 
 import type { ParseArgsConfig } from 'node:util';
-import { flagFor, formatValue, invalidReason, SETTINGS, type OptionSpec, type SettingKey, type StyleSettings } from '../style/options.js';
+import { flagFor, formatValue, invalidReason, SETTINGS, type OptionSpec, type SettingKey, type StyleSettings } from '../plan/options.js';
 import { UsageError } from './errors.js';
 
 export const RUN_OPTIONS = {

@@ -1,6 +1,6 @@
 // `wgpu-style --resume <file>` alone. The checkpoint is data, not a program: of the command it
 // records, only what the run's identity covers is taken: the images, the settings that shape the
-// result (RESULT_SETTINGS, src/style/options.ts) and the weights' path, each of which the resumed
+// result (RESULT_SETTINGS, src/plan/options.ts) and the weights' path, each of which the resumed
 // run refuses unless it matches the identity's digests and settings. Everything else (where and
 // how it writes, limits, progress, the device) comes only from the command line given: the image
 // goes to -o, or beside the checkpoint under its name less .ckpt (out.png.ckpt → out.png), and
@@ -8,8 +8,8 @@
 
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CHECKPOINT_EXTENSION, type Checkpoint } from '../io/checkpoint.js';
-import { flagFor, RESULT_SETTINGS } from '../style/options.js';
+import { CHECKPOINT_EXTENSION, type Checkpoint } from '../io/checkpoint-file.js';
+import { flagFor, RESULT_SETTINGS } from '../plan/options.js';
 import { UsageError } from './errors.js';
 import { parserTable } from './options.js';
 import { OUTPUT_EXTENSIONS } from './outputs.js';

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { CHECKPOINT_EXTENSION, hasCheckpointSignature, type Sha256 } from '../io/checkpoint.js';
+import { CHECKPOINT_EXTENSION, hasCheckpointSignature, type Sha256 } from '../io/checkpoint-file.js';
 import { UserError } from '../util/errors.js';
 
 /** Refuses `path` as a checkpoint to write unless it is ours; `what` names it in the message (--checkpoint), `fix` what to change. */

@@ -11,14 +11,14 @@ import {
   runIdentity,
   type Checkpoint,
   type RunIdentity,
-} from '../io/checkpoint.js';
-import { checkResumable, type CheckpointHooks, type JobState } from '../style/checkpoint.js';
+} from '../io/checkpoint-file.js';
+import { checkResumable, type CheckpointHooks, type JobState } from '../style/job-state.js';
 import type { RgbaImage } from '../style/image-tensor.js';
-import { checkLbfgsMemory, describeLbfgsMemory } from '../style/lbfgs-history.js';
-import { checkMemory, describeMemoryPlan } from '../style/memory-messages.js';
+import { checkLbfgsMemory, describeLbfgsMemory } from '../optim/lbfgs-history.js';
+import { checkMemory, describeMemoryPlan } from '../plan/memory-messages.js';
 import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } from '../style/job.js';
 import { StoppedBeforeStartError, UserError, warning } from '../util/errors.js';
-import { planJob, type StyleSettings } from '../style/settings.js';
+import { planJob, type StyleSettings } from '../plan/plan-job.js';
 import type { VggWeights } from '../vgg/index.js';
 import { assertCheckpointTarget, nodeSha256 } from './checkpoint-files.js';
 import { createNodeContext, type NodeGpuOptions } from './gpu.js';

@@ -1,13 +1,13 @@
 // What a style job takes and gives: its plan (from planJob), its hooks and its result.
 
 import type { RgbaImage } from './image-tensor.js';
-import type { CheckpointHooks, JobState } from './checkpoint.js';
+import type { CheckpointHooks, JobState } from './job-state.js';
 import type { LossConfig } from './loss.js';
-import type { MemoryPlan } from './memory-plan.js';
-import type { Scale } from './schedule.js';
+import type { MemoryPlan } from '../plan/memory-plan.js';
+import type { Scale } from '../plan/schedule.js';
 import type { Pooling } from '../vgg/index.js';
 
-/** L-BFGS's settings (see src/style/lbfgs.ts). */
+/** L-BFGS's settings (see src/optim/lbfgs.ts). */
 export interface LbfgsPlan {
   kind: 'lbfgs';
   /** Curvature pairs kept. */

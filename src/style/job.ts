@@ -1,5 +1,5 @@
 // The style-transfer job: for each scale, resize the images, compute the targets once, then run
-// the optimiser (Adam or L-BFGS, src/style/optimizer.ts) on the image, in the seed's space, against
+// the optimiser (Adam or L-BFGS, src/optim/optimizer.ts) on the image, in the seed's space, against
 // the Gatys loss; each scale starts from the upscaled result of the one before. Browser-safe:
 // images in, image out, progress through hooks.
 
@@ -16,16 +16,16 @@ import {
 import { StoppedBeforeStartError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
 import { convShapesForStep, Vgg19, type VggWeights } from '../vgg/index.js';
-import { checkResumable, type JobState } from './checkpoint.js';
+import { checkResumable, type JobState } from './job-state.js';
 import { RGB_TO_SEED } from './convention.js';
 import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
 import { computeTargets, releaseTargets, type LossConfig, type Targets } from './loss.js';
-import { checkJob } from './job-checks.js';
-import type { MemoryPlan } from './memory-plan.js';
+import { checkJob } from '../plan/job-checks.js';
+import type { MemoryPlan } from '../plan/memory-plan.js';
 import { StyleNetwork } from './network.js';
-import { createOptimizer, type Optimizer } from './optimizer.js';
+import { createOptimizer, type Optimizer } from '../optim/optimizer.js';
 import { ScaleRun } from './scale-run.js';
-import type { Scale } from './schedule.js';
+import type { Scale } from '../plan/schedule.js';
 import type { StyleHooks, StyleOptions, StyleProgress, StyleResult } from './job-types.js';
 
 export type { StyleHooks, StyleOptions, StyleProgress, StyleResult };

@@ -7,7 +7,7 @@ import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { ops, Tape, Tensor } from '../graph/index.js';
 import { axpby } from '../kernels/index.js';
 import type { StyleNetwork } from './network.js';
-import { DEFAULT_SETTINGS } from './options.js';
+import { DEFAULT_SETTINGS } from '../plan/options.js';
 
 export interface LossConfig {
   contentLayers: readonly number[];

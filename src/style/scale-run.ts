@@ -6,11 +6,11 @@ import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { Tape, Tensor } from '../graph/index.js';
 import { lossWatch, watchLoss } from '../kernels/index.js';
 import type { StyleProgress } from './job-types.js';
-import { flagFor } from './options.js';
+import { flagFor } from '../plan/options.js';
 import { styleTransferLoss, type LossConfig, type LossTerms, type Targets } from './loss.js';
 import type { StyleNetwork } from './network.js';
-import type { Evaluation, Objective } from './optimizer.js';
-import type { Scale } from './schedule.js';
+import type { Evaluation, Objective } from '../optim/optimizer.js';
+import type { Scale } from '../plan/schedule.js';
 
 export interface ScaleSetup {
   ctx: GpuContext;

@@ -9,7 +9,7 @@ export class UserError extends Error {
 }
 
 /**
- * A setting that planJob (src/style/settings.ts) refuses. It names the setting by its key
+ * A setting that planJob (src/plan/plan-job.ts) refuses. It names the setting by its key
  * (`lrDecayEvery`); each edge words it with its own name for that setting (the CLI's flag,
  * the page's field label) through `optionMessage`.
  */

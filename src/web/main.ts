@@ -7,7 +7,7 @@ import { decodeWeights } from '../io/weights/format.js';
 import { tuningFor } from '../kernels/index.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { runStyleJob, type StyleProgress, type StyleResult } from '../style/job.js';
-import { planJob } from '../style/settings.js';
+import { planJob } from '../plan/plan-job.js';
 import { OptionError, optionMessage } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
 import { drawLossChart } from './chart.js';

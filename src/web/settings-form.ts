@@ -1,8 +1,8 @@
-// The page's settings form, made from the settings declared in src/style/options.ts: every
+// The page's settings form, made from the settings declared in src/plan/options.ts: every
 // setting with a page label gets a field with its declared default and range, and the values are
 // read back as the library's settings.
 
-import { formatValue, SETTINGS, type OptionSpec, type SettingKey, type StyleSettings } from '../style/options.js';
+import { formatValue, SETTINGS, type OptionSpec, type SettingKey, type StyleSettings } from '../plan/options.js';
 
 export interface PageField {
   key: SettingKey;

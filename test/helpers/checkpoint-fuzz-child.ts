@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { userMessage } from '../../src/cli/errors.js';
 import { readOptions } from '../../src/cli/options.js';
 import { resumedCommand } from '../../src/cli/resume.js';
-import { decodeCheckpoint } from '../../src/io/checkpoint.js';
+import { decodeCheckpoint } from '../../src/io/checkpoint-file.js';
 import { resumeState } from '../../src/node/stylize.js';
 import type { StyleOptions } from '../../src/style/job.js';
 import { UserError } from '../../src/util/errors.js';

@@ -1,9 +1,9 @@
-// Runs src/style/lbfgs.ts on a test objective and records what the float64 oracle records: the
+// Runs src/optim/lbfgs.ts on a test objective and records what the float64 oracle records: the
 // image after each iteration and the loss of each evaluation.
 
 import type { DeviceTensor, GpuContext } from '../../src/gpu/index.js';
-import { Lbfgs, type LbfgsSettings } from '../../src/style/lbfgs.js';
-import type { Evaluation, Objective } from '../../src/style/optimizer.js';
+import { Lbfgs, type LbfgsSettings } from '../../src/optim/lbfgs.js';
+import type { Evaluation, Objective } from '../../src/optim/optimizer.js';
 
 /** f(x) and ∇f(x) in float64 at the device's (f32) x. */
 export type HostFunction = (x: Float64Array) => { f: number; g: Float64Array };

@@ -1,4 +1,4 @@
-// L-BFGS in plain float64 TypeScript, the reference for src/style/lbfgs.ts: torch.optim.LBFGS's
+// L-BFGS in plain float64 TypeScript, the reference for src/optim/lbfgs.ts: torch.optim.LBFGS's
 // algorithm (its step() with max_iter unbounded and max_eval the budget, tolerances off) written
 // out on arrays, with its strong Wolfe search, or an exact one for quadratics. Test oracle only.
 // `bug` plants a deliberate mistake, to show that a comparison with the oracle would catch it.

@@ -1,11 +1,11 @@
-// Computes the run identity (runIdentity, src/io/checkpoint.ts, with the Node edge's hasher) of a
+// Computes the run identity (runIdentity, src/io/checkpoint-file.ts, with the Node edge's hasher) of a
 // <width>×<height> RGBA image and 64 MiB of weights, in a process of its own so that its peak memory
 // is the image, the weights and the hashing: prints one line of JSON, { content, weights,
 // imageMiB, baseMiB, maxRssMiB, ms } (baseMiB: max RSS once the inputs exist, before hashing).
 // Used by test/checkpoint-state.test.ts and by hand:
 //   /usr/bin/time -v node --import tsx test/helpers/run-identity-child.ts 8000 8000
 
-import { runIdentity } from '../../src/io/checkpoint.js';
+import { runIdentity } from '../../src/io/checkpoint-file.js';
 import { nodeSha256 } from '../../src/node/checkpoint-files.js';
 import type { StyleOptions } from '../../src/style/job.js';
 import type { VggWeights } from '../../src/vgg/index.js';

@@ -4,10 +4,10 @@
 
 import { TensorTooLargeError, type GpuContext } from '../gpu/index.js';
 import type { VggWeights } from '../vgg/index.js';
-import { seedToNetwork } from './convention.js';
-import type { RgbaImage } from './image-tensor.js';
-import type { StyleOptions } from './job-types.js';
-import { checkLbfgsMemory } from './lbfgs-history.js';
+import { seedToNetwork } from '../style/convention.js';
+import type { RgbaImage } from '../style/image-tensor.js';
+import type { StyleOptions } from '../style/job-types.js';
+import { checkLbfgsMemory } from '../optim/lbfgs-history.js';
 import { checkMemory } from './memory-messages.js';
 import { BROWSER_MAX_MEMORY_MIB, planMemory, tensorOverLimit, type MemoryPlan } from './memory-plan.js';
 import { minimumSide } from './schedule.js';

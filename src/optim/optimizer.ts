@@ -5,10 +5,10 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { Adam, adamStateProblem } from './adam.js';
-import type { OptimizerPlan, StyleOptions } from './job-types.js';
+import type { OptimizerPlan, StyleOptions } from '../style/job-types.js';
 import { lbfgsStateProblem } from './lbfgs-state.js';
 import { Lbfgs } from './lbfgs.js';
-import type { Scale } from './schedule.js';
+import type { Scale } from '../plan/schedule.js';
 
 export type OptimizerKind = 'adam' | 'lbfgs';
 

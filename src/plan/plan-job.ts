@@ -3,7 +3,7 @@
 
 import { OptionError, UserError } from '../util/errors.js';
 import { layerIndex, VGG19_FEATURES } from '../vgg/index.js';
-import type { OptimizerPlan, StyleOptions } from './job-types.js';
+import type { OptimizerPlan, StyleOptions } from '../style/job-types.js';
 import { DEFAULT_LR, DEFAULT_SETTINGS, invalidReason, SETTINGS, type OptionSpec, type StyleSettings } from './options.js';
 import { defaultMaxMemoryMiB, planMemory } from './memory-plan.js';
 import { minimumSide, pyramid, seedPreset, type Scale } from './schedule.js';

@@ -3,8 +3,8 @@
 
 import { UserError } from '../util/errors.js';
 import type { OptimizerPlan } from './job-types.js';
-import { optimizerStateProblem, type OptimizerState } from './optimizer.js';
-import type { Scale } from './schedule.js';
+import { optimizerStateProblem, type OptimizerState } from '../optim/optimizer.js';
+import type { Scale } from '../plan/schedule.js';
 
 export interface JobState {
   /** The scale in progress, 1-based. */

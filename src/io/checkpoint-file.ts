@@ -1,15 +1,15 @@
-// Checkpoint files: a style job's state (src/style/checkpoint.ts) plus what identifies the run
+// Checkpoint files: a style job's state (src/style/job-state.ts) plus what identifies the run
 // (digests of its settings, input images and weights), so a resumed run can refuse to go on with
 // anything else. Layout: "WGSTCKPT", a u32 (little-endian) header length, a JSON header (with the
 // optimiser's numbers and the names of its vectors), then the image and the optimiser's vectors, in
 // the header's order, as f32 (little-endian), whose sha256 the header records.
 
 import { usableConvChoices } from '../kernels/autotune.js';
-import type { JobState } from '../style/checkpoint.js';
-import type { OptimizerState } from '../style/optimizer.js';
+import type { JobState } from '../style/job-state.js';
+import type { OptimizerState } from '../optim/optimizer.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import type { StyleOptions } from '../style/job.js';
-import { RESULT_SETTINGS, SETTINGS, type SettingKey } from '../style/options.js';
+import { RESULT_SETTINGS, SETTINGS, type SettingKey } from '../plan/options.js';
 import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
 import { clip, show } from '../util/quote.js';

@@ -5,7 +5,7 @@ import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { adamStep } from '../kernels/index.js';
 import type { Objective, Optimizer, OptimizerState, StepEnd } from './optimizer.js';
 import { quoteNames } from '../util/quote.js';
-import { learningRate, type Scale } from './schedule.js';
+import { learningRate, type Scale } from '../plan/schedule.js';
 
 /** Adam's state (see state()): its two moments, no numbers (the step count is the job's). */
 const MOMENTS = ['m', 'v'];

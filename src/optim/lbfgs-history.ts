@@ -6,8 +6,8 @@
 import type { DeviceTensor, GpuContext, Shape } from '../gpu/index.js';
 import { axpby } from '../kernels/index.js';
 import { OptionError } from '../util/errors.js';
-import type { LbfgsPlan } from './job-types.js';
-import type { Scale } from './schedule.js';
+import type { LbfgsPlan } from '../style/job-types.js';
+import type { Scale } from '../plan/schedule.js';
 
 export interface CurvaturePair {
   s: DeviceTensor;

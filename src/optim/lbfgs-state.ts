@@ -1,8 +1,8 @@
-// What an L-BFGS state saved between two steps holds (src/style/lbfgs.ts writes and reads it), and
+// What an L-BFGS state saved between two steps holds (src/optim/lbfgs.ts writes and reads it), and
 // the check that a state from a checkpoint has exactly that shape before any of it is used.
 
 import { quoteNames } from '../util/quote.js';
-import type { LbfgsPlan } from './job-types.js';
+import type { LbfgsPlan } from '../style/job-types.js';
 import type { OptimizerState } from './optimizer.js';
 
 /** A pair is kept only when y·s exceeds this (torch's test): it keeps H positive definite. */

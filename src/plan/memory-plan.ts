@@ -10,9 +10,9 @@
 // largest size (tensorOverLimit).
 
 import { VGG19_CONVS, VGG19_FEATURES, type Pooling } from '../vgg/index.js';
-import type { OptimizerPlan } from './job-types.js';
-import { lbfgsVectors } from './lbfgs-history.js';
-import type { LossConfig } from './loss.js';
+import type { OptimizerPlan } from '../style/job-types.js';
+import { lbfgsVectors } from '../optim/lbfgs-history.js';
+import type { LossConfig } from '../style/loss.js';
 import {
   bufferBytes,
   DEFAULT_BINDING_BYTES,

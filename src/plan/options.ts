@@ -3,7 +3,7 @@
 // shows it. The CLI's parser table and --help, planJob's checks, the library's option type and the
 // web page's form are all derived from this table (see test/options.test.ts).
 
-import type { RgbaImage } from './image-tensor.js';
+import type { RgbaImage } from '../style/image-tensor.js';
 import type { OptionSpec } from './option-spec.js';
 
 export { formatValue, invalidReason, type OptionKind, type OptionSpec } from './option-spec.js';
@@ -268,7 +268,7 @@ export type SettingKey = keyof typeof SETTINGS;
 
 /**
  * Groups whose settings do not shape the result: how it is written and reported, and the device's
- * budget and tuning. A run's identity (runIdentity, src/io/checkpoint.ts) covers every other
+ * budget and tuning. A run's identity (runIdentity, src/io/checkpoint-file.ts) covers every other
  * setting, and `--resume` alone takes only those from a checkpoint (src/cli/resume.ts).
  */
 const GROUPS_OUTSIDE_RESULT: readonly string[] = ['Output', 'Progress', 'GPU'];

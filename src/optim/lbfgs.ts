@@ -9,11 +9,11 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { axpby, AxpyDotChain, dotInto, normsInto } from '../kernels/index.js';
-import type { LbfgsPlan } from './job-types.js';
+import type { LbfgsPlan } from '../style/job-types.js';
 import { CurvatureHistory } from './lbfgs-history.js';
 import { MIN_CURVATURE, type LbfgsNumbers } from './lbfgs-state.js';
 import { strongWolfe, WOLFE_DEFAULTS, type LinePoint } from './line-search.js';
-import { flagFor } from './options.js';
+import { flagFor } from '../plan/options.js';
 import type { Evaluation, Objective, Optimizer, OptimizerState, StepEnd } from './optimizer.js';
 
 export interface LbfgsSettings extends LbfgsPlan {
