@@ -1,7 +1,9 @@
 // The device and everything kernels need from it: tensor allocation from a pool, cached
 // pipelines, one command encoder that collects dispatches until the next submit, readback,
-// and error scopes that turn validation and out-of-memory errors into exceptions naming the kernel.
+// and each piece of work run in error scopes (error-scopes.ts) so failures name their kernel.
 
+import type { AdapterSummary } from './adapter.js';
+import { ErrorScopes } from './error-scopes.js';
 import { GpuError, TensorTooLargeError } from './errors.js';
 import { PipelineCache, type Overrides } from './pipelines.js';
 import { BufferPool, type PoolStats } from './pool.js';
@@ -10,17 +12,6 @@ import type { ShaderName, ShaderParams } from './shader-names.js';
 import { ShaderLibrary, type ShaderSources, type WorkgroupSize } from './shaders.js';
 import { DeviceTensor, formatShape, shapeSize, type Shape } from './tensor.js';
 import { UniformCache } from './uniforms.js';
-
-export interface AdapterSummary {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  isFallbackAdapter: boolean;
-  features: string[];
-  /** Smallest subgroup size the adapter may use (0 when it does not say). */
-  subgroupMinSize: number;
-}
 
 export interface Dispatch<K extends ShaderName = ShaderName> {
   /** Shader name in shaders/ (without .wgsl). */
@@ -36,8 +27,6 @@ export interface Dispatch<K extends ShaderName = ShaderName> {
   /** A text variant of the shader (see ShaderLibrary.get). */
   consts?: Overrides;
 }
-
-type PendingError = Promise<string | null>;
 
 export class GpuContext {
   readonly pipelines: PipelineCache;
@@ -57,9 +46,8 @@ export class GpuContext {
   private readonly staging: BufferPool;
   private readonly uniforms: UniformCache;
   private readonly shaderLibrary: ShaderLibrary;
+  private readonly errors: ErrorScopes;
   private encoder: GPUCommandEncoder | null = null;
-  private pendingErrors: PendingError[] = [];
-  private uncaptured: string[] = [];
   private placeholderBuffer: GPUBuffer | null = null;
   private destroyed = false;
   private bindingCap = Infinity;
@@ -81,9 +69,7 @@ export class GpuContext {
     this.storage = new BufferPool(device, GPUBufferUsage.STORAGE | copy, 'tensor');
     this.staging = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
     this.uniforms = new UniformCache(device);
-    device.addEventListener('uncapturederror', (event) => {
-      this.uncaptured.push((event as GPUUncapturedErrorEvent).error.message);
-    });
+    this.errors = new ErrorScopes(device);
   }
 
   // ---- tensors ----
@@ -108,7 +94,7 @@ export class GpuContext {
   empty(shape: Shape, label = 'tensor'): DeviceTensor {
     const bytes = shapeSize(shape) * 4;
     if (bytes > this.maxBufferBytes) throw new TensorTooLargeError(shape, bytes, this.maxBufferBytes, label);
-    const buffer = this.withErrorScope(`allocating ${label} ${formatShape(shape)}`, () => this.storage.acquire(bytes));
+    const buffer = this.errors.run(`allocating ${label} ${formatShape(shape)}`, () => this.storage.acquire(bytes));
     return new DeviceTensor(this, shape, buffer);
   }
 
@@ -231,7 +217,7 @@ export class GpuContext {
       throw new GpuError(`${d.label}: dispatch of ${x}×${y}×${z} workgroups exceeds ${max} per dimension`);
     }
     const params = this.shaderLibrary.packParams(d.kernel, d.params);
-    this.withErrorScope(d.label, () => {
+    this.errors.run(d.label, () => {
       const pipeline = this.pipelines.get(d.kernel, d.overrides, d.consts);
       const entries: GPUBindGroupEntry[] = [];
       if (params) entries.push({ binding: 0, resource: { buffer: this.uniforms.get(params) } });
@@ -256,7 +242,7 @@ export class GpuContext {
     if (!this.encoder) return;
     const encoder = this.encoder;
     this.encoder = null;
-    this.withErrorScope('submitting recorded kernels', () => this.device.queue.submit([encoder.finish()]));
+    this.errors.run('submitting recorded kernels', () => this.device.queue.submit([encoder.finish()]));
     this.uniforms.afterSubmit();
   }
 
@@ -288,15 +274,9 @@ export class GpuContext {
     return Profiler.timings(entries, stamps);
   }
 
-  async checkErrors(): Promise<void> {
-    const pending = this.pendingErrors;
-    this.pendingErrors = [];
-    const messages = (await Promise.all(pending)).filter((m): m is string => m !== null);
-    messages.push(...this.uncaptured.splice(0));
-    if (messages.length > 0) {
-      const more = messages.length > 1 ? ` (and ${messages.length - 1} more error(s): ${messages.slice(1, 4).join(' | ')})` : '';
-      throw new GpuError(messages[0]! + more);
-    }
+  /** Throws the first validation or out-of-memory error raised by the work recorded so far. */
+  checkErrors(): Promise<void> {
+    return this.errors.check();
   }
 
   destroy(): void {
@@ -312,26 +292,5 @@ export class GpuContext {
     if (this.destroyed) throw new GpuError('the GPU context was destroyed');
     this.encoder ??= this.device.createCommandEncoder({ label: 'wgpu-style' });
     return this.encoder;
-  }
-
-  /** Runs `fn` inside validation and out-of-memory error scopes labelled `label`. */
-  private withErrorScope<T>(label: string, fn: () => T): T {
-    this.device.pushErrorScope('validation');
-    this.device.pushErrorScope('out-of-memory');
-    let result: T;
-    try {
-      result = fn();
-    } finally {
-      const oom = this.device.popErrorScope();
-      const validation = this.device.popErrorScope();
-      this.pendingErrors.push(
-        Promise.all([oom, validation]).then(([o, v]) => {
-          if (o) return `${label}: out of GPU memory (${o.message}). Use a smaller image size.`;
-          if (v) return `${label}: ${v.message}`;
-          return null;
-        }),
-      );
-    }
-    return result;
   }
 }

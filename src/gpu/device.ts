@@ -2,7 +2,8 @@
 // a hardware adapter when there is one, the adapter's real limits instead of the defaults,
 // and timestamp queries when available.
 
-import { GpuContext, type AdapterSummary } from './context.js';
+import { summarize } from './adapter.js';
+import { GpuContext } from './context.js';
 import { NoAdapterError } from './errors.js';
 import type { ShaderSources } from './shaders.js';
 
@@ -51,22 +52,4 @@ export async function createContextOn(adapter: GPUAdapter, options: Pick<Context
   const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ label: 'wgpu-style', requiredLimits, requiredFeatures });
   return new GpuContext(device, summarize(adapter), options.shaders);
-}
-
-export function summarize(adapter: GPUAdapter): AdapterSummary {
-  const info = adapter.info;
-  return {
-    vendor: info.vendor || 'unknown',
-    architecture: info.architecture || 'unknown',
-    device: info.device || '',
-    description: info.description || '',
-    isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter),
-    features: [...adapter.features].sort(),
-    subgroupMinSize: (info as { subgroupMinSize?: number }).subgroupMinSize ?? 0,
-  };
-}
-
-export function describeAdapter(a: AdapterSummary): string {
-  const name = a.description || a.device || 'unnamed adapter';
-  return `${name} (vendor ${a.vendor}, architecture ${a.architecture}${a.isFallbackAdapter ? ', software fallback' : ''})`;
 }

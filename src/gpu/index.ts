@@ -1,5 +1,6 @@
-export { GpuContext, type AdapterSummary, type Dispatch } from './context.js';
-export { createContext, createContextOn, describeAdapter, requestAdapter, type ContextOptions } from './device.js';
+export { describeAdapter, type AdapterSummary } from './adapter.js';
+export { GpuContext, type Dispatch } from './context.js';
+export { createContext, createContextOn, requestAdapter, type ContextOptions } from './device.js';
 export {
   GpuError,
   NoAdapterError,

@@ -1,16 +1,20 @@
 // An f32 tensor that lives on the device: a shape and a pooled GPU buffer.
 // It holds no autodiff state; src/graph wraps it for that.
 
-import type { GpuContext } from './context.js';
-
 export type Shape = readonly number[];
+
+/** What a tensor needs from the context that made it (GpuContext): where its buffer goes back, and readback. */
+export interface TensorOwner {
+  releaseBuffer(buffer: GPUBuffer): void;
+  read(tensor: DeviceTensor): Promise<Float32Array>;
+}
 
 export class DeviceTensor {
   readonly size: number;
   private released = false;
 
   constructor(
-    readonly ctx: GpuContext,
+    private readonly owner: TensorOwner,
     readonly shape: Shape,
     private readonly storage: GPUBuffer,
   ) {
@@ -35,11 +39,11 @@ export class DeviceTensor {
   release(): void {
     if (this.released) return;
     this.released = true;
-    this.ctx.releaseBuffer(this.storage);
+    this.owner.releaseBuffer(this.storage);
   }
 
   read(): Promise<Float32Array> {
-    return this.ctx.read(this);
+    return this.owner.read(this);
   }
 
   toString(): string {
