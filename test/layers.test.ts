@@ -1,71 +1,177 @@
-// The layering rule of ../shared/STYLE.md, checked over the import graph: imports only go down
-// (cli → node/web → io → style → vgg → graph → kernels → gpu, util below all), node and web never
-// import each other, and the core (everything but node, web and cli) imports nothing Node-only.
+// The layering rule of ../shared/STYLE.md, checked over the import graph of src: imports only go
+// down (cli → node/web → io → plan → style → optim → vgg → graph → kernels → gpu, util below all;
+// the package entry src/index.ts on top), node and web never import each other, the core
+// (everything but node, web, cli and the entry) imports nothing Node-only, and no file reaches
+// itself through its imports (type-only imports and re-exports included: a cycle between two files
+// means one of them holds something that belongs to a third). The graph: test/helpers/import-graph.ts.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  diskTree,
+  findCycles,
+  formatCycle,
+  importGraph,
+  importsOf,
+  memoryTree,
+  resolveImport,
+  type SourceTree,
+} from './helpers/import-graph.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
-const SRC = join(REPO_ROOT, 'src');
-const RANK: Record<string, number> = { util: 0, gpu: 1, kernels: 2, graph: 3, vgg: 4, style: 5, io: 6, node: 7, web: 7, cli: 8, '.': 9 };
-const CORE = ['util', 'gpu', 'kernels', 'graph', 'vgg', 'style', 'io'];
+/** Each folder of src by height; a file may import only from lower folders and its own. */
+const RANK: Record<string, number> = {
+  util: 0,
+  gpu: 1,
+  kernels: 2,
+  graph: 3,
+  vgg: 4,
+  optim: 5,
+  style: 6,
+  plan: 7,
+  io: 8,
+  node: 9,
+  web: 9,
+  cli: 10,
+  '.': 11,
+};
+/** Folders that must also run in a browser. */
+const CORE = ['util', 'gpu', 'kernels', 'graph', 'vgg', 'optim', 'style', 'plan', 'io'];
 /** Packages that only run in Node. */
 const NODE_ONLY = /^(node:|webgpu$|h5wasm|tsx)/;
 
-function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)) : /\.ts$/.test(e.name) ? [join(dir, e.name)] : [],
-  );
+/** 'src/gpu/x.ts' → 'gpu'; a file directly in src → '.'. */
+function layerOf(file: string): string {
+  const parts = file.split('/');
+  return parts.length === 2 ? '.' : parts[1]!;
 }
 
-function layerOf(path: string): string {
-  const rel = relative(SRC, path).split('/');
-  return rel.length === 1 ? '.' : rel[0]!;
-}
-
-/** Every module a file imports or re-exports (type-only imports too: they couple the layers all the same). */
-export function importsOf(source: string): string[] {
-  const specs = [...source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gms), ...source.matchAll(/import\(\s*'([^']+)'\s*\)/g)];
-  return specs.map((m) => m[1]!);
-}
-
-function violations(): string[] {
+/** Every breach of the rule in a tree of src files (paths 'src/...'), each as one line. */
+export function violations(tree: SourceTree): string[] {
   const found: string[] = [];
-  for (const file of files(SRC)) {
+  const known = new Set(tree.files);
+  for (const file of tree.files) {
     const layer = layerOf(file);
-    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
-      const where = relative(REPO_ROOT, file);
+    if (RANK[layer] === undefined) found.push(`${file} is in src/${layer}, which has no rank in test/layers.test.ts`);
+    for (const spec of importsOf(tree.read(file))) {
       if (!spec.startsWith('.')) {
-        if (CORE.includes(layer) && NODE_ONLY.test(spec)) found.push(`${where} (core) imports the Node-only ${spec}`);
+        if (CORE.includes(layer) && NODE_ONLY.test(spec)) found.push(`${file} (core) imports the Node-only ${spec}`);
         continue;
       }
-      const target = layerOf(join(file, '..', spec));
-      if (target === '.' && layer !== '.') found.push(`${where} imports the package entry`);
-      else if (RANK[target]! > RANK[layer]!) found.push(`${where} (${layer}) imports upward from ${target}: ${spec}`);
+      const target = layerOf(resolveImport(file, spec, known) ?? posix.join(posix.dirname(file), spec));
+      if (target === '.' && layer !== '.') found.push(`${file} imports the package entry`);
+      else if (RANK[target]! > RANK[layer]!) found.push(`${file} (${layer}) imports upward from ${target}: ${spec}`);
       else if (RANK[target] === RANK[layer] && target !== layer)
-        found.push(`${where} (${layer}) imports its sibling edge ${target}: ${spec}`);
+        found.push(`${file} (${layer}) imports its sibling edge ${target}: ${spec}`);
     }
   }
+  for (const cycle of findCycles(importGraph(tree))) found.push(`import cycle: ${formatCycle(cycle)}`);
   return found;
 }
 
+const realTree = () => diskTree(REPO_ROOT, 'src');
+
 describe('layers', () => {
-  it('imports only go down, and the core imports nothing Node-only', () => {
-    expect(violations()).toEqual([]);
+  it('imports only go down, the core imports nothing Node-only, and no file imports itself through others', () => {
+    expect(violations(realTree())).toEqual([]);
   });
 
-  it('the check sees an upward import, a sibling edge and a Node module in the core', () => {
-    expect(importsOf("import { a } from '../node/x.js';\nexport { b } from './y.js';\nimport type {\n  C,\n} from 'node:fs';")).toEqual([
-      '../node/x.js',
-      './y.js',
-      'node:fs',
+  it('the check reports an upward import, a sibling edge, a Node module in the core and a cycle, and nothing on a clean tree', () => {
+    const clean = {
+      'src/index.ts': "export { stylize } from './node/run.js';\nexport type { Plan } from './plan/index.js';",
+      'src/util/errors.ts': 'export class OptionError extends Error {}',
+      'src/gpu/context.ts': "import { OptionError } from '../util/errors.js';\nimport type { Shape } from './tensor.js';",
+      'src/gpu/tensor.ts': 'export type Shape = number[];',
+      'src/kernels/gram.ts': "import type { Shape } from '../gpu/tensor.js';",
+      'src/optim/adam.ts': "import { gram } from '../kernels/gram.js';",
+      'src/style/job.ts': "import { adam } from '../optim/adam.js';\nimport '../gpu/context.js';",
+      'src/plan/index.ts': "export * from './plan-job.js';",
+      'src/plan/plan-job.ts': "import { job } from '../style/job.js';\nconst t: import('../gpu/tensor.js').Shape = [];",
+      'src/io/image.ts': "import { plan } from '../plan/index.js';",
+      'src/node/run.ts':
+        "import { readFileSync } from 'node:fs';\nimport { image } from '../io/image.js';\nimport { requestAdapter } from 'webgpu';",
+      'src/web/main.ts': "import { image } from '../io/image.js';",
+      'src/cli/main.ts': "import { run } from '../node/run.js';",
+    };
+    expect(violations(memoryTree(clean))).toEqual([]);
+
+    const broken = {
+      ...clean,
+      // style sits below plan; the optimisers must not know the style job.
+      'src/style/job.ts': "import type { Plan } from '../plan/index.js';",
+      'src/optim/adam.ts': "import { gram } from '../kernels/gram.js';\nimport type { Job } from '../style/job.js';",
+      'src/web/main.ts':
+        "import { image } from '../io/image.js';\nimport { run } from '../node/run.js';\nimport { stylize } from '../index.js';",
+      // A new folder must be given its height.
+      'src/video/frames.ts': "import { job } from '../style/job.js';",
+      'src/plan/plan-job.ts': "import { readFileSync } from 'node:fs';",
+      // A cycle within one folder, through a type-only import and a folder's index.
+      'src/gpu/tensor.ts': "import type { GpuContext } from './context.js';",
+      'src/gpu/index.ts': "export * from './context.js';",
+      'src/gpu/pool.ts': "import { GpuContext } from './index.js';",
+      'src/gpu/context.ts': "import { OptionError } from '../util/errors.js';\nimport type { BufferPool } from './pool.js';",
+    };
+    expect(violations(memoryTree(broken)).sort()).toEqual(
+      [
+        'src/optim/adam.ts (optim) imports upward from style: ../style/job.js',
+        'src/style/job.ts (style) imports upward from plan: ../plan/index.js',
+        'src/web/main.ts (web) imports its sibling edge node: ../node/run.js',
+        'src/plan/plan-job.ts (core) imports the Node-only node:fs',
+        'src/web/main.ts imports the package entry',
+        'src/video/frames.ts is in src/video, which has no rank in test/layers.test.ts',
+        'import cycle: src/gpu/context.ts → src/gpu/pool.ts → src/gpu/index.ts → src/gpu/context.ts',
+      ].sort(),
+    );
+  });
+
+  it('a planted cycle among the real files is reported as its chain of files', () => {
+    const real = realTree();
+    const graph = importGraph(real);
+    const tangled = new Set(findCycles(graph).flat());
+    // A real import a → b outside every cycle today, then b made to import a back.
+    const [a, b] = [...graph]
+      .flatMap(([from, targets]) => targets.map((to) => [from, to] as const))
+      .find(([from, to]) => !tangled.has(from) && !tangled.has(to))!;
+    const back = posix.relative(posix.dirname(b), a).replace(/\.ts$/, '.js');
+    const planted: SourceTree = {
+      files: real.files,
+      read: (file) =>
+        real.read(file) + (file === b ? `\nimport type { Planted } from '${back.startsWith('.') ? back : `./${back}`}';\n` : ''),
+    };
+    const ordered = a < b ? [a, b] : [b, a];
+    expect(violations(planted)).toContain(`import cycle: ${formatCycle(ordered)}`);
+    expect(findCycles(importGraph(planted))).toContainEqual(ordered);
+  });
+
+  it('cycles are found once each, whatever their length, and a file importing itself is one', () => {
+    const graph = new Map([
+      ['a', ['b']],
+      ['b', ['c', 'a']],
+      ['c', ['a', 'd']],
+      ['d', ['d']],
+      ['e', ['a']],
     ]);
-    // The rule itself, on made-up edges: what would have been caught.
-    const rank = (from: string, to: string) => RANK[to]! > RANK[from]!;
-    expect(rank('io', 'node')).toBe(true);
-    expect(rank('gpu', 'kernels')).toBe(true);
-    expect(rank('cli', 'gpu')).toBe(false);
-    expect(NODE_ONLY.test('node:fs') && NODE_ONLY.test('webgpu') && !NODE_ONLY.test('jpeg-js')).toBe(true);
+    expect(findCycles(graph)).toEqual([['a', 'b'], ['a', 'b', 'c'], ['d']]);
+    expect(
+      findCycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', []],
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reads every way a file names another: imports, type-only imports, re-exports, side effects, import() types', () => {
+    const source =
+      "import { a } from '../node/x.js';\nexport { b } from './y.js';\nimport type {\n  C,\n} from 'node:fs';\nexport * from './z.js';\nimport './side.js';\ntype T = import('./t.js').T;";
+    expect(importsOf(source).sort()).toEqual(['../node/x.js', './side.js', './t.js', './y.js', './z.js', 'node:fs'].sort());
+    const known = new Set(['src/gpu/index.ts', 'src/gpu/tensor.ts', 'src/io/weights/keras.ts']);
+    expect(resolveImport('src/kernels/gram.ts', '../gpu/tensor.js', known)).toBe('src/gpu/tensor.ts');
+    expect(resolveImport('src/kernels/gram.ts', '../gpu/index.js', known)).toBe('src/gpu/index.ts');
+    expect(resolveImport('src/kernels/gram.ts', '../gpu', known)).toBe('src/gpu/index.ts');
+    expect(resolveImport('src/io/image.ts', './weights/keras.ts', known)).toBe('src/io/weights/keras.ts');
+    expect(resolveImport('src/io/image.ts', 'webgpu', known)).toBeNull();
   });
 });
