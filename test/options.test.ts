@@ -107,7 +107,7 @@ describe('one declaration per option', () => {
     const plan = planJob({}, 1024, 768);
     expect(plan.lr).toBe(SEED_ADAM_LR);
     expect(plan.lrDecay).toBe(0.1);
-    expect(plan.optimizer.kind).toBe('adam');
+    expect(plan.optimizer?.kind).toBe('adam');
     expect(plan.loss).toMatchObject({
       contentLayers: [25],
       styleLayers: [0, 5, 10, 19, 28],
