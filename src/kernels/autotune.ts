@@ -9,7 +9,8 @@
 import { measureGpuMs, type GpuContext } from '../gpu/index.js';
 import { fitsBinding } from './band.js';
 import { show } from '../util/quote.js';
-import { CONV_VARIANTS, conv3x3Forward, convBands, convTuningKey, convVariantsFor } from './conv3x3.js';
+import { conv3x3Forward, convBands } from './conv3x3.js';
+import { CONV_VARIANTS, convTuningKey, convVariantsFor } from './conv3x3_variants.js';
 import { releaseWinogradWeights } from './conv3x3_winograd.js';
 import { tuningFor } from './tuning.js';
 

@@ -5,7 +5,7 @@
 // Multiplies per output: 16/4 = 4 (M = 2) or 36/16 = 2.25 (M = 4) per input channel, against 9.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import type { ConvCall } from './conv3x3.js';
+import type { ConvCall } from './conv3x3_call.js';
 import { gridFor } from './launch.js';
 
 export interface WinogradConfig {

@@ -19,7 +19,9 @@ export { resize } from './resize.js';
 export { IMAGE_BAND_BYTES, reduceImage, type ImageReduceOptions } from './image_reduce.js';
 export { autotuneConv, type ConvShape, type TuneResult } from './autotune.js';
 export { Tuning, tuningFor, type TuningStore } from './tuning.js';
-export { CONV_VARIANTS, convTuningKey, convVariantsFor, type ConvCall, type ConvOptions, type ConvVariant } from './conv3x3.js';
+export { type ConvOptions } from './conv3x3.js';
+export type { ConvCall } from './conv3x3_call.js';
+export { CONV_VARIANTS, convTuningKey, convVariantsFor, type ConvVariant } from './conv3x3_variants.js';
 export {
   conv3x3Winograd,
   limitWinogradCache,
