@@ -2,5 +2,6 @@ export { OPS, type OpName } from './gradients.js';
 export type { Backward, BackwardArgs, Op } from './op.js';
 export * as ops from './ops.js';
 export type { ConvWeights } from './ops.js';
-export { Tape, type Forward, type TapeNode, type TapeOptions } from './tape.js';
+export type { TapeNode } from './node.js';
+export { Tape, type Forward, type TapeOptions } from './tape.js';
 export { Tensor } from './tensor.js';

@@ -3,7 +3,7 @@
 // recomputation from the segment's kept inputs when the backward walk needs them.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import type { TapeNode } from './tape.js';
+import { reads, type TapeNode } from './node.js';
 import type { Tensor } from './tensor.js';
 
 export class Segment {
@@ -64,9 +64,4 @@ export class Segment {
     }
     this.recomputed = true;
   }
-}
-
-/** The values a node's backward reads (its op's `reads`). */
-export function reads({ op, inputs, output }: TapeNode): Tensor[] {
-  return [...(op.reads.includes('inputs') ? inputs : []), ...(op.reads.includes('output') ? [output] : [])];
 }

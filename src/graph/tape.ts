@@ -12,19 +12,10 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { accumulate } from '../kernels/index.js';
-import type { Op, Read } from './op.js';
-import { reads, Segment } from './segment.js';
+import { reads, type TapeNode } from './node.js';
+import type { Op } from './op.js';
+import { Segment } from './segment.js';
 import { Tensor } from './tensor.js';
-
-/** A recorded op application; its backward has the forward's saved values bound in. */
-export interface TapeNode {
-  readonly op: { readonly name: string; readonly reads: readonly Read[] };
-  readonly inputs: readonly Tensor[];
-  readonly output: Tensor;
-  backward(ctx: GpuContext, dOut: DeviceTensor, needs: readonly boolean[]): Array<DeviceTensor | null>;
-  /** Makes the output's value again from the inputs' (null when recorded without its forward: not recomputable). */
-  readonly forward: ((ctx: GpuContext) => DeviceTensor) | null;
-}
 
 /** An op's forward kernel: the inputs' device tensors in, a fresh output out. */
 export type Forward = (ctx: GpuContext, inputs: readonly DeviceTensor[]) => DeviceTensor;
