@@ -9,8 +9,8 @@ import type { GpuContext } from '../src/gpu/index.js';
 import { channelAffineForward, resize } from '../src/kernels/index.js';
 import { inputScale, RGB_TO_SEED, seedToNetwork } from '../src/style/convention.js';
 import { uploadImage, type RgbaImage } from '../src/style/image-tensor.js';
-import { DEFAULT_SETTINGS } from '../src/plan/options.js';
-import { minimumSide } from '../src/plan/schedule.js';
+import { DEFAULT_SETTINGS } from '../src/plan/settings.js';
+import { minimumSide } from '../src/vgg/index.js';
 import { layerIndex, VGG19_FEATURES, type VggWeights } from '../src/vgg/index.js';
 
 export interface Series {

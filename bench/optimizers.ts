@@ -19,7 +19,7 @@ import { readImage, writeImage } from '../src/node/image-files.js';
 import { stylize, type StylizeOptions } from '../src/node/stylize.js';
 import { readWeightsFile } from '../src/node/weights-files.js';
 import type { RgbaImage } from '../src/style/image-tensor.js';
-import { DEFAULT_SETTINGS } from '../src/plan/options.js';
+import { DEFAULT_SETTINGS } from '../src/plan/settings.js';
 import { exportProblem, lossPlot, sideBySide, type Series } from './optimizers-report.js';
 
 const { values } = parseArgs({

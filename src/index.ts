@@ -14,6 +14,7 @@ export { convertKerasH5 } from './node/keras-h5.js';
 export { convertWeightsFile } from './node/weights-convert.js';
 export { syntheticWeights } from './io/weights/synthetic.js';
 export { runStyleJob, type StyleHooks, type StyleOptions, type StyleProgress, type StyleResult } from './style/job.js';
-export { DEFAULT_SETTINGS, planJob, type StyleSettings } from './plan/plan-job.js';
+export { planJob, type JobPlan } from './plan/plan-job.js';
+export { DEFAULT_SETTINGS, type StyleSettings } from './plan/settings.js';
 export type { RgbaImage } from './style/image-tensor.js';
 export type { VggWeights } from './vgg/index.js';

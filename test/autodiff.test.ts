@@ -3,7 +3,8 @@ import { ops, OPS, Tape, Tensor, type ConvWeights } from '../src/graph/index.js'
 import { defineOp } from '../src/graph/op.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { adamStep, flipConv3x3Weights, scale } from '../src/kernels/index.js';
-import { computeTargets, SEED_LOSS, styleTransferLoss, type LossConfig } from '../src/style/loss.js';
+import { computeTargets, styleTransferLoss, type LossConfig } from '../src/style/loss.js';
+import { SEED_LOSS } from '../src/plan/settings.js';
 import { StyleNetwork } from '../src/style/network.js';
 import { Vgg19 } from '../src/vgg/index.js';
 import { expectClose, relativeError } from './helpers/compare.js';

@@ -22,7 +22,8 @@ import {
 } from '../src/kernels/index.js';
 import { readImage } from '../src/node/image-files.js';
 import { convertTfjsFolder } from '../src/node/weights-files.js';
-import { computeTargets, releaseTargets, SEED_LOSS, styleTransferLoss } from '../src/style/loss.js';
+import { computeTargets, releaseTargets, styleTransferLoss } from '../src/style/loss.js';
+import { SEED_LOSS } from '../src/plan/settings.js';
 import { StyleNetwork } from '../src/style/network.js';
 import { convShapesForStep, Vgg19, VGG19_FEATURES } from '../src/vgg/index.js';
 import { withBrokenShader } from './helpers/broken-shader.js';

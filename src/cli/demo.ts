@@ -4,15 +4,9 @@ import { totalmem } from 'node:os';
 import { describeAdapter, type GpuContext } from '../gpu/index.js';
 import { conv3x3Forward, reluForward, sum } from '../kernels/index.js';
 import { createNodeContext } from '../node/gpu.js';
-import { SEED_LOSS } from '../style/loss.js';
-import {
-  deepestLayer,
-  defaultMaxMemoryMiB,
-  IMAGE_BOUND_WHOLE,
-  largestActivation,
-  largestFittingSide,
-  tensorOverLimit,
-} from '../plan/memory-plan.js';
+import { SEED_LOSS } from '../plan/settings.js';
+import { defaultMaxMemoryMiB, IMAGE_BOUND_WHOLE, largestActivation, largestFittingSide, tensorOverLimit } from '../plan/memory-plan.js';
+import { deepestLayer } from '../style/loss.js';
 import { positiveInt, UsageError } from './errors.js';
 import { parseCommand } from './parse.js';
 

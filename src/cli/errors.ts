@@ -11,7 +11,7 @@ import {
   type AdapterListing,
   type DeviceSetting,
 } from '../gpu/index.js';
-import { flagFor } from '../plan/options.js';
+import { flagFor } from '../plan/settings.js';
 import { listWords, OptionError, optionMessage, UserError } from '../util/errors.js';
 
 export class UsageError extends UserError {}

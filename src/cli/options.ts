@@ -3,7 +3,8 @@
 // table, the values' conversion and checks, and the options part of --help all come from here.
 
 import type { ParseArgsConfig } from 'node:util';
-import { flagFor, formatValue, invalidReason, SETTINGS, type OptionSpec, type SettingKey, type StyleSettings } from '../plan/options.js';
+import { formatValue, invalidReason, SETTINGS, type OptionSpec } from '../plan/options.js';
+import { flagFor, type SettingKey, type StyleSettings } from '../plan/settings.js';
 import { UsageError } from './errors.js';
 
 export const RUN_OPTIONS = {
@@ -156,22 +157,38 @@ export function number(flag: string, text: string): number {
   return value;
 }
 
+export interface OptionGroup {
+  group: string;
+  /** Each option as --help shows it: its flags ("-o, --output <file>") and declaration. */
+  options: Array<{ flags: string; spec: OptionSpec }>;
+  notes: readonly string[];
+}
+
+/** The command line's options by group, in --help's order (also the README's table: scripts/options-table.ts). */
+export function optionGroups(): OptionGroup[] {
+  const all = cliOptions();
+  return GROUPS.map((group) => ({
+    group,
+    options: all
+      .filter(([, spec]) => spec.group === group)
+      .map(([key, spec]) => ({ flags: `${SHORT[key] ? `-${SHORT[key]}, ` : ''}${flagFor(key)}${spec.arg ? ` ${spec.arg}` : ''}`, spec })),
+    notes: GROUP_NOTES[group] ?? [],
+  }));
+}
+
 /** The options part of --help, by group, each default shown as declared. */
 export function optionsHelp(): string {
-  const all = cliOptions();
-  return GROUPS.map((group) => {
-    const lines = [group];
-    for (const [key, spec] of all.filter(([, s]) => s.group === group)) lines.push(...optionLines(key, spec));
-    for (const note of GROUP_NOTES[group] ?? []) lines.push(`  ${note}`);
-    return lines.join('\n');
-  }).join('\n\n');
+  return optionGroups()
+    .map(({ group, options, notes }) =>
+      [group, ...options.flatMap(({ flags, spec }) => optionLines(flags, spec)), ...notes.map((note) => `  ${note}`)].join('\n'),
+    )
+    .join('\n\n');
 }
 
 const COLUMN = 29;
 
-function optionLines(key: string, spec: OptionSpec): string[] {
-  const short = SHORT[key] ? `-${SHORT[key]}, ` : '';
-  const head = `  ${short}${flagFor(key)}${spec.arg ? ` ${spec.arg}` : ''}`;
+function optionLines(flags: string, spec: OptionSpec): string[] {
+  const head = `  ${flags}`;
   const help = withDefault(spec);
   const first = head.length < COLUMN - 1 ? [`${head.padEnd(COLUMN)}${help[0]}`] : [head, `${' '.repeat(COLUMN)}${help[0]}`];
   return [...first, ...help.slice(1).map((line) => `${' '.repeat(COLUMN)}${line}`)];

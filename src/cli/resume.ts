@@ -9,7 +9,7 @@
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHECKPOINT_EXTENSION, type Checkpoint } from '../io/checkpoint-file.js';
-import { flagFor, RESULT_SETTINGS } from '../plan/options.js';
+import { flagFor, RESULT_SETTINGS } from '../plan/settings.js';
 import { UsageError } from './errors.js';
 import { parserTable } from './options.js';
 import { OUTPUT_EXTENSIONS } from './outputs.js';

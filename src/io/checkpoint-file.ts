@@ -6,10 +6,11 @@
 
 import { usableConvChoices } from '../kernels/autotune.js';
 import type { JobState } from '../style/job-state.js';
-import type { OptimizerState } from '../optim/optimizer.js';
+import type { OptimizerState } from '../optim/types.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import type { StyleOptions } from '../style/job.js';
-import { RESULT_SETTINGS, SETTINGS, type SettingKey } from '../plan/options.js';
+import { SETTINGS } from '../plan/options.js';
+import { RESULT_SETTINGS, type SettingKey } from '../plan/settings.js';
 import { UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
 import { clip, show } from '../util/quote.js';

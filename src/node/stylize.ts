@@ -14,11 +14,12 @@ import {
 } from '../io/checkpoint-file.js';
 import { checkResumable, type CheckpointHooks, type JobState } from '../style/job-state.js';
 import type { RgbaImage } from '../style/image-tensor.js';
-import { checkLbfgsMemory, describeLbfgsMemory } from '../optim/lbfgs-history.js';
-import { checkMemory, describeMemoryPlan } from '../plan/memory-messages.js';
+import { describeLbfgsMemory } from '../plan/lbfgs-memory.js';
+import { describeMemoryPlan } from '../plan/memory-messages.js';
 import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } from '../style/job.js';
 import { StoppedBeforeStartError, UserError, warning } from '../util/errors.js';
-import { planJob, type StyleSettings } from '../plan/plan-job.js';
+import { planJob, type DeviceLimits } from '../plan/plan-job.js';
+import { type StyleSettings } from '../plan/settings.js';
 import type { VggWeights } from '../vgg/index.js';
 import { assertCheckpointTarget, nodeSha256 } from './checkpoint-files.js';
 import { createNodeContext, type NodeGpuOptions } from './gpu.js';
@@ -64,27 +65,19 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
     typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? read(options.init) : options.init;
   const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
   const settings = { ...options, autotune, init: init as StyleSettings['init'] | undefined };
-  const planFor = (limits: { bindingBytes?: number; bufferBytes?: number }, change: Partial<StyleSettings> = {}) =>
-    planJob({ ...settings, ...change }, content.width, content.height, styles.length, { memoryBytes: totalmem(), contentName, ...limits });
-  // Settings are checked before the device exists; the plan is made again with its limits after.
+  const planFor = (limits: Partial<DeviceLimits>) =>
+    planJob(settings, content.width, content.height, styles.length, { memoryBytes: totalmem(), contentName, ...limits });
+  // Settings are checked before the device exists; the plan is made again, and checked whole, with its limits after.
   options.onPlan?.(planFor({}));
   const saved = typeof options.resume === 'string' ? await readCheckpoint(options.resume) : options.resume;
   // The device first: a GPU problem should not wait for an 80 MB download.
   const ctx = options.context ?? (await createNodeContext({ ...options.gpu, compute: true }));
   try {
     const limits = { bindingBytes: ctx.bindingBytes, bufferBytes: ctx.maxBufferBytes };
+    // The plan checked against the device and the memory budget, before the weights.
     const plan = planFor(limits);
-    if (plan.optimizer?.kind === 'lbfgs') {
-      const budget = plan.memory && {
-        mib: plan.memory.budgetMiB,
-        fits: (history: number) => !planFor(limits, { lbfgsHistory: history }).memory?.over,
-      };
-      checkLbfgsMemory(ctx.device.limits.maxBufferSize, plan.optimizer, plan.scales, budget);
-      options.log?.(describeLbfgsMemory(plan.optimizer, plan.scales));
-    }
-    // After L-BFGS's own check (a history past the largest buffer says more), before the weights.
-    if (plan.memory) checkMemory(plan.memory);
-    const memory = plan.memory && describeMemoryPlan(plan.memory);
+    if (plan.optimizer?.kind === 'lbfgs') options.log?.(describeLbfgsMemory(plan.optimizer, plan.scales));
+    const memory = describeMemoryPlan(plan.memory);
     if (memory) options.log?.(memory);
     const weights =
       typeof options.weights === 'object'

@@ -3,9 +3,8 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { adamStep } from '../kernels/index.js';
-import type { Objective, Optimizer, OptimizerState, StepEnd } from './optimizer.js';
+import type { Objective, Optimizer, OptimizerState, ScaleSchedule, StepEnd } from './types.js';
 import { quoteNames } from '../util/quote.js';
-import { learningRate, type Scale } from '../plan/schedule.js';
 
 /** Adam's state (see state()): its two moments, no numbers (the step count is the job's). */
 const MOMENTS = ['m', 'v'];
@@ -26,7 +25,7 @@ export class Adam implements Optimizer {
   readonly readsLosses = false;
   private t = 0;
   private image: DeviceTensor | null = null;
-  private scale: Scale | null = null;
+  private scale: ScaleSchedule | null = null;
   private m: DeviceTensor | null = null;
   private v: DeviceTensor | null = null;
 
@@ -40,7 +39,7 @@ export class Adam implements Optimizer {
     return this.t;
   }
 
-  begin(image: DeviceTensor, scale: Scale, resume?: { step: number; state: OptimizerState }): void {
+  begin(image: DeviceTensor, scale: ScaleSchedule, resume?: { step: number; state: OptimizerState }): void {
     const { ctx } = this;
     const saved = resume?.state.vectors;
     this.image = image;
@@ -70,4 +69,9 @@ export class Adam implements Optimizer {
     this.v?.release();
     this.m = this.v = this.image = null;
   }
+}
+
+/** lr at step t (1-based) of a scale. */
+export function learningRate(lr: number, decay: number, decayEvery: number, step: number): number {
+  return lr * decay ** Math.floor((step - 1) / decayEvery);
 }

@@ -2,8 +2,7 @@
 // the check that a state from a checkpoint has exactly that shape before any of it is used.
 
 import { quoteNames } from '../util/quote.js';
-import type { LbfgsPlan } from '../style/job-types.js';
-import type { OptimizerState } from './optimizer.js';
+import type { LbfgsPlan, OptimizerState } from './types.js';
 
 /** A pair is kept only when y·s exceeds this (torch's test): it keeps H positive definite. */
 export const MIN_CURVATURE = 1e-10;

@@ -9,12 +9,11 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { axpby, AxpyDotChain, dotInto, normsInto } from '../kernels/index.js';
-import type { LbfgsPlan } from '../style/job-types.js';
 import { CurvatureHistory } from './lbfgs-history.js';
 import { MIN_CURVATURE, type LbfgsNumbers } from './lbfgs-state.js';
 import { strongWolfe, WOLFE_DEFAULTS, type LinePoint } from './line-search.js';
-import { flagFor } from '../plan/options.js';
-import type { Evaluation, Objective, Optimizer, OptimizerState, StepEnd } from './optimizer.js';
+import { optionFlag } from '../util/option-flag.js';
+import type { Evaluation, LbfgsPlan, Objective, Optimizer, OptimizerState, StepEnd } from './types.js';
 
 export interface LbfgsSettings extends LbfgsPlan {
   lr: number;
@@ -27,7 +26,7 @@ const SLOT = { losses: 0, zero: 4, one: 5, gtd: 6, ys: 7, yy: 8, gNorm1: 9, gNor
 const INNER = 13;
 
 type Scalars = Record<keyof typeof SLOT, number> & { loss: number };
-const flag = { change: flagFor('toleranceChange'), grad: flagFor('toleranceGrad') };
+const flag = { change: optionFlag('toleranceChange'), grad: optionFlag('toleranceGrad') };
 const fmt = (x: number) => x.toPrecision(3);
 type Trial = LinePoint & { grad: DeviceTensor; ys: number; yy: number; gNormInf: number };
 

@@ -1,31 +1,48 @@
 // What a person sets (declared in options.ts with its defaults and ranges), checked and turned
 // into a job plan. Shared by the CLI, the library API and the web page.
 
+import { TensorTooLargeError } from '../gpu/index.js';
+import type { OptimizerPlan } from '../optim/types.js';
+import { deepestLayer, type LossConfig } from '../style/loss.js';
+import type { Scale, StyleOptions } from '../style/job-types.js';
 import { OptionError, UserError } from '../util/errors.js';
-import { layerIndex, VGG19_FEATURES } from '../vgg/index.js';
-import type { OptimizerPlan, StyleOptions } from '../style/job-types.js';
-import { DEFAULT_LR, DEFAULT_SETTINGS, invalidReason, SETTINGS, type OptionSpec, type StyleSettings } from './options.js';
-import { defaultMaxMemoryMiB, planMemory } from './memory-plan.js';
-import { minimumSide, pyramid, seedPreset, type Scale } from './schedule.js';
+import { layerIndex, minimumSide, VGG19_FEATURES } from '../vgg/index.js';
+import { checkLbfgsMemory } from './lbfgs-memory.js';
+import { checkMemory } from './memory-messages.js';
+import { defaultMaxMemoryMiB, planMemory, tensorOverLimit, type MemoryJob, type MemoryPlan } from './memory-plan.js';
+import { DEFAULT_LR, invalidReason, SETTINGS, type OptionSpec } from './options.js';
+import { DEFAULT_SETTINGS, type StyleSettings } from './settings.js';
+import { pyramid, seedPreset } from './schedule.js';
 
-export { DEFAULT_SETTINGS, type StyleSettings };
+/** A checked job: what runStyleJob takes, with the whole memory plan. */
+export type JobPlan = StyleOptions & { memory: MemoryPlan };
+
+/** The device's limits, where the edge has a device (src/gpu/context.ts's maxBufferBytes and bindingBytes). */
+export interface DeviceLimits {
+  bindingBytes: number;
+  bufferBytes: number;
+}
 
 /**
- * Checks every setting and turns them into a job plan. `styleCount` (the number of style images)
+ * The one place a job is checked: every setting, and, given the device's limits, every tensor
+ * against them, L-BFGS's history against the largest buffer and each scale against the memory
+ * budget; the job, the Node edge and the page take the plan as it is. Turns the settings into a job plan. `styleCount` (the number of style images)
  * lets it check --style-blend against them and refuse a style weight without style images; when
  * it is not given those two checks are left out. `host.memoryBytes` (the Node edge gives it) sets
  * the default memory budget; `host.bindingBytes` and `bufferBytes` (the device's limits, where the
  * edge has one) size the band scratch of tensors past one binding and the largest size that fits;
  * `host.contentName` (the content image's file name, where there is one) is named in messages about
- * its shape. Throws OptionError naming the setting by its key.
+ * its shape. Without the device's limits (before the device exists) the plan is made and its
+ * settings checked, but not its memory: the edges plan again with the limits before any work.
+ * Throws OptionError naming the setting by its key, or TensorTooLargeError.
  */
 export function planJob(
   settings: Partial<StyleSettings>,
   contentWidth: number,
   contentHeight: number,
   styleCount?: number,
-  host: { memoryBytes?: number; bindingBytes?: number; bufferBytes?: number; contentName?: string } = {},
-): StyleOptions {
+  host: { memoryBytes?: number; contentName?: string } & Partial<DeviceLimits> = {},
+): JobPlan {
   // Keys present but undefined (an option not given) keep their defaults.
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
   const s: StyleSettings = { ...DEFAULT_SETTINGS, ...given };
@@ -48,6 +65,7 @@ export function planJob(
   const { bindingBytes, bufferBytes } = host;
   const job = { scales, loss, pooling: s.pooling, optimizer, styleScale: s.styleScale, bindingBytes, bufferBytes };
   const memory = planMemory(job, budget, s.maxMemory === undefined);
+  if (bindingBytes !== undefined && bufferBytes !== undefined) checkDevice(job, memory, { bindingBytes, bufferBytes });
   return {
     scales,
     lr: s.lr ?? DEFAULT_LR[s.optimizer],
@@ -65,6 +83,25 @@ export function planJob(
     autotune: s.autotune,
     memory,
   };
+}
+
+/**
+ * The plan against the device: L-BFGS's vectors within its largest buffer (its refusal says more
+ * than the budget's), every tensor within the buffer and binding limits, each scale within the budget.
+ */
+function checkDevice(job: MemoryJob & { loss: LossConfig }, memory: MemoryPlan, limits: DeviceLimits): void {
+  const { optimizer, scales } = job;
+  if (optimizer?.kind === 'lbfgs') {
+    const fits = (history: number) =>
+      !planMemory({ ...job, optimizer: { ...optimizer, history } }, memory.budgetMiB, memory.isDefault).over;
+    checkLbfgsMemory(limits.bufferBytes, optimizer, scales, { mib: memory.budgetMiB, fits });
+  }
+  for (const s of scales) {
+    const over = tensorOverLimit(deepestLayer(job.loss), s.width, s.height, { ...limits, optimizer });
+    if (over)
+      throw new TensorTooLargeError(over.shape, over.bytes, over.limitBytes, `the ${s.width}×${s.height} scale: ${over.name}`, over.limit);
+  }
+  checkMemory(memory);
 }
 
 /** Each setting against its declared kind and range; then the one rule that spans several. */

@@ -1,13 +1,7 @@
 // Which sizes, how many steps and which learning rates: the multi-scale pyramid (default) and the
 // seed's two fixed passes (--preset seed).
 
-export interface Scale {
-  width: number;
-  height: number;
-  steps: number;
-  /** The learning rate is multiplied by lrDecay every this many steps (restarting each scale). */
-  lrDecayEvery: number;
-}
+import type { Scale } from '../style/job-types.js';
 
 /**
  * `count` scales whose longest side doubles up to `size`, keeping the content's aspect ratio.
@@ -40,15 +34,4 @@ export function seedPreset(stepsScale = 1): Scale[] {
     { width: 200, height: 100, steps: Math.max(1, Math.round(500 * stepsScale)), lrDecayEvery: 200 },
     { width: 560, height: 320, steps: Math.max(1, Math.round(300 * stepsScale)), lrDecayEvery: 100 },
   ];
-}
-
-/** lr at step t (1-based) of a scale. */
-export function learningRate(lr: number, decay: number, decayEvery: number, step: number): number {
-  return lr * decay ** Math.floor((step - 1) / decayEvery);
-}
-
-/** VGG pools before module `layer` halve the image; it must stay at least 1 px at that depth. */
-export function minimumSide(deepestLayer: number): number {
-  const pools = [4, 9, 18, 27, 36].filter((p) => p < deepestLayer).length;
-  return 2 ** pools;
 }

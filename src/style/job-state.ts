@@ -2,9 +2,8 @@
 // never stopped. Browser-safe; the Node edge adds identities of inputs and settings and writes it.
 
 import { UserError } from '../util/errors.js';
-import type { OptimizerPlan } from './job-types.js';
-import { optimizerStateProblem, type OptimizerState } from '../optim/optimizer.js';
-import type { Scale } from '../plan/schedule.js';
+import { optimizerStateProblem } from '../optim/optimizer.js';
+import type { OptimizerPlan, OptimizerState } from '../optim/types.js';
 
 export interface JobState {
   /** The scale in progress, 1-based. */
@@ -36,7 +35,7 @@ export interface CheckpointHooks {
  */
 export function checkResumable(
   state: JobState,
-  scales: readonly Scale[],
+  scales: ReadonlyArray<{ width: number; height: number; steps: number }>,
   optimizer: OptimizerPlan | undefined,
   source = 'the checkpoint',
 ): void {

@@ -3,23 +3,24 @@
 import type { RgbaImage } from './image-tensor.js';
 import type { CheckpointHooks, JobState } from './job-state.js';
 import type { LossConfig } from './loss.js';
-import type { MemoryPlan } from '../plan/memory-plan.js';
-import type { Scale } from '../plan/schedule.js';
+import type { OptimizerPlan } from '../optim/types.js';
 import type { Pooling } from '../vgg/index.js';
 
-/** L-BFGS's settings (see src/optim/lbfgs.ts). */
-export interface LbfgsPlan {
-  kind: 'lbfgs';
-  /** Curvature pairs kept. */
-  history: number;
-  lineSearch: 'none' | 'strong-wolfe';
-  /** End a scale when the loss or the step changes by less than this (off when absent). */
-  toleranceChange?: number;
-  /** End a scale when the gradient's largest component is at most this (off when absent). */
-  toleranceGrad?: number;
+/** One scale of a job: the image's size, its steps, and how often Adam's learning rate decays. */
+export interface Scale {
+  width: number;
+  height: number;
+  steps: number;
+  /** The learning rate is multiplied by lrDecay every this many steps (restarting each scale). */
+  lrDecayEvery: number;
 }
 
-export type OptimizerPlan = { kind: 'adam' } | LbfgsPlan;
+/** What the job takes of its memory plan (src/plan/memory-plan.ts's MemoryPlan, which planJob checked). */
+export interface JobMemory {
+  budgetMiB: number;
+  /** Per scale: whether it recomputes (checkpointing), and the bytes of Winograd weights it may keep. */
+  scales: ReadonlyArray<{ recompute: boolean; winogradCacheBytes: number }>;
+}
 
 export interface StyleOptions {
   scales: Scale[];
@@ -46,8 +47,8 @@ export interface StyleOptions {
   saveEvery: number;
   /** Autotune the conv3x3 variants for each scale's shapes first. */
   autotune?: boolean;
-  /** Each scale's planned GPU memory and whether it recomputes (planJob's); absent: planned by the job under the browser default. */
-  memory?: MemoryPlan;
+  /** Each scale's planned GPU memory and whether it recomputes: planJob's plan, checked against the budget and the device. */
+  memory: JobMemory;
 }
 
 export interface StyleProgress {

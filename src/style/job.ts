@@ -15,18 +15,17 @@ import {
 } from '../kernels/index.js';
 import { StoppedBeforeStartError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
-import { convShapesForStep, Vgg19, type VggWeights } from '../vgg/index.js';
+import { convShapesForStep, minimumSide, Vgg19, type VggWeights } from '../vgg/index.js';
 import { checkResumable, type JobState } from './job-state.js';
 import { RGB_TO_SEED } from './convention.js';
 import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
-import { computeTargets, releaseTargets, type LossConfig, type Targets } from './loss.js';
-import { checkJob } from '../plan/job-checks.js';
-import type { MemoryPlan } from '../plan/memory-plan.js';
+import { computeTargets, deepestLayer, releaseTargets, type LossConfig, type Targets } from './loss.js';
 import { StyleNetwork } from './network.js';
-import { createOptimizer, type Optimizer } from '../optim/optimizer.js';
+import { createOptimizer } from '../optim/optimizer.js';
+import { type Optimizer } from '../optim/types.js';
 import { ScaleRun } from './scale-run.js';
-import type { Scale } from '../plan/schedule.js';
-import type { StyleHooks, StyleOptions, StyleProgress, StyleResult } from './job-types.js';
+import type { Scale } from './job-types.js';
+import type { JobMemory, StyleHooks, StyleOptions, StyleProgress, StyleResult } from './job-types.js';
 
 export type { StyleHooks, StyleOptions, StyleProgress, StyleResult };
 
@@ -69,7 +68,7 @@ class StyleJob {
   /** The smallest image side that keeps the deepest layer used at least 1 px. */
   private readonly minSide: number;
   /** Each scale's planned peak and whether it recomputes. */
-  readonly memory: MemoryPlan;
+  readonly memory: JobMemory;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -79,10 +78,14 @@ class StyleJob {
     private readonly options: StyleOptions,
     private readonly hooks: StyleHooks,
   ) {
-    const { blend, deepest, minSide, memory } = checkJob(ctx, weights, styles, options);
-    this.blend = blend;
-    this.minSide = minSide;
-    this.memory = memory;
+    // planJob (src/plan/plan-job.ts) checked the options against the settings' rules, the device and
+    // the memory budget: the job takes them as they are.
+    const given = options.styleBlend ?? styles.map(() => 1);
+    const blendSum = given.reduce((a, b) => a + b, 0);
+    this.blend = given.map((b) => (blendSum > 0 ? b / blendSum : 0));
+    const deepest = deepestLayer(options.loss);
+    this.minSide = minimumSide(deepest);
+    this.memory = options.memory;
     this.optimizer = createOptimizer(ctx, options);
     this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: deepest, pooling: options.pooling }));
     const normalize = options.normalizeConvention ?? true;

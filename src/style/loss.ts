@@ -7,7 +7,6 @@ import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { ops, Tape, Tensor } from '../graph/index.js';
 import { axpby } from '../kernels/index.js';
 import type { StyleNetwork } from './network.js';
-import { DEFAULT_SETTINGS } from '../plan/options.js';
 
 export interface LossConfig {
   contentLayers: readonly number[];
@@ -22,14 +21,9 @@ export interface LossConfig {
   styleNormalizer?: number;
 }
 
-/** The seed's configuration: the declared defaults (layers as indices). */
-export const SEED_LOSS: LossConfig = {
-  contentLayers: DEFAULT_SETTINGS.contentLayers.map(Number),
-  styleLayers: DEFAULT_SETTINGS.styleLayers.map(Number),
-  contentWeight: DEFAULT_SETTINGS.contentWeight,
-  styleWeight: DEFAULT_SETTINGS.styleWeight,
-  tvWeight: DEFAULT_SETTINGS.tvWeight,
-};
+/** The deepest VGG layer a loss term uses (0 when none does). */
+export const deepestLayer = (loss: LossConfig): number =>
+  Math.max(0, ...(loss.contentWeight ? loss.contentLayers : []), ...(loss.styleWeight ? loss.styleLayers : []));
 
 export interface Targets {
   content: Map<number, DeviceTensor>;

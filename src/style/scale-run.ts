@@ -6,11 +6,11 @@ import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { Tape, Tensor } from '../graph/index.js';
 import { lossWatch, watchLoss } from '../kernels/index.js';
 import type { StyleProgress } from './job-types.js';
-import { flagFor } from '../plan/options.js';
+import { optionFlag } from '../util/option-flag.js';
 import { styleTransferLoss, type LossConfig, type LossTerms, type Targets } from './loss.js';
 import type { StyleNetwork } from './network.js';
-import type { Evaluation, Objective } from '../optim/optimizer.js';
-import type { Scale } from '../plan/schedule.js';
+import type { Evaluation, Objective } from '../optim/types.js';
+import type { Scale } from './job-types.js';
 
 export interface ScaleSetup {
   ctx: GpuContext;
@@ -132,7 +132,7 @@ export class ScaleRun implements Objective {
   private async divergence(read: Float32Array): Promise<string> {
     const [at, value] = await this.watch.read();
     const { loss, index } = this.setup;
-    const weights = (['contentWeight', 'styleWeight', 'tvWeight'] as const).map((k) => `${flagFor(k)} ${loss[k]}`).join(', ');
+    const weights = (['contentWeight', 'styleWeight', 'tvWeight'] as const).map((k) => `${optionFlag(k)} ${loss[k]}`).join(', ');
     const where = `step ${at} of scale ${index + 1}`;
     const terms = ['content', 'style', 'TV'].flatMap((term, i) => (Number.isFinite(read[i]!) ? [] : [`the ${term} loss was ${read[i]}`]));
     if (at === 1 && terms.length > 0)
@@ -140,7 +140,7 @@ export class ScaleRun implements Objective {
     if (at === 1)
       return `the loss was ${value} at ${where}, before any step: the loss weights (${weights}) make it overflow 32-bit floats; use smaller ones`;
     const kept = this.lastGoodStep === 0 ? "the scale's starting image" : `the image from step ${this.lastGoodStep}`;
-    return `the loss became ${value} at ${where}; kept ${kept}, whose loss was finite (try a smaller ${flagFor('lr')}, or smaller loss weights: ${weights})`;
+    return `the loss became ${value} at ${where}; kept ${kept}, whose loss was finite (try a smaller ${optionFlag('lr')}, or smaller loss weights: ${weights})`;
   }
 
   private reports(step: number): boolean {

@@ -2,7 +2,8 @@
 // setting with a page label gets a field with its declared default and range, and the values are
 // read back as the library's settings.
 
-import { formatValue, SETTINGS, type OptionSpec, type SettingKey, type StyleSettings } from '../plan/options.js';
+import { formatValue, SETTINGS, type OptionSpec } from '../plan/options.js';
+import { type SettingKey, type StyleSettings } from '../plan/settings.js';
 
 export interface PageField {
   key: SettingKey;

@@ -3,7 +3,7 @@
 
 import type { DeviceTensor, GpuContext } from '../../src/gpu/index.js';
 import { Lbfgs, type LbfgsSettings } from '../../src/optim/lbfgs.js';
-import type { Evaluation, Objective } from '../../src/optim/optimizer.js';
+import type { Evaluation, Objective } from '../../src/optim/types.js';
 
 /** f(x) and ∇f(x) in float64 at the device's (f32) x. */
 export type HostFunction = (x: Float64Array) => { f: number; g: Float64Array };

@@ -8,7 +8,7 @@ import { syntheticWeights } from '../../src/io/weights/synthetic.js';
 import { inputScale } from '../../src/style/convention.js';
 import { computeTargets, releaseTargets, styleTransferLoss, type LossConfig, type Targets } from '../../src/style/loss.js';
 import { StyleNetwork } from '../../src/style/network.js';
-import type { Evaluation, Objective } from '../../src/optim/optimizer.js';
+import type { Evaluation, Objective } from '../../src/optim/types.js';
 import { Vgg19 } from '../../src/vgg/index.js';
 import { randomArray } from './random.js';
 
