@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConvertError } from '../src/io/weights/keras.js';
+import { ConvertError } from '../src/io/weights/convert-error.js';
 import { convertTfjs } from '../src/io/weights/tfjs.js';
 import { convertKerasH5 } from '../src/node/keras-h5.js';
 import { kerasLayerNames, ramp, writeRealLayoutKerasH5 } from './helpers/keras-h5.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memorySource } from '../src/io/weights/bytes.js';
-import { ConvertError } from '../src/io/weights/keras.js';
+import { ConvertError } from '../src/io/weights/convert-error.js';
 import { convertMxnet } from '../src/io/weights/mxnet.js';
 import { TORCHVISION_CONVENTION } from '../src/io/weights/state-dict.js';
 import { MAX_EXTRACTED_BYTES } from '../src/node/weights-sources.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memorySource, type ByteSource } from '../src/io/weights/bytes.js';
-import { ConvertError } from '../src/io/weights/keras.js';
+import { ConvertError } from '../src/io/weights/convert-error.js';
 import { unpickle } from '../src/io/weights/pickle.js';
 import { TORCHVISION_CONVENTION } from '../src/io/weights/state-dict.js';
 import { stateTensors, unpickleState } from '../src/io/weights/torch-pickle.js';

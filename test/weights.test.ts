@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeWeights, encodeWeights, readHeader } from '../src/io/weights/format.js';
 import { recordedSize } from '../src/io/weights/hdf5.js';
-import { ConvertError } from '../src/io/weights/keras.js';
+import { ConvertError } from '../src/io/weights/convert-error.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { convertTfjs } from '../src/io/weights/tfjs.js';
 import { convertKerasH5 } from '../src/node/keras-h5.js';

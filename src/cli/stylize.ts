@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { encodeImage } from '../io/image.js';
-import { ConvertError } from '../io/weights/keras.js';
+import { ConvertError } from '../io/weights/convert-error.js';
 import { PreparedWrite } from '../node/safe-write.js';
 import { readCheckpoint, stylize } from '../node/stylize.js';
 import type { StyleProgress, StyleResult } from '../style/job.js';

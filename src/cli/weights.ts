@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { encodeWeights, readHeader, readVerifiedHeader } from '../io/weights/format.js';
-import { ConvertError } from '../io/weights/keras.js';
+import { ConvertError } from '../io/weights/convert-error.js';
 import { syntheticWeights } from '../io/weights/synthetic.js';
 import { checkChecksums, checkHttpUrl } from '../node/download.js';
 import { PreparedWrite } from '../node/safe-write.js';

@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { clip, show } from '../util/quote.js';
 import { HDF5_SIGNATURE, recordedSize, SUPERBLOCK_HEAD_BYTES, superblockOffsets } from '../io/weights/hdf5.js';
 import { checkVgg19 } from '../io/weights/architecture.js';
-import { ConvertError, checkBias, convsUpTo, hwioToOihw, kerasLayout, kerasWeights } from '../io/weights/keras.js';
+import { ConvertError } from '../io/weights/convert-error.js';
+import { checkBias, convsUpTo, hwioToOihw, kerasLayout, kerasWeights } from '../io/weights/keras.js';
 import { kerasName, type VggWeights, type WeightTensor } from '../vgg/index.js';
 import { openWeightsFile } from './weights-files.js';
 

@@ -7,7 +7,7 @@ import { closeSync, readSync } from 'node:fs';
 import type { ByteSource } from '../io/weights/bytes.js';
 import { MAGIC } from '../io/weights/format.js';
 import { HDF5_SIGNATURE, superblockOffsets } from '../io/weights/hdf5.js';
-import { ConvertError } from '../io/weights/keras.js';
+import { ConvertError } from '../io/weights/convert-error.js';
 import { convertMxnet, isMxnetParams } from '../io/weights/mxnet.js';
 import { convertTorch, isLegacyTorch } from '../io/weights/torch.js';
 import { isZip } from '../io/weights/zip.js';

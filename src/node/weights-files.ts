@@ -5,7 +5,7 @@ import { closeSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { decodeWeights, encodeWeights } from '../io/weights/format.js';
-import { ConvertError } from '../io/weights/keras.js';
+import { ConvertError } from '../io/weights/convert-error.js';
 import { convertTfjs } from '../io/weights/tfjs.js';
 import { UserError } from '../util/errors.js';
 import { NotRegularFileError, openRegularFile, readRegularFile } from './regular-file.js';

@@ -8,7 +8,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createInflateRaw } from 'node:zlib';
 import { show } from '../util/quote.js';
-import { ConvertError } from '../io/weights/keras.js';
+import { ConvertError } from '../io/weights/convert-error.js';
 import { entryDataOffset, readZipDirectory, type ZipEntry } from '../io/weights/zip.js';
 import { openFileSource } from './weights-convert.js';
 

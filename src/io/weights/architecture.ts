@@ -5,7 +5,7 @@
 
 import { VGG19_CONVS } from '../../vgg/index.js';
 import { show } from '../../util/quote.js';
-import { ConvertError } from './keras.js';
+import { ConvertError } from './convert-error.js';
 
 /** A conv layer as a file names it. Fields the naming scheme does not give are left out. */
 export interface FoundConv {

@@ -2,7 +2,7 @@
 // need (a header, one tensor) and skip the rest (a 400 MB classifier). Node reads a file
 // descriptor; tests and the browser read a Uint8Array. A Cursor walks a source front to back.
 
-import { ConvertError } from './keras.js';
+import { ConvertError } from './convert-error.js';
 
 export interface ByteSource {
   /** The file's name, for messages. */

@@ -1,24 +1,10 @@
 // What Keras-trained VGG-19 files share, whichever container they come in (HDF5, TF.js):
 // layer names (block1_conv1), HWIO kernels, and Caffe's input convention.
 
-import { UserError } from '../../util/errors.js';
 import { CAFFE_INPUT, kerasName, VGG19_CONVS, type VggModule, type VggWeights, type WeightTensor } from '../../vgg/index.js';
 import type { FoundLayout } from './architecture.js';
+import { ConvertError } from './convert-error.js';
 import { show } from '../../util/quote.js';
-
-export class ConvertError extends UserError {
-  /**
-   * When a layer is missing from a file that holds the ones before it: the last layer (its index)
-   * that could be converted. `weights convert` words it as its --up-to; a style run has no such option.
-   */
-  readonly upTo?: number;
-
-  constructor(message: string, options?: { cause?: unknown; upTo?: number }) {
-    super(message);
-    if (options && 'cause' in options) this.cause = options.cause;
-    if (options?.upTo !== undefined) this.upTo = options.upTo;
-  }
-}
 
 /** The convs to convert: all 16, or those up to a layer the user names (conv3_4, block3_conv4, 16). */
 export function convsUpTo(upTo: number | undefined): VggModule[] {

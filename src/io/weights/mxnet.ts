@@ -8,7 +8,7 @@
 // Headers are read front to back; the data is skipped, and read only for the convs asked for.
 
 import { Cursor, readAt, type ByteSource } from './bytes.js';
-import { ConvertError } from './keras.js';
+import { ConvertError } from './convert-error.js';
 import { convertConvs, featuresConvs, type ConvNames, type NamedTensor } from './state-dict.js';
 import type { VggWeights } from '../../vgg/index.js';
 

@@ -4,7 +4,7 @@
 // reading with an error that names it; nothing in the file is ever executed.
 
 import { show } from '../../util/quote.js';
-import { ConvertError } from './keras.js';
+import { ConvertError } from './convert-error.js';
 
 /** An allowed global that REDUCE may call (with JS arguments, returning a JS value). */
 export class PickleCallable {

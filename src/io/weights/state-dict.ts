@@ -6,7 +6,8 @@
 import { TORCHVISION_INPUT, VGG19_CONVS, type VggWeights, type WeightTensor } from '../../vgg/index.js';
 import { checkVgg19, type FoundConv } from './architecture.js';
 import { show } from '../../util/quote.js';
-import { checkValues, ConvertError, convsUpTo } from './keras.js';
+import { ConvertError } from './convert-error.js';
+import { checkValues, convsUpTo } from './keras.js';
 
 export interface NamedTensor {
   shape: number[];

@@ -6,7 +6,8 @@ import { kerasName, type VggModule, type WeightTensor } from '../../vgg/index.js
 import { isCountList, isRecord } from './checks.js';
 import { show } from '../../util/quote.js';
 import { checkVgg19 } from './architecture.js';
-import { checkBias, ConvertError, convsUpTo, hwioToOihw, kerasLayout, kerasWeights } from './keras.js';
+import { ConvertError } from './convert-error.js';
+import { checkBias, convsUpTo, hwioToOihw, kerasLayout, kerasWeights } from './keras.js';
 
 interface ManifestWeight {
   name: string;

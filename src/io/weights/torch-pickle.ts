@@ -4,7 +4,7 @@
 
 import { isCount, isCountList } from './checks.js';
 import { show } from '../../util/quote.js';
-import { ConvertError } from './keras.js';
+import { ConvertError } from './convert-error.js';
 import { PickleCallable, PickleDict, unpickle } from './pickle.js';
 
 /** A storage class (torch.FloatStorage): its element type and size. */

@@ -6,7 +6,7 @@
 
 import { readAt, type ByteSource } from './bytes.js';
 import { show } from '../../util/quote.js';
-import { ConvertError } from './keras.js';
+import { ConvertError } from './convert-error.js';
 import { PickleTruncatedError, unpickle } from './pickle.js';
 import { convertConvs, featuresConvs, type NamedTensor } from './state-dict.js';
 import { stateTensors, TensorRef, unpickleState, type StorageRef, type StorageType } from './torch-pickle.js';

@@ -5,7 +5,7 @@
 
 import { readAt, type ByteSource } from './bytes.js';
 import { show } from '../../util/quote.js';
-import { ConvertError } from './keras.js';
+import { ConvertError } from './convert-error.js';
 
 export interface ZipEntry {
   name: string;
