@@ -1,13 +1,13 @@
 // What bench/optimizers.ts writes besides its table: the loss-against-evaluations chart (SVG), the
 // results side by side (one image), and the problem handed to bench/pytorch_lbfgs.py (the content
-// and style images exactly as the job sizes them, in the seed's space, with the weights and the
+// and style images exactly as the job sizes them, in the normalised space, with the weights and the
 // loss's constants) so that torch optimises the same function.
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GpuContext } from '../src/gpu/index.js';
 import { channelAffineForward, resize } from '../src/kernels/index.js';
-import { inputScale, RGB_TO_SEED, seedToNetwork } from '../src/style/convention.js';
+import { inputScale, RGB_TO_NORMALIZED, normalizedToNetwork } from '../src/style/convention.js';
 import { uploadImage, type RgbaImage } from '../src/style/image-tensor.js';
 import { DEFAULT_SETTINGS } from '../src/plan/settings.js';
 import { minimumSide } from '../src/vgg/index.js';
@@ -75,9 +75,9 @@ export function sideBySide(images: RgbaImage[]): RgbaImage {
 }
 
 /**
- * Writes <out>/optimizers-problem.json and .bin: the content and style images in the seed's space
+ * Writes <out>/optimizers-problem.json and .bin: the content and style images in the normalised space
  * at the sizes the job uses (the same kernels), the convolutions up to the deepest layer, the map
- * from the seed's space to the weights' input, and the loss's layers, weights and normalisers.
+ * from the normalised space to the weights' input, and the loss's layers, weights and normalisers.
  */
 export async function exportProblem(
   ctx: GpuContext,
@@ -102,7 +102,7 @@ export async function exportProblem(
   ] as const) {
     const rgb = uploadImage(ctx, image, name, at);
     const sized = resize(ctx, rgb, at.height, at.width);
-    const seed = channelAffineForward(ctx, sized, RGB_TO_SEED);
+    const seed = channelAffineForward(ctx, sized, RGB_TO_NORMALIZED);
     arrays.push([name, seed.shape, await seed.read()]);
     for (const t of [rgb, sized, seed]) t.release();
   }
@@ -127,7 +127,7 @@ export async function exportProblem(
     data: 'optimizers-problem.bin',
     arrays: layout,
     modules,
-    toNetwork: seedToNetwork(weights.input),
+    toNetwork: normalizedToNetwork(weights.input),
     loss: {
       contentLayers,
       styleLayers,

@@ -1,5 +1,5 @@
 """PyTorch peer for bench/optimizers.ts: torch.optim.LBFGS (no line search, and strong Wolfe) and
-Adam on the problem bench/optimizers.ts exports (the same resized images in the seed's space, the
+Adam on the problem bench/optimizers.ts exports (the same resized images in the normalised space, the
 same VGG-19 convolutions, the same loss), for the same number of loss evaluations. Prints a JSON
 list: per run, the total loss of every evaluation and the seconds per evaluation.
     python3 bench/pytorch_lbfgs.py bench/results/optimizers-problem.json 200 20"""
@@ -31,7 +31,7 @@ def make_loss(header, arrays):
     perm, a, b = t["perm"], torch.tensor(t["a"]).view(1, 3, 1, 1), torch.tensor(t["b"]).view(1, 3, 1, 1)
     layers = [(m["kind"], (arrays[m["name"] + ".weight"], arrays[m["name"] + ".bias"]) if m["kind"] == "conv" else None) for m in header["modules"]]
 
-    def network(x):  # the seed's space -> the weights' input convention, then VGG-19
+    def network(x):  # the normalised space -> the weights' input convention, then VGG-19
         return features(layers, x[:, perm] * a + b)
 
     with torch.no_grad():

@@ -50,7 +50,7 @@ describe("torchvision's input convention", () => {
     const net = new StyleNetwork(vgg);
     const loss: LossConfig = { ...CONFIG, contentNormalizer: 1 / net.inputScale ** 2, styleNormalizer: 1 / net.inputScale ** 4 };
     const [content, style, image] = [rgbImage(1), rgbImage(2), rgbImage(3)].map(normalize);
-    // The optimised image lives in the seed's space, which for these weights is the network's own.
+    // The optimised image lives in the normalised space, which for these weights is the network's own.
     const upload = (values: Float64Array) => ctx.upload([...SHAPE], Float32Array.from(values));
     const targets = computeTargets(ctx, net, upload(content!), [upload(style!)], loss);
     const tape = new Tape(ctx);

@@ -3,7 +3,7 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { channelAffineForward, reduceImage } from '../kernels/index.js';
-import { SEED_TO_RGB } from './convention.js';
+import { NORMALIZED_TO_RGB } from './convention.js';
 
 export interface RgbaImage {
   width: number;
@@ -37,6 +37,6 @@ export async function downloadImage(rgb: DeviceTensor): Promise<RgbaImage> {
 }
 
 /** Seed space -> RGB 0..1, clamped. */
-export function seedToRgb(ctx: GpuContext, image: DeviceTensor): DeviceTensor {
-  return channelAffineForward(ctx, image, SEED_TO_RGB, 0, 1);
+export function normalizedToRgb(ctx: GpuContext, image: DeviceTensor): DeviceTensor {
+  return channelAffineForward(ctx, image, NORMALIZED_TO_RGB, 0, 1);
 }

@@ -14,7 +14,7 @@ export interface JobState {
   evaluations: number;
   width: number;
   height: number;
-  /** The image in the seed's space, [1, 3, height, width]. */
+  /** The image in the normalised space, [1, 3, height, width]. */
   image: Float32Array;
   /** The optimiser's state (Adam: its moments m and v; L-BFGS: its history, last gradient and numbers). */
   optimizer: OptimizerState;

@@ -1,5 +1,5 @@
 // The style-transfer job: for each scale, resize the images, compute the targets once, then run
-// the optimiser (Adam or L-BFGS, src/optim/optimizer.ts) on the image, in the seed's space, against
+// the optimiser (Adam or L-BFGS, src/optim/optimizer.ts) on the image, in the normalised space, against
 // the Gatys loss; each scale starts from the upscaled result of the one before. Browser-safe:
 // images in, image out, progress through hooks.
 
@@ -17,8 +17,8 @@ import { StoppedBeforeStartError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
 import { convShapesForStep, minimumSide, Vgg19, type VggWeights } from '../vgg/index.js';
 import { checkResumable, type JobState } from './job-state.js';
-import { RGB_TO_SEED } from './convention.js';
-import { downloadImage, seedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
+import { RGB_TO_NORMALIZED } from './convention.js';
+import { downloadImage, normalizedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
 import { computeTargets, deepestLayer, releaseTargets, type LossConfig, type Targets } from './loss.js';
 import { StyleNetwork } from './network.js';
 import { createOptimizer } from '../optim/optimizer.js';
@@ -144,10 +144,10 @@ class StyleJob {
       });
     }
     limitWinogradCache(ctx, 0);
-    const content = this.toSeed(this.contentRgb, scale.width, scale.height);
+    const content = this.toNormalized(this.contentRgb, scale.width, scale.height);
     const styles = this.styleRgb.map((rgb, i) => {
       const size = this.styleSize(this.styleSizes[i]!, scale);
-      return this.toSeed(rgb, size.width, size.height);
+      return this.toNormalized(rgb, size.width, size.height);
     });
     const targets = computeTargets(ctx, this.net, content, styles, this.loss, this.blend);
     limitWinogradCache(ctx, kept);
@@ -261,28 +261,28 @@ class StyleJob {
         data: Uint8Array.from({ length: scale.width * scale.height * 4 }, () => Math.floor(next() * 256)),
       };
       const rgb = uploadImage(this.ctx, noise, 'random init');
-      const seed = channelAffineForward(this.ctx, rgb, RGB_TO_SEED);
+      const normalized = channelAffineForward(this.ctx, rgb, RGB_TO_NORMALIZED);
       rgb.release();
-      return seed;
+      return normalized;
     }
     const rgb = uploadImage(this.ctx, init, 'init image', scale);
-    const seed = this.toSeed(rgb, scale.width, scale.height);
+    const normalized = this.toNormalized(rgb, scale.width, scale.height);
     rgb.release();
-    return seed;
+    return normalized;
   }
 
-  /** RGB 0..1 at any size -> seed space at width×height. */
-  private toSeed(rgb: DeviceTensor, width: number, height: number): DeviceTensor {
+  /** RGB 0..1 at any size -> normalised space at width×height. */
+  private toNormalized(rgb: DeviceTensor, width: number, height: number): DeviceTensor {
     const sized = resize(this.ctx, rgb, height, width);
-    const seed = channelAffineForward(this.ctx, sized, RGB_TO_SEED);
+    const normalized = channelAffineForward(this.ctx, sized, RGB_TO_NORMALIZED);
     sized.release();
-    return seed;
+    return normalized;
   }
 
   /** The current image as 8-bit RGBA, with the content's colours if asked. */
   private async output(): Promise<RgbaImage> {
     const { ctx } = this;
-    const rgb = seedToRgb(ctx, this.image!);
+    const rgb = normalizedToRgb(ctx, this.image!);
     if (!this.options.originalColors) {
       const image = await downloadImage(rgb);
       rgb.release();

@@ -1,10 +1,10 @@
-// VGG-19 as the style loss sees it: images in the seed's space, converted to the weights' own
+// VGG-19 as the style loss sees it: images in the normalised space, converted to the weights' own
 // input convention by a differentiable op in front of conv1_1.
 
 import { ops, type Tape, type Tensor } from '../graph/index.js';
 import type { ChannelAffine } from '../kernels/index.js';
 import type { Vgg19 } from '../vgg/index.js';
-import { inputScale, seedToNetwork } from './convention.js';
+import { inputScale, normalizedToNetwork } from './convention.js';
 
 export class StyleNetwork {
   readonly toNetwork: ChannelAffine | null;
@@ -12,7 +12,7 @@ export class StyleNetwork {
   readonly inputScale: number;
 
   constructor(readonly vgg: Vgg19) {
-    this.toNetwork = seedToNetwork(vgg.input);
+    this.toNetwork = normalizedToNetwork(vgg.input);
     this.inputScale = inputScale(vgg.input);
   }
 
