@@ -60,7 +60,25 @@ describe('README.md', () => {
     }
     expect(quickStart).not.toContain('../shared');
   });
+
+  it("names every folder of src in its layout, and no other, in the layering test's order", () => {
+    const layout = readme.slice(readme.indexOf('## Layout'));
+    const listed = [...layout.matchAll(/^src\/(\w+)\/ /gm)].map((m) => m[1]!);
+    const folders = readdirSync(join(REPO_ROOT, 'src'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    expect([...listed].sort()).toEqual([...folders].sort());
+    const rank = layersRank();
+    const ranks = listed.map((folder) => rank[folder]);
+    expect(ranks, `the layout lists ${listed.join(', ')}: top (cli) first`).toEqual([...ranks].sort((a, b) => b! - a!));
+  });
 });
+
+/** RANK in test/layers.test.ts (folder: height), read from its source so that the order is written once. */
+function layersRank(): Record<string, number> {
+  const table = /const RANK[^{]*\{([^}]*)\}/.exec(read('test/layers.test.ts'))![1]!;
+  return Object.fromEntries([...table.matchAll(/'?([\w.]+)'?: (\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+}
 
 describe('links', () => {
   it('every relative link and anchor leads to a file and a heading that exist', () => {
