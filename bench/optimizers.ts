@@ -1,4 +1,4 @@
-// Adam against L-BFGS on the README's real-weights problem: blocks 1–3 of Keras's VGG-19,
+// Adam against L-BFGS on docs/weights.md's real-weights problem: blocks 1–3 of Keras's VGG-19,
 // tubingen × starry_night, content at conv3_4 (weight 0.1), style at conv1_1, conv2_1, conv3_1, one
 // scale. Records the total loss of every evaluation and the seconds per evaluation of each
 // optimiser; with python3 and torch, runs torch.optim.LBFGS on the very same problem (the same
