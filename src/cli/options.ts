@@ -5,6 +5,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { formatValue, invalidReason, SETTINGS, type OptionSpec } from '../plan/options.js';
 import { flagFor, type SettingKey, type StyleSettings } from '../plan/settings.js';
+import { DEFAULT_MAX_PIXELS } from '../io/image.js';
 import { UsageError } from './errors.js';
 
 export const RUN_OPTIONS = {
@@ -51,7 +52,7 @@ export const RUN_OPTIONS = {
     kind: 'number',
     min: 0,
     above: true,
-    default: 200,
+    default: DEFAULT_MAX_PIXELS / 1e6,
     arg: '<n>',
     group: 'Input and start',
     help: ['Refuse image files with more pixels than this, before decoding', 'them (default); any size below works, whatever --size is'],

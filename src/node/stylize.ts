@@ -42,7 +42,7 @@ export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, Om
   /** Download progress, when the weights must be fetched. */
   onDownload?: (received: number, total: number | null) => void;
   log?: (message: string) => void;
-  /** Refuse image files with more megapixels than this (default 200), before decoding them. */
+  /** Refuse image files with more megapixels than this (default DEFAULT_MAX_PIXELS / 1e6, src/io/image.ts), before decoding them. */
   maxMegapixels?: number;
   /** Write a checkpoint file every `every` steps of a scale, and when the run is aborted. */
   checkpoint?: { path: string; every: number; command?: string[] };

@@ -1,6 +1,8 @@
-// What an L-BFGS state saved between two steps holds (src/optim/lbfgs.ts writes and reads it), and
-// the check that a state from a checkpoint has exactly that shape before any of it is used.
+// What an L-BFGS state saved between two steps holds (src/optim/lbfgs.ts writes and reads it), the
+// check that a state from a checkpoint has exactly that shape before any of it is used, and the
+// words for the tolerance that ends a scale (torch's tests).
 
+import { optionFlag } from '../util/option-flag.js';
 import { quoteNames } from '../util/quote.js';
 import type { LbfgsPlan, OptimizerState } from './types.js';
 
@@ -51,3 +53,31 @@ export function lbfgsStateProblem(state: OptimizerState, plan: LbfgsPlan, step: 
     return `its L-BFGS vectors should be ${quoteNames(expected)}${optional.length ? ` (and perhaps grad)` : ''}; it has ${quoteNames(got)}`;
   return null;
 }
+
+const flag = { change: optionFlag('toleranceChange'), grad: optionFlag('toleranceGrad') };
+const fmt = (x: number) => x.toPrecision(3);
+
+/**
+ * torch's tests after an evaluation, each on only when its tolerance is given: which one is met,
+ * with its numbers, or null. `stepNormInf` and `change` are null where the step has none yet.
+ */
+export function toleranceMet(
+  tolerances: Pick<LbfgsPlan, 'toleranceChange' | 'toleranceGrad'>,
+  gradNormInf: number,
+  stepNormInf: number | null,
+  change: number | null,
+): string | null {
+  const { toleranceGrad: grad, toleranceChange: tolerance } = tolerances;
+  if (grad !== undefined && gradNormInf <= grad) return `${flag.grad} ${grad}: the gradient's largest entry is ${fmt(gradNormInf)}`;
+  if (tolerance === undefined) return null;
+  if (stepNormInf !== null && stepNormInf <= tolerance)
+    return stepNormInf === 0
+      ? `${flag.change} ${tolerance}: the line search found no step that lowers the loss`
+      : `${flag.change} ${tolerance}: the last step moved no value more than ${fmt(stepNormInf)}`;
+  if (change !== null && change < tolerance) return `${flag.change} ${tolerance}: the loss changed by ${fmt(change)}`;
+  return null;
+}
+
+/** Why a scale ends where the next direction does not go down the loss by more than the tolerance (torch's test). */
+export const noDescent = (tolerance: number, gtd: number): string =>
+  `${flag.change} ${tolerance}: the loss's slope along the next direction is ${fmt(gtd)}, not below -${tolerance}`;

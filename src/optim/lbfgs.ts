@@ -10,9 +10,8 @@
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { axpby, AxpyDotChain, dotInto, normsInto } from '../kernels/index.js';
 import { CurvatureHistory } from './lbfgs-history.js';
-import { MIN_CURVATURE, type LbfgsNumbers } from './lbfgs-state.js';
+import { MIN_CURVATURE, noDescent, toleranceMet, type LbfgsNumbers } from './lbfgs-state.js';
 import { strongWolfe, WOLFE_DEFAULTS, type LinePoint } from './line-search.js';
-import { optionFlag } from '../util/option-flag.js';
 import type { Evaluation, LbfgsPlan, Objective, Optimizer, OptimizerState, StepEnd } from './types.js';
 
 export interface LbfgsSettings extends LbfgsPlan {
@@ -26,8 +25,6 @@ const SLOT = { losses: 0, zero: 4, one: 5, gtd: 6, ys: 7, yy: 8, gNorm1: 9, gNor
 const INNER = 13;
 
 type Scalars = Record<keyof typeof SLOT, number> & { loss: number };
-const flag = { change: optionFlag('toleranceChange'), grad: optionFlag('toleranceGrad') };
-const fmt = (x: number) => x.toPrecision(3);
 type Trial = LinePoint & { grad: DeviceTensor; ys: number; yy: number; gNormInf: number };
 
 export class Lbfgs implements Optimizer {
@@ -96,8 +93,7 @@ export class Lbfgs implements Optimizer {
     if (tolerance !== undefined) {
       normsInto(this.ctx, this.direction!, this.scalars!, SLOT.dNorm1);
       const { gtd } = await this.read(null);
-      if (gtd > -tolerance)
-        return this.met(`${flag.change} ${tolerance}: the loss's slope along the next direction is ${fmt(gtd)}, not below -${tolerance}`);
+      if (gtd > -tolerance) return this.met(noDescent(tolerance, gtd));
     }
     this.t = this.firstLength();
     axpby(this.ctx, this.t, this.direction!, 1, this.image!);
@@ -126,8 +122,7 @@ export class Lbfgs implements Optimizer {
     normsInto(ctx, this.direction!, this.scalars!, SLOT.dNorm1);
     const { gtd, dNormInf } = await this.read(null);
     const tolerance = this.settings.toleranceChange;
-    if (tolerance !== undefined && gtd > -tolerance)
-      return this.met(`${flag.change} ${tolerance}: the loss's slope along the next direction is ${fmt(gtd)}, not below -${tolerance}`);
+    if (tolerance !== undefined && gtd > -tolerance) return this.met(noDescent(tolerance, gtd));
     ctx.copyInto(this.image!, this.start!);
     const trials: Trial[] = [];
     const origin: Trial = { t: 0, f: this.loss, gtd, grad: this.grad, ys: 0, yy: 0, gNormInf: Infinity };
@@ -242,20 +237,10 @@ export class Lbfgs implements Optimizer {
     chain.release();
   }
 
-  /** torch's tests after an evaluation, each on only when its tolerance is given; true (and `ended` says which) when one is met. */
+  /** torch's tolerance tests after an evaluation: true (and `ended` says which) when one is met. */
   private converged(gradNormInf: number, stepNormInf: number | null, change: number | null): boolean {
-    const { toleranceGrad: grad, toleranceChange: tolerance } = this.settings;
-    if (grad !== undefined && gradNormInf <= grad)
-      return !!this.met(`${flag.grad} ${grad}: the gradient's largest entry is ${fmt(gradNormInf)}`);
-    if (tolerance === undefined) return false;
-    if (stepNormInf !== null && stepNormInf <= tolerance)
-      return !!this.met(
-        stepNormInf === 0
-          ? `${flag.change} ${tolerance}: the line search found no step that lowers the loss`
-          : `${flag.change} ${tolerance}: the last step moved no value more than ${fmt(stepNormInf)}`,
-      );
-    if (change !== null && change < tolerance) return !!this.met(`${flag.change} ${tolerance}: the loss changed by ${fmt(change)}`);
-    return false;
+    this.ended = toleranceMet(this.settings, gradNormInf, stepNormInf, change);
+    return this.ended !== null;
   }
 
   private met(why: string): 'converged' {

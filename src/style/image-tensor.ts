@@ -2,8 +2,8 @@
 // the bytes in a kernel; only the readback's float -> byte conversion happens here.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import { channelAffineForward, reduceImage } from '../kernels/index.js';
-import { NORMALIZED_TO_RGB } from './convention.js';
+import { channelAffineForward, originalColors, reduceImage, resize } from '../kernels/index.js';
+import { NORMALIZED_TO_RGB, RGB_TO_NORMALIZED } from './convention.js';
 
 export interface RgbaImage {
   width: number;
@@ -39,4 +39,28 @@ export async function downloadImage(rgb: DeviceTensor): Promise<RgbaImage> {
 /** Seed space -> RGB 0..1, clamped. */
 export function normalizedToRgb(ctx: GpuContext, image: DeviceTensor): DeviceTensor {
   return channelAffineForward(ctx, image, NORMALIZED_TO_RGB, 0, 1);
+}
+
+/** RGB 0..1 at any size -> the normalised space at width×height. */
+export function rgbToNormalized(ctx: GpuContext, rgb: DeviceTensor, width: number, height: number): DeviceTensor {
+  const sized = resize(ctx, rgb, height, width);
+  const normalized = channelAffineForward(ctx, sized, RGB_TO_NORMALIZED);
+  sized.release();
+  return normalized;
+}
+
+/** An image in the normalised space as 8-bit RGBA; with the colours of `content` (RGB 0..1, any size) when given. */
+export async function normalizedToRgba(ctx: GpuContext, image: DeviceTensor, content?: DeviceTensor): Promise<RgbaImage> {
+  const rgb = normalizedToRgb(ctx, image);
+  if (!content) {
+    const out = await downloadImage(rgb);
+    rgb.release();
+    return out;
+  }
+  const [, , h, w] = rgb.shape as [number, number, number, number];
+  const sized = resize(ctx, content, h, w);
+  const recoloured = originalColors(ctx, rgb, sized);
+  const out = await downloadImage(recoloured);
+  for (const t of [rgb, sized, recoloured]) t.release();
+  return out;
 }

@@ -4,21 +4,13 @@
 // images in, image out, progress through hooks.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import {
-  autotuneConv,
-  channelAffineForward,
-  limitWinogradCache,
-  originalColors,
-  releaseWinogradWeights,
-  resize,
-  tuningFor,
-} from '../kernels/index.js';
+import { autotuneConv, channelAffineForward, limitWinogradCache, releaseWinogradWeights, resize, tuningFor } from '../kernels/index.js';
 import { StoppedBeforeStartError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
 import { convShapesForStep, minimumSide, Vgg19, type VggWeights } from '../vgg/index.js';
 import { checkResumable, type JobState } from './job-state.js';
 import { RGB_TO_NORMALIZED } from './convention.js';
-import { downloadImage, normalizedToRgb, uploadImage, type RgbaImage } from './image-tensor.js';
+import { normalizedToRgba, rgbToNormalized, uploadImage, type RgbaImage } from './image-tensor.js';
 import { computeTargets, deepestLayer, releaseTargets, type LossConfig, type Targets } from './loss.js';
 import { StyleNetwork } from './network.js';
 import { createOptimizer } from '../optim/optimizer.js';
@@ -144,10 +136,10 @@ class StyleJob {
       });
     }
     limitWinogradCache(ctx, 0);
-    const content = this.toNormalized(this.contentRgb, scale.width, scale.height);
+    const content = rgbToNormalized(this.ctx, this.contentRgb, scale.width, scale.height);
     const styles = this.styleRgb.map((rgb, i) => {
       const size = this.styleSize(this.styleSizes[i]!, scale);
-      return this.toNormalized(rgb, size.width, size.height);
+      return rgbToNormalized(this.ctx, rgb, size.width, size.height);
     });
     const targets = computeTargets(ctx, this.net, content, styles, this.loss, this.blend);
     limitWinogradCache(ctx, kept);
@@ -266,34 +258,14 @@ class StyleJob {
       return normalized;
     }
     const rgb = uploadImage(this.ctx, init, 'init image', scale);
-    const normalized = this.toNormalized(rgb, scale.width, scale.height);
+    const normalized = rgbToNormalized(this.ctx, rgb, scale.width, scale.height);
     rgb.release();
     return normalized;
   }
 
-  /** RGB 0..1 at any size -> normalised space at width×height. */
-  private toNormalized(rgb: DeviceTensor, width: number, height: number): DeviceTensor {
-    const sized = resize(this.ctx, rgb, height, width);
-    const normalized = channelAffineForward(this.ctx, sized, RGB_TO_NORMALIZED);
-    sized.release();
-    return normalized;
-  }
-
   /** The current image as 8-bit RGBA, with the content's colours if asked. */
-  private async output(): Promise<RgbaImage> {
-    const { ctx } = this;
-    const rgb = normalizedToRgb(ctx, this.image!);
-    if (!this.options.originalColors) {
-      const image = await downloadImage(rgb);
-      rgb.release();
-      return image;
-    }
-    const [, , h, w] = rgb.shape as [number, number, number, number];
-    const content = resize(ctx, this.contentRgb, h, w);
-    const recoloured = originalColors(ctx, rgb, content);
-    const image = await downloadImage(recoloured);
-    for (const t of [rgb, content, recoloured]) t.release();
-    return image;
+  private output(): Promise<RgbaImage> {
+    return normalizedToRgba(this.ctx, this.image!, this.options.originalColors ? this.contentRgb : undefined);
   }
 
   private async finish(stopped: StyleResult['stopped'], message: string | null): Promise<StyleResult> {
