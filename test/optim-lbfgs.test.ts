@@ -1,4 +1,4 @@
-// L-BFGS on the device (src/optim/lbfgs.ts) against a float64 oracle (test/helpers/lbfgs-oracle.ts),
+// The L-BFGS optimiser on the device (src/optim/lbfgs.ts) against a float64 oracle (test/helpers/lbfgs-oracle.ts),
 // which is itself checked against torch.optim.LBFGS; then what theory says of L-BFGS on quadratics,
 // and the history ring.
 
