@@ -1,6 +1,6 @@
 """Writes test/fixtures/lbfgs/torch-quadratic.json: torch.optim.LBFGS (float64) on a small convex
 quadratic f(x) = 1/2 sum a_i (x_i - c_i)^2, every point it evaluates and its loss there, without and
-with the strong Wolfe line search. test/lbfgs.test.ts checks its float64 oracle against it, so the
+with the strong Wolfe line search. test/optim-lbfgs.test.ts checks its float64 oracle against it, so the
 oracle is torch's algorithm and not only our reading of it. Needs PyTorch; the fixture is committed.
     python3 scripts/make-lbfgs-fixture.py"""
 import json
