@@ -291,7 +291,7 @@ describe('banding: a style job (Adam) with the image past one binding', () => {
       [...l.matchAll(/\[1,3,(\d+),16\]/g)].some((m) => Number(m[1]) < height); // a band of rows
     const onParts = (kernel: string) => labels.some((l) => l.startsWith(`${kernel} `) && onPart(l));
     for (const kernel of [
-      'adam',
+      'adam_step',
       'tv_forward',
       'tv_backward',
       'channel_affine_forward',

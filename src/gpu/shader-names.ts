@@ -1,7 +1,7 @@
 // Generated from shaders/ by scripts/gen-shader-names.ts; do not edit.
 
 export const SHADER_NAMES = [
-  'adam',
+  'adam_step',
   'avgpool_backward',
   'avgpool_forward',
   'axpby',
@@ -52,7 +52,7 @@ type Vec4 = readonly [number, number, number, number];
 
 /** Each kernel's `struct Params` fields by name: a number per scalar, a tuple per vector. */
 export interface ShaderParams {
-  adam: { n: number; lr: number; beta1: number; beta2: number; eps: number; bc1: number; bc2: number };
+  adam_step: { n: number; lr: number; beta1: number; beta2: number; eps: number; bc1: number; bc2: number };
   avgpool_backward: { n: number; height: number; width: number; out_h: number; out_w: number };
   avgpool_forward: { n: number; height: number; width: number; out_h: number; out_w: number };
   axpby: { n: number; a: number; b: number };

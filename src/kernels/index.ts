@@ -1,4 +1,4 @@
-export { adamStep, type AdamHyper } from './adam.js';
+export { adamStep, type AdamHyper } from './adam_step.js';
 export { accumulate, add, axpby, scale } from './axpby.js';
 export { AxpyDotChain, type AxpyDotStep } from './axpy_dot.js';
 export { dot, dotInto } from './dot.js';

@@ -5,7 +5,7 @@ import { useGpu } from './helpers/gpu.js';
 import * as oracle from './helpers/oracle.js';
 import { randomArray } from './helpers/random.js';
 
-describe('adam', () => {
+describe('adam_step kernel', () => {
   const gpu = useGpu();
 
   it('matches the reference update over 25 steps with changing gradients and learning rates', async () => {
