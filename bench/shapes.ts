@@ -1,7 +1,7 @@
 // The distinct kernel shapes VGG-19 layers 0–28 produce at a given image size, with the work each
 // does: FLOPs (2 per multiply-add) for conv and Gram, bytes moved for the memory-bound kernels.
 
-import { VGG19_FEATURES } from '../src/vgg/index.js';
+import { moduleShapes } from '../src/vgg/index.js';
 
 export type Op = 'conv3x3' | 'relu' | 'maxpool' | 'gram' | 'mse' | 'tv' | 'adam';
 export type Pass = 'forward' | 'input-grad' | 'weight-grad' | 'backward' | 'step';
@@ -21,7 +21,6 @@ export const CONTENT_LAYER = 25;
 export function vggCases(size: number, upTo = 28): KernelCase[] {
   const cases: KernelCase[] = [];
   const seen = new Set<string>();
-  let [h, w] = [size, size];
   const add = (c: KernelCase) => {
     const key = `${c.op}:${c.shape.join('x')}:${c.cout ?? ''}`;
     if (!seen.has(key)) {
@@ -29,18 +28,15 @@ export function vggCases(size: number, upTo = 28): KernelCase[] {
       cases.push(c);
     }
   };
-  for (const m of VGG19_FEATURES.slice(0, upTo + 1)) {
-    if (m.kind === 'conv') add({ op: 'conv3x3', layer: m.index, shape: [1, m.cin, h, w], cout: m.cout });
-    if (m.kind === 'relu') add({ op: 'relu', layer: m.index, shape: [1, m.cout, h, w] });
-    if (m.kind === 'pool') {
-      add({ op: 'maxpool', layer: m.index, shape: [1, m.cout, h, w] });
-      [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
-    }
+  for (const { module: m, input, output } of moduleShapes(size, size, upTo)) {
+    if (m.kind === 'conv') add({ op: 'conv3x3', layer: m.index, shape: [1, ...input], cout: m.cout });
+    if (m.kind === 'relu') add({ op: 'relu', layer: m.index, shape: [1, ...input] });
+    if (m.kind === 'pool') add({ op: 'maxpool', layer: m.index, shape: [1, ...input] });
     if (STYLE_LAYERS.includes(m.index)) {
-      add({ op: 'gram', layer: m.index, shape: [1, m.cout, h, w] });
+      add({ op: 'gram', layer: m.index, shape: [1, ...output] });
       add({ op: 'mse', layer: m.index, shape: [1, m.cout, m.cout] });
     }
-    if (m.index === CONTENT_LAYER) add({ op: 'mse', layer: m.index, shape: [1, m.cout, h, w] });
+    if (m.index === CONTENT_LAYER) add({ op: 'mse', layer: m.index, shape: [1, ...output] });
   }
   add({ op: 'tv', layer: null, shape: [1, 3, size, size] });
   add({ op: 'adam', layer: null, shape: [1, 3, size, size] });

@@ -1,6 +1,6 @@
 // Writes src/gpu/shader-names.ts from shaders/: the kernel names (shaders/*.wgsl; shaders/lib
-// holds pieces, not kernels) as a union type, and each kernel's `struct Params` fields as a
-// TypeScript type, so that a misspelt kernel or parameter fails tsc. Run it after adding,
+// holds pieces, not kernels) as a union type, each kernel's `struct Params` fields as a
+// TypeScript type and its workgroup size, so that a misspelt kernel or parameter fails tsc. Run it after adding,
 // removing or renaming a shader or a Params field (test/shader-params.test.ts fails while the
 // file is stale):
 //   npx tsx scripts/gen-shader-names.ts
@@ -26,6 +26,16 @@ function paramsType(library: ShaderLibrary, name: string): string {
   const layout = library.params(name);
   if (!layout) return 'never';
   return `{ ${layout.fields.map((f) => `${f.name}: ${f.count === 1 ? 'number' : `Vec${f.count}`}`).join('; ')} }`;
+}
+
+/**
+ * A kernel's `@workgroup_size` as a literal: a number per dimension fixed in its text, or
+ * ['NAME', value] for one given by a `const` (its value unless a variant specialises NAME).
+ */
+function workgroupLiteral(library: ShaderLibrary, name: string): string {
+  const size = library.workgroupSize(name);
+  const args = library.workgroupArgs(name);
+  return `[${size.map((d, i) => (args[i] === undefined || /^\d+[ui]?$/.test(args[i]!) ? `${d}` : `['${args[i]}', ${d}]`)).join(', ')}]`;
 }
 
 /** `type Vec4 = readonly [number, number, number, number];` for each vector size the types use. */
@@ -54,6 +64,17 @@ export function shaderNamesSource(dir = SHADER_DIR): string {
     'export interface ShaderParams {',
     ...names.map((name, i) => `  ${name}: ${params[i]};`),
     '}',
+    '',
+    '/**',
+    " * Each kernel's @workgroup_size: a number per dimension fixed in its WGSL, or [name, value] for",
+    " * one given by a `const` (value unless a variant's consts specialise it). ShaderLibrary reads",
+    ' * the same from the text; this copy serves contexts without shader sources (src/gpu/counting.ts).',
+    ' */',
+    'export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupDim, WorkgroupDim, WorkgroupDim] } = {',
+    ...names.map((name) => `  ${name}: ${workgroupLiteral(library, name)},`),
+    '};',
+    '',
+    'export type WorkgroupDim = number | readonly [string, number];',
     '',
   ].join('\n');
 }

@@ -14,14 +14,15 @@ import { syntheticWeights, writeImage } from '../src/index.js';
 import { runStyleJob } from '../src/style/job.js';
 import { checkMemory } from '../src/plan/memory-messages.js';
 import {
-  deepestLayer,
   IMAGE_BOUND_WHOLE,
   largestFittingSide,
   planMemory,
   scalePeakBytes,
   tensorOverLimit,
   type MemoryJob,
+  type ScaleMemory,
 } from '../src/plan/memory-plan.js';
+import { deepestLayer } from '../src/style/loss.js';
 import { planJob } from '../src/plan/plan-job.js';
 import { convShapesForStep } from '../src/vgg/index.js';
 import { OptionError } from '../src/util/errors.js';
@@ -42,7 +43,7 @@ describe('the memory plan', () => {
   // Blocks 1–3 so that activations, not weights, make most of the peak.
   const blocks = { contentLayers: [12], styleLayers: [0, 5, 10], scales: 1, steps: 2, autotune: false } as const;
 
-  it("predicts a job scale's peak within 10 % of the pool's measured peak at three sizes, with and without checkpointing", async () => {
+  it("predicts a job scale's peak within 1 % of the pool's measured peak at three sizes, with and without checkpointing", async () => {
     const ctx = gpu();
     const weights = syntheticWeights(2, 12);
     // The direct convolutions, whatever an autotuner chose before (Winograd's scratch is the plan's larger case).
@@ -50,7 +51,7 @@ describe('the memory plan', () => {
     for (const side of [48, 80, 112]) {
       for (const recompute of [false, true]) {
         const options = planJob({ ...blocks, size: side }, side, side, 1);
-        options.memory = { budgetMiB: 1, scales: options.memory!.scales.map((s) => ({ ...s, recompute })) };
+        options.memory = { budgetMiB: 1, scales: (options.memory!.scales as ScaleMemory[]).map((s) => ({ ...s, recompute })) };
         await ctx.sync();
         ctx.resetMemoryPeak();
         await runStyleJob(ctx, weights, image(side, 1), [image(side, 2)], options);
@@ -61,7 +62,7 @@ describe('the memory plan', () => {
           ...{ styles: [{ width: side, height: side }], convertsInput: false, subgroups: ctx.subgroupsOf8, winograd: false },
         };
         const predicted = scalePeakBytes(job, side, side, recompute);
-        expect(Math.abs(predicted / measured - 1), `${side} px, recompute ${recompute}: ${predicted} vs ${measured}`).toBeLessThan(0.1);
+        expect(Math.abs(predicted / measured - 1), `${side} px, recompute ${recompute}: ${predicted} vs ${measured}`).toBeLessThan(0.01);
       }
     }
   });
@@ -82,7 +83,10 @@ describe('the memory plan', () => {
       const allowed = options.memory!.scales[0]!.winogradCacheBytes;
       expect(allowed).toBeGreaterThan(0);
       for (const limit of [allowed, 0]) {
-        options.memory = { ...options.memory!, scales: options.memory!.scales.map((s) => ({ ...s, winogradCacheBytes: limit })) };
+        options.memory = {
+          ...options.memory!,
+          scales: (options.memory!.scales as ScaleMemory[]).map((s) => ({ ...s, winogradCacheBytes: limit })),
+        };
         const kept: number[] = [];
         const before = ctx.dispatchCounts.get('conv3x3_winograd_gemm_subgroup') ?? 0;
         await runStyleJob(ctx, weights, image(side, 1), [image(side, 2)], options, {
@@ -99,7 +103,7 @@ describe('the memory plan', () => {
     }
   });
 
-  it("counts the band scratch of ops over tensors larger than one binding: within 10 % of the pool's peak with bindings capped", async () => {
+  it("counts the band scratch of ops over tensors larger than one binding: within 1 % of the pool's peak with bindings capped", async () => {
     const ctx = gpu();
     // Blocks 1–2 at 112 px with bindings capped at 2 MiB: block 1's convs (3.1 MiB of output),
     // its pool and conv1_1's Gram run in two bands each; the weights (up to conv2_2's 576 KiB) and
@@ -111,7 +115,7 @@ describe('the memory plan', () => {
     const shallow = { contentLayers: [7], styleLayers: [0, 5], scales: 1, steps: 2, autotune: false, size: side } as const;
     for (const recompute of [false, true]) {
       const options = planJob(shallow, side, side, 1);
-      options.memory = { budgetMiB: 1, scales: options.memory!.scales.map((s) => ({ ...s, recompute })) };
+      options.memory = { budgetMiB: 1, scales: (options.memory!.scales as ScaleMemory[]).map((s) => ({ ...s, recompute })) };
       await ctx.sync();
       ctx.resetMemoryPeak();
       ctx.capBinding(bindingBytes);
@@ -129,7 +133,7 @@ describe('the memory plan', () => {
       const predicted = scalePeakBytes({ ...job, bindingBytes }, side, side, recompute);
       const unbanded = scalePeakBytes({ ...job, bindingBytes: Infinity }, side, side, recompute);
       const figures = `recompute ${recompute}: measured ${measured}, predicted ${predicted}, without band scratch ${unbanded}`;
-      expect(Math.abs(predicted / measured - 1), figures).toBeLessThan(0.1);
+      expect(Math.abs(predicted / measured - 1), figures).toBeLessThan(0.01);
       expect(1 - unbanded / measured, `without the band scratch: ${figures}`).toBeGreaterThan(0.1);
     }
   });

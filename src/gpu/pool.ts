@@ -36,7 +36,7 @@ export class BufferPool {
 
   /** A buffer of at least `bytes` (rounded up to 16); its contents are undefined. */
   acquire(bytes: number): GPUBuffer {
-    const size = roundUp(Math.max(bytes, 16), 16);
+    const size = pooledBytes(bytes);
     const reused = this.free.get(size)?.pop();
     this.liveBuffers++;
     this.liveBytes += size;
@@ -111,6 +111,11 @@ export class BufferPool {
       created: this.created,
     };
   }
+}
+
+/** The bytes of the buffer the pool hands out for `bytes`: at least 16, a multiple of 16. */
+export function pooledBytes(bytes: number): number {
+  return roundUp(Math.max(bytes, 16), 16);
 }
 
 export function roundUp(value: number, multiple: number): number {

@@ -95,3 +95,55 @@ export interface ShaderParams {
   tv_backward: { n: number; height: number; width: number; wx: number; wy: number };
   tv_forward: { n: number; scale: number; height: number; width: number; wx: number; wy: number };
 }
+
+/**
+ * Each kernel's @workgroup_size: a number per dimension fixed in its WGSL, or [name, value] for
+ * one given by a `const` (value unless a variant's consts specialise it). ShaderLibrary reads
+ * the same from the text; this copy serves contexts without shader sources (src/gpu/counting.ts).
+ */
+export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupDim, WorkgroupDim, WorkgroupDim] } = {
+  adam_step: [['ELEMENTWISE_WG', 256], 1, 1],
+  avgpool_backward: [['ELEMENTWISE_WG', 256], 1, 1],
+  avgpool_forward: [['ELEMENTWISE_WG', 256], 1, 1],
+  axpby: [['ELEMENTWISE_WG', 256], 1, 1],
+  axpy_dot: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+  bench_copy: [['ELEMENTWISE_WG', 256], 1, 1],
+  bench_matmul: [8, 8, 1],
+  channel_affine_backward: [['ELEMENTWISE_WG', 256], 1, 1],
+  channel_affine_forward: [['ELEMENTWISE_WG', 256], 1, 1],
+  conv3x3_flip_weights: [['ELEMENTWISE_WG', 256], 1, 1],
+  conv3x3_forward: [['WG', 64], 1, 1],
+  conv3x3_forward_subgroup: [['WG', 8], 1, 1],
+  conv3x3_tiled: [['WG', 128], 1, 1],
+  conv3x3_weight_grad: [['WG', 64], 1, 1],
+  conv3x3_winograd_gemm: [['WG', 8], 1, 1],
+  conv3x3_winograd_gemm_subgroup: [['WG', 8], 1, 1],
+  conv3x3_winograd_input: [['ELEMENTWISE_WG', 256], 1, 1],
+  conv3x3_winograd_output: [['ELEMENTWISE_WG', 256], 1, 1],
+  conv3x3_winograd_output_vec4: [['ELEMENTWISE_WG', 256], 1, 1],
+  conv3x3_winograd_weights: [['ELEMENTWISE_WG', 256], 1, 1],
+  dot: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+  gram_backward: [8, 8, 1],
+  gram_backward_subgroup: [['WG', 8], 1, 1],
+  gram_forward: [8, 8, 1],
+  gram_forward_subgroup: [['WG', 8], 1, 1],
+  gram_reduce: [['ELEMENTWISE_WG', 256], 1, 1],
+  gram_symmetrize: [['ELEMENTWISE_WG', 256], 1, 1],
+  image_reduce: [['ELEMENTWISE_WG', 256], 1, 1],
+  loss_watch: [1, 1, 1],
+  maxpool_backward: [['ELEMENTWISE_WG', 256], 1, 1],
+  maxpool_backward_vec4: [['ELEMENTWISE_WG', 256], 1, 1],
+  maxpool_forward: [['ELEMENTWISE_WG', 256], 1, 1],
+  mse_backward: [['ELEMENTWISE_WG', 256], 1, 1],
+  mse_forward: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+  norms: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+  original_colors: [['ELEMENTWISE_WG', 256], 1, 1],
+  reduce_sum: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+  relu_backward: [['ELEMENTWISE_WG', 256], 1, 1],
+  relu_forward: [['ELEMENTWISE_WG', 256], 1, 1],
+  resize_axis: [['ELEMENTWISE_WG', 256], 1, 1],
+  tv_backward: [['ELEMENTWISE_WG', 256], 1, 1],
+  tv_forward: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+};
+
+export type WorkgroupDim = number | readonly [string, number];

@@ -72,17 +72,21 @@ export class ShaderLibrary {
     let size = this.sizes.get(key);
     if (size === undefined) {
       const text = this.get(name, consts);
-      const match = WORKGROUP_SIZE.exec(text);
-      if (!match) throw new Error(`shader "${name}" has no @workgroup_size(...) to read`);
-      const dims = match[1]!
-        .split(',')
-        .map((arg) => arg.trim())
-        .filter(Boolean)
-        .map((arg) => constValue(name, text, arg));
+      const dims = this.workgroupArgs(name).map((arg) => constValue(name, text, arg));
       size = [dims[0] ?? 1, dims[1] ?? 1, dims[2] ?? 1];
       this.sizes.set(key, size);
     }
     return size;
+  }
+
+  /** The arguments of the shader's `@workgroup_size(...)` as written: numbers or names of `const`s. */
+  workgroupArgs(name: string): string[] {
+    const match = WORKGROUP_SIZE.exec(this.get(name));
+    if (!match) throw new Error(`shader "${name}" has no @workgroup_size(...) to read`);
+    return match[1]!
+      .split(',')
+      .map((arg) => arg.trim())
+      .filter(Boolean);
   }
 
   private expand(name: string, seen: Set<string>, stack: string[]): string {

@@ -1,6 +1,6 @@
 // The memory plan of a style job, made before any work: for each scale, the most GPU memory it
-// holds at once (memory-model.ts's replay of an evaluation, plus the weights, images, targets and
-// the optimiser's state), with and without checkpointing. A scale over the budget recomputes
+// holds at once (its graph counted by memory-model.ts, which runs the job's own code on a counting
+// device, plus the images and the optimiser's state), with and without checkpointing. A scale over the budget recomputes
 // activations (each VGG block a segment); one over it even so stops the job with the largest
 // size that fits (memory-messages.ts words it). WebGPU does not say how much memory a device has, so the budget is a setting
 // (maxMemory, MiB) whose default the edge gives: 3/4 of the host's memory in Node (an integrated
@@ -9,19 +9,13 @@
 // bindingBytes and bufferBytes), size the band scratch of ops past one binding and bound the
 // largest size (tensorOverLimit).
 
-import { VGG19_CONVS, VGG19_FEATURES, type Pooling } from '../vgg/index.js';
-import type { OptimizerPlan } from '../style/job-types.js';
+import { pooledBytes } from '../gpu/pool.js';
+import { minimumSide, moduleShapes, type Pooling } from '../vgg/index.js';
+import type { OptimizerPlan } from '../optim/types.js';
 import { lbfgsVectors } from '../optim/lbfgs-history.js';
-import type { LossConfig } from '../style/loss.js';
-import {
-  bufferBytes,
-  DEFAULT_BINDING_BYTES,
-  evaluationPeakBytes,
-  featuresPeakBytes,
-  winogradCachedBytes,
-  type StepModel,
-} from './memory-model.js';
-import type { Scale } from './schedule.js';
+import { deepestLayer, type LossConfig } from '../style/loss.js';
+import { countScale, countWeightBytes, DEFAULT_BINDING_BYTES, type CountedScale } from './memory-model.js';
+import type { Scale } from '../style/job-types.js';
 
 export const MiB = 2 ** 20;
 
@@ -67,7 +61,7 @@ export interface ScaleMemory {
   recompute: boolean;
   /**
    * The bytes of transformed weights Winograd convolutions may keep during the optimisation (the
-   * job's limitWinogradCache; winogradCachedBytes, those that pay): 0 where the scale fits the
+   * job's limitWinogradCache; those that pay, as the counted evaluations kept them): 0 where the scale fits the
    * budget only without them. They are the first thing given up, before checkpointing; plainBytes
    * counts them when kept.
    */
@@ -86,19 +80,18 @@ export interface MemoryPlan {
   over?: ScaleMemory & { largestSide: number; styleScale?: { given: number; largest: number } };
 }
 
-export const deepestLayer = (loss: LossConfig): number =>
-  Math.max(0, ...(loss.contentWeight ? loss.contentLayers : []), ...(loss.styleWeight ? loss.styleLayers : []));
-
-/** The VGG weights on the device: each conv's weights, their flipped copy and the bias. */
+/** The VGG weights on the device up to module `upTo` (each conv's weights, their flipped copy and the bias). */
 export function weightBytes(upTo: number): number {
-  return VGG19_CONVS.filter((m) => m.index <= upTo).reduce((sum, m) => sum + 2 * bufferBytes(m.cout * m.cin * 9) + bufferBytes(m.cout), 0);
+  return countWeightBytes(upTo);
 }
 
 /** The largest tensor a step at h×w makes: the widest VGG output up to module `upTo` (or the image). */
 export function largestActivation(upTo: number, height: number, width: number): { shape: [number, number, number, number]; name: string } {
   let best = { shape: [1, 3, height, width] as [number, number, number, number], name: 'the image' };
-  for (const m of VGG19_FEATURES.slice(0, upTo + 1)) {
-    const [c, h, w] = featureShape(m.index, height, width);
+  for (const {
+    module: m,
+    output: [c, h, w],
+  } of moduleShapes(height, width, upTo)) {
     if (c * h * w > best.shape[1] * best.shape[2] * best.shape[3]) best = { shape: [1, c, h, w], name: `${m.name}'s output` };
   }
   return best;
@@ -165,16 +158,6 @@ export function tensorOverLimit(
   return over[0] ?? null;
 }
 
-/** [channels, height, width] of module `index`'s output for an h×w image. */
-function featureShape(index: number, h: number, w: number): [number, number, number] {
-  let [c, y, x] = [3, h, w];
-  for (const m of VGG19_FEATURES.slice(0, index + 1)) {
-    if (m.kind === 'pool') [y, x] = [Math.floor(y / 2), Math.floor(x / 2)];
-    else c = m.cout;
-  }
-  return [c, y, x];
-}
-
 /**
  * The most bytes a scale of width×height holds at once; `winogradCache`: with the transformed
  * weights Winograd convolutions keep (the job keeps them only where the plan allows).
@@ -187,44 +170,42 @@ export function scalePeakBytes(
   previous?: Scale,
   winogradCache = true,
 ): number {
-  const { loss, pooling } = job;
-  const convertsInput = job.convertsInput ?? true;
-  const subgroups = job.subgroups ?? true;
-  const winograd = job.winograd ?? true;
-  const vector = bufferBytes(3 * width * height);
+  return scaleMemory(job, width, height, recompute, previous, winogradCache).peak;
+}
+
+/** scalePeakBytes, with the counts of its graph (memory-model.ts). */
+function scaleMemory(
+  job: MemoryJob,
+  width: number,
+  height: number,
+  recompute: boolean,
+  previous: Scale | undefined,
+  winogradCache: boolean,
+): { peak: number; counted: CountedScale } {
+  const vector = pooledBytes(4 * 3 * width * height);
   const styles = (job.styles ?? [{ width, height }]).map((s) => {
     const f = (job.styleScale * Math.max(width, height)) / Math.max(s.width, s.height);
     return { width: Math.max(1, Math.round(s.width * f)), height: Math.max(1, Math.round(s.height * f)) };
   });
+  const counted = countScale(
+    {
+      ...{ width, height, styles, loss: job.loss, pooling: job.pooling, convertsInput: job.convertsInput ?? true },
+      ...{ subgroups: job.subgroups ?? true, winograd: job.winograd ?? true, bindingBytes: job.bindingBytes ?? DEFAULT_BINDING_BYTES },
+    },
+    recompute,
+    winogradCache,
+  );
   // Always there: weights, the content and style images (RGB at the largest scale's size, here this one's).
-  const weights = weightBytes(deepestLayer(loss));
-  const base = weights + vector + styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
-  const contentTargets = loss.contentWeight
-    ? loss.contentLayers.reduce((sum, l) => sum + bufferBytes(featureShape(l, height, width).reduce((a, b) => a * b)), 0)
-    : 0;
-  const gramTargets = loss.styleWeight ? loss.styleLayers.reduce((sum, l) => sum + bufferBytes(featureShape(l, 1, 1)[0] ** 2), 0) : 0;
-  // The targets: content and style images in the seed's space, one forward each (no gradient).
-  const seeds = vector + styles.reduce((sum, s) => sum + bufferBytes(3 * s.width * s.height), 0);
-  const before = base + seeds + (previous ? bufferBytes(3 * previous.width * previous.height) : 0);
-  const net = { pooling, subgroups, convertsInput, winograd, bindingBytes: job.bindingBytes ?? DEFAULT_BINDING_BYTES };
-  // The targets' passes keep no transformed weights (the job's limit is 0 then).
-  const targetsNet = { ...net, keepsWinogradWeights: false };
-  const contentPass = loss.contentWeight ? featuresPeakBytes(height, width, loss.contentLayers, false, targetsNet) : 0;
-  const stylePass = loss.styleWeight
-    ? Math.max(...styles.map((s) => featuresPeakBytes(s.height, s.width, loss.styleLayers, true, targetsNet))) + contentTargets
-    : 0;
-  const targetsPhase = before + Math.max(contentPass, stylePass);
-  // The optimisation: the image, the last good one, the optimiser's state, and one evaluation.
+  const images = vector + styles.reduce((sum, s) => sum + pooledBytes(4 * 3 * s.width * s.height), 0);
+  const base = counted.weightBytes + images;
+  // The targets: content and style images in the normalised space, one forward each (no gradient).
+  const before = base + images + (previous ? pooledBytes(4 * 3 * previous.width * previous.height) : 0);
+  const targetsPhase = before + counted.targetsPeakBytes;
+  // The optimisation: the image, the last good one, the optimiser's state, the targets and one evaluation.
   const plan = job.optimizer;
   const optimizerVectors = plan?.kind === 'lbfgs' ? lbfgsVectors(plan).history + lbfgsVectors(plan).working + 1 : 2;
-  const model: StepModel = {
-    ...{ height, width, contentLayers: loss.contentLayers, styleLayers: loss.styleLayers },
-    ...{ contentWeight: loss.contentWeight, styleWeight: loss.styleWeight, tvWeight: loss.tvWeight },
-    ...{ ...net, keepsWinogradWeights: winogradCache, normalized: convertsInput, recompute },
-  };
-  const kept = winograd && winogradCache ? winogradCachedBytes(deepestLayer(loss), height, width) : 0;
-  const optimise = base + kept + contentTargets + gramTargets + (2 + optimizerVectors) * vector + evaluationPeakBytes(model);
-  return Math.max(targetsPhase, optimise);
+  const optimise = base + counted.targetBytes + (2 + optimizerVectors) * vector + counted.evaluationPeakBytes;
+  return { peak: Math.max(targetsPhase, optimise), counted };
 }
 
 /**
@@ -235,13 +216,13 @@ export function scalePeakBytes(
 export function planMemory(job: MemoryJob, budgetMiB: number, isDefault = false): MemoryPlan {
   const budget = budgetMiB * MiB;
   const scales = job.scales.map((s, i) => {
-    const peak = (recompute: boolean, cache: boolean) => scalePeakBytes(job, s.width, s.height, recompute, job.scales[i - 1], cache);
-    const cachedBytes = peak(false, true);
-    const keeps = cachedBytes <= budget && (job.winograd ?? true);
-    const winogradCacheBytes = keeps ? winogradCachedBytes(deepestLayer(job.loss), s.height, s.width) : 0;
-    const plainBytes = keeps ? cachedBytes : peak(false, false);
+    const peak = (recompute: boolean, cache: boolean) => scaleMemory(job, s.width, s.height, recompute, job.scales[i - 1], cache);
+    const cached = peak(false, true);
+    const keeps = cached.peak <= budget && (job.winograd ?? true);
+    const winogradCacheBytes = keeps ? cached.counted.winogradCacheBytes : 0;
+    const plainBytes = keeps ? cached.peak : peak(false, false).peak;
     const recompute = plainBytes > budget;
-    const recomputeBytes = recompute ? peak(true, false) : plainBytes;
+    const recomputeBytes = recompute ? peak(true, false).peak : plainBytes;
     return { width: s.width, height: s.height, plainBytes, recomputeBytes, recompute, winogradCacheBytes };
   });
   const over = scales.find((s) => s.recomputeBytes > budget);
@@ -283,16 +264,34 @@ export function largestFittingSide(
     width: Math.max(1, Math.round((shape.width * side) / long)),
     height: Math.max(1, Math.round((shape.height * side) / long)),
   });
-  const ok = (side: number) => {
-    const { width, height } = dims(side);
-    return fits(width, height) && (budget === Infinity || scalePeakBytes(job, width, height, recompute, undefined, false) <= budget);
+  // Sides too small for the layers (the job refuses them) need what the smallest allowed needs.
+  const smallest = minimumSide(deepestLayer(job.loss));
+  const needs = new Map<number, number>();
+  const need = (side: number) => {
+    let bytes = needs.get(side);
+    if (bytes === undefined) {
+      const { width, height } = dims(side);
+      const [w, h] = [Math.max(width, smallest), Math.max(height, smallest)];
+      bytes = !fits(width, height) ? Infinity : budget === Infinity ? 0 : scalePeakBytes(job, w, h, recompute, undefined, false);
+      needs.set(side, bytes);
+    }
+    return bytes;
   };
+  const ok = (side: number) => need(side) < Infinity && need(side) <= budget;
   let [lo, hi] = [0, 1];
   while (ok(hi) && hi < 1 << 20) [lo, hi] = [hi, hi * 2];
+  // The peak grows about as the side squared: guess where it meets the budget, and try the side past the guess.
+  const guess = (a: number, b: number) => Math.floor(Math.sqrt(lo ** 2 + ((budget - a) * (hi ** 2 - lo ** 2)) / (b - a)));
   while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (ok(mid)) lo = mid;
-    else hi = mid;
+    const quadratic = lo > 0 && need(hi) < Infinity && need(hi) > need(lo);
+    const mid = quadratic ? Math.min(hi - 1, Math.max(lo + 1, guess(need(lo), need(hi)))) : Math.floor((lo + hi) / 2);
+    if (ok(mid)) {
+      lo = mid;
+      if (mid + 1 < hi) [lo, hi] = ok(mid + 1) ? [mid + 1, hi] : [lo, mid + 1];
+    } else {
+      hi = mid;
+      if (mid - 1 > lo) [lo, hi] = ok(mid - 1) ? [mid - 1, hi] : [lo, mid - 1];
+    }
   }
   return lo;
 }

@@ -76,23 +76,7 @@ export function expectedTensors(upTo: number): Array<{ name: string; shape: numb
   ]);
 }
 
-/**
- * The convolutions a style step runs for an H×W image up to module `upTo`: each conv forward
- * ([1, cin, h, w] -> cout) and its input gradient ([1, cout, h, w] -> cin).
- */
-export function convShapesForStep(
-  height: number,
-  width: number,
-  upTo: number,
-): Array<{ shape: [number, number, number, number]; cout: number }> {
-  const out: Array<{ shape: [number, number, number, number]; cout: number }> = [];
-  let [h, w] = [height, width];
-  for (const m of VGG19_FEATURES.slice(0, upTo + 1)) {
-    if (m.kind === 'conv') {
-      out.push({ shape: [1, m.cin, h, w], cout: m.cout });
-      out.push({ shape: [1, m.cout, h, w], cout: m.cin });
-    }
-    if (m.kind === 'pool') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
-  }
-  return out;
+/** The smallest image side that keeps module `deepestLayer`'s input at least 1 px: each pool before it halves the image. */
+export function minimumSide(deepestLayer: number): number {
+  return 2 ** VGG19_FEATURES.filter((m) => m.kind === 'pool' && m.index < deepestLayer).length;
 }

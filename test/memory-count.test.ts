@@ -1,0 +1,104 @@
+// The memory plan counts the job's own code on a counting device (src/gpu/counting.ts,
+// src/plan/memory-model.ts): no GPU here. Its accuracy against a real device's pool is
+// test/memory-plan.test.ts's.
+
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { DeviceTensor, GpuContext } from '../src/gpu/index.js';
+import { countingContext } from '../src/gpu/counting.js';
+import { SHADER_NAMES } from '../src/gpu/shader-names.js';
+import { ShaderLibrary } from '../src/gpu/shaders.js';
+import { loadShaders } from '../src/node/shaders.js';
+import { conv3x3Forward, reluForward } from '../src/kernels/index.js';
+import { planJob } from '../src/plan/plan-job.js';
+import { scalePeakBytes, type MemoryJob } from '../src/plan/memory-plan.js';
+import { convShapesForStep, featureShape, moduleShapes, VGG19_FEATURES } from '../src/vgg/index.js';
+
+const MiB = 2 ** 20;
+
+describe('the counting device', () => {
+  it("allocates nothing and runs nothing, while the context's pool counts every buffer and the peak", () => {
+    const ctx = countingContext({ bindingBytes: 2 ** 27, subgroups: false });
+    const x = ctx.upload([1, 64, 256, 256], { length: 64 * 256 * 256 }, 'x');
+    const w = ctx.empty([64, 64, 3, 3]);
+    const y = conv3x3Forward(ctx, x, w);
+    const r = reluForward(ctx, y);
+    expect(ctx.memory().liveBytes).toBe(3 * 64 * 256 * 256 * 4 + 64 * 64 * 9 * 4);
+    for (const t of [x, y]) t.release();
+    expect(ctx.memory()).toMatchObject({ liveBytes: r.bytes + w.bytes, peakLiveBytes: 3 * x.bytes + w.bytes });
+    expect(ctx.dispatchCounts.get('relu_forward')).toBe(1);
+    return expect(r.read()).rejects.toThrow(/counting device/);
+  });
+
+  it("knows each kernel's workgroup size, specialised by consts, as the shaders declare it", () => {
+    const ctx = countingContext({ bindingBytes: 2 ** 27, subgroups: true });
+    const library = new ShaderLibrary(loadShaders());
+    for (const name of SHADER_NAMES) expect(ctx.workgroupSize(name), name).toEqual(library.workgroupSize(name));
+    for (const consts of [{ WG: 64 }, { WG: 16, I_BLOCK: 8 }])
+      expect(ctx.workgroupSize('gram_forward_subgroup', consts)).toEqual(library.workgroupSize('gram_forward_subgroup', consts));
+  });
+
+  it('runs kernels past one binding band by band, as a device with that limit would', () => {
+    const ctx = countingContext({ bindingBytes: 2 * MiB, subgroups: false });
+    const x = ctx.empty([1, 64, 128, 128]); // 4 MiB: two bands of rows, each copied out and back
+    conv3x3Forward(ctx, x, ctx.empty([64, 64, 3, 3]));
+    expect(ctx.memory().peakLiveBytes).toBeGreaterThan(2 * x.bytes + 64 * 64 * 9 * 4);
+  });
+});
+
+describe('the memory plan, counted from the code that runs the step', () => {
+  const job = (): MemoryJob => ({ ...planJob({ size: 64, scales: 1 }, 64, 64, 1), winograd: false, bindingBytes: Infinity });
+  afterEach(() => {
+    vi.doUnmock('../src/kernels/gram.js');
+    vi.resetModules();
+  });
+
+  it('sees a scratch buffer a launcher adds, which no hand-kept model of the graph would', async () => {
+    const plain = scalePeakBytes(job(), 64, 64, false);
+    const extra = 32 * MiB;
+    // A planted fault: the Gram kernel's launcher takes a scratch buffer it releases before returning.
+    vi.resetModules();
+    vi.doMock('../src/kernels/gram.js', async (importOriginal) => {
+      const real = await importOriginal<typeof import('../src/kernels/gram.js')>();
+      const gramForward = (ctx: GpuContext, x: DeviceTensor, options?: Parameters<typeof real.gramForward>[2]) => {
+        const scratch = ctx.empty([extra / 4], 'planted scratch');
+        const g = real.gramForward(ctx, x, options);
+        scratch.release();
+        return g;
+      };
+      return { ...real, gramForward };
+    });
+    const planted = await import('../src/plan/memory-plan.js');
+    const withScratch = planted.scalePeakBytes(job(), 64, 64, false);
+    expect(withScratch - plain).toBeGreaterThan(0.9 * extra);
+    expect(withScratch - plain).toBeLessThanOrEqual(extra);
+  });
+
+  it('counts checkpointing as the tape runs it: less with recomputation', () => {
+    expect(scalePeakBytes(job(), 256, 256, true)).toBeLessThan(scalePeakBytes(job(), 256, 256, false));
+  });
+});
+
+describe("VGG-19's shapes, walked once", () => {
+  it('halves each side at every pool, odd sides floored, and follows the channels of each block', () => {
+    const shapes = moduleShapes(75, 50);
+    expect(shapes).toHaveLength(VGG19_FEATURES.length);
+    expect(shapes[0]).toMatchObject({ input: [3, 75, 50], output: [64, 75, 50] });
+    expect(shapes[4]!.output).toEqual([64, 37, 25]);
+    expect(featureShape(9, 75, 50)).toEqual([128, 18, 12]);
+    expect(featureShape(36, 75, 50)).toEqual([512, 2, 1]);
+    expect(shapes.every((s, i) => i === 0 || s.input === shapes[i - 1]!.output)).toBe(true);
+  });
+
+  it("lists each conv's forward and input-gradient shapes in order", () => {
+    expect(convShapesForStep(32, 16, 7)).toEqual([
+      { shape: [1, 3, 32, 16], cout: 64 },
+      { shape: [1, 64, 32, 16], cout: 3 },
+      { shape: [1, 64, 32, 16], cout: 64 },
+      { shape: [1, 64, 32, 16], cout: 64 },
+      { shape: [1, 64, 16, 8], cout: 128 },
+      { shape: [1, 128, 16, 8], cout: 64 },
+      { shape: [1, 128, 16, 8], cout: 128 },
+      { shape: [1, 128, 16, 8], cout: 128 },
+    ]);
+  });
+});
