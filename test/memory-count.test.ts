@@ -33,7 +33,7 @@ describe('the counting device', () => {
     const ctx = countingContext({ bindingBytes: 2 ** 27, subgroups: true });
     const library = new ShaderLibrary(loadShaders());
     for (const name of SHADER_NAMES) expect(ctx.workgroupSize(name), name).toEqual(library.workgroupSize(name));
-    for (const consts of [{ WG: 64 }, { WG: 16, I_BLOCK: 8 }])
+    for (const consts of [{ WG: 64 }, { WG: 16, I_BLOCK: 8 }] as Array<Record<string, number>>)
       expect(ctx.workgroupSize('gram_forward_subgroup', consts)).toEqual(library.workgroupSize('gram_forward_subgroup', consts));
   });
 
