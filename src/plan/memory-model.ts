@@ -11,7 +11,7 @@ import { countingContext } from '../gpu/counting.js';
 import type { GpuContext } from '../gpu/index.js';
 import { Tape, Tensor } from '../graph/index.js';
 import { convVariantsFor, limitWinogradCache, lossWatch, tuningFor, winogradCacheBytes, type ConvVariant } from '../kernels/index.js';
-import { computeTargets, deepestLayer, styleTransferLoss, type LossConfig } from '../style/loss.js';
+import { computeTargets, deepestLayer, releaseTargets, styleTransferLoss, type LossConfig, type Targets } from '../style/loss.js';
 import { StyleNetwork } from '../style/network.js';
 import { CAFFE_INPUT, expectedTensors, TORCHVISION_INPUT, Vgg19, type Pooling, type VggWeights } from '../vgg/index.js';
 
@@ -74,57 +74,78 @@ export function countWeightBytes(upTo: number): number {
 }
 
 /**
- * The Winograd variants to count, one per tile size (the one padding channels most): the
- * autotuner may pick any per shape, and their scratch and kept weights differ with the tile size.
+ * The variants to count where the autotuner may pick Winograd: one per tile size (the one padding
+ * channels most), the largest tile first (its transformed weights are the most a convolution
+ * keeps). Each convolution may get either; their scratch differs with the tile size.
  */
-function winogradVariants(ctx: GpuContext): ConvVariant[] {
-  const byTile = new Map<string, ConvVariant>();
+function winogradVariants(ctx: GpuContext): string[] {
+  const byTile = new Map<number, ConvVariant>();
   for (const v of convVariantsFor(ctx)) {
-    const tile = /wino(\d)-/.exec(v.name)?.[1];
+    const tile = Number(/wino(\d)-/.exec(v.name)?.[1]);
     if (tile && v.coBlock > (byTile.get(tile)?.coBlock ?? 0)) byTile.set(tile, v);
   }
-  return [...byTile.values()];
+  return [...byTile.entries()].sort(([a], [b]) => b - a).map(([, v]) => v.name);
 }
 
-/** The scale counted with every convolution run by `variant` (undefined: the untuned default). */
-function countWith(job: CountedJob, recompute: boolean, keepsWinogradWeights: boolean, variant?: string): CountedScale {
+/**
+ * A scale's graph counted on the counting device. With Winograd, each of `winogradVariants` in turn
+ * runs every convolution (the context's tuning forced to it), in one context, and the peaks are
+ * the most any held: the first keeps its transformed weights (where `keepsWinogradWeights`) and the
+ * others run with those held and keep none, so each convolution's larger scratch meets the most
+ * kept weights, as an autotuner's mixed choices could make them.
+ */
+function countEach(job: CountedJob, recompute: boolean, keepsWinogradWeights: boolean): CountedScale {
   const { ctx, net, weightBytes } = load(job, deepestLayer(job.loss));
-  if (variant) tuningFor(ctx).get = () => variant;
+  const variants: Array<string | undefined> = job.winograd ? winogradVariants(ctx) : [undefined];
+  const tuning = tuningFor(ctx);
+  const force = (variant: string | undefined) => {
+    if (variant) tuning.get = () => variant;
+  };
   // The loss as the job sets it (job.ts): terms normalised by the convention's input scale.
   const k = net.inputScale;
   const loss: LossConfig = { ...job.loss, contentNormalizer: 1 / k ** 2, styleNormalizer: 1 / k ** 4 };
   const image = (size: { width: number; height: number }) => ctx.empty([1, 3, size.height, size.width]);
-  // The targets: no transformed weights kept during their single passes (as the job limits them).
+  // The targets, once per variant: no transformed weights kept during their single passes (as the job limits them).
   limitWinogradCache(ctx, 0);
   const [content, styles] = [image(job), job.styles.map(image)];
   const before = ctx.memory().liveBytes;
   ctx.resetMemoryPeak();
-  const targets = computeTargets(ctx, net, content, styles, loss);
+  let targets: Targets | null = null;
+  for (const variant of variants) {
+    force(variant);
+    if (targets) releaseTargets(targets);
+    targets = computeTargets(ctx, net, content, styles, loss);
+  }
   const targetsPeakBytes = ctx.memory().peakLiveBytes - before;
   const targetBytes = ctx.memory().liveBytes - before;
   for (const t of [content, ...styles]) t.release();
   // Evaluations as ScaleRun.evaluate makes them.
-  limitWinogradCache(ctx, keepsWinogradWeights ? Infinity : 0);
   const leaf = Tensor.leaf(image(job), true, 'image');
   const start = ctx.memory().liveBytes;
   ctx.resetMemoryPeak();
   lossWatch(ctx); // ScaleRun's divergence record, kept through its evaluations
-  // Kept weights are made during the first; the second holds them throughout, as every later step does.
-  for (let i = 0; i < 2 && (i === 0 || winogradCacheBytes(ctx) > 0); i++) {
+  const evaluate = () => {
     const tape = new Tape(ctx, { recompute });
-    const terms = styleTransferLoss(tape, net, leaf, targets, loss);
+    const terms = styleTransferLoss(tape, net, leaf, targets!, loss);
     const losses = ctx.zeros([4], 'reported losses'); // ScaleRun's collect: content, style, TV, total
     const [grad] = tape.backward(terms.total, [leaf]);
     tape.dispose();
     for (const t of [grad!, losses]) t.release();
-  }
+  };
+  variants.forEach((variant, i) => {
+    force(variant);
+    limitWinogradCache(ctx, !keepsWinogradWeights ? 0 : i === 0 ? Infinity : winogradCacheBytes(ctx));
+    evaluate();
+    // Kept weights are made during the first evaluation; a second holds them throughout, as every later step does.
+    if (i === 0 && winogradCacheBytes(ctx) > 0) evaluate();
+  });
   const evaluationPeakBytes = ctx.memory().peakLiveBytes - start;
   return { weightBytes, targetsPeakBytes, targetBytes, evaluationPeakBytes, winogradCacheBytes: winogradCacheBytes(ctx) };
 }
 
 /**
- * A scale's graph counted on the counting device; with Winograd, once per tile size and the larger
- * of each figure kept. `keepsWinogradWeights`: the evaluations keep the transformed weights that pay.
+ * A scale's graph counted on the counting device (countEach), remembered for the calls to come.
+ * `keepsWinogradWeights`: the evaluations keep the transformed weights that pay.
  */
 export function countScale(job: CountedJob, recompute: boolean, keepsWinogradWeights: boolean): CountedScale {
   const key = JSON.stringify([job, recompute, keepsWinogradWeights]);
@@ -140,18 +161,3 @@ export function countScale(job: CountedJob, recompute: boolean, keepsWinogradWei
 /** Counts made lately, by job: a plan asks for the same scale again (the edge plans before and after the device, L-BFGS's history is fitted). */
 const recent = new Map<string, CountedScale>();
 const RECENT = 256;
-
-function countEach(job: CountedJob, recompute: boolean, keepsWinogradWeights: boolean): CountedScale {
-  const variants = job.winograd ? winogradVariants(countingContext({ bindingBytes: job.bindingBytes, subgroups: job.subgroups })) : [];
-  const counts = variants.length
-    ? variants.map((v) => countWith(job, recompute, keepsWinogradWeights, v.name))
-    : [countWith(job, recompute, false)];
-  const most = (key: keyof CountedScale) => Math.max(...counts.map((c) => c[key]));
-  return {
-    weightBytes: most('weightBytes'),
-    targetsPeakBytes: most('targetsPeakBytes'),
-    targetBytes: most('targetBytes'),
-    evaluationPeakBytes: most('evaluationPeakBytes'),
-    winogradCacheBytes: most('winogradCacheBytes'),
-  };
-}
