@@ -5,7 +5,8 @@
 // checkpointed segments when it recomputes). Every launcher's buffers, bands and scratch are its
 // own: nothing here describes an op. What the plan cannot know before the device is there is set
 // to its larger case: the binding limit, subgroups, the weights' convention, and whether the
-// autotuner picks Winograd for a convolution (then each Winograd tile size is counted, the larger kept).
+// autotuner picks Winograd for a convolution (then each Winograd tile size runs every convolution
+// in turn, forced through the context's tuning: countEach).
 
 import { countingContext } from '../gpu/counting.js';
 import type { GpuContext } from '../gpu/index.js';
@@ -61,7 +62,7 @@ function shapeOnlyWeights(upTo: number, convertsInput: boolean): VggWeights {
 }
 
 /** The network on a fresh counting context, and the bytes of its weights. */
-function load(job: CountedJob, upTo: number) {
+function load(job: Pick<CountedJob, 'bindingBytes' | 'subgroups' | 'convertsInput' | 'pooling'>, upTo: number) {
   const ctx = countingContext({ bindingBytes: job.bindingBytes, subgroups: job.subgroups });
   const net = new StyleNetwork(Vgg19.load(ctx, shapeOnlyWeights(upTo, job.convertsInput), { upTo, pooling: job.pooling }));
   return { ctx, net, weightBytes: ctx.memory().liveBytes };
@@ -69,8 +70,7 @@ function load(job: CountedJob, upTo: number) {
 
 /** The VGG weights on the device up to module `upTo`, as Vgg19.load makes them. */
 export function countWeightBytes(upTo: number): number {
-  const job = { bindingBytes: DEFAULT_BINDING_BYTES, subgroups: false, convertsInput: false, pooling: 'max' } as CountedJob;
-  return load(job, upTo).weightBytes;
+  return load({ bindingBytes: DEFAULT_BINDING_BYTES, subgroups: false, convertsInput: false, pooling: 'max' }, upTo).weightBytes;
 }
 
 /**
