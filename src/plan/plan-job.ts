@@ -86,8 +86,9 @@ export function planJob(
 }
 
 /**
- * The plan against the device: L-BFGS's vectors within its largest buffer (its refusal says more
- * than the budget's), every tensor within the buffer and binding limits, each scale within the budget.
+ * The plan against the device, in this order (the first refusal is the one given): L-BFGS's vectors
+ * within its largest buffer (its refusal says more than the budget's), each scale within the memory
+ * budget, every tensor within the buffer and binding limits.
  */
 function checkDevice(job: MemoryJob & { loss: LossConfig }, memory: MemoryPlan, limits: DeviceLimits): void {
   const { optimizer, scales } = job;
@@ -96,12 +97,12 @@ function checkDevice(job: MemoryJob & { loss: LossConfig }, memory: MemoryPlan, 
       !planMemory({ ...job, optimizer: { ...optimizer, history } }, memory.budgetMiB, memory.isDefault).over;
     checkLbfgsMemory(limits.bufferBytes, optimizer, scales, { mib: memory.budgetMiB, fits });
   }
+  checkMemory(memory);
   for (const s of scales) {
     const over = tensorOverLimit(deepestLayer(job.loss), s.width, s.height, { ...limits, optimizer });
     if (over)
       throw new TensorTooLargeError(over.shape, over.bytes, over.limitBytes, `the ${s.width}×${s.height} scale: ${over.name}`, over.limit);
   }
-  checkMemory(memory);
 }
 
 /** Each setting against its declared kind and range; then the one rule that spans several. */
