@@ -1,5 +1,5 @@
-// wgpu-style's library entry for Node. (The browser-safe core is under src/gpu, src/kernels,
-// src/graph, src/vgg and src/style.)
+// wgpu-style's library entry for Node. (The browser-safe core is everything under src but node,
+// web and cli: util, gpu, kernels, graph, vgg, optim, style, plan and io; test/layers.test.ts checks it.)
 
 export { readCheckpoint, stylize, type StylizeOptions } from './node/stylize.js';
 export { createNodeContext, type NodeGpuOptions } from './node/gpu.js';
