@@ -4,11 +4,11 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DeviceTensor, GpuContext } from '../src/gpu/index.js';
-import { countingContext } from '../src/gpu/counting.js';
+import { countingContext, forEachChunk, forEachDistinct } from '../src/gpu/counting.js';
 import { SHADER_NAMES } from '../src/gpu/shader-names.js';
 import { ShaderLibrary } from '../src/gpu/shaders.js';
 import { loadShaders } from '../src/node/shaders.js';
-import { conv3x3Forward, reluForward } from '../src/kernels/index.js';
+import { conv3x3Forward, conv3x3InputGrad, convVariantsFor, reluForward } from '../src/kernels/index.js';
 import { planJob } from '../src/plan/plan-job.js';
 import { scalePeakBytes, type MemoryJob } from '../src/plan/memory-plan.js';
 import { convShapesForStep, featureShape, moduleShapes, VGG19_FEATURES } from '../src/vgg/index.js';
@@ -43,12 +43,52 @@ describe('the counting device', () => {
     conv3x3Forward(ctx, x, ctx.empty([64, 64, 3, 3]));
     expect(ctx.memory().peakLiveBytes).toBeGreaterThan(2 * x.bytes + 64 * 64 * 9 * 4);
   });
+
+  it("runs each kind of a loop's repeats once (bands of rows, Winograd's chunks) and counts what running them all does", () => {
+    const count = (everyRepeat: boolean) => {
+      const ctx = countingContext({ bindingBytes: 2 * MiB, subgroups: false, everyRepeat });
+      const variant = convVariantsFor(ctx).find((v) => v.name.startsWith('wino4'))!;
+      // 300 rows of 64×96: four bands (the first, two alike, the last), each of many 64-tile chunks.
+      const x = ctx.empty([1, 64, 300, 96]);
+      const w = ctx.empty([64, 64, 3, 3]);
+      const y = conv3x3Forward(ctx, x, w, undefined, { variant, reluInput: true });
+      conv3x3InputGrad(ctx, y, w, { variant, mask: x }).release();
+      return { memory: ctx.memory(), chunks: ctx.dispatchCounts.get('conv3x3_winograd_input')! };
+    };
+    const [all, once] = [count(true), count(false)];
+    expect(once.memory).toMatchObject({ liveBytes: all.memory.liveBytes, peakLiveBytes: all.memory.peakLiveBytes });
+    expect(all.chunks).toBeGreaterThan(40);
+    expect(once.chunks).toBeLessThan(all.chunks / 4);
+  });
+
+  it('runs a repeat again where the work between left more live (a cache another item filled), and refuses a chunk that keeps a buffer', () => {
+    const ctx = countingContext({ bindingBytes: 2 ** 27, subgroups: false });
+    const runs: string[] = [];
+    const kept: DeviceTensor[] = [];
+    const item = (key: string, keeps = false) => ({ key, keeps });
+    forEachDistinct(
+      ctx,
+      [item('a'), item('a'), item('b', true), item('a'), item('a')],
+      (i) => i.key,
+      (i) => {
+        runs.push(i.key);
+        ctx.empty([1024]).release();
+        if (i.keeps) kept.push(ctx.empty([16]));
+      },
+    );
+    expect(runs).toEqual(['a', 'b', 'a']);
+    const chunks: number[] = [];
+    forEachChunk(ctx, 1000, 64, (start, n) => chunks.push(start, n));
+    expect(chunks).toEqual([0, 64, 960, 40]);
+    expect(() => forEachChunk(ctx, 1000, 64, () => kept.push(ctx.empty([16])))).toThrow(/left 64 bytes live/);
+  });
 });
 
 describe('the memory plan, counted from the code that runs the step', () => {
   const job = (): MemoryJob => ({ ...planJob({ size: 64, scales: 1 }, 64, 64, 1), winograd: false, bindingBytes: Infinity });
   afterEach(() => {
     vi.doUnmock('../src/kernels/gram.js');
+    vi.doUnmock('../src/gpu/counting.js');
     vi.resetModules();
   });
 
@@ -71,6 +111,19 @@ describe('the memory plan, counted from the code that runs the step', () => {
     const withScratch = planted.scalePeakBytes(job(), 64, 64, false);
     expect(withScratch - plain).toBeGreaterThan(0.9 * extra);
     expect(withScratch - plain).toBeLessThanOrEqual(extra);
+  });
+
+  it("plans a scale the same whether the loops' repeats run or not (bands, Winograd's chunks)", async () => {
+    const banded = { ...job(), winograd: true, bindingBytes: 2 * MiB };
+    const once = [false, true].map((recompute) => scalePeakBytes(banded, 160, 120, recompute));
+    vi.resetModules();
+    vi.doMock('../src/gpu/counting.js', async (importOriginal) => {
+      const real = await importOriginal<typeof import('../src/gpu/counting.js')>();
+      const countingContext: typeof real.countingContext = (limits) => real.countingContext({ ...limits, everyRepeat: true });
+      return { ...real, countingContext };
+    });
+    const all = await import('../src/plan/memory-plan.js');
+    expect([false, true].map((recompute) => all.scalePeakBytes(banded, 160, 120, recompute))).toEqual(once);
   });
 
   it('counts checkpointing as the tape runs it: less with recomputation', () => {

@@ -10,6 +10,7 @@
 //     dropped: 2 rows in every band, under 1 % at the band heights 128 MiB allows.
 // Which tensors fit is decided by ctx.bindingBytes (the adapter's limit, or a test's cap).
 
+import { forEachDistinct } from '../gpu/counting.js';
 import type { DeviceTensor, GpuContext, Shape } from '../gpu/index.js';
 import { formatShape } from '../gpu/index.js';
 
@@ -142,13 +143,15 @@ export function rowBanded(
 ): DeviceTensor {
   const all = [...spec.inputs, spec.output, ...(spec.scratch ?? [])];
   const y = ctx.empty(spec.output.t, spec.name);
-  for (const band of planRowBands(ctx, spec.kernel, spec.domainRows, all, spec.rowsPerBand)) {
+  // Bands of the same heights allocate alike (a counting device runs one: src/gpu/counting.ts).
+  const heights = (band: RowBand) => `${band.r1 - band.r0} ${band.rows.map(([a, b]) => b - a).join()}`;
+  forEachDistinct(ctx, planRowBands(ctx, spec.kernel, spec.domainRows, all, spec.rowsPerBand), heights, (band) => {
     const parts = spec.inputs.map((b, i) => gatherRows(ctx, b.t, band.rows[i]![0], band.rows[i]![1], `${spec.kernel} band input`));
     const out = spec.run(parts, band);
     const [start, end] = band.rows[spec.inputs.length]!;
     scatterRows(ctx, out.y, out.offset, end - start, y, start);
     for (const p of parts) p.release();
     out.y.release();
-  }
+  });
   return y;
 }

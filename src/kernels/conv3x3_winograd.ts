@@ -4,6 +4,7 @@
 // transform point (conv3x3_winograd_gemm) and an output transform (conv3x3_winograd_output).
 // Multiplies per output: 16/4 = 4 (M = 2) or 36/16 = 2.25 (M = 4) per input channel, against 9.
 
+import { forEachChunk } from '../gpu/counting.js';
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import type { ConvCall } from './conv3x3_call.js';
 import { gridFor } from './launch.js';
@@ -153,8 +154,7 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const v = ctx.empty([points, cin, chunk], 'conv3x3 winograd input tiles');
   const products = ctx.empty([points, coutPad, chunk], 'conv3x3 winograd products');
   const consts = { M: m };
-  for (let tile0 = 0; tile0 < tiles; tile0 += chunk) {
-    const count = Math.min(chunk, tiles - tile0);
+  forEachChunk(ctx, tiles, chunk, (tile0, count) => {
     const tilesPad = roundUp(count, 4);
     const geometry = { height, width, tiles_w: tilesW, tiles_h: tilesH, tile0, tiles: count, tiles_pad: tilesPad };
     ctx.dispatch({
@@ -176,7 +176,7 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
       consts,
       workgroups: gridFor(ctx, (cout * tilesPad) / 4, 'conv3x3_winograd_output', consts), // both declare the same workgroup size
     });
-  }
+  });
   v.release();
   products.release();
   if (temporary) u.release();
