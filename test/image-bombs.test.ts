@@ -11,12 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REDUCE_MARGIN } from '../src/io/image-reduce.js';
 import { JPEG_JS_MARGIN_BYTES } from '../src/io/jpeg-js.js';
 import { flatJpeg, zeroPng } from './helpers/image-bombs.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
 /** What a reader may hold beyond its output (the file, a few rows, Node itself). */
 const MARGIN_MIB = 256;
+/** A reduced read's bound: its working size (well under 1 MiB for a 64 px run) plus about 300 MiB. */
+const REDUCED_MIB = 300;
 /** Generous: the streaming decoders take 25–70 ns a pixel here; the old ones took up to 290. */
 const NS_PER_PIXEL = 250;
 /** jpeg-js takes ~400–600 ns a pixel here. */
@@ -31,20 +34,24 @@ interface ReadResult {
   first?: number[];
   last?: number[];
   error?: string;
+  reducedFrom?: { width: number; height: number };
   ms: number;
   maxRssMiB: number;
 }
 
-async function readInChild(path: string): Promise<ReadResult> {
+async function readInChild(path: string, args: string[] = []): Promise<ReadResult> {
   const child = join(REPO_ROOT, 'test', 'helpers', 'read-image-child.ts');
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, path], { cwd: REPO_ROOT, timeout: 120_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, path, ...args], {
+    cwd: REPO_ROOT,
+    timeout: 120_000,
+  });
   return JSON.parse(stdout) as ReadResult;
 }
 
-async function readBytesInChild(name: string, bytes: Uint8Array): Promise<ReadResult> {
+async function readBytesInChild(name: string, bytes: Uint8Array, args: string[] = []): Promise<ReadResult> {
   const path = join(work, name);
   writeFileSync(path, bytes);
-  const result = await readInChild(path);
+  const result = await readInChild(path, args);
   rmSync(path);
   return result;
 }
@@ -121,4 +128,32 @@ describe('JPEGs that jpeg-js decodes are bounded by bytes before it allocates', 
       nsPerPixel: JPEG_JS_NS_PER_PIXEL,
     });
   });
+});
+
+describe('a bomb read for a small run is reduced as it decodes: its full-size pixels never exist', () => {
+  // A 64 px run: the image is kept at a short side of REDUCE_MARGIN × 64 (260×260 here, 0.3 MB), so
+  // the reader needs Node, the file and a row or two; before, the whole 748 MiB RGBA output.
+  const side = REDUCE_MARGIN * 64;
+  const cases: Array<[string, () => Promise<Buffer> | Buffer, number[]]> = [
+    ['rgba16-196mp.png', () => zeroPng(14000, 14000, 6, 16), WHITE],
+    ['gray-196mp.png', () => zeroPng(14000, 14000, 0, 8), BLACK],
+    ['interlaced-196mp.png', () => zeroPng(14000, 14000, 2, 8, true), BLACK],
+    ['flat-196mp.jpg', () => flatJpeg(14000, 14000, 3), GRAY],
+  ];
+  for (const [name, make, pixel] of cases)
+    it(`${name} (14000×14000) for a 64 px run stays under ${REDUCED_MIB} MiB`, async () => {
+      const result = await readBytesInChild(name, await make(), ['200', String(side)]);
+      const what = `${name} reduced: ${(result.ms / 1000).toFixed(1)} s, ${result.maxRssMiB} MiB max RSS`;
+      console.log(`image bombs: ${what}`);
+      const reduced = Math.ceil(14000 / Math.floor(14000 / side));
+      expect(result, what).toMatchObject({
+        width: reduced,
+        height: reduced,
+        reducedFrom: { width: 14000, height: 14000 },
+        first: pixel,
+        last: pixel,
+      });
+      expect(result.maxRssMiB, what).toBeLessThan(REDUCED_MIB);
+      expect(result.ms, what).toBeLessThan((14000 * 14000 * NS_PER_PIXEL) / 1e6);
+    });
 });

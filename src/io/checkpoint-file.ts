@@ -7,7 +7,7 @@
 import { usableConvChoices } from '../kernels/autotune.js';
 import type { JobState } from '../style/job-state.js';
 import type { OptimizerState } from '../optim/types.js';
-import type { RgbaImage } from '../style/image-tensor.js';
+import type { ReducedImage } from './image-reduce.js';
 import type { StyleOptions } from '../style/job.js';
 import { SETTINGS } from '../plan/options.js';
 import { RESULT_SETTINGS, type SettingKey } from '../plan/settings.js';
@@ -182,7 +182,7 @@ function digestOf(newSha256: () => Sha256, parts: Uint8Array[]): string {
 /** What identifies a run: settings that shape the result, the input images and the weights. */
 export function runIdentity(
   plan: StyleOptions,
-  images: Record<string, RgbaImage>,
+  images: Record<string, ReducedImage>,
   weights: VggWeights,
   newSha256: () => Sha256,
 ): RunIdentity {
@@ -192,8 +192,11 @@ export function runIdentity(
   const shaping = Object.entries(rest).filter(([key]) => !(key in SETTINGS) || RESULT_SETTINGS.includes(key as SettingKey));
   const settings = { ...Object.fromEntries(shaping), init: typeof init === 'string' ? init : 'image' } as Record<string, unknown>;
   const inputs: Record<string, string> = {};
-  for (const [role, image] of Object.entries(images))
-    inputs[role] = digestOf(newSha256, [new TextEncoder().encode(`${image.width}x${image.height}:`), image.data]);
+  for (const [role, { width, height, data, reducedFrom: from }] of Object.entries(images)) {
+    // An image reduced while decoding (image-reduce.ts) is known by its reduced pixels and its size before.
+    const size = `${width}x${height}${from ? ` from ${from.width}x${from.height}` : ''}:`;
+    inputs[role] = digestOf(newSha256, [new TextEncoder().encode(size), data]);
+  }
   const parts: Uint8Array[] = [new TextEncoder().encode(JSON.stringify(weights.input))];
   for (const [name, t] of weights.tensors)
     parts.push(

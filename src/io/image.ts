@@ -6,7 +6,8 @@
 // need more than its output plus a margin (jpeg-js.ts). EXIF orientation is applied; pngjs and
 // jpeg-js encode. The bytes are untrusted: the header's size is checked against a pixel limit
 // first, and a JPEG too short to hold the pixels it claims is refused before anything is allocated
-// for them (a PNG that inflates short is refused when its data ends).
+// for them (a PNG that inflates short is refused when its data ends). A huge image can be reduced
+// as it decodes (image-reduce.ts) to what a run needs: imageSize reads the size it will have first.
 
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -15,6 +16,7 @@ import { UserError } from '../util/errors.js';
 import { decodeSequential } from './jpeg-decode.js';
 import { decodeWithJpegJs } from './jpeg-js.js';
 import { sequentialLayout } from './jpeg-layout.js';
+import { BoxReducer, cellSide, type ReducedImage, type ReduceRequest } from './image-reduce.js';
 import { exifOrientation, jpegFrame, SOF_MARKERS, Unsupported } from './jpeg-segments.js';
 import { pngLayout } from './png-chunks.js';
 import { decodePngPixels } from './png-decode.js';
@@ -28,6 +30,8 @@ export const DEFAULT_MAX_PIXELS = 200_000_000;
 export interface DecodeImageOptions {
   /** Refuse images with more pixels than this, judged from the header (default DEFAULT_MAX_PIXELS). */
   maxPixels?: number;
+  /** Reduce an image over HUGE_IMAGE_PIXELS while decoding it, keeping this short side (image-reduce.ts). */
+  reduce?: ReduceRequest;
 }
 
 const SUPPORTED = 'supported formats: JPEG (baseline or progressive) and PNG; convert the image to one of them';
@@ -38,14 +42,36 @@ interface Header {
   height: number;
 }
 
-export function decodeImage(bytes: Uint8Array, name: string, options: DecodeImageOptions = {}): RgbaImage {
+export function decodeImage(bytes: Uint8Array, name: string, options: DecodeImageOptions = {}): ReducedImage {
+  const maxPixels = pixelLimit(options);
+  return guarded(bytes, name, (format, buffer) =>
+    format === 'JPEG' ? decodeJpeg(buffer, name, maxPixels, options.reduce) : decodePng(buffer, name, maxPixels, options.reduce),
+  );
+}
+
+/** The image's size as decodeImage will give it upright (before any reduction), read from its header and checked against the pixel limit. */
+export function imageSize(bytes: Uint8Array, name: string, options: DecodeImageOptions = {}): Header {
+  const maxPixels = pixelLimit(options);
+  return guarded(bytes, name, (format, buffer) => {
+    if (format === 'PNG') return checkSize(name, pngLayout(buffer), maxPixels);
+    const { width, height } = checkSize(name, jpegFrame(buffer), maxPixels);
+    return exifOrientation(buffer) >= 5 ? { width: height, height: width } : { width, height };
+  });
+}
+
+function pixelLimit(options: DecodeImageOptions): number {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!(maxPixels > 0)) throw new UserError(`maxPixels must be a positive number of pixels, got ${maxPixels}`);
+  return maxPixels;
+}
+
+/** Runs `read` on a JPEG or PNG, turning what it throws into one UserError naming the file. */
+function guarded<T>(bytes: Uint8Array, name: string, read: (format: 'JPEG' | 'PNG', buffer: Buffer) => T): T {
   const format = isJpeg(bytes) ? 'JPEG' : isPng(bytes) ? 'PNG' : undefined;
   if (!format) throw new UserError(`${name}: cannot decode the image (not a JPEG or PNG file); ${SUPPORTED}`);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    return format === 'JPEG' ? decodeJpeg(buffer, name, maxPixels) : decodePng(buffer, name, maxPixels);
+    return read(format, buffer);
   } catch (err) {
     if (err instanceof UserError) throw err;
     const detail = (err as Error)?.message ?? String(err);
@@ -71,11 +97,11 @@ function isPng(bytes: Uint8Array): boolean {
   return PNG_SIGNATURE.every((b, i) => bytes[i] === b);
 }
 
-/** Refuses an empty image, or one over the pixel limit, before it is decoded. */
-function checkSize(name: string, { width, height }: Header, maxPixels: number): void {
+/** Refuses an empty image, or one over the pixel limit, before it is decoded; returns its size. */
+function checkSize(name: string, { width, height }: Header, maxPixels: number): Header {
   if (width < 1 || height < 1) throw new Error(`the header says the image is ${width}×${height} pixels`);
   const pixels = width * height;
-  if (pixels <= maxPixels) return;
+  if (pixels <= maxPixels) return { width, height };
   const mp = (n: number) => `${+(n / 1e6).toPrecision(3)}`;
   throw new UserError(
     `${name}: the image is ${width}×${height} pixels (${mp(pixels)} megapixels), over the limit of ${mp(maxPixels)} megapixels; ` +
@@ -85,7 +111,7 @@ function checkSize(name: string, { width, height }: Header, maxPixels: number): 
 
 // ---- JPEG ----
 
-function decodeJpeg(bytes: Buffer, name: string, maxPixels: number): RgbaImage {
+function decodeJpeg(bytes: Buffer, name: string, maxPixels: number, reduce?: ReduceRequest): ReducedImage {
   const frame = jpegFrame(bytes);
   checkSize(name, frame, maxPixels);
   if (frame.marker > 0xc2) throw new Unsupported(`${SOF_MARKERS[frame.marker]} JPEG`);
@@ -98,16 +124,25 @@ function decodeJpeg(bytes: Buffer, name: string, maxPixels: number): RgbaImage {
   if (bytes.length * 8 < blocks)
     throw new Error(`${bytes.length} bytes cannot hold the ${frame.width}×${frame.height} pixels its header claims`);
   const layout = sequentialLayout(bytes);
-  const image = (layout && decodeSequential(bytes, layout)) ?? decodeWithJpegJs(bytes, frame, name);
-  return applyOrientation(image, exifOrientation(bytes));
+  const k = cellSide(frame.width, frame.height, reduce);
+  const reducer = () => (k > 1 ? new BoxReducer(frame.width, frame.height, k, true) : undefined);
+  // jpeg-js's whole image (progressive files) is reduced after it decodes: the same cells, the same bytes.
+  const whole = () => decodeWithJpegJs(bytes, frame, name);
+  const image: ReducedImage = (layout && decodeSequential(bytes, layout, reducer())) ?? (k > 1 ? BoxReducer.reduce(whole(), k) : whole());
+  const orientation = exifOrientation(bytes);
+  const upright = applyOrientation(image, orientation);
+  const from = image.reducedFrom;
+  if (!from || upright === image) return upright;
+  return { ...upright, reducedFrom: orientation >= 5 ? { width: from.height, height: from.width } : from };
 }
 
 // ---- PNG ----
 
-function decodePng(bytes: Uint8Array, name: string, maxPixels: number): RgbaImage {
+function decodePng(bytes: Uint8Array, name: string, maxPixels: number, reduce?: ReduceRequest): ReducedImage {
   const png = pngLayout(bytes);
   checkSize(name, png, maxPixels);
-  return decodePngPixels(bytes, png);
+  const k = cellSide(png.width, png.height, reduce);
+  return decodePngPixels(bytes, png, k > 1 ? new BoxReducer(png.width, png.height, k, !png.interlaced) : undefined);
 }
 
 // ---- Encoding and orientation ----

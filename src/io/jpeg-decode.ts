@@ -5,8 +5,10 @@
 // samples and a packed copy: ~32 bytes a pixel). The pixels are jpeg-js's, byte for byte: its
 // Huffman decoding and restart handling, its IDCT (jpeg-idct.ts), its nearest-sample upsampling
 // and its colour conversion (YCbCr always for three components; Adobe CMYK/YCCK for four).
+// Given a BoxReducer (image-reduce.ts), each output row goes to it instead of the output.
 
 import type { RgbaImage } from '../style/image-tensor.js';
+import type { BoxReducer } from './image-reduce.js';
 import { idctBlock, ZIGZAG } from './jpeg-idct.js';
 import type { HuffmanTable, ScanComponent, SequentialLayout } from './jpeg-layout.js';
 
@@ -64,8 +66,8 @@ interface Plane {
   rowScale: number;
 }
 
-/** Decodes a file whose layout sequentialLayout gave; undefined where its data ends elsewhere than the layout found (jpeg-js decides). */
-export function decodeSequential(bytes: Uint8Array, layout: SequentialLayout): RgbaImage | undefined {
+/** Decodes a file whose layout sequentialLayout gave (reduced by `reducer` when given); undefined where its data ends elsewhere than the layout found (jpeg-js decides). */
+export function decodeSequential(bytes: Uint8Array, layout: SequentialLayout, reducer?: BoxReducer): RgbaImage | undefined {
   const { width, height, scan, restartInterval } = layout;
   const single = scan.length === 1;
   const maxH = Math.max(...scan.map((c) => c.h));
@@ -79,9 +81,15 @@ export function decodeSequential(bytes: Uint8Array, layout: SequentialLayout): R
     const xIndex = Int32Array.from({ length: width }, (_, x) => 0 | (x * sx * 1));
     return { c, pred: 0, lineWidth, ringLines, samples: new Uint8Array(lineWidth * ringLines), xIndex, rowScale: sy };
   });
-  const out = new Uint8Array(width * height * 4);
+  const out = new Uint8Array(width * (reducer ? 1 : height) * 4);
   const byFrame = [...planes].sort((a, b) => a.c.index - b.c.index);
-  const emit = rowEmitter(layout, byFrame, out);
+  const toOut = rowEmitter(layout, byFrame, out, !reducer);
+  const emit = reducer
+    ? (y: number) => {
+        toOut(y);
+        reducer.add(y, 0, 1, out, width);
+      }
+    : toOut;
   const [block, scratch] = [new Int32Array(64), new Int32Array(64)];
   const reader = new BitReader(bytes, layout.dataStart);
   const decodeBlock = (p: Plane, row: number, col: number, store: boolean) => {
@@ -138,7 +146,7 @@ export function decodeSequential(bytes: Uint8Array, layout: SequentialLayout): R
     startRow(rows);
     emitUpTo(rows + 1);
   }
-  return { width, height, data: out };
+  return reducer ? reducer.image() : { width, height, data: out };
 }
 
 /** One block's coefficients (row-major) as jpeg-js's decodeBaseline reads them. */
@@ -174,8 +182,8 @@ function clamp(a: number): number {
   return a < 0 ? 0 : a > 255 ? 255 : a;
 }
 
-/** What converts output row y from the planes (in frame order) into RGBA, as jpeg-js's getData and copyToImageData do. */
-function rowEmitter(layout: SequentialLayout, planes: Plane[], out: Uint8Array): (y: number) => void {
+/** What converts output row y from the planes (in frame order) into RGBA, as jpeg-js's getData and copyToImageData do (into out's row y, or its first row when not `whole`). */
+function rowEmitter(layout: SequentialLayout, planes: Plane[], out: Uint8Array, whole: boolean): (y: number) => void {
   const { width } = layout;
   const cmykTransform = !!layout.adobeTransform;
   return (y) => {
@@ -184,7 +192,7 @@ function rowEmitter(layout: SequentialLayout, planes: Plane[], out: Uint8Array):
       return p.samples.subarray(line * p.lineWidth, (line + 1) * p.lineWidth);
     });
     const xs = planes.map((p) => p.xIndex);
-    let o = y * width * 4;
+    let o = whole ? y * width * 4 : 0;
     if (planes.length === 1) {
       const [l0, x0] = [lines[0]!, xs[0]!];
       for (let x = 0; x < width; x++, o += 4) {

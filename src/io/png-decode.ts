@@ -3,10 +3,12 @@
 // row kept) and converted straight into the output, pass by pass for Adam7. So decoding needs the
 // output, the file and a few rows, whatever the compression ratio. The conversion is the one pngjs
 // + compositing gave: samples scaled to 8 bits as round(v × 255 / max), the tRNS colour made fully
-// transparent, and alpha composited over white.
+// transparent, and alpha composited over white. Given a BoxReducer (image-reduce.ts), each row
+// goes to it instead, through one row of RGBA, and only the reduced image is kept.
 
 import { Unzlib } from 'fflate';
 import type { RgbaImage } from '../style/image-tensor.js';
+import type { BoxReducer } from './image-reduce.js';
 import { CHANNELS, type PngLayout } from './png-chunks.js';
 
 /**
@@ -55,14 +57,14 @@ export function pngInflatedBytes(png: PngLayout): number {
   return passes(png).reduce((sum, p) => sum + p.height * (1 + p.rowBytes), 0);
 }
 
-/** Decodes the pixels of a PNG whose layout is checked. Throws an Error saying what is wrong. */
-export function decodePngPixels(bytes: Uint8Array, png: PngLayout): RgbaImage {
+/** Decodes the pixels of a PNG whose layout is checked (reduced by `reducer` when given). Throws an Error saying what is wrong. */
+export function decodePngPixels(bytes: Uint8Array, png: PngLayout, reducer?: BoxReducer): RgbaImage {
   const { width, height } = png;
-  const out = new Uint8Array(width * height * 4);
   const list = passes(png);
+  const out = new Uint8Array(reducer ? Math.max(...list.map((p) => p.width)) * 4 : width * height * 4);
   const needed = pngInflatedBytes(png);
   const maxRow = Math.max(...list.map((p) => p.rowBytes));
-  const convert = rowConverter(png, out);
+  const convert = rowConverter(png, out, !!reducer);
   // The bytes per pixel a filter looks back (at least one).
   const back = Math.max(1, (CHANNELS[png.colorType]! * png.depth) >> 3);
   let [row, prev] = [new Uint8Array(1 + maxRow), new Uint8Array(1 + maxRow)];
@@ -82,6 +84,7 @@ export function decodePngPixels(bytes: Uint8Array, png: PngLayout): RgbaImage {
       if (filled < 1 + pass.rowBytes) continue;
       unfilter(row, prev, pass.rowBytes, back, y);
       convert(row, pass, y);
+      reducer?.add(pass.y0 + y * pass.dy, pass.x0, pass.dx, out, pass.width);
       [row, prev, filled] = [prev, row, 0];
       if (++y < pass.height) continue;
       [passIndex, y] = [passIndex + 1, 0];
@@ -112,7 +115,7 @@ export function decodePngPixels(bytes: Uint8Array, png: PngLayout): RgbaImage {
     }
   }
   if (!done) throw new Error(`its compressed pixels inflate to ${inflated} of the ${needed} bytes a ${width}×${height} image needs`);
-  return { width, height, data: out };
+  return reducer ? reducer.image() : { width, height, data: out };
 }
 
 /** Reverses a row's filter in place (row[0] is the filter type), given the previous row. */
@@ -168,8 +171,8 @@ function scaleTable(depth: number): Uint8Array {
 
 type RowConverter = (row: Uint8Array, pass: Pass, y: number) => void;
 
-/** What turns an unfiltered row (after its filter byte) into output pixels. */
-function rowConverter(png: PngLayout, out: Uint8Array): RowConverter {
+/** What turns an unfiltered row (after its filter byte) into output pixels (or, for `oneRow`, into out's first pixels). */
+function rowConverter(png: PngLayout, out: Uint8Array, oneRow: boolean): RowConverter {
   const { colorType, depth, width } = png;
   const channels = CHANNELS[colorType]!;
   const over = compositeTable();
@@ -181,8 +184,9 @@ function rowConverter(png: PngLayout, out: Uint8Array): RowConverter {
   return (row, { x0, y0, dx, dy, width: w }, y) => {
     const s = unpackSamples(row, depth, w * channels, scale, samples);
     if (clear) transparentPixels(row, depth, w, png.transparent!, clear);
-    const step = dx * 4;
-    let o = ((y0 + y * dy) * width + x0) * 4;
+    const step = oneRow ? 4 : dx * 4;
+    const first = oneRow ? 0 : ((y0 + y * dy) * width + x0) * 4;
+    let o = first;
     switch (colorType) {
       case 0:
         for (let i = 0; i < w; i++, o += step) out[o] = out[o + 1] = out[o + 2] = s[i]!;
@@ -214,7 +218,7 @@ function rowConverter(png: PngLayout, out: Uint8Array): RowConverter {
           out[o + 2] = over[a + s[4 * i + 2]!]!;
         }
     }
-    o = ((y0 + y * dy) * width + x0) * 4;
+    o = first;
     for (let i = 0; i < w; i++, o += step) {
       if (clear?.[i]) out[o] = out[o + 1] = out[o + 2] = 255; // fully transparent, over white
       out[o + 3] = 255;

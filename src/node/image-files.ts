@@ -1,8 +1,10 @@
 // Image files: reading refuses what is not a regular file, or is too large, before reading a byte
-// (a path may name a folder, /dev/zero or a FIFO); decoding is src/io/image.ts's. Writing is atomic.
+// (a path may name a folder, /dev/zero or a FIFO); decoding is src/io/image.ts's. openImage reads a
+// file and its size, and decodes it later, when what the run needs is known. Writing is atomic.
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { decodeImage, encodeImage, type DecodeImageOptions } from '../io/image.js';
+import { decodeImage, encodeImage, imageSize, type DecodeImageOptions } from '../io/image.js';
+import type { ReducedImage, ReduceRequest } from '../io/image-reduce.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { UserError } from '../util/errors.js';
 import { fileKind, READ_NONBLOCK } from './regular-file.js';
@@ -16,8 +18,21 @@ export interface ReadImageOptions extends DecodeImageOptions {
   maxFileBytes?: number;
 }
 
-export function readImage(path: string, options: ReadImageOptions = {}): RgbaImage {
+export function readImage(path: string, options: ReadImageOptions = {}): ReducedImage {
   return decodeImage(readImageFile(path, options.maxFileBytes ?? MAX_IMAGE_FILE_BYTES), path, options);
+}
+
+/** An image file read, its header checked: its upright size, and its pixels when asked (reduced as they decode, if huge). */
+export interface OpenedImage {
+  width: number;
+  height: number;
+  decode(reduce?: ReduceRequest): ReducedImage;
+}
+
+export function openImage(path: string, options: ReadImageOptions = {}): OpenedImage {
+  const bytes = readImageFile(path, options.maxFileBytes ?? MAX_IMAGE_FILE_BYTES);
+  const { width, height } = imageSize(bytes, path, options);
+  return { width, height, decode: (reduce) => decodeImage(bytes, path, { ...options, reduce }) };
 }
 
 /** PNG for .png, JPEG (with `quality` 1–100) for .jpg/.jpeg; written atomically. */

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { GpuContext } from '../gpu/index.js';
+import { REDUCE_MARGIN, type ReduceRequest } from '../io/image-reduce.js';
 import {
   decodeCheckpoint,
   encodeCheckpoint,
@@ -23,7 +24,7 @@ import { type StyleSettings } from '../plan/settings.js';
 import type { VggWeights } from '../vgg/index.js';
 import { assertCheckpointTarget, nodeSha256 } from './checkpoint-files.js';
 import { createNodeContext, type NodeGpuOptions } from './gpu.js';
-import { readImage } from './image-files.js';
+import { openImage } from './image-files.js';
 import { PreparedWrite, WriteError } from './safe-write.js';
 import { ensureWeights } from './weights-cache.js';
 
@@ -54,19 +55,29 @@ export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, Om
 
 export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   if (options.checkpoint) assertCheckpointTarget(options.checkpoint.path, 'checkpoint', 'out.png.ckpt');
-  const read = (image: string | RgbaImage) =>
-    typeof image === 'string'
-      ? readImage(image, { maxPixels: options.maxMegapixels === undefined ? undefined : options.maxMegapixels * 1e6 })
-      : image;
-  const content = read(options.content);
+  const limit = { maxPixels: options.maxMegapixels === undefined ? undefined : options.maxMegapixels * 1e6 };
   const contentName = typeof options.content === 'string' ? options.content : undefined;
-  const styles = options.styles.map(read);
-  const init =
-    typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? read(options.init) : options.init;
   const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
+  const initPath = typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? options.init : undefined;
+  // The content's size from its header plans the run, and the plan says how large an image must be,
+  // so a huge one is reduced as it decodes. Files are read in the same order, with the same errors,
+  // as before; settings that fail here fail again below, after the images, as they always did.
+  const host = { memoryBytes: totalmem(), contentName };
+  const opened = typeof options.content === 'string' ? openImage(options.content, limit) : options.content;
+  const { width, height } = opened; // (no closure keeps `opened`, and with it the file's bytes)
+  let reduce: ReduceRequest | undefined;
+  try {
+    const init = (initPath ? opened : options.init) as StyleSettings['init'] | undefined; // any image: only sizes are used
+    reduce = reduceRequest(planJob({ ...options, autotune, init }, width, height, options.styles.length, host));
+  } catch {
+    reduce = undefined;
+  }
+  const read = (image: string | RgbaImage) => (typeof image === 'string' ? openImage(image, limit).decode(reduce) : image);
+  const content = 'decode' in opened ? opened.decode(reduce) : opened;
+  const styles = options.styles.map(read);
+  const init = initPath ? read(initPath) : options.init;
   const settings = { ...options, autotune, init: init as StyleSettings['init'] | undefined };
-  const planFor = (limits: Partial<DeviceLimits>) =>
-    planJob(settings, content.width, content.height, styles.length, { memoryBytes: totalmem(), contentName, ...limits });
+  const planFor = (limits: Partial<DeviceLimits>) => planJob(settings, width, height, styles.length, { ...host, ...limits });
   // Settings are checked before the device exists; the plan is made again, and checked whole, with its limits after.
   options.onPlan?.(planFor({}));
   const saved = typeof options.resume === 'string' ? await readCheckpoint(options.resume) : options.resume;
@@ -104,6 +115,12 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   } finally {
     if (!options.context) ctx.destroy();
   }
+}
+
+/** What a huge image may be reduced to while decoding: a short side REDUCE_MARGIN times the largest side any scale (or a style at --style-scale) needs. */
+function reduceRequest(plan: StyleOptions): ReduceRequest {
+  const largest = Math.max(...plan.scales.map((s) => Math.max(s.width, s.height)));
+  return { minSide: Math.ceil(REDUCE_MARGIN * Math.max(1, plan.styleScale) * largest) };
 }
 
 /** The saved state, if the checkpoint was made by this very run (same settings, images, weights) and fits its optimiser. */
