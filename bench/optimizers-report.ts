@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GpuContext } from '../src/gpu/index.js';
 import { channelAffineForward, resize } from '../src/kernels/index.js';
-import { inputScale, RGB_TO_NORMALIZED, normalizedToNetwork } from '../src/style/convention.js';
+import { inputScale, lossNormalizers, RGB_TO_NORMALIZED, normalizedToNetwork } from '../src/style/convention.js';
 import { uploadImage, type RgbaImage } from '../src/style/image-tensor.js';
 import { DEFAULT_SETTINGS } from '../src/plan/settings.js';
 import { minimumSide } from '../src/vgg/index.js';
@@ -134,8 +134,7 @@ export async function exportProblem(
       contentWeight: problem.contentWeight,
       styleWeight: DEFAULT_SETTINGS.styleWeight,
       tvWeight: problem.tvWeight,
-      contentNormalizer: 1 / k ** 2,
-      styleNormalizer: 1 / k ** 4,
+      ...lossNormalizers(k),
     },
   };
   const path = join(out, 'optimizers-problem.json');

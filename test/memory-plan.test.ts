@@ -67,6 +67,22 @@ describe('the memory plan', () => {
     }
   });
 
+  it("draws a style image at the job's size, never under the deepest layer's minimum side, and predicts the job's peak", async () => {
+    const ctx = gpu();
+    tuningFor(ctx).clear();
+    // 0.04 × 48 px is 2 px, under blocks 1–3's 4: the job draws the style image at 4×4 (style scale 1/12).
+    const options = planJob({ ...blocks, size: 48, styleScale: 0.04 }, 48, 48, 1);
+    await ctx.sync();
+    ctx.resetMemoryPeak();
+    await runStyleJob(ctx, syntheticWeights(2, 12), image(48, 1), [image(48, 2)], options);
+    await ctx.sync();
+    const measured = ctx.memory().peakLiveBytes;
+    const job: MemoryJob = { ...options, convertsInput: false, subgroups: ctx.subgroupsOf8, winograd: false };
+    const predicted = scalePeakBytes(job, 48, 48, false);
+    expect(predicted).toBe(scalePeakBytes({ ...job, styleScale: 1 / 12 }, 48, 48, false));
+    expect(Math.abs(predicted / measured - 1), `${predicted} vs ${measured}`).toBeLessThan(0.01);
+  });
+
   it("keeps no more of Winograd's transformed weights than the plan allows (none for a style pass of another size), and none after", async () => {
     const ctx = gpu();
     const weights = syntheticWeights(2, 12);

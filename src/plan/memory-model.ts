@@ -1,19 +1,21 @@
 // The GPU memory of a scale's graph, counted by running the job's own code on a counting device
 // (src/gpu/counting.ts: nothing allocated or dispatched, the context's pool counts every buffer's
-// bytes and lifetime): Vgg19.load, computeTargets and one evaluation as ScaleRun makes it
-// (styleTransferLoss through StyleNetwork and Vgg19.extract, then the tape's backward, with its
-// checkpointed segments when it recomputes). Every launcher's buffers, bands and scratch are its
-// own: nothing here describes an op. What the plan cannot know before the device is there is set
+// bytes and lifetime): Vgg19.load, computeTargets and ScaleRun's own evaluation (lossAndGradient:
+// styleTransferLoss through StyleNetwork and Vgg19.extract, the reported losses, then the tape's
+// backward, with its checkpointed segments when it recomputes). Every launcher's buffers, bands
+// and scratch are its own: nothing here describes an op. What the plan cannot know before the device is there is set
 // to its larger case: the binding limit, subgroups, the weights' convention, and whether the
 // autotuner picks Winograd for a convolution (then each Winograd tile size runs every convolution
 // in turn, forced through the context's tuning: countEach).
 
 import { countingContext } from '../gpu/counting.js';
 import type { GpuContext } from '../gpu/index.js';
-import { Tape, Tensor } from '../graph/index.js';
+import { Tensor } from '../graph/index.js';
 import { convVariantsFor, limitWinogradCache, lossWatch, tuningFor, winogradCacheBytes, type ConvVariant } from '../kernels/index.js';
-import { computeTargets, deepestLayer, releaseTargets, styleTransferLoss, type LossConfig, type Targets } from '../style/loss.js';
+import { lossNormalizers } from '../style/convention.js';
+import { computeTargets, deepestLayer, releaseTargets, type LossConfig, type Targets } from '../style/loss.js';
 import { StyleNetwork } from '../style/network.js';
+import { lossAndGradient } from '../style/scale-run.js';
 import { CAFFE_INPUT, expectedTensors, TORCHVISION_INPUT, Vgg19, type Pooling, type VggWeights } from '../vgg/index.js';
 
 /**
@@ -102,8 +104,7 @@ function countEach(job: CountedJob, recompute: boolean, keepsWinogradWeights: bo
     if (variant) tuning.get = () => variant;
   };
   // The loss as the job sets it (job.ts): terms normalised by the convention's input scale.
-  const k = net.inputScale;
-  const loss: LossConfig = { ...job.loss, contentNormalizer: 1 / k ** 2, styleNormalizer: 1 / k ** 4 };
+  const loss: LossConfig = { ...job.loss, ...lossNormalizers(net.inputScale) };
   const image = (size: { width: number; height: number }) => ctx.empty([1, 3, size.height, size.width]);
   // The targets, once per variant: no transformed weights kept during their single passes (as the job limits them).
   limitWinogradCache(ctx, 0);
@@ -119,18 +120,14 @@ function countEach(job: CountedJob, recompute: boolean, keepsWinogradWeights: bo
   const targetsPeakBytes = ctx.memory().peakLiveBytes - before;
   const targetBytes = ctx.memory().liveBytes - before;
   for (const t of [content, ...styles]) t.release();
-  // Evaluations as ScaleRun.evaluate makes them.
+  // Evaluations by ScaleRun's own code.
   const leaf = Tensor.leaf(image(job), true, 'image');
   const start = ctx.memory().liveBytes;
   ctx.resetMemoryPeak();
-  lossWatch(ctx); // ScaleRun's divergence record, kept through its evaluations
+  const watch = lossWatch(ctx); // ScaleRun's divergence record, kept through its evaluations
   const evaluate = () => {
-    const tape = new Tape(ctx, { recompute });
-    const terms = styleTransferLoss(tape, net, leaf, targets!, loss);
-    const losses = ctx.zeros([4], 'reported losses'); // ScaleRun's collect: content, style, TV, total
-    const [grad] = tape.backward(terms.total, [leaf]);
-    tape.dispose();
-    for (const t of [grad!, losses]) t.release();
+    const { grad, losses } = lossAndGradient({ ctx, net, targets: targets!, loss, recompute }, leaf, watch, 1);
+    for (const t of [grad, losses]) t.release();
   };
   variants.forEach((variant, i) => {
     force(variant);

@@ -14,6 +14,7 @@ import { minimumSide, moduleShapes, type Pooling } from '../vgg/index.js';
 import type { OptimizerPlan } from '../optim/types.js';
 import { lbfgsVectors } from '../optim/lbfgs-history.js';
 import { deepestLayer, type LossConfig } from '../style/loss.js';
+import { styleImageSize } from '../style/sizes.js';
 import { countScale, countWeightBytes, DEFAULT_BINDING_BYTES, type CountedScale } from './memory-model.js';
 import type { Scale } from '../style/job-types.js';
 
@@ -183,10 +184,8 @@ function scaleMemory(
   winogradCache: boolean,
 ): { peak: number; counted: CountedScale } {
   const vector = pooledBytes(4 * 3 * width * height);
-  const styles = (job.styles ?? [{ width, height }]).map((s) => {
-    const f = (job.styleScale * Math.max(width, height)) / Math.max(s.width, s.height);
-    return { width: Math.max(1, Math.round(s.width * f)), height: Math.max(1, Math.round(s.height * f)) };
-  });
+  const deepest = deepestLayer(job.loss);
+  const styles = (job.styles ?? [{ width, height }]).map((s) => styleImageSize(s, { width, height }, job.styleScale, deepest));
   const counted = countScale(
     {
       ...{ width, height, styles, loss: job.loss, pooling: job.pooling, convertsInput: job.convertsInput ?? true },

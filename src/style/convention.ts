@@ -44,3 +44,8 @@ export function inputScale(input: InputConvention): number {
   const t = normalizedToNetwork(input);
   return t ? (Math.abs(t.a[0]) + Math.abs(t.a[1]) + Math.abs(t.a[2])) / 3 : 1;
 }
+
+/** The content and style terms' normalisers for a network whose inputs are `scale` (inputScale) times larger: 1/k², 1/k⁴. */
+export function lossNormalizers(scale: number): { contentNormalizer: number; styleNormalizer: number } {
+  return { contentNormalizer: 1 / scale ** 2, styleNormalizer: 1 / scale ** 4 };
+}

@@ -7,12 +7,13 @@ import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { autotuneConv, channelAffineForward, limitWinogradCache, releaseWinogradWeights, resize, tuningFor } from '../kernels/index.js';
 import { StoppedBeforeStartError } from '../util/errors.js';
 import { uniformRandom } from '../util/random.js';
-import { convShapesForStep, minimumSide, Vgg19, type VggWeights } from '../vgg/index.js';
+import { convShapesForStep, Vgg19, type VggWeights } from '../vgg/index.js';
 import { checkResumable, type JobState } from './job-state.js';
-import { RGB_TO_NORMALIZED } from './convention.js';
+import { lossNormalizers, RGB_TO_NORMALIZED } from './convention.js';
 import { normalizedToRgba, rgbToNormalized, uploadImage, type RgbaImage } from './image-tensor.js';
 import { computeTargets, deepestLayer, releaseTargets, type LossConfig, type Targets } from './loss.js';
 import { StyleNetwork } from './network.js';
+import { styleImageSize } from './sizes.js';
 import { createOptimizer } from '../optim/optimizer.js';
 import { type Optimizer } from '../optim/types.js';
 import { ScaleRun } from './scale-run.js';
@@ -57,8 +58,8 @@ class StyleJob {
   private image: DeviceTensor | null = null;
   /** Loss evaluations made before the scale in progress. */
   private evaluations = 0;
-  /** The smallest image side that keeps the deepest layer used at least 1 px. */
-  private readonly minSide: number;
+  /** The deepest VGG layer the loss uses. */
+  private readonly deepest: number;
   /** Each scale's planned peak and whether it recomputes. */
   readonly memory: JobMemory;
 
@@ -75,14 +76,13 @@ class StyleJob {
     const given = options.styleBlend ?? styles.map(() => 1);
     const blendSum = given.reduce((a, b) => a + b, 0);
     this.blend = given.map((b) => (blendSum > 0 ? b / blendSum : 0));
-    const deepest = deepestLayer(options.loss);
-    this.minSide = minimumSide(deepest);
+    this.deepest = deepestLayer(options.loss);
     this.memory = options.memory;
     this.optimizer = createOptimizer(ctx, options);
-    this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: deepest, pooling: options.pooling }));
+    this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: this.deepest, pooling: options.pooling }));
     const normalize = options.normalizeConvention ?? true;
     const k = normalize ? this.net.inputScale : 1;
-    this.loss = { ...options.loss, contentNormalizer: 1 / k ** 2, styleNormalizer: 1 / k ** 4 };
+    this.loss = { ...options.loss, ...lossNormalizers(k) };
     // Images go to the device already shrunk to the largest size a scale needs, so a photo of any
     // size costs the working size's memory, not its own.
     const largest = (sizes: Array<{ width: number; height: number }>) => ({
@@ -220,11 +220,9 @@ class StyleJob {
     return { reason: 'aborted', message: `stopped after step ${step} of scale ${s + 1}` };
   }
 
-  /** A style image's size at a scale: --style-scale times the working size, never so small that the deepest layer is empty. */
+  /** A style image's size at a scale (sizes.ts). */
   private styleSize(style: { width: number; height: number }, scale: Scale): { width: number; height: number } {
-    const { width: w, height: h } = style;
-    const f = Math.max((this.options.styleScale * Math.max(scale.width, scale.height)) / Math.max(w, h), this.minSide / Math.min(w, h));
-    return { width: Math.max(1, Math.round(w * f)), height: Math.max(1, Math.round(h * f)) };
+    return styleImageSize(style, scale, this.options.styleScale, this.deepest);
   }
 
   /** The state to resume from if it is at scale s (0-based). */

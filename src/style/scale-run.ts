@@ -76,17 +76,12 @@ export class ScaleRun implements Objective {
   }
 
   evaluate(): Evaluation {
-    const { ctx, net, targets, loss } = this.setup;
+    const { ctx } = this.setup;
     const step = ++this.step;
-    const tape = new Tape(ctx, { recompute: this.setup.recompute });
-    const terms = styleTransferLoss(tape, net, this.leaf, targets, loss);
-    const losses = collect(ctx, terms);
-    watchLoss(ctx, losses, this.watch, step);
-    const [grad] = tape.backward(terms.total, [this.leaf]);
-    tape.dispose();
+    const { grad, losses } = lossAndGradient(this.setup, this.leaf, this.watch, step);
     const known = this.setup.readsLosses || this.reports(step);
     const image = known ? ctx.copy(this.setup.image, 'evaluated image') : null;
-    const evaluation: Evaluation = { grad: grad!, losses, values: null };
+    const evaluation: Evaluation = { grad, losses, values: null };
     this.pending.push({ evaluation, step, image });
     return evaluation;
   }
@@ -170,6 +165,27 @@ export class ScaleRun implements Objective {
     this.since = now;
     this.stepsSince = 0;
   }
+}
+
+/**
+ * One evaluation's work on the device: the loss at the image `leaf`, its four values in one small
+ * tensor (collect) watched for divergence (`watch`, at `step`), and the image's gradient. The
+ * memory plan counts this (src/plan/memory-model.ts).
+ */
+export function lossAndGradient(
+  setup: Pick<ScaleSetup, 'ctx' | 'net' | 'targets' | 'loss' | 'recompute'>,
+  leaf: Tensor,
+  watch: DeviceTensor,
+  step: number,
+): { grad: DeviceTensor; losses: DeviceTensor } {
+  const { ctx, net, targets, loss } = setup;
+  const tape = new Tape(ctx, { recompute: setup.recompute });
+  const terms = styleTransferLoss(tape, net, leaf, targets, loss);
+  const losses = collect(ctx, terms);
+  watchLoss(ctx, losses, watch, step);
+  const [grad] = tape.backward(terms.total, [leaf]);
+  tape.dispose();
+  return { grad: grad!, losses };
 }
 
 /** The four loss values of an evaluation in one small tensor: content, style, TV, total (0 for a term left out). */
