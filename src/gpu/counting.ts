@@ -155,17 +155,24 @@ export function forEachChunk(ctx: GpuContext, total: number, chunk: number, body
 
 /**
  * Runs `body` on each item in order: a kernel's loop (bands of rows) whose every item allocates
- * only by `key(item)` and what the context holds (a cache the first item may fill and the repeats
- * find). A counting context skips an item whose key ran before and after which the live bytes are
- * as that run left them: it would allocate the same, so the count is exact.
+ * only by `key(item)` and by what the loop or the context holds when it starts (a sum the first
+ * band makes and the others add to, a cache the first fills and the others find). A counting
+ * context skips an item where an item of its key started from the same live bytes and left them
+ * as they were: it would allocate the same, so the count is exact.
  */
 export function forEachDistinct<T>(ctx: GpuContext, items: readonly T[], key: (item: T) => string, body: (item: T) => void): void {
   const skip = skipsRepeats(ctx);
-  const after = new Map<string, number>();
+  /** Per key, the live bytes from which one of its items ran and left them unchanged. */
+  const steady = new Map<string, number>();
   for (const item of items) {
-    const k = skip ? key(item) : '';
-    if (skip && after.get(k) === ctx.memory().liveBytes) continue;
+    if (!skip) {
+      body(item);
+      continue;
+    }
+    const k = key(item);
+    const before = ctx.memory().liveBytes;
+    if (steady.get(k) === before) continue;
     body(item);
-    if (skip) after.set(k, ctx.memory().liveBytes);
+    if (ctx.memory().liveBytes === before) steady.set(k, before);
   }
 }

@@ -6,6 +6,7 @@
 // gram_backward_subgroup; without subgroups gram_forward / gram_backward, one invocation per 4×4
 // block.
 
+import { forEachDistinct } from '../gpu/counting.js';
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { accumulate } from './axpby.js';
 import { batchedGemm } from './conv3x3_winograd.js';
@@ -54,16 +55,23 @@ export function gramForward(ctx: GpuContext, x: DeviceTensor, options: GramOptio
   const { n, c, pixels, scale } = geometry(x, options);
   if (!fitsBinding(ctx, x)) {
     let g: DeviceTensor | null = null;
-    for (const band of planRowBands(ctx, 'gram_forward', x.shape[2]!, [{ t: x }])) {
-      const xb = gatherRows(ctx, x, band.r0, band.r1, 'gram band input');
-      const part = gramForward(ctx, xb, { ...options, scale });
-      xb.release();
-      if (!g) g = part;
-      else {
-        accumulate(ctx, g, part);
-        part.release();
-      }
-    }
+    // Bands of the same height allocate alike (a counting device runs one: src/gpu/counting.ts).
+    const bands = planRowBands(ctx, 'gram_forward', x.shape[2]!, [{ t: x }]);
+    forEachDistinct(
+      ctx,
+      bands,
+      (band) => `${band.r1 - band.r0}`,
+      (band) => {
+        const xb = gatherRows(ctx, x, band.r0, band.r1, 'gram band input');
+        const part = gramForward(ctx, xb, { ...options, scale });
+        xb.release();
+        if (!g) g = part;
+        else {
+          accumulate(ctx, g, part);
+          part.release();
+        }
+      },
+    );
     return g!;
   }
   const g = ctx.empty([n, c, c], 'gram');
