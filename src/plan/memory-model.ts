@@ -147,6 +147,9 @@ function countEach(job: CountedJob, recompute: boolean, keepsWinogradWeights: bo
 export function countScale(job: CountedJob, recompute: boolean, keepsWinogradWeights: boolean): CountedScale {
   const key = JSON.stringify([job, recompute, keepsWinogradWeights]);
   let counts = recent.get(key);
+  // Evaluations free to keep Winograd's weights that kept none ran as those that may not: the same count.
+  const keeping = recent.get(JSON.stringify([job, recompute, true]));
+  if (!counts && !keepsWinogradWeights && keeping?.winogradCacheBytes === 0) counts = keeping;
   if (!counts) {
     counts = countEach(job, recompute, keepsWinogradWeights);
     if (recent.size >= RECENT) recent.delete(recent.keys().next().value!);

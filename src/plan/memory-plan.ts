@@ -277,13 +277,15 @@ export function largestFittingSide(
     return bytes;
   };
   const ok = (side: number) => need(side) < Infinity && need(side) <= budget;
+  // The peak grows about as the side squared: guess where it meets the budget from two sides' needs.
+  const guess = (a: number, b: number) => Math.floor(Math.sqrt(a ** 2 + ((budget - need(a)) * (b ** 2 - a ** 2)) / (need(b) - need(a))));
   let [lo, hi] = [0, 1];
-  while (ok(hi) && hi < 1 << 20) [lo, hi] = [hi, hi * 2];
-  // The peak grows about as the side squared: guess where it meets the budget, and try the side past the guess.
-  const guess = (a: number, b: number) => Math.floor(Math.sqrt(lo ** 2 + ((budget - a) * (hi ** 2 - lo ** 2)) / (b - a)));
+  // Double the side until it needs too much, or go just past the guess where that is nearer.
+  while (ok(hi) && hi < 1 << 20)
+    [lo, hi] = [hi, Math.max(hi + 1, Math.min(2 * hi, lo > 0 && need(hi) > need(lo) ? guess(lo, hi) + 1 : Infinity))];
   while (hi - lo > 1) {
     const quadratic = lo > 0 && need(hi) < Infinity && need(hi) > need(lo);
-    const mid = quadratic ? Math.min(hi - 1, Math.max(lo + 1, guess(need(lo), need(hi)))) : Math.floor((lo + hi) / 2);
+    const mid = quadratic ? Math.min(hi - 1, Math.max(lo + 1, guess(lo, hi))) : Math.floor((lo + hi) / 2);
     if (ok(mid)) {
       lo = mid;
       if (mid + 1 < hi) [lo, hi] = ok(mid + 1) ? [mid + 1, hi] : [lo, mid + 1];
