@@ -55,27 +55,10 @@ export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, Om
 
 export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   if (options.checkpoint) assertCheckpointTarget(options.checkpoint.path, 'checkpoint', 'out.png.ckpt');
-  const limit = { maxPixels: options.maxMegapixels === undefined ? undefined : options.maxMegapixels * 1e6 };
   const contentName = typeof options.content === 'string' ? options.content : undefined;
   const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
-  const initPath = typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? options.init : undefined;
-  // The content's size from its header plans the run, and the plan says how large an image must be,
-  // so a huge one is reduced as it decodes. Files are read in the same order, with the same errors,
-  // as before; settings that fail here fail again below, after the images, as they always did.
   const host = { memoryBytes: totalmem(), contentName };
-  const opened = typeof options.content === 'string' ? openImage(options.content, limit) : options.content;
-  const { width, height } = opened; // (no closure keeps `opened`, and with it the file's bytes)
-  let reduce: ReduceRequest | undefined;
-  try {
-    const init = (initPath ? opened : options.init) as StyleSettings['init'] | undefined; // any image: only sizes are used
-    reduce = reduceRequest(planJob({ ...options, autotune, init }, width, height, options.styles.length, host));
-  } catch {
-    reduce = undefined;
-  }
-  const read = (image: string | RgbaImage) => (typeof image === 'string' ? openImage(image, limit).decode(reduce) : image);
-  const content = 'decode' in opened ? opened.decode(reduce) : opened;
-  const styles = options.styles.map(read);
-  const init = initPath ? read(initPath) : options.init;
+  const { content, styles, init, width, height } = readImages({ ...options, autotune }, host);
   const settings = { ...options, autotune, init: init as StyleSettings['init'] | undefined };
   const planFor = (limits: Partial<DeviceLimits>) => planJob(settings, width, height, styles.length, { ...host, ...limits });
   // Settings are checked before the device exists; the plan is made again, and checked whole, with its limits after.
@@ -115,6 +98,31 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   } finally {
     if (!options.context) ctx.destroy();
   }
+}
+
+/**
+ * The images, read in the order and with the errors they always had, but the content's size comes
+ * from its header first: it plans the run, and the plan says how large an image must be, so a huge
+ * one is reduced as it decodes. Settings that fail here fail again after the images, as they always
+ * did. (A function of its own, so that no file's bytes outlive their decoding.)
+ */
+function readImages(options: StylizeOptions, host: { memoryBytes: number; contentName?: string }) {
+  const limit = { maxPixels: options.maxMegapixels === undefined ? undefined : options.maxMegapixels * 1e6 };
+  const initPath = typeof options.init === 'string' && options.init !== 'content' && options.init !== 'random' ? options.init : undefined;
+  const opened = typeof options.content === 'string' ? openImage(options.content, limit) : options.content;
+  const { width, height } = opened;
+  let reduce: ReduceRequest | undefined;
+  try {
+    const init = (initPath ? opened : options.init) as StyleSettings['init'] | undefined; // any image: only sizes are used
+    reduce = reduceRequest(planJob({ ...options, init }, width, height, options.styles.length, host));
+  } catch {
+    reduce = undefined;
+  }
+  const read = (image: string | RgbaImage) => (typeof image === 'string' ? openImage(image, limit).decode(reduce) : image);
+  const content = 'decode' in opened ? opened.decode(reduce) : opened;
+  const styles = options.styles.map(read);
+  const init = initPath ? read(initPath) : options.init;
+  return { content, styles, init, width, height };
 }
 
 /** What a huge image may be reduced to while decoding: a short side REDUCE_MARGIN times the largest side any scale (or a style at --style-scale) needs. */
