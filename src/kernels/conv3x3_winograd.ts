@@ -154,6 +154,7 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const v = ctx.empty([points, cin, chunk], 'conv3x3 winograd input tiles');
   const products = ctx.empty([points, coutPad, chunk], 'conv3x3 winograd products');
   const consts = { M: m };
+  // The chunks allocate nothing (a counting device runs one of each size: src/gpu/counting.ts).
   forEachChunk(ctx, tiles, chunk, (tile0, count) => {
     const tilesPad = roundUp(count, 4);
     const geometry = { height, width, tiles_w: tilesW, tiles_h: tilesH, tile0, tiles: count, tiles_pad: tilesPad };
