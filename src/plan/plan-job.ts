@@ -59,8 +59,8 @@ export function planJob(
   const { contentWeight, styleWeight, tvWeight, styleLayerWeights } = s;
   const loss = { contentLayers, styleLayers, styleLayerWeights, contentWeight, styleWeight, tvWeight };
   const optimizer = optimizerPlan(s);
-  // Each scale's GPU memory against the budget (checkpointing where needed); checkMemory refuses
-  // one that cannot fit, before any work (the Node edge and the job call it).
+  // Each scale's GPU memory against the budget (checkpointing where needed); with the device's
+  // limits, checkDevice (below) refuses one that cannot fit, before any work.
   const budget = s.maxMemory ?? defaultMaxMemoryMiB(host.memoryBytes);
   const { bindingBytes, bufferBytes } = host;
   const job = { scales, loss, pooling: s.pooling, optimizer, styleScale: s.styleScale, bindingBytes, bufferBytes };
