@@ -18,14 +18,14 @@ export const RGB_TO_NORMALIZED: ChannelAffine = {
   b: each((c) => -NORMALIZED.mean[c]! / NORMALIZED.std[c]!),
 };
 
-/** Seed space -> RGB 0..1 (clamp separately). */
+/** Normalised space -> RGB 0..1 (clamp separately). */
 export const NORMALIZED_TO_RGB: ChannelAffine = {
   perm: [0, 1, 2],
   a: each((c) => NORMALIZED.std[c]!),
   b: each((c) => NORMALIZED.mean[c]!),
 };
 
-/** Seed space -> the network's input convention; null when they are the same. */
+/** Normalised space -> the network's input convention; null when they are the same. */
 export function normalizedToNetwork(input: InputConvention): ChannelAffine | null {
   const perm = each((c) => (input.channelOrder === 'BGR' ? 2 - c : c));
   const a = each((c) => (NORMALIZED.std[perm[c]!]! * input.pixelScale) / input.std[c]!);

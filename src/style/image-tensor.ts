@@ -36,7 +36,7 @@ export async function downloadImage(rgb: DeviceTensor): Promise<RgbaImage> {
   return { width, height, data };
 }
 
-/** Seed space -> RGB 0..1, clamped. */
+/** Normalised space -> RGB 0..1, clamped. */
 export function normalizedToRgb(ctx: GpuContext, image: DeviceTensor): DeviceTensor {
   return channelAffineForward(ctx, image, NORMALIZED_TO_RGB, 0, 1);
 }
