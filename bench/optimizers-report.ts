@@ -9,8 +9,8 @@ import type { GpuContext } from '../src/gpu/index.js';
 import { channelAffineForward, resize } from '../src/kernels/index.js';
 import { inputScale, lossNormalizers, RGB_TO_NORMALIZED, normalizedToNetwork } from '../src/style/convention.js';
 import { uploadImage, type RgbaImage } from '../src/style/image-tensor.js';
+import { styleImageSize } from '../src/style/sizes.js';
 import { DEFAULT_SETTINGS } from '../src/plan/settings.js';
-import { minimumSide } from '../src/vgg/index.js';
 import { layerIndex, VGG19_FEATURES, type VggWeights } from '../src/vgg/index.js';
 
 export interface Series {
@@ -92,9 +92,8 @@ export async function exportProblem(
   const deepest = Math.max(...contentLayers, ...styleLayers);
   const f = problem.size / Math.max(content.width, content.height);
   const contentSize = { width: Math.round(content.width * f), height: Math.round(content.height * f) };
-  // The job's style size with --style-scale 1 (StyleJob.styleSize): the working size's longest side.
-  const g = Math.max(problem.size / Math.max(style.width, style.height), minimumSide(deepest) / Math.min(style.width, style.height));
-  const styleSize = { width: Math.max(1, Math.round(style.width * g)), height: Math.max(1, Math.round(style.height * g)) };
+  // The job's style size with --style-scale 1: the working size's longest side.
+  const styleSize = styleImageSize(style, contentSize, 1, deepest);
   const arrays: Array<[string, readonly number[], Float32Array]> = [];
   for (const [name, image, at] of [
     ['content', content, contentSize],
@@ -102,9 +101,9 @@ export async function exportProblem(
   ] as const) {
     const rgb = uploadImage(ctx, image, name, at);
     const sized = resize(ctx, rgb, at.height, at.width);
-    const seed = channelAffineForward(ctx, sized, RGB_TO_NORMALIZED);
-    arrays.push([name, seed.shape, await seed.read()]);
-    for (const t of [rgb, sized, seed]) t.release();
+    const normalized = channelAffineForward(ctx, sized, RGB_TO_NORMALIZED);
+    arrays.push([name, normalized.shape, await normalized.read()]);
+    for (const t of [rgb, sized, normalized]) t.release();
   }
   const modules = VGG19_FEATURES.slice(0, deepest + 1).map((m) => ({ kind: m.kind, name: m.name }));
   for (const m of modules.filter((m) => m.kind === 'conv')) {
