@@ -9,7 +9,7 @@ import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { computeTargets, releaseTargets, styleTransferLoss, type LossConfig, type Targets } from '../src/style/loss.js';
 import { SEED_LOSS } from '../src/plan/settings.js';
 import { StyleNetwork } from '../src/style/network.js';
-import { Vgg19, VGG19_FEATURES } from '../src/vgg/index.js';
+import { moduleShapes, Vgg19 } from '../src/vgg/index.js';
 import { capped, expectLikeUnbanded } from './helpers/banding.js';
 import { useGpu } from './helpers/gpu.js';
 import { randomArray, size } from './helpers/random.js';
@@ -18,12 +18,9 @@ const gpu = useGpu();
 
 /** Conv layers of VGG-19 up to `upTo` whose input or output exceeds `cap` bytes at h × w. */
 function bandedConvs(h: number, w: number, upTo: number, cap: number): string[] {
-  const names: string[] = [];
-  for (const m of VGG19_FEATURES.slice(0, upTo + 1)) {
-    if (m.kind === 'pool') [h, w] = [Math.floor(h / 2), Math.floor(w / 2)];
-    if (m.kind === 'conv' && Math.max(m.cin, m.cout) * h * w * 4 > cap) names.push(m.name);
-  }
-  return names;
+  return moduleShapes(h, w, upTo).flatMap(({ module: m, input: [, mh, mw] }) =>
+    m.kind === 'conv' && Math.max(m.cin, m.cout) * mh * mw * 4 > cap ? [m.name] : [],
+  );
 }
 
 /** The loss's gradient at a [1, 3, h, w] image with bindings capped at `cap`, and the labels of the conv bands run. */
