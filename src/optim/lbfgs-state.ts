@@ -40,7 +40,7 @@ export function lbfgsStateProblem(state: OptimizerState, plan: LbfgsPlan, step: 
   if (!Array.isArray(ys) || !ys.every((v) => finite(v) && v > MIN_CURVATURE))
     return `its L-BFGS y·s values should each be a number above ${MIN_CURVATURE}`;
   if (ys.length > plan.history || ys.length > iteration)
-    return `it holds ${ys.length} L-BFGS pairs after ${iteration} iterations; this run keeps at most ${plan.history} (--lbfgs-history)`;
+    return `it holds ${ys.length} L-BFGS pairs after ${iteration} iterations; this run keeps at most ${plan.history} (${optionFlag('lbfgsHistory')})`;
   const expected = ys.flatMap((_, k) => [`s${k}`, `y${k}`]);
   if (iteration > 0) expected.push('grad');
   if (iteration > 0 && plan.lineSearch === 'none') expected.push('direction');
