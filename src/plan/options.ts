@@ -256,9 +256,10 @@ export const SETTINGS = {
     default: true,
     group: 'GPU',
     help: [
-      'Use the default conv3x3 variant instead of timing the variants for',
-      'this adapter and size first (the choices are cached in',
-      '<cache>/autotune.json; env WGPU_STYLE_AUTOTUNE=0 does the same)',
+      'Do not time the conv3x3 variants for this adapter and size first:',
+      'use the choices already cached for this adapter in',
+      '<cache>/autotune.json, else the default variant (env',
+      'WGPU_STYLE_AUTOTUNE=0 does the same)',
     ],
   },
 } as const satisfies Record<string, OptionSpec>;
