@@ -1,4 +1,4 @@
-// Huge images are reduced while they decode (src/io/image-reduce.ts): each decoder hands its rows
+// Huge images are reduced while they decode (src/io/decode-reduce.ts): each decoder hands its rows
 // to a BoxReducer instead of a full-size buffer. These tests pin that (1) the cells are exact
 // rounded means, (2) every decoder and row order (Adam7, progressive JPEG, EXIF orientation) gives
 // the bytes of reducing its whole decode, (3) images at or under the threshold decode as before, byte
@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { runIdentity } from '../src/io/checkpoint-file.js';
-import { BoxReducer, cellSide, HUGE_IMAGE_PIXELS, REDUCE_MARGIN, type ReducedImage } from '../src/io/image-reduce.js';
+import { BoxReducer, cellSide, HUGE_IMAGE_PIXELS, REDUCE_MARGIN, type ReducedImage } from '../src/io/decode-reduce.js';
 import { applyOrientation, decodeImage, encodeImage, imageSize } from '../src/io/image.js';
 import { nodeSha256 } from '../src/node/checkpoint-files.js';
 import type { StyleOptions } from '../src/style/job.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REDUCE_MARGIN } from '../src/io/image-reduce.js';
+import { REDUCE_MARGIN } from '../src/io/decode-reduce.js';
 import { JPEG_JS_MARGIN_BYTES } from '../src/io/jpeg-js.js';
 import { flatJpeg, zeroPng } from './helpers/image-bombs.js';
 import { REPO_ROOT } from './helpers/shared.js';

@@ -7,7 +7,7 @@
 import { usableConvChoices } from '../kernels/autotune.js';
 import type { JobState } from '../style/job-state.js';
 import type { OptimizerState } from '../optim/types.js';
-import type { ReducedImage } from './image-reduce.js';
+import type { ReducedImage } from './decode-reduce.js';
 import type { StyleOptions } from '../style/job.js';
 import { SETTINGS } from '../plan/options.js';
 import { RESULT_SETTINGS, type SettingKey } from '../plan/settings.js';
@@ -193,7 +193,7 @@ export function runIdentity(
   const settings = { ...Object.fromEntries(shaping), init: typeof init === 'string' ? init : 'image' } as Record<string, unknown>;
   const inputs: Record<string, string> = {};
   for (const [role, { width, height, data, reducedFrom: from }] of Object.entries(images)) {
-    // An image reduced while decoding (image-reduce.ts) is known by its reduced pixels and its size before.
+    // An image reduced while decoding (decode-reduce.ts) is known by its reduced pixels and its size before.
     const size = `${width}x${height}${from ? ` from ${from.width}x${from.height}` : ''}:`;
     inputs[role] = digestOf(newSha256, [new TextEncoder().encode(size), data]);
   }

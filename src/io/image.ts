@@ -7,7 +7,7 @@
 // jpeg-js encode. The bytes are untrusted: the header's size is checked against a pixel limit
 // first, and a JPEG too short to hold the pixels it claims is refused before anything is allocated
 // for them (a PNG that inflates short is refused when its data ends). A huge image can be reduced
-// as it decodes (image-reduce.ts) to what a run needs: imageSize reads the size it will have first.
+// as it decodes (decode-reduce.ts) to what a run needs: imageSize reads the size it will have first.
 
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
@@ -16,7 +16,7 @@ import { UserError } from '../util/errors.js';
 import { decodeSequential } from './jpeg-decode.js';
 import { decodeWithJpegJs } from './jpeg-js.js';
 import { sequentialLayout } from './jpeg-layout.js';
-import { BoxReducer, cellSide, type ReducedImage, type ReduceRequest } from './image-reduce.js';
+import { BoxReducer, cellSide, type ReducedImage, type ReduceRequest } from './decode-reduce.js';
 import { exifOrientation, jpegFrame, SOF_MARKERS, Unsupported } from './jpeg-segments.js';
 import { pngLayout } from './png-chunks.js';
 import { decodePngPixels } from './png-decode.js';
@@ -30,7 +30,7 @@ export const DEFAULT_MAX_PIXELS = 200_000_000;
 export interface DecodeImageOptions {
   /** Refuse images with more pixels than this, judged from the header (default DEFAULT_MAX_PIXELS). */
   maxPixels?: number;
-  /** Reduce an image over HUGE_IMAGE_PIXELS while decoding it, keeping this short side (image-reduce.ts). */
+  /** Reduce an image over HUGE_IMAGE_PIXELS while decoding it, keeping this short side (decode-reduce.ts). */
   reduce?: ReduceRequest;
 }
 

@@ -5,10 +5,10 @@
 // samples and a packed copy: ~32 bytes a pixel). The pixels are jpeg-js's, byte for byte: its
 // Huffman decoding and restart handling, its IDCT (jpeg-idct.ts), its nearest-sample upsampling
 // and its colour conversion (YCbCr always for three components; Adobe CMYK/YCCK for four).
-// Given a BoxReducer (image-reduce.ts), each output row goes to it instead of the output.
+// Given a BoxReducer (decode-reduce.ts), each output row goes to it instead of the output.
 
 import type { RgbaImage } from '../style/image-tensor.js';
-import type { BoxReducer } from './image-reduce.js';
+import type { BoxReducer } from './decode-reduce.js';
 import { idctBlock, ZIGZAG } from './jpeg-idct.js';
 import type { HuffmanTable, ScanComponent, SequentialLayout } from './jpeg-layout.js';
 

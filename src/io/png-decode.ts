@@ -3,12 +3,12 @@
 // row kept) and converted straight into the output, pass by pass for Adam7. So decoding needs the
 // output, the file and a few rows, whatever the compression ratio. The conversion is the one pngjs
 // + compositing gave: samples scaled to 8 bits as round(v × 255 / max), the tRNS colour made fully
-// transparent, and alpha composited over white. Given a BoxReducer (image-reduce.ts), each row
+// transparent, and alpha composited over white. Given a BoxReducer (decode-reduce.ts), each row
 // goes to it instead, through one row of RGBA, and only the reduced image is kept.
 
 import { Unzlib } from 'fflate';
 import type { RgbaImage } from '../style/image-tensor.js';
-import type { BoxReducer } from './image-reduce.js';
+import type { BoxReducer } from './decode-reduce.js';
 import { CHANNELS, type PngLayout } from './png-chunks.js';
 
 /**

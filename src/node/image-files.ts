@@ -4,7 +4,7 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { decodeImage, encodeImage, imageSize, type DecodeImageOptions } from '../io/image.js';
-import type { ReducedImage, ReduceRequest } from '../io/image-reduce.js';
+import type { ReducedImage, ReduceRequest } from '../io/decode-reduce.js';
 import type { RgbaImage } from '../style/image-tensor.js';
 import { UserError } from '../util/errors.js';
 import { fileKind, READ_NONBLOCK } from './regular-file.js';

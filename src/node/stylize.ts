@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { GpuContext } from '../gpu/index.js';
-import { REDUCE_MARGIN, type ReduceRequest } from '../io/image-reduce.js';
+import { REDUCE_MARGIN, type ReduceRequest } from '../io/decode-reduce.js';
 import {
   decodeCheckpoint,
   encodeCheckpoint,

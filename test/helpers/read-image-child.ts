@@ -2,9 +2,9 @@
 // own so that its peak memory is the reader's: prints one line of JSON, { width, height, first,
 // last, ms, maxRssMiB } (first and last: those pixels' RGBA), or { error } for a UserError. Used by test/image-bombs.test.ts and by hand:
 //   /usr/bin/time -v node --import tsx test/helpers/read-image-child.ts <file> [<max megapixels> [<short side to reduce to>]]
-// With a short side, a huge image is reduced as it decodes (src/io/image-reduce.ts), as a run does.
+// With a short side, a huge image is reduced as it decodes (src/io/decode-reduce.ts), as a run does.
 
-import type { ReducedImage } from '../../src/io/image-reduce.js';
+import type { ReducedImage } from '../../src/io/decode-reduce.js';
 import { readImage } from '../../src/node/image-files.js';
 import { UserError } from '../../src/util/errors.js';
 
