@@ -7,7 +7,15 @@
 
 import { describe, expect, it } from 'vitest';
 import { runIdentity } from '../src/io/checkpoint-file.js';
-import { BoxReducer, cellSide, HUGE_IMAGE_PIXELS, REDUCE_MARGIN, type ReducedImage } from '../src/io/decode-reduce.js';
+import {
+  BoxReducer,
+  cellSide,
+  HUGE_IMAGE_PIXELS,
+  REDUCE_MARGIN,
+  REDUCE_MIN_SIDE,
+  reducedMinSide,
+  type ReducedImage,
+} from '../src/io/decode-reduce.js';
 import { applyOrientation, decodeImage, encodeImage, imageSize } from '../src/io/image.js';
 import { nodeSha256 } from '../src/node/checkpoint-files.js';
 import type { StyleOptions } from '../src/style/job.js';
@@ -69,12 +77,19 @@ describe('reducing while decoding', () => {
   });
 
   it('picks the largest cell that keeps the short side, only over the threshold and only when it at least halves', () => {
-    expect(cellSide(14000, 14000, { minSide: REDUCE_MARGIN * 64 })).toBe(54); // 260×260
+    expect(cellSide(14000, 14000, { minSide: reducedMinSide(64, 1) })).toBe(9); // 1556×1556
     expect(cellSide(14000, 10000, { minSide: 1000 })).toBe(10);
     expect(cellSide(10000, 5000, { minSide: HUGE_IMAGE_PIXELS })).toBe(1); // would not halve
     expect(cellSide(10000, 5000, { minSide: 10 })).toBe(1); // 50 MP: at the threshold, decoded whole
     expect(cellSide(10001, 5000, { minSide: 10 })).toBe(500);
     expect(cellSide(10001, 5000, undefined)).toBe(1);
+  });
+
+  it('keeps a short side of REDUCE_MARGIN times the largest side (at --style-scale over 1, that too), never under REDUCE_MIN_SIDE', () => {
+    expect(reducedMinSide(64, 1)).toBe(REDUCE_MIN_SIDE);
+    expect(reducedMinSide(64, 0.5)).toBe(REDUCE_MIN_SIDE);
+    expect(reducedMinSide(1000, 1)).toBe(REDUCE_MARGIN * 1000);
+    expect(reducedMinSide(1000, 1.5)).toBe(REDUCE_MARGIN * 1500);
   });
 
   // Each case: the file, and the short side asked for (so k = floor(short / side)).
@@ -162,9 +177,9 @@ describe('on the device: the reduced image, area-reduced to a run size, is close
    */
   const TOLERANCE = 1 / 255;
 
-  it('for a 64 px run and a 128 px run (1603×1201 PNG)', async () => {
+  it('for a 32 px run and a 64 px run (1603×1201 PNG)', async () => {
     const png = encodeImage('photo.png', photo);
-    for (const longSide of [64, 128]) {
+    for (const longSide of [32, 64]) {
       const size = { width: longSide, height: Math.round((longSide * H) / W) };
       const reduced = decodeImage(png, 'photo.png', { reduce: { minSide: REDUCE_MARGIN * longSide, abovePixels: ALWAYS } });
       const k = Math.floor(H / (REDUCE_MARGIN * longSide));
@@ -181,6 +196,37 @@ describe('on the device: the reduced image, area-reduced to a run size, is close
       expect(most).toBeLessThanOrEqual(TOLERANCE);
     }
   }, 120_000);
+
+  /**
+   * High detail is the hard case. The two reductions are the mean of the image over each output
+   * pixel's footprint, except that a cell straddling the footprint's edge counts all its pixels at
+   * the fraction f of it inside: per axis that moves weight f(1 - f)·2 × (cell side / footprint
+   * side) ≤ 1 / (2 margin) at each of two edges, so the weights differ by at most 1/margin_x +
+   * 1/margin_y in all, and the value by half that times the contrast (255 steps), plus half a step
+   * for rounding the cells: 255 / margin + 0.5 steps. reducedMinSide promises a 64 px run a margin
+   * of REDUCE_MIN_SIDE / 64 = 24: 11.1 steps. Measured: 1.7 on this XOR pattern (sizes that are not
+   * whole cells, so cell edges cross the pattern's); the old rule (margin 4, no floor) gives 21.
+   */
+  it('for a 64 px run of a high-detail image (4201×4099 XOR pattern), within the bound its margin gives', async () => {
+    const [w, h] = [4201, 4099];
+    const xor: RgbaImage = { width: w, height: h, data: new Uint8Array(w * h * 4) };
+    for (let y = 0, o = 0; y < h; y++) for (let x = 0; x < w; x++, o += 4) xor.data.set([x & 255, y & 255, (x ^ y) & 255, 255], o);
+    const size = { width: 64, height: Math.round((64 * h) / w) };
+    const reduced = BoxReducer.reduce(xor, cellSide(w, h, { minSide: reducedMinSide(64, 1), abovePixels: ALWAYS }));
+    const [full, fromReduced] = [uploadImage(gpu(), xor, 'full', size), uploadImage(gpu(), reduced, 'reduced', size)];
+    const [a, b] = [await full.read(), await fromReduced.read()];
+    full.release();
+    fromReduced.release();
+    let most = 0;
+    for (let i = 0; i < a.length; i++) most = Math.max(most, Math.abs(a[i]! - b[i]!));
+    const margin = REDUCE_MIN_SIDE / 64; // what the rule promises a 64 px run
+    const bound = (255 / margin + 0.5) / 255;
+    console.log(
+      `huge images: XOR ${w}×${h} -> ${reduced.width}×${reduced.height} -> 64 px: max difference ${(most * 255).toFixed(3)}/255 (bound ${(bound * 255).toFixed(2)})`,
+    );
+    expect(reduced.reducedFrom).toEqual({ width: w, height: h });
+    expect(most).toBeLessThanOrEqual(bound);
+  }, 240_000);
 });
 
 function jfif(h: number, v: number) {

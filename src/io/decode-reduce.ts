@@ -16,15 +16,31 @@ export const HUGE_IMAGE_PIXELS = 50_000_000;
 
 /**
  * The reduced image's short side is at least this many times the largest side the run needs, so
- * the device's area reduction that follows (src/kernels/image_reduce.ts) still averages at least
- * 4×4 cells into each output pixel. The two area reductions in turn are one area reduction whose
- * footprints have soft edges: a pixel's weight moves only within its cell, at most a quarter of an
- * output pixel, and the geometry is kept exactly (cells tile the image with no partial ones).
+ * the device's area reduction that follows (src/kernels/image_reduce.ts) averages at least 8×8
+ * cells into each output pixel. The two reductions are one area reduction whose footprints have
+ * soft edges: a cell straddling an output pixel's edge gives all its pixels the weight of its
+ * overlap, which moves up to 1 / margin of the weight and so errs by up to 255 / margin + 0.5
+ * steps (the half for rounding the cells). Smooth images stay under one step; high-detail ones do
+ * not (an XOR pattern of 7201×7199, at most: 12.9/255 at margin 4, 7.9–9.1 at 7–8, 3.7 at 16),
+ * so the margin is as large as memory allows for large runs, and small runs get REDUCE_MIN_SIDE.
  */
-export const REDUCE_MARGIN = 4;
+export const REDUCE_MARGIN = 8;
+
+/**
+ * The reduced image's short side is never under this, whatever the run's size: a 64 px run keeps
+ * at least 1536 px (a margin of 24; the XOR pattern within 1.3/255), and the cells of a 196 MP
+ * Adam7 PNG, kept as sums until its last pass (24 bytes each, 58 MB), read in 186 MiB, well within
+ * test/image-bombs' 300 MiB (2048 px: 131 MB of sums, 267–275 MiB).
+ */
+export const REDUCE_MIN_SIDE = 1536;
+
+/** The short side a huge image is reduced to for a run whose largest side is `largestSide`, at --style-scale `styleScale`. */
+export function reducedMinSide(largestSide: number, styleScale: number): number {
+  return Math.max(REDUCE_MIN_SIDE, Math.ceil(REDUCE_MARGIN * Math.max(1, styleScale) * largestSide));
+}
 
 export interface ReduceRequest {
-  /** The reduced image's short side must be at least this (the run's largest side × REDUCE_MARGIN). */
+  /** The reduced image's short side must be at least this (reducedMinSide). */
   minSide: number;
   /** Only images with more pixels than this are reduced (default HUGE_IMAGE_PIXELS; tests lower it). */
   abovePixels?: number;

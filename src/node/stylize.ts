@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import type { GpuContext } from '../gpu/index.js';
-import { REDUCE_MARGIN, type ReduceRequest } from '../io/decode-reduce.js';
+import { reducedMinSide, type ReduceRequest } from '../io/decode-reduce.js';
 import {
   decodeCheckpoint,
   encodeCheckpoint,
@@ -115,7 +115,9 @@ function readImages(options: StylizeOptions, host: { memoryBytes: number; conten
   try {
     const init = (initPath ? opened : options.init) as StyleSettings['init'] | undefined; // any image: only sizes are used
     reduce = reduceRequest(planJob({ ...options, init }, width, height, options.styles.length, host));
-  } catch {
+  } catch (err) {
+    // Settings the user must fix fail again, with their message, after the images; anything else is a bug.
+    if (!(err instanceof UserError)) throw err;
     reduce = undefined;
   }
   const read = (image: string | RgbaImage) => (typeof image === 'string' ? openImage(image, limit).decode(reduce) : image);
@@ -125,10 +127,10 @@ function readImages(options: StylizeOptions, host: { memoryBytes: number; conten
   return { content, styles, init, width, height };
 }
 
-/** What a huge image may be reduced to while decoding: a short side REDUCE_MARGIN times the largest side any scale (or a style at --style-scale) needs. */
+/** What a huge image may be reduced to while decoding: the short side reducedMinSide gives for the largest side any scale needs. */
 function reduceRequest(plan: StyleOptions): ReduceRequest {
   const largest = Math.max(...plan.scales.map((s) => Math.max(s.width, s.height)));
-  return { minSide: Math.ceil(REDUCE_MARGIN * Math.max(1, plan.styleScale) * largest) };
+  return { minSide: reducedMinSide(largest, plan.styleScale) };
 }
 
 /** The saved state, if the checkpoint was made by this very run (same settings, images, weights) and fits its optimiser. */
