@@ -3,7 +3,7 @@
 // recomputation from the segment's kept inputs when the backward walk needs them.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import { reads, type TapeNode } from './node.js';
+import { reads, type TapeNode } from './tape-node.js';
 import type { Tensor } from './tensor.js';
 
 export class Segment {

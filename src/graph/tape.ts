@@ -12,7 +12,7 @@
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { accumulate } from '../kernels/index.js';
-import { reads, type TapeNode } from './node.js';
+import { reads, type TapeNode } from './tape-node.js';
 import type { Op } from './op.js';
 import { Segment } from './segment.js';
 import { Tensor } from './tensor.js';
