@@ -27,16 +27,18 @@ const RANK: Record<string, number> = {
   graph: 3,
   vgg: 4,
   optim: 5,
-  style: 6,
-  plan: 7,
-  io: 8,
-  node: 9,
-  web: 9,
-  cli: 10,
-  '.': 11,
+  flow: 6,
+  style: 7,
+  plan: 8,
+  io: 9,
+  video: 10,
+  node: 11,
+  web: 11,
+  cli: 12,
+  '.': 13,
 };
 /** Folders that must also run in a browser. */
-const CORE = ['util', 'gpu', 'kernels', 'graph', 'vgg', 'optim', 'style', 'plan', 'io'];
+const CORE = ['util', 'gpu', 'kernels', 'graph', 'vgg', 'optim', 'flow', 'style', 'plan', 'io', 'video'];
 /** Packages that only run in Node. */
 const NODE_ONLY = /^(node:|webgpu$|h5wasm|tsx)/;
 
@@ -103,7 +105,7 @@ describe('layers', () => {
       'src/web/main.ts':
         "import { image } from '../io/image.js';\nimport { run } from '../node/run.js';\nimport { stylize } from '../index.js';",
       // A new folder must be given its height.
-      'src/video/frames.ts': "import { job } from '../style/job.js';",
+      'src/batch/queue.ts': "import { job } from '../style/job.js';",
       'src/plan/plan-job.ts': "import { readFileSync } from 'node:fs';",
       // A cycle within one folder, through a type-only import and a folder's index.
       'src/gpu/tensor.ts': "import type { GpuContext } from './context.js';",
@@ -118,7 +120,7 @@ describe('layers', () => {
         'src/web/main.ts (web) imports its sibling edge node: ../node/run.js',
         'src/plan/plan-job.ts (core) imports the Node-only node:fs',
         'src/web/main.ts imports the package entry',
-        'src/video/frames.ts is in src/video, which has no rank in test/layers.test.ts',
+        'src/batch/queue.ts is in src/batch, which has no rank in test/layers.test.ts',
         'import cycle: src/gpu/context.ts → src/gpu/pool.ts → src/gpu/index.ts → src/gpu/context.ts',
       ].sort(),
     );
