@@ -43,6 +43,7 @@ export const SHADER_NAMES = [
   'resize_axis',
   'tv_backward',
   'tv_forward',
+  'warp_forward',
 ] as const;
 
 /** A kernel: a shader in shaders/ (the file name without .wgsl). */
@@ -94,6 +95,7 @@ export interface ShaderParams {
   resize_axis: { n: number; len_in: number; len_out: number; inner: number };
   tv_backward: { n: number; height: number; width: number; wx: number; wy: number };
   tv_forward: { n: number; scale: number; height: number; width: number; wx: number; wy: number };
+  warp_forward: { n: number; height: number; width: number };
 }
 
 /**
@@ -144,6 +146,7 @@ export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupD
   resize_axis: [['ELEMENTWISE_WG', 256], 1, 1],
   tv_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   tv_forward: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+  warp_forward: [['ELEMENTWISE_WG', 256], 1, 1],
 };
 
 export type WorkgroupDim = number | readonly [string, number];

@@ -13,6 +13,7 @@ export { mseBackward, mseForward } from './mse.js';
 export { reduceGroups, sum } from './reduce_sum.js';
 export { reluBackward, reluForward } from './relu.js';
 export { tvBackward, tvForward } from './tv.js';
+export { warpForward } from './warp.js';
 export { channelAffineBackward, channelAffineForward, type ChannelAffine } from './channel_affine.js';
 export { originalColors } from './original_colors.js';
 export { resize } from './resize.js';
