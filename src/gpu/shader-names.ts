@@ -8,6 +8,8 @@ export const SHADER_NAMES = [
   'axpy_dot',
   'bench_copy',
   'bench_matmul',
+  'certainty_long_term',
+  'certainty_mix',
   'channel_affine_backward',
   'channel_affine_forward',
   'conv3x3_flip_weights',
@@ -41,8 +43,11 @@ export const SHADER_NAMES = [
   'relu_backward',
   'relu_forward',
   'resize_axis',
+  'temporal_loss_backward',
+  'temporal_loss_forward',
   'tv_backward',
   'tv_forward',
+  'warp_backward',
   'warp_forward',
 ] as const;
 
@@ -60,6 +65,8 @@ export interface ShaderParams {
   axpy_dot: { n: number; prev_count: number; with_next: number; b: number; c: number; i: number; store: number };
   bench_copy: { n: number };
   bench_matmul: { m: number; n: number; k: number };
+  certainty_long_term: { n: number };
+  certainty_mix: { n: number; plane: number; offset: number };
   channel_affine_backward: { n: number; plane: number; inverse: Vec4; a: Vec4 };
   channel_affine_forward: { n: number; plane: number; lo: number; hi: number; perm: Vec4; a: Vec4; b: Vec4 };
   conv3x3_flip_weights: { n: number; cin: number; cout: number };
@@ -93,8 +100,11 @@ export interface ShaderParams {
   relu_backward: { n: number };
   relu_forward: { n: number };
   resize_axis: { n: number; len_in: number; len_out: number; inner: number };
+  temporal_loss_backward: { n: number; plane: number; offset: number; coefficient: number };
+  temporal_loss_forward: { n: number; scale: number; plane: number; offset: number };
   tv_backward: { n: number; height: number; width: number; wx: number; wy: number };
   tv_forward: { n: number; scale: number; height: number; width: number; wx: number; wy: number };
+  warp_backward: { n: number; height: number; width: number };
   warp_forward: { n: number; height: number; width: number };
 }
 
@@ -111,6 +121,8 @@ export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupD
   axpy_dot: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
   bench_copy: [['ELEMENTWISE_WG', 256], 1, 1],
   bench_matmul: [8, 8, 1],
+  certainty_long_term: [['ELEMENTWISE_WG', 256], 1, 1],
+  certainty_mix: [['ELEMENTWISE_WG', 256], 1, 1],
   channel_affine_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   channel_affine_forward: [['ELEMENTWISE_WG', 256], 1, 1],
   conv3x3_flip_weights: [['ELEMENTWISE_WG', 256], 1, 1],
@@ -144,8 +156,11 @@ export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupD
   relu_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   relu_forward: [['ELEMENTWISE_WG', 256], 1, 1],
   resize_axis: [['ELEMENTWISE_WG', 256], 1, 1],
+  temporal_loss_backward: [['ELEMENTWISE_WG', 256], 1, 1],
+  temporal_loss_forward: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
   tv_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   tv_forward: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+  warp_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   warp_forward: [['ELEMENTWISE_WG', 256], 1, 1],
 };
 

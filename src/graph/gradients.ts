@@ -13,7 +13,9 @@ import {
   mseBackward,
   reluBackward,
   scale,
+  temporalLossBackward,
   tvBackward,
+  warpBackward,
 } from '../kernels/index.js';
 import { type BackwardArgs, defineOp, opTable } from './op.js';
 
@@ -50,6 +52,14 @@ export const OPS = opTable({
     name: 'add',
     reads: [],
     backward: (ctx, node) => node.needs.map((need) => (need ? ctx.copy(node.dOut, 'add gradient') : null)),
+  }),
+  warp: defineOp({ name: 'warp', reads: [], backward: (ctx, node, flow: DeviceTensor) => [warpBackward(ctx, flow, node.dOut)] }),
+  temporalLoss: defineOp({
+    name: 'temporalLoss',
+    reads: ['inputs'],
+    backward: (ctx, node, target: DeviceTensor, certainty: DeviceTensor) => [
+      temporalLossBackward(ctx, input(node), target, certainty, node.dOut),
+    ],
   }),
   channelAffine: defineOp({
     name: 'channelAffine',

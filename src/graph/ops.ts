@@ -59,6 +59,17 @@ export function add(tape: Tape, a: Tensor, b: Tensor): Tensor {
   return tape.apply(OPS.add, [a, b], (ctx, [va, vb]) => k.add(ctx, va!, vb!));
 }
 
+/** image(x + flow(x)), bilinear, clamped to the image (kernels/warp.ts); the flow is a constant. */
+export function warp(tape: Tape, image: Tensor, flow: DeviceTensor): Tensor {
+  return tape.apply(OPS.warp, [image], (ctx, [v]) => k.warpForward(ctx, v!, flow), flow);
+}
+
+/** Σ c·(x − target)² / x.size, one value (kernels/temporal_loss.ts); target and certainty are constants. */
+export function temporalLoss(tape: Tape, x: Tensor, target: DeviceTensor, certainty: DeviceTensor): Tensor {
+  const forward: Forward = (ctx, [v]) => k.temporalLossForward(ctx, v!, target, certainty);
+  return tape.apply(OPS.temporalLoss, [x], forward, target, certainty);
+}
+
 /** y = a·x[perm] + b per channel: a change of pixel convention (e.g. into the weights' own). */
 export function channelAffine(tape: Tape, x: Tensor, affine: k.ChannelAffine): Tensor {
   return tape.apply(OPS.channelAffine, [x], (ctx, [v]) => k.channelAffineForward(ctx, v!, affine), affine);
