@@ -24,6 +24,12 @@ export const SHADER_NAMES = [
   'conv3x3_winograd_output_vec4',
   'conv3x3_winograd_weights',
   'dot',
+  'flow_consistency',
+  'flow_grey',
+  'flow_tvl1_dual',
+  'flow_tvl1_primal',
+  'flow_upsample',
+  'flow_warp_data',
   'gram_backward',
   'gram_backward_subgroup',
   'gram_forward',
@@ -81,6 +87,12 @@ export interface ShaderParams {
   conv3x3_winograd_output_vec4: { n: number; cout: number; cout_pad: number; height: number; width: number; tiles_w: number; tiles_h: number; tile0: number; tiles: number; tiles_pad: number };
   conv3x3_winograd_weights: { n: number; cin: number; cout: number; cout_pad: number };
   dot: { n: number; scale: number };
+  flow_consistency: { n: number; height: number; width: number };
+  flow_grey: { n: number; channels: number };
+  flow_tvl1_dual: { n: number; height: number; width: number; tau_theta: number };
+  flow_tvl1_primal: { n: number; height: number; width: number; lambda_theta: number; theta: number };
+  flow_upsample: { n: number; height: number; width: number; coarse_h: number; coarse_w: number };
+  flow_warp_data: { n: number; height: number; width: number };
   gram_backward: { channels: number; n: number; scale: number };
   gram_backward_subgroup: { channels: number; n: number };
   gram_forward: { channels: number; n: number; scale: number };
@@ -137,6 +149,12 @@ export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupD
   conv3x3_winograd_output_vec4: [['ELEMENTWISE_WG', 256], 1, 1],
   conv3x3_winograd_weights: [['ELEMENTWISE_WG', 256], 1, 1],
   dot: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+  flow_consistency: [['ELEMENTWISE_WG', 256], 1, 1],
+  flow_grey: [['ELEMENTWISE_WG', 256], 1, 1],
+  flow_tvl1_dual: [['ELEMENTWISE_WG', 256], 1, 1],
+  flow_tvl1_primal: [['ELEMENTWISE_WG', 256], 1, 1],
+  flow_upsample: [['ELEMENTWISE_WG', 256], 1, 1],
+  flow_warp_data: [['ELEMENTWISE_WG', 256], 1, 1],
   gram_backward: [8, 8, 1],
   gram_backward_subgroup: [['WG', 8], 1, 1],
   gram_forward: [8, 8, 1],
