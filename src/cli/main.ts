@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { DEMO_DEFAULTS, demoCommand, DEVICE_OPTIONS_HELP, infoCommand } from './demo.js';
 import { userMessage } from './errors.js';
+import { flowCommand } from './flow.js';
 import { STYLIZE_HELP, stylizeCommand } from './stylize.js';
 import { guardStandardStreams } from './streams.js';
 import { weightsCommand } from './weights.js';
@@ -16,6 +17,7 @@ Other commands:
   wgpu-style info [options]          Show the WebGPU adapter, its limits and features
   wgpu-style demo [options]          Run a VGG-sized 3×3 convolution + ReLU on the device, timed
   wgpu-style weights <command>       Fetch, convert and inspect VGG-19 weights (wgpu-style weights --help)
+  wgpu-style flow <a> <b> -o f.flo   Optical flow from a to b: Middlebury .flo and a colour PNG (flow --help)
 
 Options for info and demo:
 ${DEVICE_OPTIONS_HELP}
@@ -36,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       return demoCommand(rest);
     case 'weights':
       return weightsCommand(rest);
+    case 'flow':
+      return flowCommand(rest);
     case '-v':
     case '--version':
       console.log(readVersion());
