@@ -34,8 +34,9 @@ const RANK: Record<string, number> = {
   video: 10,
   node: 11,
   web: 11,
-  cli: 12,
-  '.': 13,
+  batch: 12,
+  cli: 13,
+  '.': 14,
 };
 /** Folders that must also run in a browser. */
 const CORE = ['util', 'gpu', 'kernels', 'graph', 'vgg', 'optim', 'flow', 'style', 'plan', 'io', 'video'];
@@ -105,7 +106,7 @@ describe('layers', () => {
       'src/web/main.ts':
         "import { image } from '../io/image.js';\nimport { run } from '../node/run.js';\nimport { stylize } from '../index.js';",
       // A new folder must be given its height.
-      'src/batch/queue.ts': "import { job } from '../style/job.js';",
+      'src/album/pages.ts': "import { job } from '../style/job.js';",
       'src/plan/plan-job.ts': "import { readFileSync } from 'node:fs';",
       // A cycle within one folder, through a type-only import and a folder's index.
       'src/gpu/tensor.ts': "import type { GpuContext } from './context.js';",
@@ -120,7 +121,7 @@ describe('layers', () => {
         'src/web/main.ts (web) imports its sibling edge node: ../node/run.js',
         'src/plan/plan-job.ts (core) imports the Node-only node:fs',
         'src/web/main.ts imports the package entry',
-        'src/batch/queue.ts is in src/batch, which has no rank in test/layers.test.ts',
+        'src/album/pages.ts is in src/album, which has no rank in test/layers.test.ts',
         'import cycle: src/gpu/context.ts → src/gpu/pool.ts → src/gpu/index.ts → src/gpu/context.ts',
       ].sort(),
     );
