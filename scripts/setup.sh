@@ -21,6 +21,20 @@ else
   npm install --no-audit --no-fund
 fi
 
+# Video files (wgpu-style video in.mp4 ...) go through ffmpeg; frames folders need none. Debian's
+# package where root and apt-get are here; a failure here costs video files only, not the set-up.
+if command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; then
+  say "ffmpeg is installed (for wgpu-style video)"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  say "installing ffmpeg (for wgpu-style video)"
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }; then
+    say "could not install ffmpeg: video files need it (frames folders do not); apt-get install ffmpeg"
+  fi
+else
+  say "no ffmpeg: wgpu-style video needs it for video files (frames folders do not);"
+  say "install it (Debian/Ubuntu: apt-get install ffmpeg) or set WGPU_STYLE_FFMPEG=/path/to/ffmpeg"
+fi
+
 probe() { node scripts/probe-adapter.mjs; }
 
 if probe; then
