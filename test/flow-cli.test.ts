@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFlo } from '../src/io/flo.js';
 import { readImage, writeImage } from '../src/index.js';
-import type { RgbaImage } from '../src/style/image-tensor.js';
 import { cli } from './helpers/cli.js';
+import { texture } from './helpers/video-clip.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-flow-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -17,20 +17,6 @@ const run = (args: string[]) => cli(args, { cwd: work, env: { WGPU_STYLE_CACHE: 
 const [W, H] = [48, 40];
 /** The motion from a to b: a(x, y) = b(x + U, y + V). */
 const [U, V] = [2, -1];
-
-/** A smooth texture (sums of waves) seen through a window at (ox, oy). */
-export function texture(width: number, height: number, ox = 0, oy = 0): RgbaImage {
-  const data = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const [X, Y] = [x + ox, y + oy];
-      const r = 128 + 60 * Math.sin(X / 3.1 + Y / 5.3) + 40 * Math.cos(Y / 2.7 - X / 7.9);
-      const g = 128 + 70 * Math.sin(X / 4.3 - Y / 3.7) + 30 * Math.sin((X * Y) / 40);
-      const b = 128 + 50 * Math.cos(X / 2.3 + Y / 6.1) + 50 * Math.sin(Y / 3.3);
-      data.set([r, g, b, 255], (y * width + x) * 4);
-    }
-  return { width, height, data };
-}
 
 beforeAll(() => {
   writeImage(join(work, 'a.png'), texture(W, H));

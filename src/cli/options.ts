@@ -82,7 +82,7 @@ export const RUN_OPTIONS = {
   adapter: { kind: 'text', arg: '<name>', group: 'GPU', help: ['Use the adapter whose name contains <name> (env WGPU_STYLE_ADAPTER)'] },
 } as const satisfies Record<string, OptionSpec>;
 
-const GROUPS = ['Output', 'Size and schedule', 'Optimizer', 'Loss', 'Input and start', 'Weights', 'Progress', 'GPU'];
+export const GROUPS = ['Output', 'Size and schedule', 'Optimizer', 'Loss', 'Input and start', 'Weights', 'Progress', 'GPU'];
 const SHORT: Record<string, string> = { output: 'o' };
 /** A few words under a group, for what no single option says. */
 const GROUP_NOTES: Record<string, string[]> = {
@@ -98,29 +98,35 @@ export type RunValues = { output: string; quality: number; checkpointEvery: numb
   Record<'checkpoint' | 'resume' | 'weights' | 'backend' | 'adapter', string>
 > & { offline: boolean; json: boolean };
 
-/** Every option the command line takes, by key. */
-function cliOptions(): Array<[string, OptionSpec]> {
+/** Every option the style command takes, by key (other commands pass their own list to the functions below). */
+export function cliOptions(): Array<[string, OptionSpec]> {
   const settings = (Object.entries(SETTINGS) as Array<[string, OptionSpec]>).filter(([, spec]) => !spec.libraryOnly);
   return [...Object.entries(RUN_OPTIONS), ...settings];
 }
 
 /** node:util parseArgs's table. */
-export function parserTable(): NonNullable<ParseArgsConfig['options']> {
+export function parserTable(options = cliOptions()): NonNullable<ParseArgsConfig['options']> {
   const table: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
-  for (const [key, spec] of cliOptions()) {
+  for (const [key, spec] of options) {
     table[flagFor(key).slice(2)] = { type: spec.kind === 'flag' ? 'boolean' : 'string', ...(SHORT[key] ? { short: SHORT[key] } : {}) };
   }
   return table;
 }
 
-/** Parsed flags -> the style settings given and the run's own values, each checked against its declaration. */
-export function readOptions(values: Record<string, string | boolean | undefined>): { settings: Partial<StyleSettings>; run: RunValues } {
+/**
+ * Parsed flags -> the style settings given and the run's own values (every option not a style
+ * setting, its default filled in), each checked against its declaration.
+ */
+export function readOptions(
+  values: Record<string, string | boolean | undefined>,
+  options = cliOptions(),
+): { settings: Partial<StyleSettings>; run: RunValues } {
   const settings: Record<string, unknown> = {};
   const run: Record<string, unknown> = {};
-  for (const [key, spec] of cliOptions()) {
+  for (const [key, spec] of options) {
     const flag = flagFor(key);
     const raw = values[flag.slice(2)];
-    const target = key in RUN_OPTIONS ? run : settings;
+    const target = key in SETTINGS ? settings : run;
     if (raw === undefined) {
       if (target === run) run[key] = spec.default;
       continue;
@@ -166,9 +172,8 @@ export interface OptionGroup {
 }
 
 /** The command line's options by group, in --help's order (also the README's table: scripts/options-table.ts). */
-export function optionGroups(): OptionGroup[] {
-  const all = cliOptions();
-  return GROUPS.map((group) => ({
+export function optionGroups(all = cliOptions(), groups = GROUPS): OptionGroup[] {
+  return groups.map((group) => ({
     group,
     options: all
       .filter(([, spec]) => spec.group === group)
@@ -178,8 +183,8 @@ export function optionGroups(): OptionGroup[] {
 }
 
 /** The options part of --help, by group, each default shown as declared. */
-export function optionsHelp(): string {
-  return optionGroups()
+export function optionsHelp(all = cliOptions(), groups = GROUPS): string {
+  return optionGroups(all, groups)
     .map(({ group, options, notes }) =>
       [group, ...options.flatMap(({ flags, spec }) => optionLines(flags, spec)), ...notes.map((note) => `  ${note}`)].join('\n'),
     )

@@ -61,7 +61,7 @@ function eta(p: StyleProgress): number {
   return seconds;
 }
 
-function duration(seconds: number): string {
+export function duration(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   const m = Math.floor(seconds / 60);
   return m < 60
