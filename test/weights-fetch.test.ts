@@ -22,7 +22,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureWeights } from '../src/node/weights-cache.js';
 import { LOCK_STALE_MS } from '../src/node/file-lock.js';
 import { cacheDir, readWeightsFile } from '../src/node/weights-files.js';
-import { FETCH_SOURCES } from '../src/node/weights-sources.js';
+import { FETCH_SOURCES } from '../src/io/weights/sources.js';
 import { TORCHVISION_INPUT, VGG19_CONVS } from '../src/vgg/index.js';
 import { cli, type CliResult } from './helpers/cli.js';
 import { startServer, type TestServer } from './helpers/http-server.js';

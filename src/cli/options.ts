@@ -3,7 +3,7 @@
 // table, the values' conversion and checks, and the options part of --help all come from here.
 
 import type { ParseArgsConfig } from 'node:util';
-import { formatValue, invalidReason, SETTINGS, type OptionSpec } from '../plan/options.js';
+import { invalidReason, SETTINGS, withDefault, type OptionSpec } from '../plan/options.js';
 import { flagFor, type SettingKey, type StyleSettings } from '../plan/settings.js';
 import { DEFAULT_MAX_PIXELS } from '../io/image.js';
 import { UsageError } from './errors.js';
@@ -200,10 +200,5 @@ function optionLines(flags: string, spec: OptionSpec): string[] {
   return [...first, ...help.slice(1).map((line) => `${' '.repeat(COLUMN)}${line}`)];
 }
 
-/** Help lines with "(default" completed by the declared default. */
-export function withDefault(spec: OptionSpec): string[] {
-  if (spec.default === undefined || spec.kind === 'flag') return [...spec.help];
-  return spec.help.map((line) => line.replace(/\(default(?=[);]| =)/, `(default ${formatValue(spec.default)}`));
-}
-
 export type { RunKey, SettingKey };
+export { withDefault };

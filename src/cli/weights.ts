@@ -12,7 +12,7 @@ import { PreparedWrite } from '../node/safe-write.js';
 import { ensureWeights } from '../node/weights-cache.js';
 import { convertWeightsFile, sniffFormat } from '../node/weights-convert.js';
 import { readWeightsBytes } from '../node/weights-files.js';
-import { FETCH_SOURCES, SOURCE_NAMES, type SourceName } from '../node/weights-sources.js';
+import { FETCH_SOURCES, SOURCE_NAMES, type SourceName } from '../io/weights/sources.js';
 import { CAFFE_INPUT, layerIndex, TORCHVISION_INPUT, type InputConvention, type VggWeights } from '../vgg/index.js';
 import { positiveInt, UsageError } from './errors.js';
 import { parseProblem } from './parse.js';

@@ -7,16 +7,10 @@ import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, 
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import type { Checksums } from '../io/weights/sources.js';
 import { UserError } from '../util/errors.js';
 
-/** Expected checksums of a file, hex; each one given is checked. */
-export interface Checksums {
-  md5?: string;
-  sha1?: string;
-  sha256?: string;
-  /** The first digits of the sha256 (how torch.hub checks the hash in a file's name). */
-  sha256Prefix?: string;
-}
+export type { Checksums };
 
 export interface DownloadOptions extends Checksums {
   url: string;

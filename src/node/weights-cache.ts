@@ -13,7 +13,8 @@ import { checkChecksums, checkHttpUrl, type Checksums } from './download.js';
 import { LOCK_STALE_MS, withFileLock } from './file-lock.js';
 import { convertWeightsFile, FORMAT_NAMES, sniffFormat } from './weights-convert.js';
 import { cacheDir, readWeightsFile, writeWeightsFile } from './weights-files.js';
-import { FETCH_SOURCES, obtainWeightsFile, type SourceName } from './weights-sources.js';
+import { FETCH_SOURCES, type SourceName } from '../io/weights/sources.js';
+import { obtainWeightsFile } from './weights-sources.js';
 
 /** Keras's file, the default (kept for the library's users; FETCH_SOURCES has every source). */
 export const DEFAULT_WEIGHTS = {

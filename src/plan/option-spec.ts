@@ -34,6 +34,12 @@ export function formatValue(value: unknown): string {
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
+/** Help lines with "(default" completed by the declared default (--help and the page's help texts). */
+export function withDefault(spec: OptionSpec): string[] {
+  if (spec.default === undefined || spec.kind === 'flag') return [...spec.help];
+  return spec.help.map((line) => line.replace(/\(default(?=[);]| =)/, `(default ${formatValue(spec.default)}`));
+}
+
 /** Why `value` is not a valid `spec` value (a phrase to follow the option's name), or null. */
 export function invalidReason(spec: OptionSpec, value: unknown): string | null {
   const shown = formatValue(value);

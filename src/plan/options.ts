@@ -5,7 +5,7 @@
 
 import type { OptionSpec } from './option-spec.js';
 
-export { formatValue, invalidReason, type OptionKind, type OptionSpec } from './option-spec.js';
+export { formatValue, invalidReason, withDefault, type OptionKind, type OptionSpec } from './option-spec.js';
 
 /** The learning rate when none is given: Adam's (the seed's), and L-BFGS's step length (torch's and neural-style's). */
 export const DEFAULT_LR = { adam: 0.01, lbfgs: 1 } as const;
