@@ -4,10 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { DEMO_DEFAULTS, demoCommand, DEVICE_OPTIONS_HELP, infoCommand } from './demo.js';
 import { userMessage } from './errors.js';
+import { batchCommand } from './batch.js';
 import { flowCommand } from './flow.js';
 import { STYLIZE_HELP, stylizeCommand } from './stylize.js';
 import { guardStandardStreams } from './streams.js';
 import { weightsCommand } from './weights.js';
+import { workerCommand } from './worker.js';
 
 const HELP = `wgpu-style — neural style transfer on WebGPU
 
@@ -18,6 +20,8 @@ Other commands:
   wgpu-style demo [options]          Run a VGG-sized 3×3 convolution + ReLU on the device, timed
   wgpu-style weights <command>       Fetch, convert and inspect VGG-19 weights (wgpu-style weights --help)
   wgpu-style flow <a> <b> -o f.flo   Optical flow from a to b: Middlebury .flo and a colour PNG (flow --help)
+  wgpu-style batch <files|folders> --style s.jpg -o out/   Many images in one process, or through a Redis queue (batch --help)
+  wgpu-style worker --queue redis://host:port   Take queued batch images on this machine's GPU (worker --help)
 
 Options for info and demo:
 ${DEVICE_OPTIONS_HELP}
@@ -40,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
       return weightsCommand(rest);
     case 'flow':
       return flowCommand(rest);
+    case 'batch':
+      return batchCommand(rest);
+    case 'worker':
+      return workerCommand(rest);
     case '-v':
     case '--version':
       console.log(readVersion());

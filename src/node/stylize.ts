@@ -18,6 +18,7 @@ import type { RgbaImage } from '../style/image-tensor.js';
 import { describeLbfgsMemory } from '../plan/lbfgs-memory.js';
 import { describeMemoryPlan } from '../plan/memory-messages.js';
 import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } from '../style/job.js';
+import type { StyleSession } from '../style/session.js';
 import { StoppedBeforeStartError, UserError, warning } from '../util/errors.js';
 import { planJob, type DeviceLimits } from '../plan/plan-job.js';
 import { type StyleSettings } from '../plan/settings.js';
@@ -51,6 +52,11 @@ export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, Om
   resume?: string | Checkpoint;
   /** Called with the plan once the images are read, before any GPU work or download. */
   onPlan?: (plan: StyleOptions) => void;
+  /**
+   * Run in a warm session instead of one made for this image (a batch's: src/batch/runner.ts keeps
+   * the network and the style targets across images); given the styles as read and the checked plan.
+   */
+  session?: (ctx: GpuContext, weights: VggWeights, styles: RgbaImage[], plan: StyleOptions) => StyleSession;
 }
 
 export async function stylize(options: StylizeOptions): Promise<StyleResult> {
@@ -94,7 +100,9 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
       ? resumeState(saved, identity!, plan, typeof options.resume === 'string' ? options.resume : 'the checkpoint')
       : undefined;
     const checkpoint = options.checkpoint && checkpointHooks(options.checkpoint, identity!, options.log);
-    return await runStyleJob(ctx, weights, content, styles, plan, { ...options, checkpoint, resume });
+    const hooks = { ...options, checkpoint, resume };
+    if (options.session) return await options.session(ctx, weights, styles, plan).run(content, plan, hooks);
+    return await runStyleJob(ctx, weights, content, styles, plan, hooks);
   } finally {
     if (!options.context) ctx.destroy();
   }

@@ -1,0 +1,84 @@
+// The Redis a queue lives on, from a redis:// or rediss:// (TLS) URL with an optional user,
+// password and database number: BullMQ's connection options, with a retry that never gives up and
+// says so (throttled), and the URL as it may be printed (the password never is).
+
+import type { ConnectionOptions } from 'bullmq';
+import { UserError } from '../util/errors.js';
+
+/** Seconds between reconnection tries, at most. */
+const RETRY_MAX_MS = 2000;
+/** A message about a lost connection at most this often. */
+const SAY_EVERY_MS = 5000;
+
+/** `url` as it may be shown: any user and password replaced by ***. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username) u.username = '***';
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(an unreadable URL)';
+  }
+}
+
+export interface QueueConnection {
+  options: ConnectionOptions;
+  /** The URL without its credentials. */
+  shown: string;
+  /** True from a failed connection until `reconnected()` is called after a command succeeded. */
+  readonly lost: boolean;
+  reconnected(): void;
+}
+
+/**
+ * Connection options for `url`. Commands wait while the connection is down (maxRetriesPerRequest
+ * null, as BullMQ's workers require) and the client tries again every 2 s at most, for ever.
+ */
+export function queueConnection(url: string, flag: string, log: (message: string) => void): QueueConnection {
+  const shown = redactUrl(url);
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UserError(`${flag} ${shown}: not a URL; give redis://host:port (or rediss:// for TLS, redis://:password@host:port/0)`);
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new UserError(`${flag} ${shown}: give a redis:// or rediss:// (TLS) URL, such as redis://localhost:6379`);
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
+  if (!Number.isInteger(db) || db < 0) throw new UserError(`${flag} ${shown}: the database after the host must be a number, such as /0`);
+  let lost = false;
+  let said = 0;
+  const retryStrategy = (times: number): number => {
+    lost = true;
+    const now = Date.now();
+    if (now - said >= SAY_EVERY_MS) {
+      said = now;
+      log(`cannot reach Redis at ${shown} (try ${times}); retrying every ${RETRY_MAX_MS / 1000} s, nothing is lost meanwhile`);
+    }
+    return Math.min(times * 200, RETRY_MAX_MS);
+  };
+  const options: ConnectionOptions = {
+    host: u.hostname || 'localhost',
+    port: u.port ? Number(u.port) : 6379,
+    db,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
+    maxRetriesPerRequest: null,
+    retryStrategy,
+  };
+  return {
+    options,
+    shown,
+    get lost() {
+      return lost;
+    },
+    reconnected() {
+      if (!lost) return;
+      lost = false;
+      said = 0;
+      log(`connected to Redis at ${shown} again`);
+    },
+  };
+}
