@@ -41,6 +41,8 @@ export interface CountedJob {
   /** Convolutions may run by Winograd (an autotuned choice): its scratch and transformed weights count. */
   winograd: boolean;
   bindingBytes: number;
+  /** A video frame's temporal term: how many earlier outputs it compares with (0: none, a still image). */
+  temporalTerms: number;
 }
 
 export interface CountedScale {
@@ -122,11 +124,21 @@ function countEach(job: CountedJob, recompute: boolean, keepsWinogradWeights: bo
   for (const t of [content, ...styles]) t.release();
   // Evaluations by ScaleRun's own code.
   const leaf = Tensor.leaf(image(job), true, 'image');
+  // A video frame's temporal targets and certainties are held through the scale (scaleMemory counts them).
+  const temporal: LossConfig['temporal'] = job.temporalTerms
+    ? {
+        weight: 1,
+        terms: Array.from({ length: job.temporalTerms }, () => ({
+          target: image(job),
+          certainty: ctx.empty([1, 1, job.height, job.width]),
+        })),
+      }
+    : undefined;
   const start = ctx.memory().liveBytes;
   ctx.resetMemoryPeak();
   const watch = lossWatch(ctx); // ScaleRun's divergence record, kept through its evaluations
   const evaluate = () => {
-    const { grad, losses } = lossAndGradient({ ctx, net, targets: targets!, loss, recompute }, leaf, watch, 1);
+    const { grad, losses } = lossAndGradient({ ctx, net, targets: targets!, loss: { ...loss, temporal }, recompute }, leaf, watch, 1);
     for (const t of [grad, losses]) t.release();
   };
   variants.forEach((variant, i) => {

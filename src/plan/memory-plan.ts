@@ -50,6 +50,8 @@ export interface MemoryJob {
   bindingBytes?: number;
   /** The adapter's maxBufferSize, where the edge knows it: it bounds the largest activation. */
   bufferBytes?: number;
+  /** A video frame's temporal term: the earlier outputs it compares with, each a target and a certainty held through the scale (default 0). */
+  temporalTerms?: number;
 }
 
 export interface ScaleMemory {
@@ -190,6 +192,7 @@ function scaleMemory(
     {
       ...{ width, height, styles, loss: job.loss, pooling: job.pooling, convertsInput: job.convertsInput ?? true },
       ...{ subgroups: job.subgroups ?? true, winograd: job.winograd ?? true, bindingBytes: job.bindingBytes ?? DEFAULT_BINDING_BYTES },
+      temporalTerms: job.temporalTerms ?? 0,
     },
     recompute,
     winogradCache,
@@ -203,7 +206,9 @@ function scaleMemory(
   // The optimisation: the image, the last good one, the optimiser's state, the targets and one evaluation.
   const plan = job.optimizer;
   const optimizerVectors = plan?.kind === 'lbfgs' ? lbfgsVectors(plan).history + lbfgsVectors(plan).working + 1 : 2;
-  const optimise = base + counted.targetBytes + (2 + optimizerVectors) * vector + counted.evaluationPeakBytes;
+  // A video frame's temporal targets (image-sized) and certainties (one plane each).
+  const temporal = (job.temporalTerms ?? 0) * (vector + pooledBytes(4 * width * height));
+  const optimise = base + counted.targetBytes + temporal + (2 + optimizerVectors) * vector + counted.evaluationPeakBytes;
   return { peak: Math.max(targetsPhase, optimise), counted };
 }
 

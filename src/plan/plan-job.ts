@@ -32,7 +32,8 @@ export interface DeviceLimits {
  * the default memory budget; `host.bindingBytes` and `bufferBytes` (the device's limits, where the
  * edge has one) size the band scratch of tensors past one binding and the largest size that fits;
  * `host.contentName` (the content image's file name, where there is one) is named in messages about
- * its shape. Without the device's limits (before the device exists) the plan is made and its
+ * its shape; `host.temporalTerms` (a video frame's earlier outputs, planVideo's) adds the temporal
+ * term's tensors to the memory plan. Without the device's limits (before the device exists) the plan is made and its
  * settings checked, but not its memory: the edges plan again with the limits before any work.
  * Throws OptionError naming the setting by its key, or TensorTooLargeError.
  */
@@ -41,7 +42,7 @@ export function planJob(
   contentWidth: number,
   contentHeight: number,
   styleCount?: number,
-  host: { memoryBytes?: number; contentName?: string } & Partial<DeviceLimits> = {},
+  host: { memoryBytes?: number; contentName?: string; temporalTerms?: number } & Partial<DeviceLimits> = {},
 ): JobPlan {
   // Keys present but undefined (an option not given) keep their defaults.
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
@@ -63,7 +64,16 @@ export function planJob(
   // limits, checkDevice (below) refuses one that cannot fit, before any work.
   const budget = s.maxMemory ?? defaultMaxMemoryMiB(host.memoryBytes);
   const { bindingBytes, bufferBytes } = host;
-  const job = { scales, loss, pooling: s.pooling, optimizer, styleScale: s.styleScale, bindingBytes, bufferBytes };
+  const job = {
+    scales,
+    loss,
+    pooling: s.pooling,
+    optimizer,
+    styleScale: s.styleScale,
+    bindingBytes,
+    bufferBytes,
+    temporalTerms: host.temporalTerms,
+  };
   const memory = planMemory(job, budget, s.maxMemory === undefined);
   if (bindingBytes !== undefined && bufferBytes !== undefined) checkDevice(job, memory, { bindingBytes, bufferBytes });
   return {

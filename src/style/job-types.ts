@@ -1,5 +1,6 @@
 // What a style job takes and gives: its plan (from planJob), its hooks and its result.
 
+import type { DeviceTensor } from '../gpu/index.js';
 import type { RgbaImage } from './image-tensor.js';
 import type { CheckpointHooks, JobState } from './job-state.js';
 import type { LossConfig } from './loss.js';
@@ -37,7 +38,11 @@ export interface StyleOptions {
   styleBlend?: readonly number[];
   /** Style images are resized to this many times the working size's longest side. */
   styleScale: number;
-  init: 'content' | 'random' | RgbaImage;
+  /**
+   * The first scale's starting image: the content, noise (from `seed`), an image, or a tensor in the
+   * normalised space [1, 3, h, w] (a video's warped previous output; resized if not the scale's size).
+   */
+  init: 'content' | 'random' | RgbaImage | { normalized: DeviceTensor };
   seed: number;
   originalColors: boolean;
   pooling: Pooling;
@@ -67,6 +72,8 @@ export interface StyleProgress {
   content: number | null;
   style: number | null;
   tv: number | null;
+  /** A video frame's temporal term (unweighted); null for a still image or when its weight is 0. */
+  temporal: number | null;
   total: number;
   seconds: number;
   /** Seconds per evaluation since the last report. */

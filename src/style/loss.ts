@@ -1,7 +1,8 @@
 // The Gatys loss: content = MSE of features at the content layers; style = MSE of Gram matrices at
-// the style layers; total variation on the image; total = wc·content + ws·style + wtv·tv.
-// Targets (content features, style Grams, blended over several style images) are computed once
-// per scale, without a gradient.
+// the style layers; total variation on the image; total = wc·content + ws·style + wtv·tv, plus
+// wt·temporal for a video frame (Ruder et al. 2016: the image against earlier outputs warped into
+// this frame, where their flow is reliable). Targets (content features, style Grams, blended over
+// several style images) are computed once per scale, without a gradient.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { ops, Tape, Tensor } from '../graph/index.js';
@@ -19,6 +20,17 @@ export interface LossConfig {
   /** Multiply the content and style terms before weighting (convention normalisation; default 1). */
   contentNormalizer?: number;
   styleNormalizer?: number;
+  /**
+   * A video frame's temporal term: weight · Σ_j Σ_px c_j·(x − ω_j)² / x.size, with each target ω_j
+   * (an earlier output warped into this frame, in the normalised space at the scale's size) and its
+   * certainty c_j ([1, 1, H, W], already long-term combined). Absent for a still image.
+   */
+  temporal?: TemporalTerm;
+}
+
+export interface TemporalTerm {
+  weight: number;
+  terms: ReadonlyArray<{ target: DeviceTensor; certainty: DeviceTensor }>;
 }
 
 /** The deepest VGG layer a loss term uses (0 when none does). */
@@ -35,6 +47,7 @@ export interface LossTerms {
   content: Tensor | null;
   style: Tensor | null;
   tv: Tensor | null;
+  temporal: Tensor | null;
 }
 
 /** Content features of `content`; Grams of the styles blended by `blend` (weights summing to 1). */
@@ -46,27 +59,62 @@ export function computeTargets(
   config: LossConfig,
   blend: readonly number[] = styles.map(() => 1 / styles.length),
 ): Targets {
+  return withTape(ctx, (tape) => ({
+    content: contentFeatures(tape, net, content, config),
+    grams: styleGrams(tape, net, styles, config, blend),
+  }));
+}
+
+/** The content targets alone (a StyleSession keeps the Grams across frames and scales of one size). */
+export function computeContentTargets(ctx: GpuContext, net: StyleNetwork, content: DeviceTensor, config: LossConfig): Targets['content'] {
+  return withTape(ctx, (tape) => contentFeatures(tape, net, content, config));
+}
+
+/** The style targets alone: the styles' Grams blended by `blend`. */
+export function computeStyleGrams(
+  ctx: GpuContext,
+  net: StyleNetwork,
+  styles: readonly DeviceTensor[],
+  config: LossConfig,
+  blend: readonly number[],
+): Targets['grams'] {
+  return withTape(ctx, (tape) => styleGrams(tape, net, styles, config, blend));
+}
+
+function withTape<T>(ctx: GpuContext, body: (tape: Tape) => T): T {
   const tape = new Tape(ctx, { grad: false });
   try {
-    const targets: Targets = { content: new Map(), grams: new Map() };
-    if (config.contentWeight) {
-      for (const [layer, f] of net.features(tape, Tensor.leaf(content), config.contentLayers))
-        targets.content.set(layer, tape.keep(f).value);
-    }
-    if (config.styleWeight) {
-      styles.forEach((style, i) => {
-        for (const [layer, f] of net.features(tape, Tensor.leaf(style), config.styleLayers)) {
-          const gram = ops.gram(tape, f).value;
-          const sum = targets.grams.get(layer);
-          if (sum) axpby(ctx, blend[i]!, gram, 1, sum);
-          else targets.grams.set(layer, tape.keep(ops.scale(tape, Tensor.leaf(gram), blend[i]!)).value);
-        }
-      });
-    }
-    return targets;
+    return body(tape);
   } finally {
     tape.dispose();
   }
+}
+
+function contentFeatures(tape: Tape, net: StyleNetwork, content: DeviceTensor, config: LossConfig): Targets['content'] {
+  const features: Targets['content'] = new Map();
+  if (!config.contentWeight) return features;
+  for (const [layer, f] of net.features(tape, Tensor.leaf(content), config.contentLayers)) features.set(layer, tape.keep(f).value);
+  return features;
+}
+
+function styleGrams(
+  tape: Tape,
+  net: StyleNetwork,
+  styles: readonly DeviceTensor[],
+  config: LossConfig,
+  blend: readonly number[],
+): Targets['grams'] {
+  const grams: Targets['grams'] = new Map();
+  if (!config.styleWeight) return grams;
+  styles.forEach((style, i) => {
+    for (const [layer, f] of net.features(tape, Tensor.leaf(style), config.styleLayers)) {
+      const gram = ops.gram(tape, f).value;
+      const sum = grams.get(layer);
+      if (sum) axpby(tape.ctx, blend[i]!, gram, 1, sum);
+      else grams.set(layer, tape.keep(ops.scale(tape, Tensor.leaf(gram), blend[i]!)).value);
+    }
+  });
+  return grams;
 }
 
 export function releaseTargets(targets: Targets): void {
@@ -96,10 +144,21 @@ export function styleTransferLoss(tape: Tape, net: StyleNetwork, image: Tensor, 
       )
     : null;
   const tv = config.tvWeight ? ops.totalVariation(tape, image) : null;
+  const temporal = temporalLoss(tape, image, config.temporal);
   const terms: Array<readonly [Tensor, number]> = [];
   if (content) terms.push([content, config.contentWeight]);
   if (style) terms.push([style, config.styleWeight]);
   if (tv) terms.push([tv, config.tvWeight]);
+  if (temporal) terms.push([temporal, config.temporal!.weight]);
   if (terms.length === 0) throw new Error('every loss weight is 0: nothing to optimise');
-  return { total: ops.weightedSum(tape, terms), content, style, tv };
+  return { total: ops.weightedSum(tape, terms), content, style, tv, temporal };
+}
+
+/** Σ_j of each earlier output's temporal loss (unweighted), or null when the term is off. */
+function temporalLoss(tape: Tape, image: Tensor, term: TemporalTerm | undefined): Tensor | null {
+  if (!term?.weight || term.terms.length === 0) return null;
+  return ops.weightedSum(
+    tape,
+    term.terms.map(({ target, certainty }) => [ops.temporalLoss(tape, image, target, certainty), 1] as const),
+  );
 }

@@ -142,7 +142,7 @@ export class ScaleRun implements Objective {
     return step === 1 || step === this.setup.scale.steps || step % this.setup.printEvery === 0;
   }
 
-  private report(step: number, iteration: number, [content, style, tv, total]: Float32Array, ended?: string): void {
+  private report(step: number, iteration: number, [content, style, tv, total, temporal]: Float32Array, ended?: string): void {
     const { loss, scale } = this.setup;
     const now = performance.now();
     this.setup.onProgress({
@@ -157,6 +157,7 @@ export class ScaleRun implements Objective {
       content: loss.contentWeight ? content! : null,
       style: loss.styleWeight ? style! : null,
       tv: loss.tvWeight ? tv! : null,
+      temporal: loss.temporal?.weight && loss.temporal.terms.length ? temporal! : null,
       total: total!,
       seconds: (now - this.setup.started) / 1000,
       stepSeconds: (now - this.since) / 1000 / this.stepsSince,
@@ -168,7 +169,7 @@ export class ScaleRun implements Objective {
 }
 
 /**
- * One evaluation's work on the device: the loss at the image `leaf`, its four values in one small
+ * One evaluation's work on the device: the loss at the image `leaf`, its values in one small
  * tensor (collect) watched for divergence (`watch`, at `step`), and the image's gradient. The
  * memory plan counts this (src/plan/memory-model.ts).
  */
@@ -188,9 +189,12 @@ export function lossAndGradient(
   return { grad: grad!, losses };
 }
 
-/** The four loss values of an evaluation in one small tensor: content, style, TV, total (0 for a term left out). */
+/**
+ * The loss values of an evaluation in one small tensor: content, style, TV, total, temporal (0 for
+ * a term left out). The total stays at index 3, where watchLoss and the optimisers read it.
+ */
 function collect(ctx: GpuContext, terms: LossTerms): DeviceTensor {
-  const values = ctx.zeros([4], 'reported losses');
-  [terms.content, terms.style, terms.tv, terms.total].forEach((t, i) => t && ctx.copyInto(t.value, values, i));
+  const values = ctx.zeros([5], 'reported losses');
+  [terms.content, terms.style, terms.tv, terms.total, terms.temporal].forEach((t, i) => t && ctx.copyInto(t.value, values, i));
   return values;
 }

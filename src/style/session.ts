@@ -1,0 +1,125 @@
+// A warm style session: the VGG network loaded once and the style images kept, for many runs of
+// the style job (a video's frames; a batch's images later). The style targets (the blended Grams)
+// are kept for the working size used last, so the frames of a video, all at one size, compute them
+// once. Each run gives the same result as a job of its own (runStyleJob is one session, one run).
+// Browser-safe.
+
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
+import { limitWinogradCache, releaseWinogradWeights } from '../kernels/index.js';
+import { Vgg19, type VggWeights } from '../vgg/index.js';
+import { lossNormalizers } from './convention.js';
+import { rgbToNormalized, uploadImage, type RgbaImage } from './image-tensor.js';
+import { JobRun, type RunResources } from './job-run.js';
+import type { Scale, StyleHooks, StyleOptions, StyleResult } from './job-types.js';
+import { computeContentTargets, computeStyleGrams, deepestLayer, type LossConfig, type Targets } from './loss.js';
+import { StyleNetwork } from './network.js';
+import { styleImageSize } from './sizes.js';
+
+/** The settings that shape a session's network and style targets: every run's options must agree with them. */
+export type SessionSettings = Pick<StyleOptions, 'loss' | 'pooling' | 'normalizeConvention' | 'styleBlend'>;
+
+type Size = { width: number; height: number };
+
+export class StyleSession implements RunResources {
+  readonly net: StyleNetwork;
+  /** How many times the style Grams were computed: once per working size (and style settings) in a row. */
+  styleTargetComputations = 0;
+  private readonly blend: number[];
+  private readonly deepest: number;
+  /** The style images on the device, shrunk to the largest size the last run's scales needed. */
+  private styleRgb: { key: string; tensors: DeviceTensor[] } | null = null;
+  private grams: { key: string; grams: Targets['grams'] } | null = null;
+
+  constructor(
+    readonly ctx: GpuContext,
+    weights: VggWeights,
+    private readonly styles: readonly RgbaImage[],
+    private readonly settings: SessionSettings,
+  ) {
+    const given = settings.styleBlend ?? styles.map(() => 1);
+    const blendSum = given.reduce((a, b) => a + b, 0);
+    this.blend = given.map((b) => (blendSum > 0 ? b / blendSum : 0));
+    this.deepest = deepestLayer(settings.loss);
+    this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: this.deepest, pooling: settings.pooling }));
+  }
+
+  /** Runs the style job on `content` (the options planJob made, agreeing with the session's settings). */
+  async run(content: RgbaImage, options: StyleOptions, hooks: StyleHooks = {}): Promise<StyleResult> {
+    this.check(options);
+    const run = new JobRun(this, content, options, hooks);
+    // The pool gives back spare buffers rather than let live + pooled pass the budget.
+    this.ctx.limitMemory(options.memory.budgetMiB * 2 ** 20);
+    try {
+      return await run.run();
+    } finally {
+      run.dispose();
+      this.ctx.limitMemory(Infinity);
+      limitWinogradCache(this.ctx, Infinity);
+    }
+  }
+
+  dispose(): void {
+    for (const t of [...(this.styleRgb?.tensors ?? []), ...(this.grams?.grams.values() ?? [])]) t.release();
+    this.styleRgb = this.grams = null;
+    this.net.vgg.dispose();
+    releaseWinogradWeights(this.ctx);
+  }
+
+  lossFor(loss: LossConfig): LossConfig {
+    const normalize = this.settings.normalizeConvention ?? true;
+    return { ...loss, ...lossNormalizers(normalize ? this.net.inputScale : 1) };
+  }
+
+  /** The content's features, and the Grams kept from the last call when the working size and style settings are the same. */
+  targets(content: DeviceTensor, scale: Scale, options: StyleOptions, loss: LossConfig): Targets {
+    const key = JSON.stringify([scale.width, scale.height, options.styleScale, loss.styleWeight !== 0, loss.styleLayers]);
+    if (this.grams?.key !== key) {
+      for (const t of this.grams?.grams.values() ?? []) t.release();
+      this.grams = null;
+    }
+    const contentTargets = computeContentTargets(this.ctx, this.net, content, loss);
+    if (!this.grams) {
+      const rgb = this.styleImages(options);
+      const styles = rgb.map((t, i) => {
+        const size = this.styleSize(this.styles[i]!, scale, options.styleScale);
+        return rgbToNormalized(this.ctx, t, size.width, size.height);
+      });
+      this.grams = { key, grams: computeStyleGrams(this.ctx, this.net, styles, loss, this.blend) };
+      this.styleTargetComputations++;
+      for (const t of styles) t.release();
+    }
+    return { content: contentTargets, grams: this.grams.grams };
+  }
+
+  /**
+   * The style images on the device, shrunk to the largest size a scale of `options` needs (as a job
+   * of its own would upload them, so that the run's numbers are the same); uploaded again only when
+   * that size changes.
+   */
+  private styleImages(options: StyleOptions): DeviceTensor[] {
+    const sizes = this.styles.map((s) => {
+      const each = options.scales.map((scale) => this.styleSize(s, scale, options.styleScale));
+      return { width: Math.max(...each.map((x) => x.width)), height: Math.max(...each.map((x) => x.height)) };
+    });
+    const key = JSON.stringify(sizes);
+    if (this.styleRgb?.key !== key) {
+      for (const t of this.styleRgb?.tensors ?? []) t.release();
+      const tensors = this.styles.map((s, i) => uploadImage(this.ctx, s, `style image ${i + 1}`, sizes[i]));
+      this.styleRgb = { key, tensors };
+    }
+    return this.styleRgb.tensors;
+  }
+
+  /** A style image's size at a scale (sizes.ts). */
+  private styleSize(style: Size, scale: Size, styleScale: number): Size {
+    return styleImageSize(style, scale, styleScale, this.deepest);
+  }
+
+  /** A run's options must shape the network and the Grams as the session's settings do. */
+  private check(options: StyleOptions): void {
+    const shaping = (s: SessionSettings) =>
+      JSON.stringify([s.pooling, s.normalizeConvention ?? true, s.styleBlend ?? null, deepestLayer(s.loss)]);
+    if (shaping(options) !== shaping(this.settings))
+      throw new Error('StyleSession.run: the options shape the network or the style targets otherwise than the session was made for');
+  }
+}
