@@ -1,0 +1,215 @@
+// The video job: frame 1 as a still image (the whole pyramid), each later frame one scale at the
+// final size, started from the earlier output warped into it and held to the earlier outputs by
+// the temporal term (src/video/temporal.ts), or, with temporal weight 0, from its own content with
+// the same steps: independent frames, the baseline. One StyleSession for the whole video (VGG
+// loaded once, the style Grams computed once). Frames the store has are skipped and serve, as
+// stored (8-bit), as the earlier outputs: a resumed run ends with the frames of one never stopped.
+// Browser-safe.
+
+import type { GpuContext } from '../gpu/index.js';
+import type { VideoPlan } from '../plan/video-options.js';
+import type { RgbaImage } from '../style/image-tensor.js';
+import type { StyleOptions, StyleProgress, StyleResult } from '../style/job-types.js';
+import { StyleSession } from '../style/session.js';
+import { StoppedBeforeStartError, UserError } from '../util/errors.js';
+import type { VggWeights } from '../vgg/index.js';
+import { frameTemporal, type FrameTemporal } from './temporal.js';
+
+/** The content frames: 0-based, all the same size. */
+export interface FrameSource {
+  readonly count: number;
+  read(index: number): Promise<RgbaImage>;
+}
+
+/** Where the stylised frames go (0-based); read gives null for a frame not there yet. */
+export interface FrameStore {
+  read(index: number): Promise<RgbaImage | null>;
+  write(index: number, image: RgbaImage): Promise<void>;
+}
+
+type Losses = { content: number | null; style: number | null; tv: number | null; temporal: number | null; total: number | null };
+
+export interface VideoProgress {
+  /** The frame just written, 1-based. */
+  frame: number;
+  frames: number;
+  /** Frames in the store now (written by this run or before it). */
+  framesDone: number;
+  /** Seconds since the run started. */
+  seconds: number;
+  /** The rest of the video, from the frames this run made; null before it can tell. */
+  etaSeconds: number | null;
+  frameSeconds: number;
+  /** Of frameSeconds, the flows and their consistency. */
+  flowSeconds: number;
+  /** The frame's last reported losses. */
+  losses: Losses;
+}
+
+export interface VideoHooks {
+  onFrame?(progress: VideoProgress): void;
+  onProgress?(progress: StyleProgress & { frame: number; frames: number }): void;
+  signal?: AbortSignal;
+  log?(message: string): void;
+}
+
+export interface VideoResult {
+  frames: number;
+  /** Frames this run wrote, and those it found in the store and kept. */
+  written: number;
+  skipped: number;
+  stopped: null | 'aborted' | 'diverged';
+  message: string | null;
+  seconds: number;
+  flowSeconds: number;
+  history: VideoProgress[];
+}
+
+export async function runVideoJob(
+  ctx: GpuContext,
+  weights: VggWeights,
+  source: FrameSource,
+  styles: readonly RgbaImage[],
+  plan: VideoPlan,
+  store: FrameStore,
+  hooks: VideoHooks = {},
+): Promise<VideoResult> {
+  const session = new StyleSession(ctx, weights, styles, plan.first);
+  try {
+    return await new VideoJob(ctx, session, source, plan, store, hooks).run();
+  } finally {
+    session.dispose();
+  }
+}
+
+class VideoJob {
+  private readonly started = performance.now();
+  private readonly result: VideoResult;
+  private size: { width: number; height: number } | null = null;
+
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly session: StyleSession,
+    private readonly source: FrameSource,
+    private readonly plan: VideoPlan,
+    private readonly store: FrameStore,
+    private readonly hooks: VideoHooks,
+  ) {
+    this.result = { frames: source.count, written: 0, skipped: 0, stopped: null, message: null, seconds: 0, flowSeconds: 0, history: [] };
+  }
+
+  async run(): Promise<VideoResult> {
+    for (let t = 0; t < this.source.count; t++) {
+      if (await this.store.read(t)) {
+        this.result.skipped++;
+        continue;
+      }
+      if (this.hooks.signal?.aborted) return this.finish('aborted', `stopped before frame ${t + 1}`);
+      const stop = await this.frame(t);
+      if (stop) return this.finish(stop.stopped, stop.message);
+    }
+    return this.finish(null, null);
+  }
+
+  /** Makes and writes frame t (0-based), or says why it stopped (the frame then not written). */
+  private async frame(t: number): Promise<{ stopped: 'aborted' | 'diverged'; message: string | null } | null> {
+    const started = performance.now();
+    const content = await this.content(t);
+    const flowStarted = performance.now();
+    const temporal = t > 0 && this.plan.temporalWeight > 0 ? await this.temporal(t, content) : null;
+    if (temporal) await this.ctx.device.queue.onSubmittedWorkDone();
+    const flowSeconds = temporal ? (performance.now() - flowStarted) / 1000 : 0;
+    let result: StyleResult;
+    try {
+      result = await this.session.run(content, this.options(t, temporal), {
+        signal: this.hooks.signal,
+        log: this.hooks.log,
+        onProgress: (p) => this.hooks.onProgress?.({ ...p, frame: t + 1, frames: this.source.count }),
+      });
+    } catch (err) {
+      if (err instanceof StoppedBeforeStartError)
+        return { stopped: 'aborted', message: `stopped at frame ${t + 1}, before its first step` };
+      throw err;
+    } finally {
+      temporal?.release();
+    }
+    if (result.stopped) return { stopped: result.stopped, message: `frame ${t + 1}: ${result.message}` };
+    await this.store.write(t, result.image);
+    this.result.written++;
+    this.result.flowSeconds += flowSeconds;
+    this.report(t, (performance.now() - started) / 1000, flowSeconds, result.history.at(-1));
+    return null;
+  }
+
+  /** Frame t's options: the first frame's plan, or the later frames' with the temporal term and the warped start. */
+  private options(t: number, temporal: FrameTemporal | null): StyleOptions {
+    if (t === 0) return this.plan.first;
+    if (!temporal) return this.plan.next;
+    const { next } = this.plan;
+    return { ...next, init: { normalized: temporal.init }, loss: { ...next.loss, temporal: temporal.term } };
+  }
+
+  /** The content frame t, checked against the first frame's size. */
+  private async content(t: number): Promise<RgbaImage> {
+    const image = await this.source.read(t);
+    const first = (this.size ??= t === 0 ? image : await this.source.read(0));
+    if (image.width !== first.width || image.height !== first.height)
+      throw new UserError(
+        `frame ${t + 1} is ${image.width}×${image.height} but frame 1 is ${first.width}×${first.height}: every frame of a video must be the same size (crop or scale the frames alike)`,
+      );
+    return image;
+  }
+
+  /** Frame t's temporal term against the earlier frames the plan names (those before the video's start left out); null when none is. */
+  private async temporal(t: number, content: RgbaImage): Promise<FrameTemporal | null> {
+    const earlier: Array<{ content: RgbaImage; output: RgbaImage }> = [];
+    for (const j of this.plan.flowRelativeIndices) {
+      if (t - j < 0) break;
+      const output = await this.store.read(t - j);
+      if (!output) throw new Error(`runVideoJob: frame ${t - j + 1}'s output is not in the store before frame ${t + 1}`);
+      earlier.push({ content: await this.source.read(t - j), output });
+    }
+    if (earlier.length === 0) return null;
+    const scale = this.plan.next.scales[0]!;
+    return frameTemporal(this.ctx, content, earlier, scale, this.plan.temporalWeight);
+  }
+
+  private report(t: number, frameSeconds: number, flowSeconds: number, last: StyleProgress | undefined): void {
+    const done = this.result.written + this.result.skipped;
+    const progress: VideoProgress = {
+      frame: t + 1,
+      frames: this.source.count,
+      framesDone: done,
+      seconds: (performance.now() - this.started) / 1000,
+      etaSeconds: this.eta(t, frameSeconds),
+      frameSeconds,
+      flowSeconds,
+      losses: {
+        content: last?.content ?? null,
+        style: last?.style ?? null,
+        tv: last?.tv ?? null,
+        temporal: last?.temporal ?? null,
+        total: last?.total ?? null,
+      },
+    };
+    this.result.history.push(progress);
+    this.hooks.onFrame?.(progress);
+  }
+
+  /**
+   * The frames left times a later frame's seconds: the mean of those this run made, or, after only
+   * the first frame, its seconds scaled by the later frames' work against its own (in steps × pixels).
+   */
+  private eta(t: number, frameSeconds: number): number | null {
+    const left = this.source.count - (this.result.written + this.result.skipped);
+    if (left === 0) return 0;
+    const later = [...this.result.history.filter((p) => p.frame > 1).map((p) => p.frameSeconds), ...(t > 0 ? [frameSeconds] : [])];
+    if (later.length > 0) return (left * later.reduce((a, b) => a + b, 0)) / later.length;
+    const work = (o: StyleOptions) => o.scales.reduce((s, x) => s + x.steps * x.width * x.height, 0);
+    return left * frameSeconds * (work(this.plan.next) / work(this.plan.first));
+  }
+
+  private finish(stopped: VideoResult['stopped'], message: string | null): VideoResult {
+    return { ...this.result, stopped, message, seconds: (performance.now() - this.started) / 1000 };
+  }
+}
