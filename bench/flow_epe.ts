@@ -4,7 +4,7 @@
 // translation, a 4 % zoom, a 3° rotation), ignoring a border as wide as the largest displacement
 // plus 4 px; plus seconds per flow (ours: submit to read-back, after a warm-up; DIS: calc, best of 3).
 //   npx tsx bench/flow_epe.ts [--size 256] [--images golden_gate,tubingen,shipwreck] [--no-dis]
-//     [--warps N] [--iterations N] [--lambda X] [--theta X] [--coarsest N]
+//     [--warps N] [--iterations N] [--lambda X] [--theta X] [--huber X] [--smoothing N] [--coarsest N]
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     lambda: { type: 'string' },
     theta: { type: 'string' },
     coarsest: { type: 'string' },
+    huber: { type: 'string' },
+    smoothing: { type: 'string' },
   },
 });
 const size = Number(values.size);
@@ -40,6 +42,8 @@ if (values.iterations) options.iterations = Number(values.iterations);
 if (values.lambda) options.lambda = Number(values.lambda);
 if (values.theta) options.theta = Number(values.theta);
 if (values.coarsest) options.coarsestSide = Number(values.coarsest);
+if (values.huber) options.huber = Number(values.huber);
+if (values.smoothing) options.smoothing = Number(values.smoothing);
 
 const folder = mkdtempSync(join(tmpdir(), 'flow-epe-'));
 const pairs: Array<{ name: string; image: string; motion: string; pair: FlowPair }> = [];

@@ -1,7 +1,7 @@
 // TV-L1 flow, the dual step of one iteration, in place on p [4, H, W]: for each flow component
 // u_k, p_k = (p_k + tau/theta · ∇u_k) / (1 + tau/theta · |∇u_k|), ∇ by forward differences (0 past
 // the last column / row). One invocation per pixel.
-struct Params { n: u32, height: u32, width: u32, tau_theta: f32 }
+struct Params { n: u32, height: u32, width: u32, tau_theta: f32, huber: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> flow: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dual: array<f32>;
@@ -21,7 +21,8 @@ fn apply(i: u32) {
     let g = forward_gradient(k, i, col, row);
     let a = 2u * k * p.n + i;
     let b = a + p.n;
-    let q = (vec2f(dual[a], dual[b]) + p.tau_theta * g) / (1.0 + p.tau_theta * length(g));
+    var q = (vec2f(dual[a], dual[b]) + p.tau_theta * g) / (1.0 + p.tau_theta * p.huber);
+    q /= max(1.0, length(q));
     dual[a] = q.x;
     dual[b] = q.y;
   }

@@ -4,20 +4,24 @@
 
 import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../src/gpu/index.js';
-import { flowConsistencyKernel, flowGrey, flowUpsample, flowWarpData, tvl1Iteration } from '../src/kernels/flow_tvl1.js';
+import { flowConsistencyKernel, flowGrey, flowSmooth, flowUpsample, flowWarpData, tvl1Iteration } from '../src/kernels/flow_tvl1.js';
 import { withBrokenShader } from './helpers/broken-shader.js';
 import { expectClose, relativeError } from './helpers/compare.js';
 import { useGpu } from './helpers/gpu.js';
 import * as oracle from './helpers/oracle-flow.js';
 import { randomArray } from './helpers/random.js';
 
-const STEP = { lambdaTheta: 0.045, theta: 0.3, tauTheta: 0.25 / 0.3 };
+const STEP = { lambdaTheta: 0.045, theta: 0.3, tauTheta: 0.25 / 0.3, huber: 0.1 };
 
 /** Each kernel: run it on `ctx` for a plane, and its float64 reference. */
 const CASES: Record<string, (ctx: GpuContext, h: number, w: number) => Promise<{ got: Float32Array; want: Float64Array }>> = {
   flow_grey: async (ctx, h, w) => {
     const image = randomArray(3 * h * w, 1).map((v) => (v + 1) / 2);
     return { got: await flowGrey(ctx, ctx.upload([1, 3, h, w], image)).read(), want: oracle.grey(image, 3, { height: h, width: w }) };
+  },
+  flow_smooth: async (ctx, h, w) => {
+    const grey = randomArray(h * w, 10, 100);
+    return { got: await flowSmooth(ctx, ctx.upload([1, 1, h, w], grey)).read(), want: oracle.smooth(grey, { height: h, width: w }) };
   },
   flow_warp_data: async (ctx, h, w) => {
     const [i0, i1] = [randomArray(h * w, 2, 100), randomArray(h * w, 3, 100)];
@@ -60,9 +64,10 @@ async function tvl1(ctx: GpuContext, h: number, w: number, which: 'flow' | 'dual
 /** A wrong line in each shader that its reference check must catch. */
 const BROKEN: Record<string, [string, string]> = {
   flow_grey: ['0.587 * image[p.n + i]', '0.587 * image[i]'],
+  flow_smooth: ['let x = u32(clamp(col + k - 1,', 'let x = u32(clamp(col + k,'],
   flow_warp_data: ['at(x + 1, y) - at(x - 1, y)', 'at(x + 1, y) - at(x, y)'],
   flow_tvl1_primal: ['if (col > 0u) { d -= dual[a * p.n + i - 1u]; }', ''],
-  flow_tvl1_dual: ['(1.0 + p.tau_theta * length(g))', '(1.0 + length(g))'],
+  flow_tvl1_dual: ['(1.0 + p.tau_theta * p.huber)', '(1.0 + p.huber)'],
   flow_upsample: ['select(ratio.y, ratio.x, k == 0u)', 'select(ratio.x, ratio.y, k == 0u)'],
   flow_consistency: ['+ 0.5)', '+ 0.05)'],
 };

@@ -6,7 +6,7 @@
 
 import { formatShape, type DeviceTensor, type GpuContext } from '../gpu/index.js';
 import { resize } from '../kernels/index.js';
-import { flowConsistencyKernel, flowGrey, flowUpsample, flowWarpData, tvl1Iteration } from '../kernels/flow_tvl1.js';
+import { flowConsistencyKernel, flowGrey, flowSmooth, flowUpsample, flowWarpData, tvl1Iteration } from '../kernels/flow_tvl1.js';
 
 export interface FlowOptions {
   /** Weight of the data term against the flow's total variation, for grey levels 0..255 (Sánchez's lambda). */
@@ -17,6 +17,10 @@ export interface FlowOptions {
   tau?: number;
   /** Times the second image is re-warped by the current flow at each level (Sánchez's warps). */
   warps?: number;
+  /** Huber threshold on the flow's gradient (px per px): below it the smoothness term is quadratic, not total variation (Werlberger et al. 2009); 0 = pure TV. */
+  huber?: number;
+  /** Smooth the grey images with the 3×3 binomial filter this many times first (0: not at all). */
+  smoothing?: number;
   /** Primal-dual iterations after each warp. */
   iterations?: number;
   /** The coarsest level's shorter side is at least this many pixels (levels halve the size). */
@@ -25,11 +29,13 @@ export interface FlowOptions {
 
 /** The defaults, chosen by the measurements in docs/flow.md (bench/flow_epe.ts). */
 export const FLOW_DEFAULTS: Required<FlowOptions> = {
-  lambda: 0.15,
+  lambda: 0.25,
   theta: 0.3,
   tau: 0.25,
   warps: 5,
   iterations: 30,
+  huber: 0.15,
+  smoothing: 1,
   coarsestSide: 16,
 };
 
@@ -45,23 +51,35 @@ export function pyramidSizes(height: number, width: number, coarsestSide: number
 }
 
 function checkOptions(o: Required<FlowOptions>): void {
-  const positive = ['lambda', 'theta', 'tau'] as const;
-  for (const key of positive) if (!(o[key] > 0)) throw new Error(`opticalFlow: ${key} must be > 0, got ${o[key]}`);
-  for (const key of ['warps', 'iterations', 'coarsestSide'] as const) {
-    if (!(Number.isInteger(o[key]) && o[key] >= 1)) throw new Error(`opticalFlow: ${key} must be a whole number >= 1, got ${o[key]}`);
+  for (const key of ['lambda', 'theta', 'tau'] as const)
+    if (!(o[key] > 0)) throw new Error(`opticalFlow: ${key} must be > 0, got ${o[key]}`);
+  if (!(o.huber >= 0)) throw new Error(`opticalFlow: huber must be >= 0, got ${o.huber}`);
+  for (const key of ['warps', 'iterations', 'coarsestSide', 'smoothing'] as const) {
+    const least = key === 'smoothing' ? 0 : 1;
+    if (!(Number.isInteger(o[key]) && o[key] >= least))
+      throw new Error(`opticalFlow: ${key} must be a whole number >= ${least}, got ${o[key]}`);
   }
 }
 
 /** Refines `flow` at one level: `warps` times, linearise I1 around the flow and run the iterations. */
 function refineLevel(ctx: GpuContext, i0: DeviceTensor, i1: DeviceTensor, flow: DeviceTensor, o: Required<FlowOptions>): void {
   const dual = ctx.zeros([1, 4, i0.shape[2]!, i0.shape[3]!], 'flow dual');
-  const step = { lambdaTheta: o.lambda * o.theta, theta: o.theta, tauTheta: o.tau / o.theta };
+  const step = { lambdaTheta: o.lambda * o.theta, theta: o.theta, tauTheta: o.tau / o.theta, huber: o.huber };
   for (let warp = 0; warp < o.warps; warp++) {
     const data = flowWarpData(ctx, i0, i1, flow);
     for (let it = 0; it < o.iterations; it++) tvl1Iteration(ctx, data, flow, dual, step);
     data.release();
   }
   dual.release();
+}
+
+function smoothTimes(ctx: GpuContext, grey: DeviceTensor, times: number): DeviceTensor {
+  for (let i = 0; i < times; i++) {
+    const next = flowSmooth(ctx, grey);
+    grey.release();
+    grey = next;
+  }
+  return grey;
 }
 
 /**
@@ -76,7 +94,7 @@ export function opticalFlow(ctx: GpuContext, from: DeviceTensor, to: DeviceTenso
   }
   const [height, width] = [from.shape[2]!, from.shape[3]!];
   const sizes = pyramidSizes(height, width, Math.min(o.coarsestSide, height, width));
-  const fine = [flowGrey(ctx, from), flowGrey(ctx, to)];
+  const fine = [flowGrey(ctx, from), flowGrey(ctx, to)].map((g) => smoothTimes(ctx, g, o.smoothing));
   let flow: DeviceTensor | null = null;
   for (let level = sizes.length - 1; level >= 0; level--) {
     const [h, w] = sizes[level]!;

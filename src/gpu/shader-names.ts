@@ -26,6 +26,7 @@ export const SHADER_NAMES = [
   'dot',
   'flow_consistency',
   'flow_grey',
+  'flow_smooth',
   'flow_tvl1_dual',
   'flow_tvl1_primal',
   'flow_upsample',
@@ -89,7 +90,8 @@ export interface ShaderParams {
   dot: { n: number; scale: number };
   flow_consistency: { n: number; height: number; width: number };
   flow_grey: { n: number; channels: number };
-  flow_tvl1_dual: { n: number; height: number; width: number; tau_theta: number };
+  flow_smooth: { n: number; height: number; width: number };
+  flow_tvl1_dual: { n: number; height: number; width: number; tau_theta: number; huber: number };
   flow_tvl1_primal: { n: number; height: number; width: number; lambda_theta: number; theta: number };
   flow_upsample: { n: number; height: number; width: number; coarse_h: number; coarse_w: number };
   flow_warp_data: { n: number; height: number; width: number };
@@ -151,6 +153,7 @@ export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupD
   dot: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
   flow_consistency: [['ELEMENTWISE_WG', 256], 1, 1],
   flow_grey: [['ELEMENTWISE_WG', 256], 1, 1],
+  flow_smooth: [['ELEMENTWISE_WG', 256], 1, 1],
   flow_tvl1_dual: [['ELEMENTWISE_WG', 256], 1, 1],
   flow_tvl1_primal: [['ELEMENTWISE_WG', 256], 1, 1],
   flow_upsample: [['ELEMENTWISE_WG', 256], 1, 1],

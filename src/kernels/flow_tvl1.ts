@@ -27,6 +27,15 @@ export function flowGrey(ctx: GpuContext, image: DeviceTensor): DeviceTensor {
   return grey;
 }
 
+/** A grey image [1, 1, H, W] smoothed by the 3×3 binomial filter. */
+export function flowSmooth(ctx: GpuContext, grey: DeviceTensor): DeviceTensor {
+  const [height, width] = planeOf('flow_smooth', 'grey', grey, 1);
+  const out = ctx.empty(grey.shape, 'flow grey smoothed');
+  const n = height * width;
+  dispatchElementwise(ctx, 'flow_smooth', label('flow_smooth', { grey }), n, { n, height, width }, [grey.buffer, out.buffer]);
+  return out;
+}
+
 /** (∇I1, rho_c) of I1 sampled at x + flow(x): [1, 3, H, W] (see shaders/flow_warp_data.wgsl). */
 export function flowWarpData(ctx: GpuContext, i0: DeviceTensor, i1: DeviceTensor, flow: DeviceTensor): DeviceTensor {
   const [height, width] = planeOf('flow_warp_data', 'i0', i0, 1);
@@ -45,6 +54,8 @@ export interface Tvl1Step {
   theta: number;
   /** tau / theta: the dual step. */
   tauTheta: number;
+  /** Huber threshold of the flow's gradient (0: total variation). */
+  huber: number;
 }
 
 /** One TV-L1 iteration, in place on `flow` [1, 2, H, W] and `dual` [1, 4, H, W]: primal, then dual. */
@@ -55,7 +66,7 @@ export function tvl1Iteration(ctx: GpuContext, data: DeviceTensor, flow: DeviceT
   const n = height * width;
   const primal = { n, height, width, lambda_theta: step.lambdaTheta, theta: step.theta };
   dispatchElementwise(ctx, 'flow_tvl1_primal', label('flow_tvl1_primal', { flow }), n, primal, [data.buffer, dual.buffer, flow.buffer]);
-  const dualParams = { n, height, width, tau_theta: step.tauTheta };
+  const dualParams = { n, height, width, tau_theta: step.tauTheta, huber: step.huber };
   dispatchElementwise(ctx, 'flow_tvl1_dual', label('flow_tvl1_dual', { flow }), n, dualParams, [flow.buffer, dual.buffer]);
 }
 

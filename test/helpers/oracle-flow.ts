@@ -16,6 +16,19 @@ export function grey(image: ArrayLike<number>, channels: number, { height, width
   );
 }
 
+/** The 3×3 binomial filter ([1 2 1] / 4 along each axis), edges clamped. */
+export function smooth(grey: ArrayLike<number>, { height, width }: Plane): Float64Array {
+  const taps = [0.25, 0.5, 0.25];
+  return Float64Array.from({ length: height * width }, (_, i) => {
+    const [x, y] = [i % width, Math.floor(i / width)];
+    let sum = 0;
+    for (let j = -1; j <= 1; j++)
+      for (let k = -1; k <= 1; k++)
+        sum += taps[j + 1]! * taps[k + 1]! * grey[clampIndex(y + j, height) * width + clampIndex(x + k, width)]!;
+    return sum;
+  });
+}
+
 /** Bilinear sample of f(x, y) (a function on whole pixels) at (sx, sy). */
 function bilinear<T extends number[]>(f: (x: number, y: number) => T, sx: number, sy: number): T {
   const [x0, y0] = [Math.floor(sx), Math.floor(sy)];
@@ -31,6 +44,12 @@ function bilinear<T extends number[]>(f: (x: number, y: number) => T, sx: number
   return out;
 }
 
+/** Keys' cubic convolution kernel (a = −0.5). */
+function keys(t: number): number {
+  const s = Math.abs(t);
+  return s < 1 ? 1.5 * s ** 3 - 2.5 * s ** 2 + 1 : s < 2 ? -0.5 * s ** 3 + 2.5 * s ** 2 - 4 * s + 2 : 0;
+}
+
 export function warpData(i0: ArrayLike<number>, i1: ArrayLike<number>, flow: ArrayLike<number>, { height, width }: Plane): Float64Array {
   const n = height * width;
   const at = (x: number, y: number) => i1[clampIndex(y, height) * width + clampIndex(x, width)]!;
@@ -40,21 +59,27 @@ export function warpData(i0: ArrayLike<number>, i1: ArrayLike<number>, flow: Arr
     const [u, v] = [flow[i]!, flow[n + i]!];
     const sx = Math.min(Math.max((i % width) + u, 0), width - 1);
     const sy = Math.min(Math.max(Math.floor(i / width) + v, 0), height - 1);
-    const [gx, gy, value] = bilinear(sample, sx, sy);
-    out[i] = gx!;
-    out[n + i] = gy!;
-    out[2 * n + i] = value! - gx! * u - gy! * v - i0[i]!;
+    const [fx, fy] = [Math.floor(sx), Math.floor(sy)];
+    let acc = [0, 0, 0]; // ∇I1 (x, y) and I1, bicubic at (sx, sy)
+    for (let j = -1; j <= 2; j++)
+      for (let k = -1; k <= 2; k++) {
+        const weight = keys(sx - fx - k) * keys(sy - fy - j);
+        acc = acc.map((a, c) => a + weight * sample(fx + k, fy + j)[c]!);
+      }
+    out[i] = acc[0]!;
+    out[n + i] = acc[1]!;
+    out[2 * n + i] = acc[2]! - acc[0]! * u - acc[1]! * v - i0[i]!;
   }
   return out;
 }
 
-/** One TV-L1 iteration: thresholding and u = v + θ·div p, then the dual step on the new u. */
+/** One TV-L1 iteration: thresholding and u = v + θ·div p, then the dual step on the new u (Huber-TV with ε = step.huber). */
 export function tvl1Iteration(
   data: ArrayLike<number>,
   flow: ArrayLike<number>,
   dual: ArrayLike<number>,
   { height, width }: Plane,
-  step: { lambdaTheta: number; theta: number; tauTheta: number },
+  step: { lambdaTheta: number; theta: number; tauTheta: number; huber: number },
 ): { flow: Float64Array; dual: Float64Array } {
   const n = height * width;
   const div = (a: number, b: number, x: number, y: number) => {
@@ -82,9 +107,13 @@ export function tvl1Iteration(
     for (let k = 0; k < 2; k++) {
       const gx = x < width - 1 ? u[k * n + i + 1]! - u[k * n + i]! : 0;
       const gy = y < height - 1 ? u[k * n + i + width]! - u[k * n + i]! : 0;
-      const norm = 1 + step.tauTheta * Math.hypot(gx, gy);
-      p[2 * k * n + i] = (dual[2 * k * n + i]! + step.tauTheta * gx) / norm;
-      p[(2 * k + 1) * n + i] = (dual[(2 * k + 1) * n + i]! + step.tauTheta * gy) / norm;
+      // (p + τ/θ·∇u) / (1 + τ/θ·ε), projected onto the unit disc (Huber-TV; ε = 0: TV).
+      const q = [dual[2 * k * n + i]! + step.tauTheta * gx, dual[(2 * k + 1) * n + i]! + step.tauTheta * gy].map(
+        (v) => v / (1 + step.tauTheta * step.huber),
+      );
+      const norm = Math.max(1, Math.hypot(q[0]!, q[1]!));
+      p[2 * k * n + i] = q[0]! / norm;
+      p[(2 * k + 1) * n + i] = q[1]! / norm;
     }
   }
   return { flow: u, dual: p };
