@@ -28,7 +28,7 @@ export interface PlannedItem extends BatchItem {
   /** 'todo', 'skip' (done before with the same input and settings) or 'unreadable'. */
   state: 'todo' | 'skip' | 'unreadable';
   inputDigest: string;
-  /** Input digest and settings digest together: names the item's checkpoint and its queue job. */
+  /** The output, input digest and settings digest together: names the item's checkpoint and its queue job. */
   key: string;
   job: ImageJob;
 }
@@ -59,7 +59,8 @@ export function prepareBatch(spec: BatchSpec): BatchPlan {
   const done = readManifest(manifest);
   const items = listItems(spec.inputs, spec.outDir, spec.format).map((item): PlannedItem => {
     const inputDigest = fileDigest(item.input) ?? '';
-    const key = textDigest(`${inputDigest}:${settingsDigest}`);
+    // The output too: two inputs with the same bytes are two images to write.
+    const key = textDigest(`${item.output}:${inputDigest}:${settingsDigest}`);
     const state = inputDigest === '' ? 'unreadable' : isDone(done.get(item.output), inputDigest, settingsDigest) ? 'skip' : 'todo';
     const job: ImageJob = {
       input: item.input,

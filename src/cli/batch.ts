@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { OptionSpec } from '../plan/options.js';
 import { runBatch, type BatchSummary } from '../batch/local.js';
 import { prepareBatch, type BatchSpec } from '../batch/prepare.js';
+import { DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME } from '../batch/queue.js';
 import { UsageError } from './errors.js';
 import { cliOptions, GROUPS, optionsHelp, parserTable, readOptions } from './options.js';
 import { parseCommand } from './parse.js';
@@ -22,7 +23,7 @@ export const QUEUE_OPTIONS = {
     group: 'Queue',
     help: ['Put the images on this Redis (redis://host:port, rediss:// for TLS,', 'redis://:password@host:port/0) for wgpu-style workers'],
   },
-  queueName: { kind: 'text', default: 'wgpu-style', arg: '<name>', group: 'Queue', help: ['The BullMQ queue (default)'] },
+  queueName: { kind: 'text', default: DEFAULT_QUEUE_NAME, arg: '<name>', group: 'Queue', help: ['The BullMQ queue (default)'] },
 } as const satisfies Record<string, OptionSpec>;
 
 const BATCH_OPTIONS = {
@@ -46,7 +47,7 @@ const BATCH_OPTIONS = {
   attempts: {
     kind: 'int',
     min: 1,
-    default: 3,
+    default: DEFAULT_ATTEMPTS,
     arg: '<n>',
     group: 'Queue',
     help: ['With --queue: tries per image before it is failed (default)'],
