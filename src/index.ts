@@ -2,6 +2,8 @@
 // web and cli: util, gpu, kernels, graph, vgg, optim, style, plan and io; test/layers.test.ts checks it.)
 
 export { readCheckpoint, stylize, type StylizeOptions } from './node/stylize.js';
+export { stylizeVideo, type StylizeVideoOptions, type StylizeVideoResult } from './node/video.js';
+export type { VideoProgress, VideoResult } from './video/job.js';
 export { createNodeContext, type NodeGpuOptions } from './node/gpu.js';
 export { readImage, writeImage } from './node/image-files.js';
 export { decodeImage, encodeImage, DEFAULT_MAX_PIXELS } from './io/image.js';

@@ -8,6 +8,7 @@ import { batchCommand } from './batch.js';
 import { flowCommand } from './flow.js';
 import { STYLIZE_HELP, stylizeCommand } from './stylize.js';
 import { guardStandardStreams } from './streams.js';
+import { videoCommand } from './video.js';
 import { weightsCommand } from './weights.js';
 import { workerCommand } from './worker.js';
 
@@ -19,6 +20,8 @@ Other commands:
   wgpu-style info [options]          Show the WebGPU adapter, its limits and features
   wgpu-style demo [options]          Run a VGG-sized 3×3 convolution + ReLU on the device, timed
   wgpu-style weights <command>       Fetch, convert and inspect VGG-19 weights (wgpu-style weights --help)
+  wgpu-style video <in> <style> -o <out>
+                                     Paint a video (or frames) without flicker (wgpu-style video --help)
   wgpu-style flow <a> <b> -o f.flo   Optical flow from a to b: Middlebury .flo and a colour PNG (flow --help)
   wgpu-style batch <files|folders> --style s.jpg -o out/   Many images in one process, or through a Redis queue (batch --help)
   wgpu-style worker --queue redis://host:port   Take queued batch images on this machine's GPU (worker --help)
@@ -44,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       return weightsCommand(rest);
     case 'flow':
       return flowCommand(rest);
+    case 'video':
+      return videoCommand(rest);
     case 'batch':
       return batchCommand(rest);
     case 'worker':

@@ -80,22 +80,22 @@ export function warpingError(outputs: readonly RgbaImage[], clip: Clip): number 
   return total / (outputs.length - 1);
 }
 
-/** `image` shrunk by box averaging so that its height is `height` (for photos as backgrounds). */
-export function shrinkToHeight(image: RgbaImage, height: number): RgbaImage {
-  const scale = image.height / height;
-  const width = Math.floor(image.width / scale);
-  const data = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
+/** `image` shrunk by box averaging to cover width×height, then its middle width×height (photos as backgrounds). */
+export function cover(image: RgbaImage, width: number, height: number): RgbaImage {
+  const scale = Math.min(image.width / width, image.height / height);
+  const [w, h] = [Math.floor(image.width / scale), Math.floor(image.height / scale)];
+  const data = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
       const [x0, y0] = [Math.floor(x * scale), Math.floor(y * scale)];
       const [x1, y1] = [Math.max(x0 + 1, Math.floor((x + 1) * scale)), Math.max(y0 + 1, Math.floor((y + 1) * scale))];
       for (let c = 0; c < 4; c++) {
         let sum = 0;
         for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) sum += image.data[(yy * image.width + xx) * 4 + c]!;
-        data[(y * width + x) * 4 + c] = Math.round(sum / ((x1 - x0) * (y1 - y0)));
+        data[(y * w + x) * 4 + c] = Math.round(sum / ((x1 - x0) * (y1 - y0)));
       }
     }
-  return { width, height, data };
+  return crop({ width: w, height: h, data }, Math.floor((w - width) / 2), Math.floor((h - height) / 2), width, height);
 }
 
 /** The `width`×`height` crop of `image` at (left, top). */

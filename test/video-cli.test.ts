@@ -1,0 +1,165 @@
+// `wgpu-style video` end to end, tiny (6 frames, 48 px, a few steps, synthetic weights): frames
+// folders in and out with no ffmpeg on PATH; a SIGKILL'd run resumed with --resume redoes no
+// finished frame and ends with the same frames as a run never stopped; an MP4 in gives an MP4 out
+// with the frame rate and the audio; without ffmpeg, a video file gets one line naming the fix.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticWeights, writeImage } from '../src/index.js';
+import { findFfmpeg, probeVideo } from '../src/node/ffmpeg.js';
+import { FileFrameSource, listInputFrames, parseFramePattern, PatternFrameStore } from '../src/node/video-frames.js';
+import { writeWeightsFile } from '../src/node/weights-files.js';
+import { cli } from './helpers/cli.js';
+import { picture } from './helpers/pictures.js';
+import { makeClip, texture } from './helpers/video-clip.js';
+
+const work = mkdtempSync(join(tmpdir(), 'wgpu-style-video-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const path = (name: string) => join(work, name);
+const NO_FFMPEG_PATH = path('empty-bin');
+const env = { WGPU_STYLE_CACHE: path('cache'), WGPU_STYLE_AUTOTUNE: '0' };
+const run = (args: string[], extra: Record<string, string> = {}, onStderr?: Parameters<typeof cli>[1]['onStderr']) =>
+  cli(args, { cwd: work, env: { ...env, ...extra }, onStderr });
+// Layers up to conv2_1 only: the network is a few convs deep, so each run takes seconds.
+const LAYERS = ['--content-layers', 'conv2_1', '--style-layers', 'conv1_1,conv2_1'];
+const TINY = ['style.png', '--weights', 'syn.bin', '--size', '48', '--scales', '1', '--steps', '4', '--frame-steps', '3', ...LAYERS];
+const FRAMES = 6;
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+
+beforeAll(async () => {
+  await writeWeightsFile(path('syn.bin'), syntheticWeights(5));
+  writeImage(path('style.png'), picture(32, 32, 'style'));
+  mkdirSync(NO_FFMPEG_PATH);
+  // A pan of 2 px a frame over a smooth texture, 48×36.
+  const clip = makeClip(texture(48 + 2 * (FRAMES - 1), 36), { width: 48, height: 36, frames: FRAMES, pan: 2 });
+  mkdirSync(path('clip'));
+  clip.frames.forEach((f, i) => writeImage(path(`clip/f${i + 1}.png`), f));
+});
+
+const frameFiles = (folder: string) =>
+  readdirSync(path(folder))
+    .filter((n) => /^\d{4}\.png$/.test(n))
+    .sort();
+
+describe('frames as files', () => {
+  it('reads printf patterns, and refuses one with two numbers or another extension', () => {
+    expect(parseFramePattern('out/%04d.png')).toEqual({ folder: 'out', prefix: '', digits: 4, suffix: '.png' });
+    expect(parseFramePattern('a/f%d-x.JPG')).toEqual({ folder: 'a', prefix: 'f', digits: 1, suffix: '-x.JPG' });
+    expect(parseFramePattern('still.png')).toBeNull();
+    expect(() => parseFramePattern('a/%d-%d.png')).toThrow(/a frames pattern has one number in its file name/);
+    expect(() => parseFramePattern('a/%04d.gif')).toThrow(/frames must be \.png, \.jpg, \.jpeg files/);
+  });
+
+  it('lists a folder by name with numbers compared as numbers, and a pattern by its numbers', () => {
+    const dir = path('order');
+    mkdirSync(dir);
+    for (const n of ['f10.png', 'f2.png', 'f1.png', 'notes.txt', '.hidden.png', 'g3.png']) writeFileSync(join(dir, n), '');
+    expect(listInputFrames(dir).map((p) => basename(p))).toEqual(['f1.png', 'f2.png', 'f10.png', 'g3.png']);
+    expect(listInputFrames(join(dir, 'f%d.png')).map((p) => basename(p))).toEqual(['f1.png', 'f2.png', 'f10.png']);
+    expect(() => listInputFrames(join(dir, 'h%03d.png'))).toThrow(/no frames in it/);
+  });
+
+  it('a frame of another size is refused naming both; a store writes whole frames and reads them back', async () => {
+    writeImage(path('s1.png'), picture(8, 6, 'content'));
+    writeImage(path('s2.png'), picture(6, 8, 'content'));
+    const source = new FileFrameSource([path('s1.png'), path('s2.png')]);
+    await expect(source.read(1)).rejects.toThrow(
+      /s2\.png is 6×8, but the first frame \(.*s1\.png\) is 8×6; every frame must be the same size/,
+    );
+    mkdirSync(path('store'));
+    const store = new PatternFrameStore(parseFramePattern(path('store/%03d.png'))!);
+    expect(await store.read(1)).toBeNull();
+    await store.write(1, picture(8, 6, 'style'));
+    expect(existsSync(path('store/002.png'))).toBe(true);
+    expect((await store.read(1))!.data).toEqual(picture(8, 6, 'style').data);
+    expect(store.existing(3)).toEqual([1]);
+  });
+});
+
+describe('wgpu-style video with frames folders (no ffmpeg on PATH)', () => {
+  it('stylises every frame, with progress per frame and an ETA for the video', async () => {
+    const r = await run(['video', 'clip', ...TINY, '-o', 'a/%04d.png'], { PATH: NO_FFMPEG_PATH });
+    expect(r.stderr).not.toMatch(/wgpu-style:/);
+    expect(r.code).toBe(0);
+    expect(frameFiles('a')).toEqual(['0001.png', '0002.png', '0003.png', '0004.png', '0005.png', '0006.png']);
+    expect(r.stderr).toMatch(/frame 1\/6 done in [\d.]+ s.*video 1\/6, ETA/);
+    expect(r.stderr).toMatch(/frame 6\/6 done in [\d.]+ s \(flow [\d.]+ s\).*video 6\/6/);
+    expect(r.stderr).toMatch(/wrote a\/%04d\.png: 6 frames in/);
+  });
+
+  it('a SIGKILL mid-run, then --resume: finished frames are kept as they were, and the frames equal the run never stopped', async () => {
+    let killed = false;
+    const first = await run(['video', 'clip', ...TINY, '-o', 'b/%04d.png'], { PATH: NO_FFMPEG_PATH }, (stderr, child) => {
+      if (!killed && /frame 2\/6 done/.test(stderr)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    expect(first.signal).toBe('SIGKILL');
+    const kept = frameFiles('b');
+    expect(kept.length).toBeGreaterThanOrEqual(2);
+    expect(kept.length).toBeLessThan(FRAMES);
+    const before = new Map(kept.map((n) => [n, statSync(path(`b/${n}`), { bigint: true }).mtimeNs]));
+
+    const refused = await run(['video', 'clip', ...TINY, '-o', 'b/%04d.png']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^wgpu-style: .*b\/0001\.png exists \(\d of 6 frames\): add --resume to go on from them, or remove them\n$/,
+    );
+
+    const resumed = await run(['video', 'clip', ...TINY, '-o', 'b/%04d.png', '--resume'], { PATH: NO_FFMPEG_PATH });
+    expect(resumed.stderr).not.toMatch(/wgpu-style:/);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`resuming: ${kept.length} of 6 frames are done`));
+    // Not one step of a finished frame again: the first step report is for the first missing frame.
+    expect(/frame (\d+)\/6 (?:\d+×\d+ )?step/.exec(resumed.stderr)?.[1]).toBe(String(kept.length + 1));
+    for (const [name, mtime] of before) expect(statSync(path(`b/${name}`), { bigint: true }).mtimeNs, name).toBe(mtime);
+    expect(frameFiles('b')).toEqual(frameFiles('a'));
+    for (const name of frameFiles('a')) expect(readFileSync(path(`b/${name}`)).equals(readFileSync(path(`a/${name}`))), name).toBe(true);
+  });
+});
+
+describe('wgpu-style video with video files', () => {
+  it.runIf(hasFfmpeg)('MP4 in, MP4 out: the frame rate and the audio are carried over; the work folder goes', async () => {
+    const made = spawnSync('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=30000/1001', '-f', 'lavfi'],
+      ...['-i', 'sine=frequency=440:sample_rate=44100', '-frames:v', String(FRAMES), '-c:v', 'libx264'],
+      ...['-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', path('in.mp4')],
+    ]);
+    expect(made.status, String(made.stderr)).toBe(0);
+    const r = await run(['video', 'in.mp4', ...TINY, '-o', 'out.mp4']);
+    expect(r.stderr).not.toMatch(/wgpu-style:/);
+    expect(r.code).toBe(0);
+    const info = await probeVideo(path('out.mp4'), findFfmpeg());
+    expect(info).toEqual({ width: 48, height: 36, fps: { num: 30000, den: 1001 }, frames: FRAMES, audio: { codec: 'aac' } });
+    expect(existsSync(path('out.mp4.frames'))).toBe(false);
+  });
+
+  it('without ffmpeg, a video input or output is one line naming the fix, before any work', async () => {
+    if (!existsSync(path('in.mp4'))) writeFileSync(path('in.mp4'), 'a video (ffmpeg is not asked)');
+    for (const args of [
+      ['video', 'in.mp4', ...TINY, '-o', 'x/%04d.png'],
+      ['video', 'clip', ...TINY, '-o', 'x.mp4'],
+    ]) {
+      const r = await run(args, { PATH: NO_FFMPEG_PATH });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /^wgpu-style: no ffmpeg found, needed to read and write video files: install it \(Debian\/Ubuntu: apt-get install ffmpeg.*WGPU_STYLE_FFMPEG.*\n$/,
+      );
+      expect(existsSync(path('x'))).toBe(false);
+    }
+  });
+
+  it('--help lists the video options with the style options; a bad output is refused', async () => {
+    const help = await run(['video', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: wgpu-style video .*--resume.*--temporal-weight.*--frame-steps.*--style-weight/s);
+    expect(help.stdout).not.toMatch(/--save-every|--checkpoint/);
+    const bad = await run(['video', 'clip', ...TINY, '-o', 'out.gif']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/-o out\.gif: give a video file \(\.mp4, \.m4v, \.mov, \.mkv\) or a frames pattern such as out\/%04d\.png/);
+  });
+});
