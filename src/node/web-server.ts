@@ -1,5 +1,7 @@
-// `npm run web`: bundles the page (src/web) with esbuild — the WGSL shaders included as text —
-// and serves it on 127.0.0.1 together with the .bin weights in the CLI's cache directory.
+// `npm run web`: bundles the page (src/web: main.js and its conversion worker) with esbuild — the
+// WGSL shaders included as text — and serves it on 127.0.0.1 together with the example images
+// (examples/, the README's quick-start pair and their licences) and the .bin weights in the CLI's
+// cache directory.
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,24 +13,28 @@ import { loadShaders } from './shaders.js';
 import { cacheDir } from './weights-files.js';
 
 const WEB_SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
+const EXAMPLES = join(WEB_SRC, '..', '..', 'examples');
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
   '.css': 'text/css',
   '.map': 'application/json',
+  '.jpg': 'image/jpeg',
+  '.png': 'image/png',
+  '.md': 'text/plain; charset=utf-8',
 };
 
-/** Bundles src/web/main.ts for browsers into `outDir`; a Node-only import anywhere in it fails the build. */
+/** Bundles src/web/main.ts and its worker for browsers into `outDir`; a Node-only import anywhere in them fails the build. */
 export async function buildWebApp(outDir: string): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   await build({
-    entryPoints: [join(WEB_SRC, 'main.ts')],
+    entryPoints: [join(WEB_SRC, 'main.ts'), join(WEB_SRC, 'convert-worker.ts')],
     bundle: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     sourcemap: true,
-    outfile: join(outDir, 'main.js'),
+    outdir: outDir,
     logLevel: 'silent',
     plugins: [
       {
@@ -70,7 +76,9 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<{ 
     }
     const file = path.startsWith('/weights/')
       ? join(weightsDir, basename(path))
-      : join(outDir, basename(path === '/' ? 'index.html' : path));
+      : path.startsWith('/examples/')
+        ? join(EXAMPLES, basename(path))
+        : join(outDir, basename(path === '/' ? 'index.html' : path));
     if (!existsSync(file) || (path.startsWith('/weights/') && !file.endsWith('.bin'))) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;

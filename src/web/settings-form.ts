@@ -1,8 +1,9 @@
 // The page's settings form, made from the settings declared in src/plan/options.ts: every
-// setting with a page label gets a field with its declared default and range, and the values are
-// read back as the library's settings.
+// setting with a page label gets a field with its declared default, range and help text (the
+// same lines as --help), the essential ones up front and the rest under "Advanced", and the
+// values are read back as the library's settings.
 
-import { formatValue, SETTINGS, type OptionSpec } from '../plan/options.js';
+import { formatValue, SETTINGS, withDefault, type OptionSpec } from '../plan/options.js';
 import { type SettingKey, type StyleSettings } from '../plan/settings.js';
 
 export interface PageField {
@@ -10,6 +11,8 @@ export interface PageField {
   /** The element id: the key in kebab case (contentWeight -> content-weight). */
   id: string;
   label: string;
+  /** The declaration's help lines, as --help shows them. */
+  help: string;
   type: 'number' | 'text' | 'select' | 'checkbox';
   value: string;
   min?: number;
@@ -28,6 +31,7 @@ export function pageFields(): PageField[] {
         key,
         id: key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
         label: spec.label!,
+        help: withDefault(spec).join(' '),
         value: spec.default === undefined ? '' : formatValue(spec.default),
       };
       switch (spec.kind) {
@@ -51,11 +55,17 @@ export function fieldLabel(key: string): string {
   return label ? `"${label}"` : key;
 }
 
-/** Adds a labelled field per setting to `container`. */
-export function buildSettingsForm(container: HTMLElement): void {
+/** The settings shown up front; the others are under "Advanced". */
+export const ESSENTIAL_SETTINGS: readonly SettingKey[] = ['size', 'steps', 'styleWeight', 'optimizer', 'originalColors'];
+
+/** Adds a labelled field with its help text per setting: the essential ones to `essential`, the rest to `advanced`. */
+export function buildSettingsForm(essential: HTMLElement, advanced: HTMLElement): void {
   for (const field of pageFields()) {
+    const row = document.createElement('div');
+    row.className = 'field';
     const label = document.createElement('label');
-    label.append(`${field.label} `);
+    label.htmlFor = field.id;
+    label.textContent = field.label;
     let input: HTMLInputElement | HTMLSelectElement;
     if (field.type === 'select') {
       input = document.createElement('select');
@@ -71,8 +81,12 @@ export function buildSettingsForm(container: HTMLElement): void {
       if (field.step) input.step = field.step;
     }
     input.id = field.id;
-    label.append(input);
-    container.append(label);
+    const help = document.createElement('small');
+    help.id = `${field.id}-help`;
+    help.textContent = field.help;
+    input.setAttribute('aria-describedby', help.id);
+    row.append(label, input, help);
+    (ESSENTIAL_SETTINGS.includes(field.key) ? essential : advanced).append(row);
   }
 }
 
