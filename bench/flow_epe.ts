@@ -2,8 +2,9 @@
 // OpenCV's DIS preset MEDIUM (bench/dis_flow.py, Debian's /usr/bin/python3 with python3-opencv) on
 // pairs made from real photos with known motion (test/helpers/flow-pairs.ts: a subpixel
 // translation, a 4 % zoom, a 3° rotation), ignoring a border as wide as the largest displacement
-// plus 4 px; plus seconds per flow (ours: submit to read-back, after a warm-up; DIS: calc, best of 3).
-//   npx tsx bench/flow_epe.ts [--size 256] [--images golden_gate,tubingen,shipwreck] [--no-dis]
+// plus 4 px; plus seconds per flow (ours: recording to read-back, after a warm-up, best of --repeat;
+// DIS: calc, best of 3).
+//   npx tsx bench/flow_epe.ts [--size 256] [--repeat 3] [--images golden_gate,tubingen,shipwreck] [--no-dis]
 //     [--warps N] [--iterations N] [--lambda X] [--theta X] [--huber X] [--smoothing N] [--coarsest N]
 
 import { execFileSync } from 'node:child_process';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '256' },
     images: { type: 'string', default: 'golden_gate,tubingen,shipwreck' },
     'no-dis': { type: 'boolean' },
+    repeat: { type: 'string', default: '3' },
     warps: { type: 'string' },
     iterations: { type: 'string' },
     lambda: { type: 'string' },
@@ -77,11 +79,16 @@ const sums = { ours: 0, dis: 0, oursSeconds: 0, disSeconds: 0 };
 for (const [index, { name, image, motion, pair }] of pairs.entries()) {
   const [a, b] = [uploadImage(ctx, pair.from), uploadImage(ctx, pair.to)];
   if (index === 0) (await opticalFlow(ctx, a, b, options).read(), undefined); // warm-up: pipelines compiled
-  const start = performance.now();
-  const flow = opticalFlow(ctx, a, b, options);
-  const data = await flow.read();
-  const seconds = (performance.now() - start) / 1000;
-  [a, b, flow].forEach((t) => t.release());
+  let seconds = Infinity;
+  let data: Float32Array = new Float32Array();
+  for (let r = 0; r < Number(values.repeat); r++) {
+    const start = performance.now();
+    const flow = opticalFlow(ctx, a, b, options);
+    data = await flow.read();
+    seconds = Math.min(seconds, (performance.now() - start) / 1000);
+    flow.release();
+  }
+  [a, b].forEach((t) => t.release());
   const ours = endPointError(data, pair.truth, size);
   let disEpe = NaN;
   if (dis.has(name)) disEpe = endPointError(decodeFlo(readFileSync(join(folder, `${name}.dis.flo`)), name).data, pair.truth, size);

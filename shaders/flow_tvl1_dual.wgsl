@@ -1,6 +1,7 @@
 // TV-L1 flow, the dual step of one iteration, in place on p [4, H, W]: for each flow component
-// u_k, p_k = (p_k + tau/theta · ∇u_k) / (1 + tau/theta · |∇u_k|), ∇ by forward differences (0 past
-// the last column / row). One invocation per pixel.
+// u_k, p_k = (p_k + tau/theta · ∇u_k) / (1 + tau/theta · huber), projected onto the unit disc
+// (Huber-TV, Werlberger et al. 2009; huber = 0: plain TV, Chambolle's projection). ∇ by forward
+// differences (0 past the last column / row). One invocation per pixel.
 struct Params { n: u32, height: u32, width: u32, tau_theta: f32, huber: f32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> flow: array<f32>;

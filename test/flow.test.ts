@@ -128,6 +128,39 @@ describe('flow consistency (Ruder et al. 2016)', () => {
       expect(at(x, y), `(${x}, ${y})`).toBe(1);
   });
 
+  it('on computed flows, marks the strip a moving square uncovers and keeps the rest', async () => {
+    const ctx = gpu();
+    const [size, background, object] = [48, smoothTexture(5), smoothTexture(9)];
+    // A 12×12 square of another texture over a still background, 4 px further right in frame t.
+    const frame = (left: number) => {
+      const data = new Float32Array(3 * size * size);
+      for (let y = 0; y < size; y++)
+        for (let x = 0; x < size; x++) {
+          const inside = x >= left && x < left + 12 && y >= 18 && y < 30;
+          const rgb = inside ? object(x - left, y).map((v) => 1 - v) : background(x, y);
+          for (let c = 0; c < 3; c++) data[c * size * size + y * size + x] = Math.min(Math.max(rgb[c]!, 0), 1);
+        }
+      return ctx.upload([1, 3, size, size], data);
+    };
+    const [previous, current] = [frame(14), frame(18)];
+    const c = await flowConsistency(ctx, opticalFlow(ctx, current, previous), opticalFlow(ctx, previous, current)).read();
+    const mean = (keep: (x: number, y: number) => boolean) => {
+      const values = Array.from(c).filter((_, i) => keep(i % size, Math.floor(i / size)));
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    };
+    // Measured: 0 over the whole strip, 1 inside the square, 1 on the background away from it.
+    expect(
+      mean((x, y) => x >= 14 && x < 18 && y >= 18 && y < 30),
+      'uncovered strip',
+    ).toBe(0);
+    expect(
+      mean((x, y) => x >= 21 && x < 27 && y >= 21 && y < 27),
+      'inside the square',
+    ).toBeGreaterThan(0.9);
+    const far = (x: number, y: number) => x >= 4 && x < 44 && y >= 4 && y < 44 && (x < 8 || x >= 36 || y < 12 || y >= 36);
+    expect(mean(far), 'background away from the square').toBeGreaterThan(0.95);
+  });
+
   it('marks everything unreliable where the two flows point the same way', async () => {
     const ctx = gpu();
     const same = new Float32Array(2 * h * w).fill(1.5);

@@ -1,8 +1,10 @@
 // Dense optical flow on the device: pyramidal TV-L1 (Zach, Pock, Bischof 2007, as in Sánchez,
-// Meinhardt-Llopis, Facciolo, IPOL 2013) with a fixed number of warps and iterations per level
-// (no read-back), and Ruder et al. 2016's forward-backward consistency check. Why TV-L1 and these
-// defaults: docs/flow.md. Conventions: a flow from A to B is w with A(x) ≈ B(x + w(x)), [1, 2, H, W]
-// in pixels (u along x, v along y), as warpForward (src/kernels/warp.ts) and .flo files read it.
+// Meinhardt-Llopis, Facciolo, IPOL 2013) with a Huber smoothness term (Werlberger et al. 2009), a
+// bicubic linearisation and lightly pre-smoothed grey images; a fixed number of warps and
+// iterations per level (no read-back). And Ruder et al. 2016's forward-backward consistency check.
+// Why this method and these defaults: docs/flow.md. Conventions: a flow from A to B is w with
+// A(x) ≈ B(x + w(x)), [1, 2, H, W] in pixels (u along x, v along y), as warpForward
+// (src/kernels/warp.ts) and .flo files read it.
 
 import { formatShape, type DeviceTensor, type GpuContext } from '../gpu/index.js';
 import { resize } from '../kernels/index.js';
