@@ -3,6 +3,9 @@
 
 export { readCheckpoint, stylize, type StylizeOptions } from './node/stylize.js';
 export { stylizeVideo, type StylizeVideoOptions, type StylizeVideoResult } from './node/video.js';
+export { runBatch, type BatchHooks, type BatchSummary, type SummaryEntry } from './batch/local.js';
+export type { BatchSpec } from './batch/prepare.js';
+export { BatchRunner, type ImageJob, type RunnerOptions } from './batch/runner.js';
 export type { VideoProgress, VideoResult } from './video/job.js';
 export { createNodeContext, type NodeGpuOptions } from './node/gpu.js';
 export { readImage, writeImage } from './node/image-files.js';
