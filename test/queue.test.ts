@@ -20,6 +20,8 @@ const env = { WGPU_STYLE_CACHE: path('cache') };
 let files: { weights: string; style: string; inputs: string };
 let redis: RedisServer;
 const workers: Array<{ child: ChildProcess; log: string }> = [];
+/** Redis asks for it; no message may show it. */
+const PASSWORD = 'pw-never-printed-7f3a';
 
 function startWorker(): { child: ChildProcess; log: string } {
   const args = ['worker', '--queue', redis.url, '--weights', files.weights, '--lock-seconds', '6', '--stalled-seconds', '1'];
@@ -44,7 +46,7 @@ beforeAll(async () => {
   if (!REDIS_SERVER) return;
   files = await makeBatchInputs(work, 6);
   mkdirSync(path('redis'));
-  redis = new RedisServer(await freePort(), path('redis'));
+  redis = new RedisServer(await freePort(), path('redis'), PASSWORD);
   await redis.start();
   for (let i = 0; i < 3; i++) workers.push(startWorker());
   await until('the workers', () => workers.every((w) => w.log.includes('waiting for images')), 120).catch((err: Error) => {
@@ -65,6 +67,8 @@ describe.runIf(REDIS_SERVER)('wgpu-style batch --queue with 3 workers on a real 
     const r = await queued(files.inputs, 'queued', '--steps', '2');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/6 done, 0 skipped, 0 failed/);
+    expect(r.stderr).toContain(`redis://:***@127.0.0.1:${redis.port}`);
+    for (const text of [r.stderr, r.stdout, ...workers.map((w) => w.log)]) expect(text).not.toContain(PASSWORD);
     for (const name of filesIn(path('local')).filter((n) => n.endsWith('.png')))
       expect(readFileSync(path(`queued/${name}`)), name).toEqual(readFileSync(path(`local/${name}`)));
     expect(manifestLines(path('queued')).map((l) => l.status)).toEqual(Array(6).fill('done'));
@@ -138,7 +142,8 @@ describe.runIf(REDIS_SERVER)('wgpu-style batch --queue with 3 workers on a real 
     await redis.start();
     const r = await producer;
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stderr).toMatch(/cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/);
+    for (const text of [r.stderr, ...workers.map((w) => w.log)]) expect(text).not.toContain(PASSWORD);
     expect(filesIn(path('restarted')).filter((n) => n.endsWith('.png'))).toHaveLength(6);
     expect(new Set(manifestLines(path('restarted')).map((l) => l.output)).size).toBe(6);
   }, 180_000);

@@ -23,17 +23,21 @@ export class RedisServer {
   constructor(
     readonly port: number,
     private readonly dir: string,
+    /** Required of clients (requirepass) when given. */
+    readonly password?: string,
   ) {}
 
+  /** The URL clients use, with the password if there is one. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.password ? `:${this.password}@` : ''}127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes'];
+    if (this.password) args.push('--requirepass', this.password);
     this.child = spawn(REDIS_SERVER!, args, { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
-      if (await answers(this.port)) return;
+      if (await answers(this.port, this.password)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`redis-server did not start on port ${this.port}`);
@@ -52,33 +56,35 @@ export class RedisServer {
 
   /** Bytes of memory Redis uses (INFO memory's used_memory). */
   async usedMemory(): Promise<number> {
-    const text = await command(this.port, 'INFO memory');
+    const text = await command(this.port, 'INFO memory', this.password);
     return Number(/used_memory:(\d+)/.exec(text)![1]);
   }
 }
 
-async function answers(port: number): Promise<boolean> {
+async function answers(port: number, password?: string): Promise<boolean> {
   try {
-    return (await command(port, 'PING')).includes('PONG');
+    return (await command(port, 'PING', password)).includes('PONG');
   } catch {
     return false;
   }
 }
 
-/** One inline command, its reply as text (enough for PING and INFO). */
-function command(port: number, line: string): Promise<string> {
+/** One inline command (after AUTH when there is a password), its reply as text (enough for PING and INFO). */
+function command(port: number, line: string, password?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = new Socket();
     let reply = '';
     socket.on('error', reject);
     socket.on('data', (d) => {
       reply += d;
+      if (password && reply.startsWith('+OK\r\n')) reply = reply.slice(5);
+      else if (password && reply.startsWith('-')) return reject(new Error(reply));
       const bulk = /^\$(\d+)\r\n/.exec(reply);
       if (reply.startsWith('+') || reply.startsWith('-') || (bulk && reply.length >= bulk[0].length + Number(bulk[1]))) {
         socket.destroy();
         resolve(reply);
       }
     });
-    socket.connect(port, '127.0.0.1', () => socket.write(`${line}\r\n`));
+    socket.connect(port, '127.0.0.1', () => socket.write(`${password ? `AUTH ${password}\r\n` : ''}${line}\r\n`));
   });
 }
