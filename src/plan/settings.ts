@@ -22,7 +22,8 @@ export const RESULT_SETTINGS = (Object.entries(SETTINGS) as Array<[SettingKey, O
   .map(([key]) => key);
 type Spec<K extends SettingKey> = (typeof SETTINGS)[K];
 
-type ValueOf<S> = S extends { kind: 'int' | 'number' }
+/** The value type of a declaration (an OptionSpec) by its kind. */
+export type ValueOf<S> = S extends { kind: 'int' | 'number' }
   ? number
   : S extends { kind: 'numbers' }
     ? readonly number[]

@@ -7,7 +7,7 @@ import type { StyleOptions } from '../style/job-types.js';
 import { OptionError } from '../util/errors.js';
 import { invalidReason, type OptionSpec } from './options.js';
 import { planJob, type DeviceLimits, type JobPlan } from './plan-job.js';
-import type { StyleSettings } from './settings.js';
+import type { StyleSettings, ValueOf } from './settings.js';
 
 export const VIDEO_SETTINGS = {
   temporalWeight: {
@@ -48,18 +48,20 @@ export const VIDEO_SETTINGS = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
-export interface VideoSettings {
-  temporalWeight: number;
-  /** Absent: half the first frame's work (defaultFrameSteps). */
-  frameSteps?: number;
-  flowRelativeIndices: readonly number[];
-}
+type VideoSpec = typeof VIDEO_SETTINGS;
+type WithDefault = { [K in keyof VideoSpec]: VideoSpec[K] extends { default: unknown } ? K : never }[keyof VideoSpec];
+
+/** Every video setting (from the table above); those without a default may be left out (frameSteps: derived by planVideo). */
+export type VideoSettings = { [K in WithDefault]: ValueOf<VideoSpec[K]> } & {
+  [K in Exclude<keyof VideoSpec, WithDefault>]?: ValueOf<VideoSpec[K]>;
+};
 
 /** The declared defaults (those without one are derived by planVideo). */
-export const DEFAULT_VIDEO_SETTINGS: VideoSettings = {
-  temporalWeight: VIDEO_SETTINGS.temporalWeight.default,
-  flowRelativeIndices: VIDEO_SETTINGS.flowRelativeIndices.default,
-};
+export const DEFAULT_VIDEO_SETTINGS = Object.fromEntries(
+  Object.entries(VIDEO_SETTINGS as Record<string, OptionSpec>)
+    .filter(([, spec]) => spec.default !== undefined)
+    .map(([key, spec]) => [key, spec.default]),
+) as VideoSettings;
 
 /** What runVideoJob takes: the first frame's plan, the later frames', and the temporal term's settings. */
 export interface VideoPlan {
