@@ -5,6 +5,11 @@
 //
 //   npx tsx bench/web-step.ts [--size 32 --size 128] [--steps 10] [--optimizer adam|lbfgs]
 //     [--autotune auto|on|off] [--profile] [--verbose] [--chromium /usr/bin/chromium] [--json out.json]
+//     [--path lavapipe|swiftshader]
+//
+// --path lavapipe (the default) launches Chromium with CHROMIUM_SOFTWARE_VULKAN_FLAGS, so that the
+// page's compatibility-mode adapter runs on ANGLE on the machine's Vulkan driver; swiftshader
+// launches it plainly, and the page runs on SwiftShader (docs/browser.md).
 //
 // It serves the page as `npm run web` does, with synthetic weights and synthetic pictures, and
 // drives it as test/web.test.ts does (Playwright over the DevTools protocol).
@@ -16,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { writeImage } from '../src/node/image-files.js';
-import { startWebServer } from '../src/node/web-server.js';
+import { CHROMIUM_SOFTWARE_VULKAN_FLAGS, startWebServer } from '../src/node/web-server.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import type { RgbaImage } from '../src/style/image-tensor.js';
 
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     /** on/off: the page's ?autotune=1/0; auto: the page decides (not on a software adapter). */
     autotune: { type: 'string', default: 'auto' },
+    path: { type: 'string', default: 'lavapipe' },
   },
 });
 
@@ -249,7 +255,13 @@ const server = await startWebServer({ port: 0, weightsDir, outDir: join(work, 's
 const browser = await chromium.launch({
   executablePath: values.chromium,
   headless: true,
-  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--disable-background-networking', '--no-first-run'],
+  args: [
+    '--no-sandbox',
+    '--enable-unsafe-webgpu',
+    ...(values.path === 'swiftshader' ? ['--enable-features=Vulkan'] : CHROMIUM_SOFTWARE_VULKAN_FLAGS),
+    '--disable-background-networking',
+    '--no-first-run',
+  ],
 });
 try {
   const page = await browser.newPage();
@@ -259,17 +271,17 @@ try {
   await page.goto(values.autotune === 'auto' ? server.url : `${server.url}?autotune=${values.autotune === 'on' ? 1 : 0}`);
   await page.waitForFunction(() => !/Looking for/.test(document.getElementById('adapter')!.textContent!));
   const adapter = await page.textContent('#adapter');
-  const features = await page.evaluate(async () => {
-    const a = await (navigator as any).gpu.requestAdapter();
-    return { features: [...a.features].sort(), subgroupMinSize: a.info.subgroupMinSize, subgroupMaxSize: a.info.subgroupMaxSize };
-  });
+  // The adapter the page chose (src/web/gpu-init.ts), as the page summarised it.
+  const features = await page.evaluate(() => (globalThis as any).wgpuStyle.ctx.adapter as { features: string[]; subgroupMinSize: number });
   console.log(`${browser.version()}; ${adapter}`);
-  console.log(`features: ${features.features.join(' ')}; subgroups ${features.subgroupMinSize}–${features.subgroupMaxSize}`);
+  console.log(`features: ${features.features.join(' ')}; subgroups from ${features.subgroupMinSize}`);
   await page.setInputFiles('#content-file', join(work, 'content.png'));
   await page.setInputFiles('#style-file', join(work, 'style.png'));
   await page.waitForFunction(() => (globalThis as any).wgpuStyle.content && (globalThis as any).wgpuStyle.style);
   await page.waitForFunction(() => document.querySelectorAll('#server-weights option').length > 0);
+  await page.click('#weights-more summary');
   await page.click('#load-server-weights');
+  await page.click('#advanced summary'); // --scales and --lr are under Advanced
   await page.waitForFunction(() => (globalThis as any).wgpuStyle.weights);
   const results: RunFigures[] = [];
   for (const size of values.size!.map(Number)) {

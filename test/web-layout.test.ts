@@ -44,7 +44,7 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web layout test: ${
       const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
       expect(widths[0]).toBeLessThanOrEqual(widths[1]!);
       const wide = await page.evaluate(() =>
-        [...document.querySelectorAll('body *')]
+        Array.from(document.querySelectorAll('body *'))
           .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
           .map((e) => e.id || e.tagName),
       );

@@ -94,7 +94,6 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       const page = await open(downloadQuery(BIN_NAME, sha256(BIN)));
       const adapter = (await page.textContent('#adapter'))!;
       expect(adapter, adapter).toMatch(/^GPU: /);
-      await page.screenshot({ path: join(SHOTS, 'page-before.png') });
       await page.click('#example-tubingen');
       await page.click('#example-starry_night');
       await page.waitForFunction(() => s().content && s().style);
@@ -112,8 +111,13 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
         ['lr', '0.2'],
       ])
         await page.fill(`#${id}`, value!);
+      await page.click('#advanced summary'); // closed again: the screenshots show the essentials
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: join(SHOTS, 'page-before.png') });
       await page.click('#start');
-      await page.waitForFunction(() => s().history.length >= 4 || s().error, undefined, { timeout: 120_000 });
+      await page.waitForFunction(() => s().history.length >= 6 || s().error, undefined, { timeout: 120_000 }); // a snapshot every 5 steps
+      const toSettings = () => document.getElementById('h-settings')!.scrollIntoView();
+      await page.evaluate(toSettings);
       await page.screenshot({ path: join(SHOTS, 'page-during.png') });
       await page.waitForFunction(() => s().result || s().error, undefined, { timeout: 120_000 });
       const run = await page.evaluate(() => ({ error: s().error, totals: s().history.map((h) => h.total), size: s().result!.image }));
@@ -131,7 +135,7 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       await page.keyboard.press('End');
       expect(await page.evaluate(() => document.getElementById('result')!.style.clipPath)).toBe('inset(0px 0% 0px 0px)');
       await page.fill('#compare', '50');
-      await page.locator('#h-result').scrollIntoViewIfNeeded();
+      await page.evaluate(toSettings);
       await page.screenshot({ path: join(SHOTS, 'page-after.png') });
 
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);

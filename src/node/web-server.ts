@@ -52,6 +52,19 @@ export async function buildWebApp(outDir: string): Promise<void> {
   for (const file of ['index.html', 'style.css']) copyFileSync(join(WEB_SRC, file), join(outDir, file));
 }
 
+/**
+ * Chromium flags that give the page WebGPU on the machine's Vulkan driver where Chromium offers
+ * only SwiftShader as its core adapter: ANGLE on Vulkan, and WebGPU's compatibility mode on ANGLE's
+ * OpenGL ES, which the page takes when the core adapter is a fallback (src/web/gpu-init.ts). With
+ * Mesa's lavapipe on two cores: 0.3–0.5 s a step at 32×24 against SwiftShader's 7–10 s (docs/browser.md).
+ */
+export const CHROMIUM_SOFTWARE_VULKAN_FLAGS: readonly string[] = [
+  '--use-webgpu-adapter=opengles',
+  '--use-angle=vulkan',
+  '--use-vulkan=native',
+  '--enable-features=Vulkan,DefaultANGLEVulkan,VulkanFromANGLE',
+];
+
 export interface WebServerOptions {
   port?: number;
   /** Folder whose .bin files the page may load (default: the CLI's weights cache). */

@@ -4,23 +4,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM_SOFTWARE_VULKAN_FLAGS } from '../../src/node/web-server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
 /**
- * Chromium's core WebGPU adapter on a machine without a GPU is SwiftShader (7–10 s a step at
- * 32×24 on two cores). These flags put ANGLE on Vulkan (Mesa's lavapipe here) and let WebGPU's
- * compatibility-mode adapter run on ANGLE's GLES, which the page picks when the core adapter is a
- * fallback (src/web/gpu-init.ts): about 0.3–0.5 s a step (docs/browser.md). Without a Vulkan
- * driver Chromium still offers SwiftShader, and the tests only take longer.
+ * Chromium with CHROMIUM_SOFTWARE_VULKAN_FLAGS: the page runs on lavapipe through ANGLE rather than
+ * on SwiftShader (7–10 s a step at 32×24 on two cores). Without a Vulkan driver Chromium still
+ * offers SwiftShader, and the tests only take longer.
  */
-export const SOFTWARE_VULKAN_FLAGS = [
-  '--use-webgpu-adapter=opengles',
-  '--use-angle=vulkan',
-  '--use-vulkan=native',
-  '--enable-features=Vulkan,DefaultANGLEVulkan,VulkanFromANGLE',
-];
-
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -28,7 +20,7 @@ export async function launchChromium(): Promise<Browser> {
     args: [
       '--no-sandbox',
       '--enable-unsafe-webgpu',
-      ...SOFTWARE_VULKAN_FLAGS,
+      ...CHROMIUM_SOFTWARE_VULKAN_FLAGS,
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
