@@ -52,7 +52,7 @@ export interface CountedScale {
   targetsPeakBytes: number;
   /** What it leaves: the content features and the style Grams. */
   targetBytes: number;
-  /** The most bytes one evaluation holds at once beyond the weights, targets and image; its gradient included. */
+  /** The most bytes one evaluation holds at once beyond the weights, targets and image; its gradient, and a video frame's temporal targets and certainties, included. */
   evaluationPeakBytes: number;
   /** Winograd's transformed weights the evaluations keep (counted in evaluationPeakBytes). */
   winogradCacheBytes: number;
@@ -124,7 +124,9 @@ function countEach(job: CountedJob, recompute: boolean, keepsWinogradWeights: bo
   for (const t of [content, ...styles]) t.release();
   // Evaluations by ScaleRun's own code.
   const leaf = Tensor.leaf(image(job), true, 'image');
-  // A video frame's temporal targets and certainties are held through the scale (scaleMemory counts them).
+  const start = ctx.memory().liveBytes;
+  ctx.resetMemoryPeak();
+  // A video frame's temporal targets and certainties, held through the scale.
   const temporal: LossConfig['temporal'] = job.temporalTerms
     ? {
         weight: 1,
@@ -134,8 +136,6 @@ function countEach(job: CountedJob, recompute: boolean, keepsWinogradWeights: bo
         })),
       }
     : undefined;
-  const start = ctx.memory().liveBytes;
-  ctx.resetMemoryPeak();
   const watch = lossWatch(ctx); // ScaleRun's divergence record, kept through its evaluations
   const evaluate = () => {
     const { grad, losses } = lossAndGradient({ ctx, net, targets: targets!, loss: { ...loss, temporal }, recompute }, leaf, watch, 1);

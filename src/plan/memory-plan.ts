@@ -50,8 +50,7 @@ export interface MemoryJob {
   bindingBytes?: number;
   /** The adapter's maxBufferSize, where the edge knows it: it bounds the largest activation. */
   bufferBytes?: number;
-  /** A video frame's temporal term: the earlier outputs it compares with, each a target and a certainty held through the scale (default 0). */
-  temporalTerms?: number;
+  /** A video frame's temporal term: the earlier outputs it compares with (memory-model.ts counts their tensors; default 0). */ temporalTerms?: number;
 }
 
 export interface ScaleMemory {
@@ -206,9 +205,7 @@ function scaleMemory(
   // The optimisation: the image, the last good one, the optimiser's state, the targets and one evaluation.
   const plan = job.optimizer;
   const optimizerVectors = plan?.kind === 'lbfgs' ? lbfgsVectors(plan).history + lbfgsVectors(plan).working + 1 : 2;
-  // A video frame's temporal targets (image-sized) and certainties (one plane each).
-  const temporal = (job.temporalTerms ?? 0) * (vector + pooledBytes(4 * width * height));
-  const optimise = base + counted.targetBytes + temporal + (2 + optimizerVectors) * vector + counted.evaluationPeakBytes;
+  const optimise = base + counted.targetBytes + (2 + optimizerVectors) * vector + counted.evaluationPeakBytes;
   return { peak: Math.max(targetsPhase, optimise), counted };
 }
 
