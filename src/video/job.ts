@@ -1,7 +1,9 @@
 // The video job: frame 1 as a still image (the whole pyramid), each later frame one scale at the
 // final size, started from the earlier output warped into it and held to the earlier outputs by
-// the temporal term (src/video/temporal.ts), or, with temporal weight 0, from its own content with
-// the same steps: independent frames, the baseline. One StyleSession for the whole video (VGG
+// the temporal term (src/video/temporal.ts). The baseline, temporal weight 0: independent frames,
+// no flow computed, each later frame one scale at the final size with the same steps, started as
+// the first frame is (--init: the content by default); so is a frame with none of the earlier
+// frames the plan names (flowRelativeIndices 2,4 at frame 2). One StyleSession for the whole video (VGG
 // loaded once, the style Grams computed once). Frames the store has are skipped and serve, as
 // stored (8-bit), as the earlier outputs: a resumed run ends with the frames of one never stopped.
 // Browser-safe.
