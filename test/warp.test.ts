@@ -104,6 +104,22 @@ describe('warp', () => {
         }
   });
 
+  it('reads a flow component that is not finite as no motion, in both directions', async () => {
+    const shape: Shape = [1, 2, 3, 4];
+    const image = randomArray(24, 92);
+    const flow = constantFlow(shape, 0.5, 0.25);
+    const bad = [NaN, Infinity, -Infinity];
+    bad.forEach((v, k) => (flow[k] = v)); // u of pixels (0..2, 0)
+    flow[12 + 3] = NaN; // v of pixel (3, 0)
+    const expected = oracle.warp(image, shape4(shape), flow);
+    for (let k = 0; k < 3; k++) expect(expected[k], 'the oracle: u = 0, v = 0.25').toBeCloseTo(0.75 * image[k]! + 0.25 * image[4 + k]!, 12);
+    const out = await warped(gpu(), shape, image, flow);
+    expect(out.every(Number.isFinite)).toBe(true);
+    expectClose(out, expected, EXACT_TOLERANCE, 'warp of a non-finite flow');
+    const dOut = randomArray(24, 93);
+    expectClose(await gradient(gpu(), shape, flow, dOut), oracle.warpGrad(shape4(shape), flow, dOut), EXACT_TOLERANCE, 'its gradient');
+  });
+
   it('adds every output that samples one pixel: a 16×16 flow onto the corner sends the whole dOut there', async () => {
     const shape: Shape = [1, 2, 16, 16];
     const dOut = randomArray(512, 87);
@@ -148,28 +164,33 @@ describe('a broken warp fails the oracle', () => {
   const [, shape, flow] = CASES[1]!;
   const image = randomArray(size(shape), 90);
   const dOut = randomArray(size(shape), 91);
-  const CLAMP_X = 'clamp(f32(col) + flow[pixel], 0.0, f32(p.width - 1u))';
-  const SWAP = ['d * tx * (1.0 - ty)', 'd * (1.0 - tx) * ty'];
-  const BREAKS: Array<[string, 'warp_forward' | 'warp_backward', string, string]> = [
-    ['forward without the clamp in x', 'warp_forward', CLAMP_X, 'f32(col) + flow[pixel]'],
+  // The taps (lib/warp_taps) are shared: a fault there is checked through both kernels.
+  const CLAMP_X = 'clamp(f32(col) + finite_or_zero(flow[pixel]), 0.0, f32(p.width - 1u))';
+  const SWAP = ['tx * (1.0 - ty), (1.0 - tx) * ty', '(1.0 - tx) * ty, tx * (1.0 - ty)'];
+  const BREAKS: Array<[string, 'warp_forward' | 'warp_backward', string, string, string]> = [
+    ['taps without the clamp in x (forward)', 'warp_forward', 'lib/warp_taps', CLAMP_X, 'f32(col) + flow[pixel]'],
+    ['taps without the clamp in x (backward)', 'warp_backward', 'lib/warp_taps', CLAMP_X, 'f32(col) + flow[pixel]'],
+    ['taps with the top-right and bottom-left weights swapped (forward)', 'warp_forward', 'lib/warp_taps', SWAP[0]!, SWAP[1]!],
+    ['taps with the top-right and bottom-left weights swapped (backward)', 'warp_backward', 'lib/warp_taps', SWAP[0]!, SWAP[1]!],
     [
-      'forward with the weights of x swapped',
+      'forward reading the taps in reverse order',
       'warp_forward',
-      'image[base + y0 * p.width + x1], tx)',
-      'image[base + y0 * p.width + x1], 1.0 - tx)',
+      'warp_forward',
+      'image[base + t.index[k]]',
+      'image[base + t.index[3u - k]]',
     ],
-    ['backward without the clamp in x', 'warp_backward', CLAMP_X, 'f32(col) + flow[pixel]'],
-    ['backward sending the top-right weight to the bottom-left tap', 'warp_backward', SWAP[0]!, SWAP[1]!],
+    ['backward sending each weight to the next tap', 'warp_backward', 'warp_backward', 'd * t.weight[k]', 'd * t.weight[(k + 1u) % 4u]'],
     [
       'backward with a plain load and store instead of the compare-exchange loop',
+      'warp_backward',
       'warp_backward',
       'var old = atomicLoad(&grad[index]);',
       'atomicStore(&grad[index], bitcast<u32>(bitcast<f32>(atomicLoad(&grad[index])) + value)); return;\n  var old = 0u;',
     ],
   ];
-  for (const [what, shader, correct, broken] of BREAKS) {
+  for (const [what, shader, source, correct, broken] of BREAKS) {
     it(what, async () => {
-      const ctx = withBrokenShader(gpu(), shader, correct, broken);
+      const ctx = withBrokenShader(gpu(), source, correct, broken);
       const [actual, expected] =
         shader === 'warp_forward'
           ? [await warped(ctx, shape, image, flow), oracle.warp(image, shape4(shape), flow)]

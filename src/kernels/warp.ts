@@ -1,7 +1,9 @@
 // Bilinear backward warp of an image by a flow (shaders/warp_forward.wgsl): out(x) = image(x + flow(x)),
 // the sample point clamped to the image (a point outside reads the nearest border pixel). The flow is
 // [1, 2, H, W] in pixels (channel 0 = u along x, 1 = v along y); every image of the batch and every
-// channel is moved by the same flow. Its gradient wrt the image is warpBackward (warp_backward.ts).
+// channel is moved by the same flow; a flow component that is not finite counts as no motion, so
+// a finite image never warps to NaN (the taps: shaders/lib/warp_taps.wgsl, shared with the
+// gradient). Its gradient wrt the image is warpBackward (warp_backward.ts).
 
 import { formatShape, type DeviceTensor, type GpuContext } from '../gpu/index.js';
 import { dispatchElementwise, label, requireRank } from './launch.js';

@@ -1,5 +1,6 @@
-// float64 references for the video kernels: the bilinear warp (sample point clamped to the image)
-// and its gradient wrt the image, the temporal loss, the long-term certainties and the certainty mix.
+// float64 references for the video kernels: the bilinear warp (sample point clamped to the image,
+// a non-finite flow component read as 0) and its gradient wrt the image, the temporal loss, the
+// long-term certainties and the certainty mix.
 // Flows are [1, 2, H, W] (u then v planes); certainties [1, 1, H, W], broadcast over batch and channels.
 
 import type { Shape4 } from './oracle.js';
@@ -8,8 +9,10 @@ type Arr = ArrayLike<number>;
 
 /** The four taps (flat indices within a plane) and bilinear weights of output pixel (row, col). */
 function taps(flow: Arr, h: number, w: number, row: number, col: number): Array<[number, number]> {
-  const sx = Math.min(Math.max(col + flow[row * w + col]!, 0), w - 1);
-  const sy = Math.min(Math.max(row + flow[h * w + row * w + col]!, 0), h - 1);
+  // A component that is not finite counts as no motion (shaders/lib/warp_taps.wgsl).
+  const move = (v: number) => (Number.isFinite(v) ? v : 0);
+  const sx = Math.min(Math.max(col + move(flow[row * w + col]!), 0), w - 1);
+  const sy = Math.min(Math.max(row + move(flow[h * w + row * w + col]!), 0), h - 1);
   const x0 = Math.min(Math.floor(sx), w - 1);
   const y0 = Math.min(Math.floor(sy), h - 1);
   const [x1, y1] = [Math.min(x0 + 1, w - 1), Math.min(y0 + 1, h - 1)];
