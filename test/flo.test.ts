@@ -48,6 +48,39 @@ describe('.flo files', () => {
     }
   });
 
+  it('fuzzed files: every cut, flipped byte and appended tail is refused with a UserError or decodes to its byte count', () => {
+    const valid = encodeFlo(3, 2, Float32Array.from(randomArray(12, 12, 5)));
+    let seed = 1;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    let refused = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      let bytes = valid.slice();
+      if (trial % 3 === 0)
+        bytes = bytes.subarray(0, next(bytes.length)); // cut short
+      else if (trial % 3 === 1)
+        bytes[next(bytes.length)] = next(256); // one byte changed
+      else bytes = Uint8Array.from([...bytes, ...Array.from({ length: 1 + next(16) }, () => next(256))]); // a tail
+      try {
+        const flow = decodeFlo(bytes, 'fuzz.flo');
+        expect(12 + 8 * flow.width * flow.height).toBe(bytes.length);
+        expect(flow.data.length).toBe(2 * flow.width * flow.height);
+      } catch (error) {
+        expect(error).toBeInstanceOf(UserError);
+        expect((error as Error).message).toMatch(/^fuzz\.flo: /);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(150); // every cut and tail, and the header flips
+  });
+
+  it('keeps the values as stored, NaN and the 1e9 "unknown" mark included (flowToRgba paints them black)', () => {
+    const data = Float32Array.from([NaN, 1e10, -Infinity, 0.5, 0, 0, 0, 0]);
+    const back = decodeFlo(encodeFlo(2, 2, data), 'odd.flo');
+    expect(Array.from(back.data)).toEqual(Array.from(data));
+    const image = flowToRgba(2, 2, back.data);
+    expect(Array.from(image.data.subarray(0, 12)).filter((_, i) => i % 4 !== 3)).toEqual(Array(9).fill(0));
+  });
+
   it('colour-codes directions on the Middlebury wheel, white at rest, darker past the maximum', () => {
     // Pixels: at rest, right, down, left, up, and right at twice the maximum magnitude.
     const u = [0, 1, 0, -1, 0, 2];

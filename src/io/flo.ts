@@ -2,7 +2,10 @@
 // "PIEH" (the float 202021.25, little-endian), the width and height as int32, then per pixel,
 // row-major, u and v as float32. Our flows are planar (all u, then all v, as the [1, 2, H, W]
 // tensor); the file interleaves them. decodeFlo reads untrusted bytes: every size is checked
-// against the byte count before anything is allocated.
+// against the byte count before anything is allocated. The values are kept as stored: NaN, ±Inf
+// and Middlebury's "unknown" (> 1e9) included, since ground-truth files use them; downstream,
+// flowToRgba paints them black, the warp reads a non-finite component as no motion and the
+// consistency check never calls such a vector reliable.
 
 import type { RgbaImage } from '../style/image-tensor.js';
 import { UserError } from '../util/errors.js';
