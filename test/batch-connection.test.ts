@@ -31,7 +31,7 @@ describe('the queue URL', () => {
   it('says it is retrying, at most every few seconds, and for ever', () => {
     const said: string[] = [];
     const c = queueConnection('redis://:s3cret@h:1', '--queue', (m) => said.push(m));
-    const retry = c.options.retryStrategy as (times: number) => number | null;
+    const retry = (c.options as { retryStrategy: (times: number) => number | null }).retryStrategy;
     const delays = [1, 2, 3, 50, 1000].map(retry);
     expect(delays.every((d) => typeof d === 'number' && d > 0 && d <= 2000)).toBe(true);
     expect(said).toHaveLength(1);

@@ -12,6 +12,7 @@ import { filesIn, makeBatchInputs, manifestLines, TINY } from './helpers/batch-i
 import { cli } from './helpers/cli.js';
 import { picture } from './helpers/pictures.js';
 import { REPO_ROOT } from './helpers/shared.js';
+import { BatchRunner } from '../src/batch/runner.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-batch-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -103,5 +104,27 @@ describe('wgpu-style batch on one machine', () => {
     expect(readdirSync(path('cut/.checkpoints'))).toHaveLength(0);
     for (const name of ['p000.png', 'p001.png', 'p002.png'])
       expect(readFileSync(path(`cut/${name}`))).toEqual(readFileSync(path(`whole/${name}`)));
+  });
+
+  it('keeps one style session for the batch and computes the style Grams once per working size', async () => {
+    const runner = await BatchRunner.open({ weights: files.weights });
+    try {
+      const settings = { size: 16, scales: 2, steps: 1, autotune: false, contentLayers: [5], styleLayers: [0, 5] };
+      writeImage(path('wide.png'), picture(32, 16, 'content'));
+      for (const input of [join(files.inputs, 'p000.png'), join(files.inputs, 'p000.png'), path('wide.png')]) {
+        const job = {
+          input,
+          output: path(`warm/${input.slice(input.lastIndexOf('/') + 1)}`),
+          checkpoint: path('warm/c.ckpt'),
+          styles: [files.style],
+        };
+        await runner.run({ ...job, settings, checkpointEvery: 0, quality: 92 });
+      }
+      expect(runner.sessionsMade).toBe(1);
+      // p000 (20×18) works at 8×7 then 16×14, twice; wide (32×16) at 8×4 then 16×8: 4 sizes
+      expect(runner.styleTargetComputations).toBe(4);
+    } finally {
+      runner.close();
+    }
   });
 });

@@ -112,6 +112,11 @@ export class BatchRunner {
     return { status: 'done', seconds: result.seconds, resumedFrom, message: null };
   }
 
+  /** How many times the current session computed the style Grams (once per working size while kept). */
+  get styleTargetComputations(): number {
+    return this.session?.session.styleTargetComputations ?? 0;
+  }
+
   close(): void {
     this.session?.session.dispose();
     this.session = null;

@@ -20,15 +20,22 @@ export type SessionSettings = Pick<StyleOptions, 'loss' | 'pooling' | 'normalize
 
 type Size = { width: number; height: number };
 
+/**
+ * Working sizes whose style Grams a session keeps: a batch's images of a few shapes each run the
+ * same few scales. A set is C×C per style layer, about 2.4 MB for the default layers, whatever the size.
+ */
+const GRAM_SETS_KEPT = 8;
+
 export class StyleSession implements RunResources {
   readonly net: StyleNetwork;
-  /** How many times the style Grams were computed: once per working size (and style settings) in a row. */
+  /** How many times the style Grams were computed: once per working size (and style settings) while kept. */
   styleTargetComputations = 0;
   private readonly blend: number[];
   private readonly deepest: number;
   /** The style images on the device, shrunk to the largest size the last run's scales needed. */
   private styleRgb: { key: string; tensors: DeviceTensor[] } | null = null;
-  private grams: { key: string; grams: Targets['grams'] } | null = null;
+  /** The Grams of the last GRAM_SETS_KEPT working sizes (a batch's images go through the same few), oldest first. */
+  private readonly grams = new Map<string, Targets['grams']>();
 
   constructor(
     readonly ctx: GpuContext,
@@ -59,8 +66,9 @@ export class StyleSession implements RunResources {
   }
 
   dispose(): void {
-    for (const t of [...(this.styleRgb?.tensors ?? []), ...(this.grams?.grams.values() ?? [])]) t.release();
-    this.styleRgb = this.grams = null;
+    for (const t of [...(this.styleRgb?.tensors ?? []), ...[...this.grams.values()].flatMap((g) => [...g.values()])]) t.release();
+    this.styleRgb = null;
+    this.grams.clear();
     this.net.vgg.dispose();
     releaseWinogradWeights(this.ctx);
   }
@@ -70,25 +78,39 @@ export class StyleSession implements RunResources {
     return { ...loss, ...lossNormalizers(normalize ? this.net.inputScale : 1) };
   }
 
-  /** The content's features, and the Grams kept from the last call when the working size and style settings are the same. */
+  /**
+   * The content's features, and the Grams kept from an earlier call with the same working size,
+   * style settings and style images as uploaded (so that they are the ones a job of its own computes).
+   */
   targets(content: DeviceTensor, scale: Scale, options: StyleOptions, loss: LossConfig): Targets {
-    const key = JSON.stringify([scale.width, scale.height, options.styleScale, loss.styleWeight !== 0, loss.styleLayers]);
-    if (this.grams?.key !== key) {
-      for (const t of this.grams?.grams.values() ?? []) t.release();
-      this.grams = null;
-    }
+    const rgb = this.styleImages(options);
+    const key = JSON.stringify([
+      this.styleRgb!.key,
+      scale.width,
+      scale.height,
+      options.styleScale,
+      loss.styleWeight !== 0,
+      loss.styleLayers,
+    ]);
     const contentTargets = computeContentTargets(this.ctx, this.net, content, loss);
-    if (!this.grams) {
-      const rgb = this.styleImages(options);
+    let grams = this.grams.get(key);
+    this.grams.delete(key);
+    if (!grams) {
       const styles = rgb.map((t, i) => {
         const size = this.styleSize(this.styles[i]!, scale, options.styleScale);
         return rgbToNormalized(this.ctx, t, size.width, size.height);
       });
-      this.grams = { key, grams: computeStyleGrams(this.ctx, this.net, styles, loss, this.blend) };
+      grams = computeStyleGrams(this.ctx, this.net, styles, loss, this.blend);
       this.styleTargetComputations++;
       for (const t of styles) t.release();
     }
-    return { content: contentTargets, grams: this.grams.grams };
+    this.grams.set(key, grams); // the most recent last
+    for (const [old, set] of this.grams) {
+      if (this.grams.size <= GRAM_SETS_KEPT) break;
+      for (const t of set.values()) t.release();
+      this.grams.delete(old);
+    }
+    return { content: contentTargets, grams };
   }
 
   /**
