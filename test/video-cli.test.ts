@@ -90,7 +90,7 @@ describe('wgpu-style video with frames folders (no ffmpeg on PATH)', () => {
     expect(r.stderr).toMatch(/wrote a\/%04d\.png: 6 frames in/);
   });
 
-  it('a SIGKILL mid-run, then --resume: finished frames are kept as they were, and the frames equal the run never stopped', async () => {
+  it('a SIGKILL mid-run, then --resume (stopped once more by Ctrl-C): finished frames are kept as they were, and the frames equal the run never stopped', async () => {
     let killed = false;
     const first = await run(['video', 'clip', ...TINY, '-o', 'b/%04d.png'], { PATH: NO_FFMPEG_PATH }, (stderr, child) => {
       if (!killed && /frame 2\/6 done/.test(stderr)) {
@@ -110,12 +110,28 @@ describe('wgpu-style video with frames folders (no ffmpeg on PATH)', () => {
       /^wgpu-style: .*b\/0001\.png exists \(\d of 6 frames\): add --resume to go on from them, or remove them\n$/,
     );
 
-    const resumed = await run(['video', 'clip', ...TINY, '-o', 'b/%04d.png', '--resume'], { PATH: NO_FFMPEG_PATH });
+    // Ctrl-C (SIGINT) in the resumed run: exit 130, the frame in progress dropped, and how to go on.
+    let interrupted = false;
+    const again = ['video', 'clip', ...TINY, '-o', 'b/%04d.png', '--resume'];
+    const stopped = await run(again, { PATH: NO_FFMPEG_PATH }, (stderr, child) => {
+      if (!interrupted && new RegExp(`frame ${kept.length + 1}/6 done`).test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toMatch(
+      /stopped with \d of 6 frames done \(in b\/%04d\.png\); run the same command with --resume to go on from frame \d\n$/,
+    );
+    const afterStop = frameFiles('b').length;
+    expect(afterStop).toBeGreaterThan(kept.length);
+    expect(afterStop).toBeLessThan(FRAMES);
+    const resumed = await run(again, { PATH: NO_FFMPEG_PATH });
     expect(resumed.stderr).not.toMatch(/wgpu-style:/);
     expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toMatch(new RegExp(`resuming: ${kept.length} of 6 frames are done`));
+    expect(resumed.stderr).toMatch(new RegExp(`resuming: ${afterStop} of 6 frames are done`));
     // Not one step of a finished frame again: the first step report is for the first missing frame.
-    expect(/frame (\d+)\/6 (?:\d+×\d+ )?step/.exec(resumed.stderr)?.[1]).toBe(String(kept.length + 1));
+    expect(/frame (\d+)\/6 (?:\d+×\d+ )?step/.exec(resumed.stderr)?.[1]).toBe(String(afterStop + 1));
     for (const [name, mtime] of before) expect(statSync(path(`b/${name}`), { bigint: true }).mtimeNs, name).toBe(mtime);
     expect(frameFiles('b')).toEqual(frameFiles('a'));
     for (const name of frameFiles('a')) expect(readFileSync(path(`b/${name}`)).equals(readFileSync(path(`a/${name}`))), name).toBe(true);

@@ -82,7 +82,13 @@ export async function stylizeVideo(options: StylizeVideoOptions): Promise<Styliz
     options.log?.(`encoding ${output}`);
     const fps = frames.info?.fps ?? options.fps ?? DEFAULT_FPS;
     const audioFrom = frames.info?.audio ? { path: input, codec: frames.info.audio.codec } : null;
-    await encodeVideo({ folder: work, frames: frames.paths.length, fps, audioFrom, output }, tools!, options.signal);
+    try {
+      await encodeVideo({ folder: work, frames: frames.paths.length, fps, audioFrom, output }, tools!, options.signal);
+    } catch (err) {
+      // Ctrl-C while encoding: every frame is kept, and --resume encodes them.
+      if ((err as Error).name !== 'AbortError') throw err;
+      return { ...result, stopped: 'aborted', message: `stopped while encoding ${output}`, output: null, workFolder: work };
+    }
     if (!options.keepFrames) rmSync(work, { recursive: true, force: true });
     return { ...result, output, workFolder: options.keepFrames ? work : null };
   } finally {
