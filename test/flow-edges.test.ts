@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { flowConsistency, opticalFlow } from '../src/flow/index.js';
 import type { GpuContext } from '../src/gpu/index.js';
+import { warpForward } from '../src/kernels/index.js';
 import { uploadImage } from '../src/style/image-tensor.js';
+import { UserError } from '../src/util/errors.js';
 import { makePair, smoothTexture, translation } from './helpers/flow-pairs.js';
 import { useGpu } from './helpers/gpu.js';
 import { randomArray } from './helpers/random.js';
@@ -55,6 +57,19 @@ describe('optical flow on edge cases', () => {
     expect((await back.read()).every(Number.isFinite)).toBe(true);
     const c = await flowConsistency(ctx, back, fwd).read();
     expect(c.every((v) => v === 0 || v === 1)).toBe(true);
+  });
+
+  it('refuses frames whose flow is over the binding limit, naming the size and the limit; the warp too', () => {
+    const ctx = gpu();
+    ctx.capBinding(1024); // 8×8 duals (16 bytes a pixel) fit, 9×8 do not
+    try {
+      expect(() => opticalFlow(ctx, ctx.zeros([1, 1, 8, 9]), ctx.zeros([1, 1, 8, 9]))).toThrow(UserError);
+      expect(() => opticalFlow(ctx, ctx.zeros([1, 1, 8, 9]), ctx.zeros([1, 1, 8, 9]))).toThrow(/9×8 frames need 1152 bytes .* 1024/);
+      opticalFlow(ctx, ctx.zeros([1, 1, 8, 8]), ctx.zeros([1, 1, 8, 8])).release();
+      expect(() => warpForward(ctx, ctx.zeros([1, 3, 10, 10]), ctx.zeros([1, 2, 10, 10]))).toThrow(/warp_forward: image 1200 bytes/);
+    } finally {
+      ctx.capBinding(null);
+    }
   });
 
   it('a black frame against a noisy one: finite', async () => {

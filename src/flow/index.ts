@@ -8,7 +8,15 @@
 
 import { formatShape, type DeviceTensor, type GpuContext } from '../gpu/index.js';
 import { resize } from '../kernels/index.js';
-import { flowConsistencyKernel, flowGrey, flowSmooth, flowUpsample, flowWarpData, tvl1Iteration } from '../kernels/flow_tvl1.js';
+import {
+  flowConsistencyKernel,
+  flowGrey,
+  flowSmooth,
+  flowUpsample,
+  flowWarpData,
+  requireFlowFits,
+  tvl1Iteration,
+} from '../kernels/flow_tvl1.js';
 
 export interface FlowOptions {
   /** Weight of the data term against the flow's total variation, for grey levels 0..255 (Sánchez's lambda). */
@@ -95,6 +103,7 @@ export function opticalFlow(ctx: GpuContext, from: DeviceTensor, to: DeviceTenso
     throw new Error(`opticalFlow: the two images must have the same shape, got ${formatShape(from.shape)} and ${formatShape(to.shape)}`);
   }
   const [height, width] = [from.shape[2]!, from.shape[3]!];
+  requireFlowFits(ctx, height, width);
   const sizes = pyramidSizes(height, width, Math.min(o.coarsestSide, height, width));
   const fine = [flowGrey(ctx, from), flowGrey(ctx, to)].map((g) => smoothTimes(ctx, g, o.smoothing));
   let flow: DeviceTensor | null = null;

@@ -3,7 +3,21 @@
 // Shapes: images [1, 1, H, W] grey 0..255, flows [1, 2, H, W] in pixels, duals [1, 4, H, W].
 
 import { formatShape, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import { UserError } from '../util/errors.js';
+import { fitsBinding } from './band.js';
 import { dispatchElementwise, label, requireRank } from './launch.js';
+
+/**
+ * Refuses frames whose flow does not fit: the flow kernels bind each tensor whole (no banding), the
+ * largest being the dual variables [1, 4, H, W] (16 bytes a pixel), so the device's binding limit
+ * caps the frame size (3840×2160 needs 133 MB, over the 128 MiB of lavapipe and browsers).
+ */
+export function requireFlowFits(ctx: GpuContext, height: number, width: number): void {
+  if (fitsBinding(ctx, [1, 4, height, width])) return;
+  throw new UserError(
+    `optical flow: ${width}×${height} frames need ${16 * height * width} bytes in one binding, over this device's ${ctx.bindingBytes}; use smaller frames (a smaller size)`,
+  );
+}
 
 function planeOf(kernel: string, name: string, t: DeviceTensor, channels: number, h?: number, w?: number): [number, number] {
   requireRank(kernel, name, t, 4);

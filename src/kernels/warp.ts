@@ -6,6 +6,7 @@
 // gradient). Its gradient wrt the image is warpBackward (warp_backward.ts).
 
 import { formatShape, type DeviceTensor, type GpuContext } from '../gpu/index.js';
+import { fitsBinding } from './band.js';
 import { dispatchElementwise, label, requireRank } from './launch.js';
 
 /** Checks that `flow` is [1, 2, H, W] for an image [N, C, H, W]; `kernel` names the caller in the error. */
@@ -21,6 +22,9 @@ export function requireFlowFor(kernel: string, image: DeviceTensor, flow: Device
 /** image [N, C, H, W] sampled at x + flow(x): [N, C, H, W]. */
 export function warpForward(ctx: GpuContext, image: DeviceTensor, flow: DeviceTensor): DeviceTensor {
   requireFlowFor('warp_forward', image, flow);
+  // Sample points go anywhere in the image: no banding of rows applies (as in warpBackward).
+  if (!fitsBinding(ctx, image, flow))
+    throw new Error(`warp_forward: image ${image.bytes} bytes is over the ${ctx.bindingBytes}-byte binding limit; warp a smaller image`);
   const [, , height, width] = image.shape as [number, number, number, number];
   const out = ctx.empty(image.shape, 'warped image');
   const params = { n: out.size, height, width };
