@@ -49,6 +49,7 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web layout test: ${
           .map((e) => e.id || e.tagName),
       );
       expect(wide).toEqual([]);
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: join(SHOTS, 'page-phone.png') });
       await page.close();
     }, 60_000);
@@ -91,6 +92,29 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web layout test: ${
         const upFront = await page.evaluate((id) => Boolean(document.getElementById(id)!.closest('#settings')), field.id);
         expect(upFront, field.id).toBe(ESSENTIAL_SETTINGS.includes(field.key));
       }
+      await page.close();
+    }, 60_000);
+
+    it('a pasted image becomes the content and a dropped one the style; an empty server list is not shown', async () => {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await page.evaluate(async () => {
+        const file = async (name: string) => new File([await (await fetch(`examples/${name}`)).blob()], name, { type: 'image/jpeg' });
+        const pasted = new DataTransfer();
+        pasted.items.add(await file('tubingen.jpg'));
+        document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: pasted }));
+        const dropped = new DataTransfer();
+        dropped.items.add(await file('starry_night.jpg'));
+        document.getElementById('style-drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, cancelable: true }));
+      });
+      await page.waitForFunction(() => (globalThis as any).wgpuStyle.content && (globalThis as any).wgpuStyle.style);
+      const sizes = await page.evaluate(() => {
+        const s = (globalThis as any).wgpuStyle;
+        return [s.content.width, s.content.height, s.style.width, s.style.height];
+      });
+      expect(sizes).toEqual([512, 384, 512, 320]); // examples/README.md's sizes
+      await page.click('#weights-more summary');
+      expect(await page.isHidden('#server-row')).toBe(true); // this server has no .bin files to offer
       await page.close();
     }, 60_000);
 
