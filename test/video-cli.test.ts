@@ -165,7 +165,7 @@ describe('wgpu-style video with video files', () => {
       expect(r.stderr).toMatch(
         /^wgpu-style: no ffmpeg found, needed to read and write video files: install it \(Debian\/Ubuntu: apt-get install ffmpeg.*WGPU_STYLE_FFMPEG.*\n$/,
       );
-      expect(existsSync(path('x'))).toBe(false);
+      for (const made of ['x', 'x.mp4', 'x.mp4.frames']) expect(existsSync(path(made)), made).toBe(false);
     }
   });
 
