@@ -123,7 +123,7 @@ export function opticalFlow(ctx: GpuContext, from: DeviceTensor, to: DeviceTenso
 /**
  * Ruder et al. 2016's check for the pixels `backward` starts from (frame t): 1 where the flow is
  * reliable, 0 where `backward` and `forward` (the reverse flow) disagree, where the flow leaves
- * the image, or on a motion boundary. [1, 1, H, W].
+ * the image, on a motion boundary, or where a vector is not finite. [1, 1, H, W].
  */
 export function flowConsistency(ctx: GpuContext, backward: DeviceTensor, forward: DeviceTensor): DeviceTensor {
   return flowConsistencyKernel(ctx, backward, forward);
