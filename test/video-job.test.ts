@@ -10,7 +10,7 @@ import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { planVideo, type VideoPlan } from '../src/plan/video-options.js';
 import type { RgbaImage } from '../src/style/image-tensor.js';
 import * as loss from '../src/style/loss.js';
-import { OptionError } from '../src/util/errors.js';
+import { OptionError, UserError } from '../src/util/errors.js';
 import { runVideoJob, type FrameSource, type FrameStore, type VideoHooks, type VideoProgress } from '../src/video/job.js';
 import { useGpu } from './helpers/gpu.js';
 import { makeClip, texture, warpingError } from './helpers/video-clip.js';
@@ -80,8 +80,15 @@ describe('the video job', () => {
     const frames: VideoProgress[] = [];
     await gpu().sync();
     const live = gpu().memory().liveBytes;
-    const temporal = await run(200, undefined, { onFrame: (p) => frames.push(p) });
+    const perFrame: number[] = [];
+    const onFrame = (p: VideoProgress) => {
+      frames.push(p);
+      perFrame.push(gpu().memory().liveBuffers);
+    };
+    const temporal = await run(200, undefined, { onFrame });
     await gpu().sync();
+    // Frames 3–6 are alike (two earlier frames each): nothing a frame makes outlives it.
+    expect(new Set(perFrame.slice(2)).size, `live buffers after each frame: ${perFrame.join(', ')}`).toBe(1);
     expect(gpu().memory().liveBytes, 'every tensor of the video released').toBe(live);
     expect(grams).toHaveBeenCalledTimes(2); // the first frame's two sizes; the later frames reuse the final one's
     expect(flows).toHaveBeenCalledTimes(2 * (1 + 2 * 4)); // backward and forward: frame 2 against frame 1, frames 3–6 against two each
@@ -114,6 +121,30 @@ describe('the video job', () => {
     expect(resumed.result).toMatchObject({ stopped: null, written: 3, skipped: 3 });
     expect([...store.writes.values()].every((n) => n === 1)).toBe(true);
     store.all().forEach((frame, t) => expect(Array.from(frame.data), `frame ${t + 1}`).toEqual(Array.from(held!.store.all()[t]!.data)));
+  });
+});
+
+describe('the video job refuses', () => {
+  const refusal = async (frames: RgbaImage[], stored: RgbaImage) => {
+    const store = new MemoryStore();
+    store.frames.set(0, stored);
+    const odd: FrameSource = { count: frames.length, read: async (i) => frames[i]! };
+    const err = await runVideoJob(gpu(), weights, odd, [style], plan(200), store).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(store.writes.size, 'nothing written').toBe(0);
+    return (err as Error).message;
+  };
+  const [w, h] = [clip.frames[0]!.width, clip.frames[0]!.height];
+
+  it('a frame of another size than the first, naming both', async () => {
+    const frames = [clip.frames[0]!, texture(w, h + 2)];
+    expect(await refusal(frames, texture(w, h))).toMatch(new RegExp(`frame 2 is ${w}×${h + 2} but frame 1 is ${w}×${h}`));
+  });
+
+  it('a stylised frame in the store of another size than this run makes (resumed with other settings)', async () => {
+    expect(await refusal(clip.frames.slice(0, 2), texture(w / 2, h / 2))).toMatch(
+      new RegExp(`stylised frame 1 already there is ${w / 2}×${h / 2} but this run makes ${w}×${h}.*--size`),
+    );
   });
 });
 

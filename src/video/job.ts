@@ -102,7 +102,9 @@ class VideoJob {
 
   async run(): Promise<VideoResult> {
     for (let t = 0; t < this.source.count; t++) {
-      if (await this.store.read(t)) {
+      const stored = await this.store.read(t);
+      if (stored) {
+        this.checkStored(t, stored);
         this.result.skipped++;
         continue;
       }
@@ -160,6 +162,18 @@ class VideoJob {
         `frame ${t + 1} is ${image.width}×${image.height} but frame 1 is ${first.width}×${first.height}: every frame of a video must be the same size (crop or scale the frames alike)`,
       );
     return image;
+  }
+
+  /**
+   * A frame found in the store must be one this plan makes: an earlier run with other settings
+   * (--size) left frames of another size, which would be mixed into the video and its temporal terms.
+   */
+  private checkStored(t: number, stored: RgbaImage): void {
+    const { width, height } = this.plan.next.scales[0]!;
+    if (stored.width !== width || stored.height !== height)
+      throw new UserError(
+        `stylised frame ${t + 1} already there is ${stored.width}×${stored.height} but this run makes ${width}×${height} frames: resume with the settings of the run that wrote it (--size), or start again in an empty output`,
+      );
   }
 
   /** Frame t's temporal term against the earlier frames the plan names (those before the video's start left out); null when none is. */
