@@ -198,6 +198,28 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       await fresh.close();
     }, 60_000);
 
+    it("the button's default is the CLI's torchvision URL, checked by its sha256 prefix", async () => {
+      const fresh = await newContext();
+      const page = await fresh.newPage();
+      const asked: string[] = [];
+      // No network here: Playwright answers for the public host, with a file whose sha256 does not begin dcbb9e9d.
+      await page.route(FETCH_SOURCES.torchvision.url, (route) => {
+        asked.push(route.request().url());
+        return route.fulfill({ body: Buffer.from(PTH), headers: { 'Access-Control-Allow-Origin': '*' } });
+      });
+      await page.goto(server.url);
+      expect(await page.textContent('#download-weights')).toBe(`Download the weights: ${FETCH_SOURCES.torchvision.label}`);
+      await page.click('#download-weights');
+      await page.waitForFunction(() => s().error);
+      expect(asked).toEqual([FETCH_SOURCES.torchvision.url]);
+      expect(await page.textContent('#weights-status')).toMatch(
+        new RegExp(
+          `^${FETCH_SOURCES.torchvision.download.replace('.', '\\.')} from https://download\\.pytorch\\.org/.* is damaged or not the expected file \\(its sha256 is [0-9a-f]{16}…, expected ${FETCH_SOURCES.torchvision.checksums.sha256Prefix}\\); nothing was kept`,
+        ),
+      );
+      await fresh.close();
+    }, 60_000);
+
     it('converts a .pth picked from disk in the page, and refuses a network that is not VGG-19', async () => {
       const fresh = await newContext();
       const page = await fresh.newPage();
