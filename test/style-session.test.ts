@@ -129,9 +129,13 @@ describe('a style session', () => {
         return { target, certainty };
       });
       const temporal = temporalTerms ? { weight: 10, terms } : undefined;
+      // A video frame starts from the warped earlier output, which the video job holds through the run.
+      const start = temporalTerms ? ctx.copy(terms[0]!.target, 'start') : null;
+      if (start) tensors.push(start);
+      const init = start ? { normalized: start } : plan.init;
       await ctx.sync();
       ctx.resetMemoryPeak();
-      await runStyleJob(ctx, weights, image(3), [image(4)], { ...plan, loss: { ...plan.loss, temporal } });
+      await runStyleJob(ctx, weights, image(3), [image(4)], { ...plan, init, loss: { ...plan.loss, temporal } });
       await ctx.sync();
       for (const t of tensors) t.release();
       const job: MemoryJob = { ...plan, convertsInput: false, subgroups: ctx.subgroupsOf8, winograd: false, temporalTerms };

@@ -126,7 +126,9 @@ function countEach(job: CountedJob, recompute: boolean, keepsWinogradWeights: bo
   const leaf = Tensor.leaf(image(job), true, 'image');
   const start = ctx.memory().liveBytes;
   ctx.resetMemoryPeak();
-  // A video frame's temporal targets and certainties, held through the scale.
+  // A video frame's starting image (the video job holds it through the run, which starts from a
+  // copy), and its temporal targets and certainties, held through the scale.
+  if (job.temporalTerms) image(job);
   const temporal: LossConfig['temporal'] = job.temporalTerms
     ? {
         weight: 1,
