@@ -20,11 +20,26 @@ const env = { WGPU_STYLE_CACHE: path('cache') };
 let files: { weights: string; style: string; inputs: string };
 let redis: RedisServer;
 const workers: Array<{ child: ChildProcess; log: string }> = [];
+/**
+ * A job's lock: long enough that a live worker never loses it on this loaded 2-core machine (its
+ * first job compiles the kernels, blocking its event loop for seconds), short enough for the test.
+ */
+const LOCK_SECONDS = 15;
 /** Redis asks for it; no message may show it. */
 const PASSWORD = 'pw-never-printed-7f3a';
 
 function startWorker(): { child: ChildProcess; log: string } {
-  const args = ['worker', '--queue', redis.url, '--weights', files.weights, '--lock-seconds', '6', '--stalled-seconds', '1'];
+  const args = [
+    'worker',
+    '--queue',
+    redis.url,
+    '--weights',
+    files.weights,
+    '--lock-seconds',
+    String(LOCK_SECONDS),
+    '--stalled-seconds',
+    '1',
+  ];
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wgpu-style.js'), ...args], { cwd: work, env: { ...process.env, ...env } });
   const w = { child, log: '' };
   child.stderr!.on('data', (d: Buffer) => (w.log += d));
@@ -113,14 +128,18 @@ describe.runIf(REDIS_SERVER)('wgpu-style batch --queue with 3 workers on a real 
     writeFileSync(join(one, 'p003.png'), readFileSync(join(files.inputs, 'p003.png')));
     const args = ['--size', '24', '--steps', '60', '--checkpoint-every', '1'];
     const producer = queued(one, 'killed', ...args);
-    await until('a checkpoint', () => readdirSyncSafe(path('killed/.checkpoints')).length > 0);
-    const victim = workers.find((w) => w.log.includes('p003.png -> '))!;
+    // A checkpoint in place (not only its temporary file, renamed over it once written).
+    await until('a checkpoint', () => readdirSyncSafe(path('killed/.checkpoints')).some((n) => n.endsWith('.ckpt')));
+    // The worker that took it (the output's path is this test's own: earlier tests did a p003.png too).
+    const victim = workers.find((w) => w.log.includes(`-> ${path('killed/p003.png')}`))!;
     victim.child.kill('SIGKILL');
     const killedAt = performance.now();
     const others = workers.filter((w) => w !== victim);
     const marks = others.map((w) => w.log.length);
-    await until('the takeover', () => others.some((w, i) => w.log.slice(marks[i]).includes('p003.png -> ')), 60);
-    console.log(`SIGKILL to takeover: ${((performance.now() - killedAt) / 1000).toFixed(1)} s (--lock-seconds 6 --stalled-seconds 1)`);
+    await until('the takeover', () => others.some((w, i) => w.log.slice(marks[i]).includes(`-> ${path('killed/p003.png')}`)), 60);
+    console.log(
+      `SIGKILL to takeover: ${((performance.now() - killedAt) / 1000).toFixed(1)} s (--lock-seconds ${LOCK_SECONDS} --stalled-seconds 1)`,
+    );
     const r = await producer;
     expect(r.code, r.stderr).toBe(0);
     expect(filesIn(path('killed'))).toEqual(['manifest.jsonl', 'p003.png']);
