@@ -7,7 +7,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as flow from '../src/flow/index.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
-import { planVideo, type VideoPlan } from '../src/plan/video-options.js';
+import { planVideo, VIDEO_SETTINGS, type VideoPlan } from '../src/plan/video-options.js';
 import type { RgbaImage } from '../src/style/image-tensor.js';
 import * as loss from '../src/style/loss.js';
 import { OptionError, UserError } from '../src/util/errors.js';
@@ -158,6 +158,9 @@ describe('planVideo', () => {
     ]);
     // Half the first frame's work in 128×96 steps: 300 × (1 + 1/4 + 1/16) / 2.
     expect(p.next.scales).toEqual([{ width: 128, height: 96, steps: 197, lrDecayEvery: 200 }]);
+    // --frame-steps' help says the default schedule's figure, derived from the defaults (planned here at the default size).
+    const byDefault = planVideo({}, {}, 64, 48, 1).next.scales[0]!.steps;
+    expect(VIDEO_SETTINGS.frameSteps.help.join(' ')).toContain(`; ${byDefault} with the default schedule`);
     expect(p).toMatchObject({ temporalWeight: 200, flowRelativeIndices: [1] });
     expect(p.next.memory.scales[0]!.plainBytes).toBeGreaterThan(p.first.memory.scales[2]!.plainBytes);
     const independent = planVideo({ size: 128 }, { temporalWeight: 0, flowRelativeIndices: [4, 1, 2] }, 64, 48, 1);

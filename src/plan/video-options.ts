@@ -7,7 +7,13 @@ import type { StyleOptions } from '../style/job-types.js';
 import { OptionError } from '../util/errors.js';
 import { invalidReason, type OptionSpec } from './options.js';
 import { planJob, type DeviceLimits, type JobPlan } from './plan-job.js';
-import type { StyleSettings, ValueOf } from './settings.js';
+import { pyramid } from './schedule.js';
+import { DEFAULT_SETTINGS, type StyleSettings, type ValueOf } from './settings.js';
+
+/** frameSteps' default with the default schedule (said in its help): the default pyramid's steps, halved (defaultFrameSteps). */
+const DEFAULT_FRAME_STEPS = (({ size, scales, steps }) => defaultFrameSteps(pyramid(size, size, size, scales, steps, steps)))(
+  DEFAULT_SETTINGS,
+);
 
 export const VIDEO_SETTINGS = {
   temporalWeight: {
@@ -32,7 +38,7 @@ export const VIDEO_SETTINGS = {
     help: [
       'Steps for each frame after the first, at the final size (default: half',
       "the first frame's work counted in final-size steps, as Ruder's",
-      '2000/1000; 197 with the default schedule)',
+      `2000/1000; ${DEFAULT_FRAME_STEPS} with the default schedule)`,
     ],
   },
   flowRelativeIndices: {
