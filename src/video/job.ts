@@ -6,7 +6,11 @@
 // frames the plan names (flowRelativeIndices 2,4 at frame 2). One StyleSession for the whole video (VGG
 // loaded once, the style Grams computed once). Frames the store has are skipped and serve, as
 // stored (8-bit), as the earlier outputs: a resumed run ends with the frames of one never stopped.
-// Browser-safe.
+// With --original-colors the stored outputs carry the content's chroma, so the temporal targets do
+// too, while the image optimised has the style's: the term holds the luminance the output shows and
+// also pulls the image's chroma (which the output drops) towards the content's. A luminance-only
+// term would be exact (not built); the warping error still falls with the term (4.1e-2 to 3.0e-4
+// on test/video-job's clip with --original-colors). Browser-safe.
 
 import type { GpuContext } from '../gpu/index.js';
 import type { VideoPlan } from '../plan/video-options.js';
