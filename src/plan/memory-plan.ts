@@ -6,8 +6,7 @@
 // (maxMemory, MiB) whose default the edge gives: 3/4 of the host's memory in Node (an integrated
 // or software adapter shares it; a discrete GPU's own is usually smaller: set --max-memory), and
 // 2 GiB in a browser tab. The adapter's limits, where the edge passes them (MemoryJob's
-// bindingBytes and bufferBytes), size the band scratch of ops past one binding and bound the
-// largest size (tensorOverLimit).
+// bindingBytes and bufferBytes), size the band scratch of ops past one binding and bound the largest size (tensorOverLimit).
 
 import { pooledBytes } from '../gpu/pool.js';
 import { minimumSide, moduleShapes, type Pooling } from '../vgg/index.js';
@@ -50,7 +49,8 @@ export interface MemoryJob {
   bindingBytes?: number;
   /** The adapter's maxBufferSize, where the edge knows it: it bounds the largest activation. */
   bufferBytes?: number;
-  /** A video frame's temporal term: the earlier outputs it compares with (memory-model.ts counts their tensors; default 0). */ temporalTerms?: number;
+  /** A video frame's temporal term: the earlier outputs it compares with (memory-model.ts counts their tensors; default 0). */
+  temporalTerms?: number;
 }
 
 export interface ScaleMemory {
