@@ -119,6 +119,11 @@ describe('the video job', () => {
     expect([...store.frames.keys()].sort()).toEqual([0, 1, 2]);
     const resumed = await run(200, store);
     expect(resumed.result).toMatchObject({ stopped: null, written: 3, skipped: 3 });
+    // The ETA counts the frames left, not those found in the store, at the seconds of the frames this run made.
+    const [at4, at5] = resumed.result.history;
+    expect([at4!.frame, at4!.framesDone, at5!.framesDone]).toEqual([4, 4, 5]);
+    expect(at4!.etaSeconds).toBeCloseTo(2 * at4!.frameSeconds, 6);
+    expect(at5!.etaSeconds).toBeCloseTo((at4!.frameSeconds + at5!.frameSeconds) / 2, 6);
     expect([...store.writes.values()].every((n) => n === 1)).toBe(true);
     store.all().forEach((frame, t) => expect(Array.from(frame.data), `frame ${t + 1}`).toEqual(Array.from(held!.store.all()[t]!.data)));
   });
