@@ -144,7 +144,7 @@ export function styleTransferLoss(tape: Tape, net: StyleNetwork, image: Tensor, 
       )
     : null;
   const tv = config.tvWeight ? ops.totalVariation(tape, image) : null;
-  const temporal = temporalLoss(tape, image, config.temporal);
+  const temporal = temporalLoss(tape, image, config);
   const terms: Array<readonly [Tensor, number]> = [];
   if (content) terms.push([content, config.contentWeight]);
   if (style) terms.push([style, config.styleWeight]);
@@ -154,11 +154,14 @@ export function styleTransferLoss(tape: Tape, net: StyleNetwork, image: Tensor, 
   return { total: ops.weightedSum(tape, terms), content, style, tv, temporal };
 }
 
+/** Whether a loss has the temporal term: a weight and at least one earlier output (a video's first frame has none). */
+export const hasTemporalTerm = (loss: LossConfig): boolean => !!loss.temporal?.weight && loss.temporal.terms.length > 0;
+
 /** Σ_j of each earlier output's temporal loss (unweighted), or null when the term is off. */
-function temporalLoss(tape: Tape, image: Tensor, term: TemporalTerm | undefined): Tensor | null {
-  if (!term?.weight || term.terms.length === 0) return null;
+function temporalLoss(tape: Tape, image: Tensor, config: LossConfig): Tensor | null {
+  if (!hasTemporalTerm(config)) return null;
   return ops.weightedSum(
     tape,
-    term.terms.map(({ target, certainty }) => [ops.temporalLoss(tape, image, target, certainty), 1] as const),
+    config.temporal!.terms.map(({ target, certainty }) => [ops.temporalLoss(tape, image, target, certainty), 1] as const),
   );
 }

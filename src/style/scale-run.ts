@@ -7,7 +7,7 @@ import { Tape, Tensor } from '../graph/index.js';
 import { lossWatch, watchLoss } from '../kernels/index.js';
 import type { StyleProgress } from './job-types.js';
 import { optionFlag } from '../util/option-flag.js';
-import { styleTransferLoss, type LossConfig, type LossTerms, type Targets } from './loss.js';
+import { hasTemporalTerm, styleTransferLoss, type LossConfig, type LossTerms, type Targets } from './loss.js';
 import type { StyleNetwork } from './network.js';
 import type { Evaluation, Objective } from '../optim/types.js';
 import type { Scale } from './job-types.js';
@@ -157,7 +157,7 @@ export class ScaleRun implements Objective {
       content: loss.contentWeight ? content! : null,
       style: loss.styleWeight ? style! : null,
       tv: loss.tvWeight ? tv! : null,
-      temporal: loss.temporal?.weight && loss.temporal.terms.length ? temporal! : null,
+      temporal: hasTemporalTerm(loss) ? temporal! : null,
       total: total!,
       seconds: (now - this.setup.started) / 1000,
       stepSeconds: (now - this.since) / 1000 / this.stepsSince,
