@@ -8,7 +8,7 @@ import { runBatch, type BatchSummary } from '../batch/local.js';
 import { prepareBatch, type BatchSpec } from '../batch/prepare.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME } from '../batch/queue.js';
 import { UsageError } from './errors.js';
-import { cliOptions, GROUPS, optionsHelp, parserTable, readOptions } from './options.js';
+import { cliOptions, GROUPS, optionsHelp, parserTable, readOptions, RUN_OPTIONS } from './options.js';
 import { parseCommand } from './parse.js';
 import { byteProgress } from './progress.js';
 import { duration, ProgressPrinter } from './report.js';
@@ -21,8 +21,12 @@ export const QUEUE_OPTIONS = {
     kind: 'text',
     arg: '<redis-url>',
     group: 'Queue',
-    help: ['Put the images on this Redis (redis://host:port, rediss:// for TLS,', 'redis://:password@host:port/0) for wgpu-style workers'],
+    help: [
+      'The Redis the queue is on: redis://host:port, rediss:// for TLS,',
+      'redis://:password@host:port/0 (the password is never printed)',
+    ],
   },
+
   queueName: { kind: 'text', default: DEFAULT_QUEUE_NAME, arg: '<name>', group: 'Queue', help: ['The BullMQ queue (default)'] },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -42,6 +46,10 @@ const BATCH_OPTIONS = {
     group: 'Output',
     help: ["The results' format (default)"],
   },
+  checkpointEvery: {
+    ...RUN_OPTIONS.checkpointEvery,
+    help: ['Also save the image in progress every n steps (in', '<folder>/.checkpoints; always on Ctrl-C) (default)'],
+  },
   ...QUEUE_OPTIONS,
   wait: { kind: 'flag', default: false, group: 'Queue', help: ['With --queue: follow the batch to its end; exit 5 if an image failed'] },
   attempts: {
@@ -56,7 +64,7 @@ const BATCH_OPTIONS = {
 
 /** The style command's options but those of one output file, with the batch's own. */
 function batchOptions(): Array<[string, OptionSpec]> {
-  const dropped = new Set(['output', 'checkpoint', 'resume', 'saveEvery', 'json']);
+  const dropped = new Set(['output', 'checkpoint', 'checkpointEvery', 'resume', 'saveEvery', 'json']);
   return [...cliOptions().filter(([key]) => !dropped.has(key)), ...Object.entries(BATCH_OPTIONS)];
 }
 const BATCH_GROUPS = [...GROUPS, 'Queue'];
