@@ -129,6 +129,25 @@ describe('the video job', () => {
   });
 });
 
+describe('the video job reports', () => {
+  it("the flows' seconds without the reading of the earlier frames", async () => {
+    const DELAY = 1.5; // seconds a stored frame takes to read: a slow disk, or a large PNG to decode
+    class SlowStore extends MemoryStore {
+      override async read(index: number) {
+        const frame = await super.read(index);
+        if (frame) await new Promise((resolve) => setTimeout(resolve, DELAY * 1000));
+        return frame;
+      }
+    }
+    const two: FrameSource = { count: 2, read: async (i) => clip.frames[i]! };
+    const result = await runVideoJob(gpu(), weights, two, [style], plan(200), new SlowStore());
+    const second = result.history[1]!;
+    expect(second.frameSeconds).toBeGreaterThan(DELAY);
+    expect(second.flowSeconds).toBeGreaterThan(0);
+    expect(second.flowSeconds, `frame 2: ${second.flowSeconds} s of flow in ${second.frameSeconds} s`).toBeLessThan(DELAY);
+  });
+});
+
 describe('the video job refuses', () => {
   const refusal = async (frames: RgbaImage[], stored: RgbaImage) => {
     const store = new MemoryStore();

@@ -123,8 +123,10 @@ class VideoJob {
   private async frame(t: number): Promise<{ stopped: 'aborted' | 'diverged'; message: string | null } | null> {
     const started = performance.now();
     const content = await this.content(t);
+    const earlier = t > 0 && this.plan.temporalWeight > 0 ? await this.earlier(t) : [];
+    // The flows' seconds, the frames' reading (decoding, on the edge) left out.
     const flowStarted = performance.now();
-    const temporal = t > 0 && this.plan.temporalWeight > 0 ? await this.temporal(t, content) : null;
+    const temporal = earlier.length ? frameTemporal(this.ctx, content, earlier, this.plan.next.scales[0]!, this.plan.temporalWeight) : null;
     if (temporal) await this.ctx.device.queue.onSubmittedWorkDone();
     const flowSeconds = temporal ? (performance.now() - flowStarted) / 1000 : 0;
     let result: StyleResult;
@@ -180,8 +182,8 @@ class VideoJob {
       );
   }
 
-  /** Frame t's temporal term against the earlier frames the plan names (those before the video's start left out); null when none is. */
-  private async temporal(t: number, content: RgbaImage): Promise<FrameTemporal | null> {
+  /** The earlier frames (content and output as stored, nearest first) the plan holds frame t to, those before the video's start left out. */
+  private async earlier(t: number): Promise<Array<{ content: RgbaImage; output: RgbaImage }>> {
     const earlier: Array<{ content: RgbaImage; output: RgbaImage }> = [];
     for (const j of this.plan.flowRelativeIndices) {
       if (t - j < 0) break;
@@ -189,9 +191,7 @@ class VideoJob {
       if (!output) throw new Error(`runVideoJob: frame ${t - j + 1}'s output is not in the store before frame ${t + 1}`);
       earlier.push({ content: await this.source.read(t - j), output });
     }
-    if (earlier.length === 0) return null;
-    const scale = this.plan.next.scales[0]!;
-    return frameTemporal(this.ctx, content, earlier, scale, this.plan.temporalWeight);
+    return earlier;
   }
 
   private report(t: number, frameSeconds: number, flowSeconds: number, last: StyleProgress | undefined): void {
