@@ -204,6 +204,7 @@ describe('planVideo', () => {
     expect(refused({}, { flowRelativeIndices: [0, 1] })).toEqual(['flowRelativeIndices']);
     expect(refused({}, { flowRelativeIndices: [1, 1] })).toEqual(['flowRelativeIndices']);
     expect(refused({}, { flowRelativeIndices: [1.5] })).toEqual(['flowRelativeIndices']);
+    expect(refused({}, { flowRelativeIndices: [2, 4] })).toEqual(['flowRelativeIndices']); // no start from frame t−1
     expect(refused({}, { temporalWeight: -1 })).toEqual(['temporalWeight']);
     expect(refused({}, { frameSteps: 0 })).toEqual(['frameSteps']);
     expect(refused({ preset: 'seed' }, {})).toEqual(['preset']);

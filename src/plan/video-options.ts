@@ -49,7 +49,8 @@ export const VIDEO_SETTINGS = {
     help: [
       'Earlier frames each frame is held to, by distance, e.g. 1,2,4',
       "(Ruder's -flow_relative_indices; nearer frames take precedence where",
-      'several are reliable) (default)',
+      'several are reliable; 1 among them: each frame starts from the one',
+      'before it) (default)',
     ],
   },
 } as const satisfies Record<string, OptionSpec>;
@@ -77,7 +78,7 @@ export interface VideoPlan {
   next: JobPlan;
   /** 0: independent frames (no flow computed), each from its own content with `next`'s steps. */
   temporalWeight: number;
-  /** Whole numbers >= 1, nearest first, each once. */
+  /** Whole numbers >= 1, nearest first (so 1 first), each once. */
   flowRelativeIndices: readonly number[];
 }
 
@@ -112,8 +113,13 @@ export function planVideo(
     if (reason) throw new OptionError(key, v[key], reason);
   }
   const indices = v.flowRelativeIndices;
-  if (indices.some((j) => !Number.isInteger(j) || j < 1) || new Set(indices).size !== indices.length)
-    throw new OptionError('flowRelativeIndices', indices, `must be whole numbers >= 1, each once (e.g. 1,2,4), got ${indices.join(',')}`);
+  // 1 among them: each frame starts from the frame before it warped (Ruder et al.), by the flow the term computes.
+  if (indices.some((j) => !Number.isInteger(j) || j < 1) || new Set(indices).size !== indices.length || !indices.includes(1))
+    throw new OptionError(
+      'flowRelativeIndices',
+      indices,
+      `must be whole numbers >= 1, each once, 1 among them (each frame starts from the one before it), e.g. 1,2,4; got ${indices.join(',')}`,
+    );
   if (settings.preset !== undefined)
     throw new OptionError(
       'preset',

@@ -2,8 +2,9 @@
 // final size, started from the earlier output warped into it and held to the earlier outputs by
 // the temporal term (src/video/temporal.ts). The baseline, temporal weight 0: independent frames,
 // no flow computed, each later frame one scale at the final size with the same steps, started as
-// the first frame is (--init: the content by default); so is a frame with none of the earlier
-// frames the plan names (flowRelativeIndices 2,4 at frame 2). One StyleSession for the whole video (VGG
+// the first frame is (--init: the content by default). With the term, frame t starts from output
+// t−1 warped (planVideo makes 1 one of flowRelativeIndices); earlier frames before the video's start
+// are left out (frame 2 of 1,2,4 is held to frame 1 only). One StyleSession for the whole video (VGG
 // loaded once, the style Grams computed once). Frames the store has are skipped and serve, as
 // stored (8-bit), as the earlier outputs: a resumed run ends with the frames of one never stopped.
 // With --original-colors the stored outputs carry the content's chroma, so the temporal targets do
