@@ -25,9 +25,9 @@ export const VIDEO_SETTINGS = {
     label: 'Temporal weight',
     help: [
       'Weight of the temporal term: each frame against the earlier outputs',
-      'warped into it, where the flow is reliable (default: Ruder et al.',
-      "2016's 1e3 against their content weight 5, times our content weight);",
-      '0 = independent frames, each from its own content, the baseline',
+      'warped into it, where the flow is reliable (default; Ruder et al.',
+      "2016's 1e3 against their content weight 5, times ours, and the least",
+      'flicker measured in docs/video.md); 0 = independent frames, the baseline',
     ],
   },
   frameSteps: {
