@@ -138,6 +138,38 @@ describe('wgpu-style video with frames folders (no ffmpeg on PATH)', () => {
   });
 });
 
+describe('bad frames are refused before any GPU work', () => {
+  it('a folder with a file that is not an image, or a frame of another size: one line naming it, exit 2, no output made', async () => {
+    for (const [name, bad] of [
+      ['notimage', () => writeFileSync(path('notimage/f3b.png'), 'not a png')],
+      ['othersize', () => writeImage(path('othersize/f6.png'), picture(36, 48, 'content'))],
+    ] as const) {
+      mkdirSync(path(name));
+      clip.frames.forEach((f, i) => writeImage(path(`${name}/f${i + 1}.png`), f));
+      bad();
+      const r = await run(['video', name, ...TINY, '-o', `${name}-out/%04d.png`], { PATH: NO_FFMPEG_PATH });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        name === 'notimage'
+          ? /^wgpu-style: notimage\/f3b\.png: cannot decode the image \(not a JPEG or PNG file\).*\n$/
+          : /^wgpu-style: othersize\/f6\.png is 36×48, but the first frame \(othersize\/f1\.png\) is 48×36; every frame must be the same size.*\n$/,
+      );
+      expect(existsSync(path(`${name}-out`)), `${name}-out`).toBe(false);
+    }
+  });
+
+  it('--resume with another --size than the frames found is refused naming a frame and both sizes', async () => {
+    mkdirSync(path('sized'));
+    // Frames as the 48 px run made them (48×36), all of them: nothing is left to stylise.
+    clip.frames.forEach((f, i) => writeImage(path(`sized/${String(i + 1).padStart(4, '0')}.png`), f));
+    const r = await run(['video', 'clip', ...TINY, '--size', '40', '-o', 'sized/%04d.png', '--resume'], { PATH: NO_FFMPEG_PATH });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /^wgpu-style: sized\/0001\.png is 48×36 but this run makes 40×30 frames: resume with the settings of the run that wrote it \(--size\), or start again in an empty output\n$/,
+    );
+  });
+});
+
 describe('the temporal term end to end', () => {
   it("from random starts, the warping error is far below the independent frames' (--temporal-weight 0)", async () => {
     const error: Record<string, number> = {};

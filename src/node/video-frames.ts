@@ -89,6 +89,15 @@ export class FileFrameSource implements FrameSource {
     return this.paths.length;
   }
 
+  /**
+   * Every frame's header read (not decoded) before any GPU work: a file that is not an image, or
+   * of another size than the first, is refused at once, not hours into the run. Returns the size.
+   */
+  checkAll(): { width: number; height: number } {
+    for (const path of this.paths) this.checkSize(path, openImage(path, { maxPixels: this.maxPixels }));
+    return this.size!;
+  }
+
   async read(index: number): Promise<RgbaImage> {
     const path = this.paths[index];
     if (path === undefined) throw new RangeError(`frame ${index} of ${this.paths.length}`);
@@ -98,12 +107,16 @@ export class FileFrameSource implements FrameSource {
       const first = index === 0 ? image : openImage(this.paths[0]!, { maxPixels: this.maxPixels });
       this.size = { width: first.width, height: first.height };
     }
-    const { width, height } = this.size;
+    this.checkSize(path, image);
+    return { width: image.width, height: image.height, data: image.data };
+  }
+
+  private checkSize(path: string, image: { width: number; height: number }): void {
+    const { width, height } = (this.size ??= { width: image.width, height: image.height });
     if (image.width !== width || image.height !== height)
       throw new UserError(
-        `${path} is ${image.width}×${image.height}, but the first frame (${this.paths[0]}) is ${width}×${height}; every frame must be the same size`,
+        `${path} is ${image.width}×${image.height}, but the first frame (${this.paths[0]}) is ${width}×${height}; every frame must be the same size (remove it, or scale the frames alike)`,
       );
-    return { width: image.width, height: image.height, data: image.data };
   }
 }
 

@@ -131,6 +131,7 @@ async function runFrames(
   work: string | null,
 ): Promise<VideoResult> {
   const source = new FileFrameSource(paths, pixels(options).maxPixels);
+  const first = source.checkAll();
   assertFramesNotInputs(store, source.count, paths);
   const existing = store.existing(source.count).length;
   if (existing > 0 && !options.resume)
@@ -139,9 +140,10 @@ async function runFrames(
     );
   // The frames' folder made, and checked to take files, before any work.
   PreparedWrite.prepare(store.path(0), { what: work ? 'the work folder' : '-o', createFolder: true, example: '%04d.png' }).discard();
-  const first = openImage(paths[0]!, pixels(options));
   const host = { memoryBytes: totalmem(), contentName: paths[0] };
-  options.onPlan?.(planFor(options, first.width, first.height, styles.length, host), source.count);
+  const early = planFor(options, first.width, first.height, styles.length, host);
+  assertStoredSize(store, store.existing(source.count), early.next.scales[0]!);
+  options.onPlan?.(early, source.count);
   const ctx = options.context ?? (await createNodeContext({ ...options.gpu, compute: true }));
   try {
     const limits: DeviceLimits = { bindingBytes: ctx.bindingBytes, bufferBytes: ctx.maxBufferBytes };
@@ -158,6 +160,17 @@ async function runFrames(
     return await runVideoJob(ctx, weights, source, styles, plan, store, options);
   } finally {
     if (!options.context) ctx.destroy();
+  }
+}
+
+/** Frames a stopped run left must be of the size this run makes (a resume with another --size would mix them). */
+function assertStoredSize(store: PatternFrameStore, found: number[], size: { width: number; height: number }): void {
+  for (const t of found) {
+    const { width, height } = openImage(store.path(t));
+    if (width !== size.width || height !== size.height)
+      throw new UserError(
+        `${store.path(t)} is ${width}×${height} but this run makes ${size.width}×${size.height} frames: resume with the settings of the run that wrote it (--size), or start again in an empty output`,
+      );
   }
 }
 
