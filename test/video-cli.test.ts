@@ -202,6 +202,13 @@ describe('wgpu-style video with video files', () => {
     expect(existsSync(path('out.mp4.frames'))).toBe(false);
   });
 
+  it.runIf(hasFfmpeg)('a refusal before frame 1 (a plan too small for the layers) leaves no work folder beside the video', async () => {
+    const r = await run(['video', 'clip', 'style.png', '--weights', 'syn.bin', '--size', '48', '-o', 'refused.mp4']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^wgpu-style: --size and --scales make a \d+×\d+ scale, too small for layer \d+.*\n$/);
+    expect(existsSync(path('refused.mp4.frames'))).toBe(false);
+  });
+
   it('without ffmpeg, a video input or output is one line naming the fix, before any work', async () => {
     if (!existsSync(path('in.mp4'))) writeFileSync(path('in.mp4'), 'a video (ffmpeg is not asked)');
     for (const args of [

@@ -138,7 +138,7 @@ export async function videoCommand(args: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof ConvertError && run.weights) throw new UsageError(`${err.message}: give weights with all of VGG-19's convs`);
     if (!(err instanceof StoppedBeforeStartError)) throw err;
-    console.error(`wgpu-style: ${err.message}; no frame was written`);
+    console.error('wgpu-style: stopped before the first frame; no frame was written');
     return 130;
   } finally {
     process.off('SIGINT', onSigint);

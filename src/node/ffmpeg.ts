@@ -142,6 +142,8 @@ function decimalRate(fps: number): { num: number; den: number } {
 
 /** The name pattern of decoded and encoded frames in a work folder: 000001.png, 1-based. */
 export const WORK_FRAME_PATTERN = '%06d.png';
+/** A file name of WORK_FRAME_PATTERN. */
+export const WORK_FRAME_NAME = /^\d{6}\.png$/;
 
 /**
  * Decodes every frame of `path`'s first video stream into `folder` as 000001.png …, shrunk (never
@@ -159,7 +161,7 @@ export async function decodeFrames(
   const scale = `scale=w='if(gte(iw,ih),${s},-2)':h='if(gte(iw,ih),-2,${s})':flags=area`;
   const args = ['-nostdin', '-v', 'error', '-i', path, '-map', '0:v:0', '-vsync', 'passthrough', '-vf', scale];
   await runTool(tools.ffmpeg, [...args, '-start_number', '1', join(folder, WORK_FRAME_PATTERN)], path, signal);
-  const count = readdirSync(folder).filter((n) => /^\d{6}\.png$/.test(n)).length;
+  const count = readdirSync(folder).filter((n) => WORK_FRAME_NAME.test(n)).length;
   if (count === 0) throw new UserError(`${path}: ffmpeg decoded no frame from it`);
   return count;
 }

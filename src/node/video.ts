@@ -5,7 +5,7 @@
 // work folder beside it, out.mp4.frames/, removed once the video is written), so that a run stopped
 // in any way resumes at the first missing frame and never redoes a finished one.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { extname, join } from 'node:path';
 import type { GpuContext } from '../gpu/index.js';
@@ -18,7 +18,16 @@ import type { RgbaImage } from '../style/image-tensor.js';
 import { StoppedBeforeStartError, UserError } from '../util/errors.js';
 import { runVideoJob, type VideoHooks, type VideoResult } from '../video/job.js';
 import type { VggWeights } from '../vgg/index.js';
-import { decodeFrames, encodeVideo, findFfmpeg, probeVideo, VIDEO_FORMATS, WORK_FRAME_PATTERN, type FfmpegTools } from './ffmpeg.js';
+import {
+  decodeFrames,
+  encodeVideo,
+  findFfmpeg,
+  probeVideo,
+  VIDEO_FORMATS,
+  WORK_FRAME_NAME,
+  WORK_FRAME_PATTERN,
+  type FfmpegTools,
+} from './ffmpeg.js';
 import { createNodeContext, type NodeGpuOptions } from './gpu.js';
 import { openImage, readImage } from './image-files.js';
 import { assertNotInput, PreparedWrite } from './safe-write.js';
@@ -74,6 +83,31 @@ export async function stylizeVideo(options: StylizeVideoOptions): Promise<Styliz
   const store = new PatternFrameStore(parseFramePattern(work ? join(work, WORK_FRAME_PATTERN) : output) ?? notAnOutput(output));
   const styles = options.styles.map((s) => (typeof s === 'string' ? readImage(s, pixels(options)) : s));
   if (outputVideo) assertNotInput(output, [input, ...options.styles.filter((s) => typeof s === 'string')], '-o');
+  try {
+    return await decodeRunEncode(options, tools, work, store, styles);
+  } catch (err) {
+    // A work folder with no stylised frame in it (a refusal or Ctrl-C before frame 1) holds nothing to resume from.
+    if (work && !holdsFrames(work)) rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function holdsFrames(folder: string): boolean {
+  try {
+    return readdirSync(folder).some((name) => WORK_FRAME_NAME.test(name));
+  } catch {
+    return false;
+  }
+}
+
+async function decodeRunEncode(
+  options: StylizeVideoOptions,
+  tools: FfmpegTools | null,
+  work: string | null,
+  store: PatternFrameStore,
+  styles: RgbaImage[],
+): Promise<StylizeVideoResult> {
+  const { input, output } = options;
   const frames = await openFrames(options, tools, work, styles.length);
   try {
     const result = await runFrames(options, frames.paths, styles, store, work);
