@@ -77,7 +77,9 @@ describe.runIf(hasFfmpeg)('a clip through ffmpeg', () => {
   it('refuses a file that is not a video with one line naming it', async () => {
     writeImage(path('still.png'), picture(8, 8, 'content'));
     writeFileSync(path('text.mp4'), 'not a video');
-    await expect(probeVideo(path('text.mp4'), tools)).rejects.toThrow(/text\.mp4: ffprobe failed \(.*\)$/);
+    await expect(probeVideo(path('text.mp4'), tools)).rejects.toThrow(
+      /text\.mp4: ffprobe failed \(.*\); give a video file that ffmpeg can play, or a folder of its frames$/,
+    );
     await expect(probeVideo(path('still.png'), tools)).resolves.toMatchObject({ width: 8, height: 8 });
   });
 
@@ -111,7 +113,9 @@ describe.runIf(hasFfmpeg)('a clip through ffmpeg', () => {
     await encodeVideo({ ...request, output: path('silent.mkv') }, tools);
     expect(await probeVideo(path('silent.mkv'), tools)).toMatchObject({ width: 16, height: 12, fps: { num: 12, den: 1 }, audio: null });
     writeFileSync(join(frames, '000002.png'), 'not a PNG');
-    await expect(encodeVideo({ ...request, output: path('broken.mp4') }, tools)).rejects.toThrow(/broken\.mp4: ffmpeg failed \(.+\)$/);
+    await expect(encodeVideo({ ...request, output: path('broken.mp4') }, tools)).rejects.toThrow(
+      /broken\.mp4: ffmpeg failed \(.+\); the frames are kept in .+: fix the cause and run the same command with --resume to encode them$/,
+    );
     rmSync(join(frames, '000003.png'));
     await expect(encodeVideo({ ...request, output: path('broken.mp4') }, tools)).rejects.toThrow(
       /000003\.png: missing; the video needs frames 1 to 3/,

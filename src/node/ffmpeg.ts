@@ -9,6 +9,9 @@ import { delimiter, dirname, extname, join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { removeStaleTemps, tempPathFor } from './safe-write.js';
 
+/** The fix named when ffmpeg cannot read an input. */
+const UNREADABLE = 'give a video file that ffmpeg can play, or a folder of its frames';
+
 /** The binaries found, and where from. ffprobe is null where only ffmpeg is (the npm package ships no ffprobe). */
 export interface FfmpegTools {
   ffmpeg: string;
@@ -82,7 +85,7 @@ export interface VideoInfo {
 export async function probeVideo(path: string, tools: FfmpegTools, signal?: AbortSignal): Promise<VideoInfo> {
   if (!tools.ffprobe) return probeWithFfmpeg(path, tools, signal);
   const args = ['-v', 'error', '-show_streams', '-of', 'json', path];
-  const { stdout } = await runTool(tools.ffprobe, args, path, signal);
+  const { stdout } = await runTool(tools.ffprobe, args, path, UNREADABLE, signal);
   const streams = (JSON.parse(stdout) as { streams?: Array<Record<string, string | number | undefined>> }).streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && !isCoverArt(s));
   if (!video) throw new UserError(`${path}: no video stream in it; give a video file, or a folder of frames`);
@@ -117,7 +120,7 @@ function noRate(path: string): never {
 
 /** Without ffprobe: the stream lines ffmpeg -i prints ("Video: h264 …, 320x240 …, 25 fps"; "Audio: aac …"). */
 async function probeWithFfmpeg(path: string, tools: FfmpegTools, signal?: AbortSignal): Promise<VideoInfo> {
-  const { stderr } = await runTool(tools.ffmpeg, ['-hide_banner', '-nostdin', '-i', path], path, signal, true);
+  const { stderr } = await runTool(tools.ffmpeg, ['-hide_banner', '-nostdin', '-i', path], path, UNREADABLE, signal, true);
   const video = /Stream #\d+:\d+[^:]*: Video: (.*)/.exec(stderr)?.[1];
   if (!video) throw new UserError(`${path}: no video stream in it; give a video file, or a folder of frames`);
   const size = /\b(\d{1,5})x(\d{1,5})\b/.exec(video);
@@ -160,7 +163,7 @@ export async function decodeFrames(
   // The longer side to at most maxSide, the other in proportion (-2: rounded to an even number).
   const scale = `scale=w='if(gte(iw,ih),${s},-2)':h='if(gte(iw,ih),-2,${s})':flags=area`;
   const args = ['-nostdin', '-v', 'error', '-i', path, '-map', '0:v:0', '-vsync', 'passthrough', '-vf', scale];
-  await runTool(tools.ffmpeg, [...args, '-start_number', '1', join(folder, WORK_FRAME_PATTERN)], path, signal);
+  await runTool(tools.ffmpeg, [...args, '-start_number', '1', join(folder, WORK_FRAME_PATTERN)], path, UNREADABLE, signal);
   const count = readdirSync(folder).filter((n) => WORK_FRAME_NAME.test(n)).length;
   if (count === 0) throw new UserError(`${path}: ffmpeg decoded no frame from it`);
   return count;
@@ -213,6 +216,7 @@ export async function encodeVideo(request: EncodeRequest, tools: FfmpegTools, si
       tools.ffmpeg,
       [...args, ...(format === 'matroska' ? [] : ['-movflags', '+faststart']), '-f', format, temp],
       output,
+      `the frames are kept in ${folder}: fix the cause and run the same command with --resume to encode them`,
       signal,
     );
     renameSync(temp, output);
@@ -228,13 +232,14 @@ process.on('exit', () => {
 });
 
 /**
- * Runs a tool to its end; a failure is a UserError naming `subject` (the file it was working on)
- * and the tool's last words. `failureExpected`: ffmpeg -i with no output exits 1 by design.
+ * Runs a tool to its end; a failure is a UserError naming `subject` (the file it was working on),
+ * the tool's last words and `fix`. `failureExpected`: ffmpeg -i with no output exits 1 by design.
  */
 function runTool(
   tool: string,
   args: string[],
   subject: string,
+  fix: string,
   signal?: AbortSignal,
   failureExpected = false,
 ): Promise<{ stdout: string; stderr: string }> {
@@ -246,12 +251,17 @@ function runTool(
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d).slice(-64 * 1024)));
     child.on('error', (err) => {
       if ((err as Error).name === 'AbortError') reject(err);
-      else reject(new UserError(`${subject}: cannot run ${tool} (${(err as NodeJS.ErrnoException).code ?? err.message})`));
+      else
+        reject(
+          new UserError(
+            `${subject}: cannot run ${tool} (${(err as NodeJS.ErrnoException).code ?? err.message}); point ${ENV} at a working ffmpeg`,
+          ),
+        );
     });
     child.on('close', (code) => {
       if (code === 0 || failureExpected) return resolve({ stdout, stderr });
       const last = stderr.trim().split('\n').at(-1) ?? `exit status ${code}`;
-      reject(new UserError(`${subject}: ${tool.split('/').at(-1)} failed (${last.trim()})`));
+      reject(new UserError(`${subject}: ${tool.split('/').at(-1)} failed (${last.trim()}); ${fix}`));
     });
   });
 }
