@@ -158,6 +158,17 @@ describe('bad frames are refused before any GPU work', () => {
     }
   });
 
+  it('frames written into the input folder (read as input by the next run) are refused', async () => {
+    mkdirSync(path('inside'));
+    clip.frames.forEach((f, i) => writeImage(path(`inside/f${i + 1}.png`), f));
+    const r = await run(['video', 'inside', ...TINY, '-o', './inside/out%04d.png'], { PATH: NO_FFMPEG_PATH });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /^wgpu-style: -o \.\/inside\/out%04d\.png is in the input folder inside: .*choose another folder, such as inside\/out\/%04d\.png\n$/,
+    );
+    expect(readdirSync(path('inside')).filter((n) => n.startsWith('out'))).toEqual([]);
+  });
+
   it('--resume with another --size than the frames found is refused naming a frame and both sizes', async () => {
     mkdirSync(path('sized'));
     // Frames as the 48 px run made them (48×36), all of them: nothing is left to stylise.

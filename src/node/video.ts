@@ -81,6 +81,10 @@ export async function stylizeVideo(options: StylizeVideoOptions): Promise<Styliz
   const tools = inputVideo || outputVideo ? (options.ffmpeg ?? findFfmpeg()) : null;
   const work = outputVideo ? `${output}.frames` : null;
   const store = new PatternFrameStore(parseFramePattern(work ? join(work, WORK_FRAME_PATTERN) : output) ?? notAnOutput(output));
+  if (!work && isFolder(input) && sameFile(store.pattern.folder, input))
+    throw new UserError(
+      `-o ${output} is in the input folder ${input}: the frames written would be read as input frames by the next run (--resume); choose another folder, such as ${join(input, 'out', '%04d.png')}`,
+    );
   const styles = options.styles.map((s) => (typeof s === 'string' ? readImage(s, pixels(options)) : s));
   if (outputVideo) assertNotInput(output, [input, ...options.styles.filter((s) => typeof s === 'string')], '-o');
   try {
@@ -232,6 +236,15 @@ function notAnOutput(output: string): never {
   throw new UserError(
     `-o ${output}: give a video file (${Object.keys(VIDEO_FORMATS).join(', ')}) or a frames pattern such as out/%04d.png`,
   );
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [statSync(a), statSync(b)];
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 function isFolder(path: string): boolean {
