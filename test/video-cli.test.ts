@@ -110,6 +110,17 @@ describe('wgpu-style video with frames folders (no ffmpeg on PATH)', () => {
       /^wgpu-style: .*b\/0001\.png exists \(\d of 6 frames\): add --resume to go on from them, or remove them\n$/,
     );
 
+    // --resume with another style or setting than the killed run's: refused, naming what differs.
+    for (const [args, differs] of [
+      [['clip/f1.png', ...TINY.slice(1)], /the style 1 image differs/],
+      [[...TINY, '--temporal-weight', '50'], /setting temporalWeight was 200, now 50/],
+    ] as const) {
+      const other = await run(['video', 'clip', ...args, '-o', 'b/%04d.png', '--resume'], { PATH: NO_FFMPEG_PATH });
+      expect(other.code, other.stderr).toBe(2);
+      expect(other.stderr).toMatch(/^wgpu-style: the frames in b belong to another run \(\.%04d\.png\.wgpu-style-run\.json\): /m);
+      expect(other.stderr).toMatch(differs);
+    }
+
     // Ctrl-C (SIGINT) in the resumed run: exit 130, the frame in progress dropped, and how to go on.
     let interrupted = false;
     const again = ['video', 'clip', ...TINY, '-o', 'b/%04d.png', '--resume'];

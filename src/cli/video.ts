@@ -35,7 +35,7 @@ const VIDEO_RUN_OPTIONS = {
     help: [
       'Go on from the frames a stopped run left (the pattern, or out.mp4.frames/',
       'beside a video output): each one found is kept, never redone; give',
-      'the same input, styles and settings as the stopped run',
+      'the same input, styles and settings as the stopped run (others are refused)',
     ],
   },
   keepFrames: {

@@ -32,6 +32,7 @@ import { createNodeContext, type NodeGpuOptions } from './gpu.js';
 import { openImage, readImage } from './image-files.js';
 import { assertNotInput, PreparedWrite } from './safe-write.js';
 import { assertFramesNotInputs, FileFrameSource, listInputFrames, parseFramePattern, PatternFrameStore } from './video-frames.js';
+import { VideoRunRecord } from './video-record.js';
 import { ensureWeights } from './weights-cache.js';
 
 export interface StylizeVideoOptions extends Partial<Omit<StyleSettings, 'init'>>, Partial<VideoSettings>, Omit<VideoHooks, 'log'> {
@@ -116,7 +117,10 @@ async function decodeRunEncode(
   try {
     const result = await runFrames(options, frames.paths, styles, store, work);
     if (result.stopped !== null) return { ...result, output: null, workFolder: work };
-    if (!work) return { ...result, output, workFolder: null };
+    if (!work) {
+      new VideoRunRecord(store).remove();
+      return { ...result, output, workFolder: null };
+    }
     options.log?.(`encoding ${output}`);
     const fps = frames.info?.fps ?? options.fps ?? DEFAULT_FPS;
     const audioFrom = frames.info?.audio ? { path: input, codec: frames.info.audio.codec } : null;
@@ -194,6 +198,7 @@ async function runFrames(
         ? options.weights
         : (await ensureWeights({ weightsPath: options.weights, offline, cacheDir, onProgress, log })).weights;
     if (options.signal?.aborted) throw new StoppedBeforeStartError();
+    new VideoRunRecord(store).claim(plan, await source.read(0), styles, weights, existing > 0);
     if (existing > 0) options.log?.(`resuming: ${existing} of ${source.count} frames are done`);
     return await runVideoJob(ctx, weights, source, styles, plan, store, options);
   } finally {
