@@ -231,6 +231,20 @@ describe('wgpu-style video with video files', () => {
     expect(existsSync(path('refused.mp4.frames'))).toBe(false);
   });
 
+  it('a FIFO or a device as the video is refused at once (ffprobe would wait for ever)', async () => {
+    spawnSync('mkfifo', [path('pipe.mp4')]);
+    for (const [input, kind] of [
+      [path('pipe.mp4'), 'a FIFO'],
+      ['/dev/zero', 'a'],
+    ]) {
+      const r = await run(['video', input!, ...TINY, '-o', 'fifo/%04d.png']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(`^wgpu-style: ${input}.* is ${kind}.*, not a regular file; give a video file, or a folder of frames\\n$`),
+      );
+    }
+  }, 60_000);
+
   it('without ffmpeg, a video input or output is one line naming the fix, before any work', async () => {
     if (!existsSync(path('in.mp4'))) writeFileSync(path('in.mp4'), 'a video (ffmpeg is not asked)');
     for (const args of [

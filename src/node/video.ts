@@ -30,6 +30,7 @@ import {
 } from './ffmpeg.js';
 import { createNodeContext, type NodeGpuOptions } from './gpu.js';
 import { openImage, readImage } from './image-files.js';
+import { checkRegularFile } from './regular-file.js';
 import { assertNotInput, PreparedWrite } from './safe-write.js';
 import { assertFramesNotInputs, FileFrameSource, listInputFrames, parseFramePattern, PatternFrameStore } from './video-frames.js';
 import { VideoRunRecord } from './video-record.js';
@@ -79,6 +80,8 @@ export async function stylizeVideo(options: StylizeVideoOptions): Promise<Styliz
   const outputVideo = videoFormat(output) !== null;
   const inputVideo = !parseFramePattern(input) && !isFolder(input);
   if (inputVideo && !existsSync(input)) throw new UserError(`${input}: no such file`);
+  // A FIFO or a device would keep ffprobe waiting for ever.
+  if (inputVideo) checkRegularFile(input, 'give a video file, or a folder of frames');
   const tools = inputVideo || outputVideo ? (options.ffmpeg ?? findFfmpeg()) : null;
   const work = outputVideo ? `${output}.frames` : null;
   const store = new PatternFrameStore(parseFramePattern(work ? join(work, WORK_FRAME_PATTERN) : output) ?? notAnOutput(output));
