@@ -180,6 +180,13 @@ describe('bad frames are refused before any GPU work', () => {
     expect(readdirSync(path('inside')).filter((n) => n.startsWith('out'))).toEqual([]);
   });
 
+  it('a refusal at planning leaves no output folder made for it', async () => {
+    const r = await run(['video', 'clip', ...TINY, '--flow-relative-indices', '2,4', '-o', 'made/deep/%04d.png']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^wgpu-style: --flow-relative-indices must be .*; got 2,4\n$/);
+    expect(existsSync(path('made'))).toBe(false);
+  });
+
   it('--resume with another --size than the frames found is refused naming a frame and both sizes', async () => {
     mkdirSync(path('sized'));
     // Frames as the 48 px run made them (48×36), all of them: nothing is left to stylise.

@@ -7,7 +7,7 @@
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
-import { extname, join } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { GpuContext } from '../gpu/index.js';
 import { describeMemoryPlan } from '../plan/memory-messages.js';
 import type { DeviceLimits } from '../plan/plan-job.js';
@@ -91,12 +91,30 @@ export async function stylizeVideo(options: StylizeVideoOptions): Promise<Styliz
     );
   const styles = options.styles.map((s) => (typeof s === 'string' ? readImage(s, pixels(options)) : s));
   if (outputVideo) assertNotInput(output, [input, ...options.styles.filter((s) => typeof s === 'string')], '-o');
+  const created = firstMissingFolder(resolve(work ?? store.pattern.folder));
   try {
     return await decodeRunEncode(options, tools, work, store, styles);
   } catch (err) {
-    // A work folder with no stylised frame in it (a refusal or Ctrl-C before frame 1) holds nothing to resume from.
+    // Ended (a refusal, Ctrl-C) before frame 1: nothing to resume from, so nothing is left behind.
+    if (store.existing(1).length === 0) new VideoRunRecord(store).remove();
     if (work && !holdsFrames(work)) rmSync(work, { recursive: true, force: true });
+    if (created && filesIn(created) === 0) rmSync(created, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** The outermost folder of `folder`'s path that is not there yet (mkdir -p would make it), or null. */
+function firstMissingFolder(folder: string): string | null {
+  let missing: string | null = null;
+  for (let at = folder; !existsSync(at); at = dirname(at)) missing = at;
+  return missing;
+}
+
+function filesIn(folder: string): number {
+  try {
+    return readdirSync(folder, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? filesIn(join(folder, e.name)) : 1), 0);
+  } catch {
+    return 0;
   }
 }
 
