@@ -180,6 +180,14 @@ describe('bad frames are refused before any GPU work', () => {
     expect(readdirSync(path('inside')).filter((n) => n.startsWith('out'))).toEqual([]);
   });
 
+  it.runIf(hasFfmpeg)('-o naming a folder is refused before any work, and leaves no work folder', async () => {
+    mkdirSync(path('folder.mp4'));
+    const r = await run(['video', 'clip', ...TINY, '-o', 'folder.mp4']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^wgpu-style: -o folder\.mp4 is a folder; give a file name in it, such as folder\.mp4\/out\.mp4\n$/);
+    expect(existsSync(path('folder.mp4.frames'))).toBe(false);
+  });
+
   it('a refusal at planning leaves no output folder made for it', async () => {
     const r = await run(['video', 'clip', ...TINY, '--flow-relative-indices', '2,4', '-o', 'made/deep/%04d.png']);
     expect(r.code, r.stderr).toBe(2);

@@ -134,6 +134,8 @@ async function decodeRunEncode(
   styles: RgbaImage[],
 ): Promise<StylizeVideoResult> {
   const { input, output } = options;
+  // The video's place checked before any work (a folder of that name failed only once every frame was made).
+  if (work) PreparedWrite.prepare(output, { what: '-o', createFolder: true, example: 'out.mp4' }).discard();
   const frames = await openFrames(options, tools, work, styles.length);
   try {
     const result = await runFrames(options, frames.paths, styles, store, work);
