@@ -138,7 +138,7 @@ async function decodeRunEncode(
   if (work) PreparedWrite.prepare(output, { what: '-o', createFolder: true, example: 'out.mp4' }).discard();
   const frames = await openFrames(options, tools, work, styles.length);
   try {
-    const result = await runFrames(options, frames.paths, styles, store, work);
+    const result = await runFrames(options, frames.paths, styles, store, work, frames.info !== null);
     if (result.stopped !== null) return { ...result, output: null, workFolder: work };
     if (!work) {
       new VideoRunRecord(store).remove();
@@ -194,9 +194,11 @@ async function runFrames(
   styles: RgbaImage[],
   store: PatternFrameStore,
   work: string | null,
+  decoded: boolean,
 ): Promise<VideoResult> {
   const source = new FileFrameSource(paths, pixels(options).maxPixels);
-  const first = source.checkAll();
+  // Frames ffmpeg decoded are images of one size; a folder's are checked before any work (they are read again later).
+  const first = decoded ? openImage(paths[0]!) : source.checkAll();
   assertFramesNotInputs(store, source.count, paths);
   const existing = store.existing(source.count).length;
   if (existing > 0 && !options.resume)
