@@ -111,6 +111,11 @@ describe.runIf(hasFfmpeg)('a clip through ffmpeg', () => {
     for (let i = 1; i <= 3; i++) writeImage(join(frames, `00000${i}.png`), picture(16, 12, 'content'));
     const request = { folder: frames, frames: 3, fps: { num: 12, den: 1 }, audioFrom: null };
     await encodeVideo({ ...request, output: path('silent.mkv') }, tools);
+    mkdirSync(path('taken.mp4'));
+    await expect(encodeVideo({ ...request, output: path('taken.mp4') }, tools)).rejects.toThrow(
+      /taken\.mp4: cannot write the video \(a folder of that name is there\); the frames are kept in .*frames2: choose another -o and run with --resume$/,
+    );
+    expect(readdirSync(work).filter((n) => n.startsWith('.taken'))).toEqual([]);
     expect(await probeVideo(path('silent.mkv'), tools)).toMatchObject({ width: 16, height: 12, fps: { num: 12, den: 1 }, audio: null });
     writeFileSync(join(frames, '000002.png'), 'not a PNG');
     await expect(encodeVideo({ ...request, output: path('broken.mp4') }, tools)).rejects.toThrow(

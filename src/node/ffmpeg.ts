@@ -219,7 +219,14 @@ export async function encodeVideo(request: EncodeRequest, tools: FfmpegTools, si
       `the frames are kept in ${folder}: fix the cause and run the same command with --resume to encode them`,
       signal,
     );
-    renameSync(temp, output);
+    try {
+      renameSync(temp, output);
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'a folder of that name is there' : (err as NodeJS.ErrnoException).code;
+      throw new UserError(
+        `${output}: cannot write the video (${why}); the frames are kept in ${folder}: choose another -o and run with --resume`,
+      );
+    }
   } finally {
     rmSync(temp, { force: true });
     liveTemps.delete(temp);
