@@ -224,7 +224,7 @@ export async function encodeVideo(request: EncodeRequest, tools: FfmpegTools, si
     } catch (err) {
       const why = (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'a folder of that name is there' : (err as NodeJS.ErrnoException).code;
       throw new UserError(
-        `${output}: cannot write the video (${why}); the frames are kept in ${folder}: choose another -o and run with --resume`,
+        `${output}: cannot write the video (${why}); the frames are kept in ${folder}: move what is at ${output} away and run the same command with --resume`,
       );
     }
   } finally {
