@@ -113,7 +113,7 @@ describe.runIf(hasFfmpeg)('a clip through ffmpeg', () => {
     await encodeVideo({ ...request, output: path('silent.mkv') }, tools);
     mkdirSync(path('taken.mp4'));
     await expect(encodeVideo({ ...request, output: path('taken.mp4') }, tools)).rejects.toThrow(
-      /taken\.mp4: cannot write the video \(a folder of that name is there\); the frames are kept in .*frames2: move what is at .*taken\\.mp4 away and run the same command with --resume$/,
+      /taken\.mp4: cannot write the video \(a folder of that name is there\); the frames are kept in .*frames2: move what is at .*taken\.mp4 away and run the same command with --resume$/,
     );
     expect(readdirSync(work).filter((n) => n.startsWith('.taken'))).toEqual([]);
     expect(await probeVideo(path('silent.mkv'), tools)).toMatchObject({ width: 16, height: 12, fps: { num: 12, den: 1 }, audio: null });
