@@ -7,6 +7,7 @@ import type { BatchPlan } from '../batch/prepare.js';
 import { queueConnection } from '../batch/connection.js';
 import { enqueueItems, openQueue, waitForItems, type QueueOutcome } from '../batch/queue.js';
 import { printSummary, SOME_FAILED } from './batch-report.js';
+import { stopOnCtrlC } from './interrupt.js';
 import { duration } from './report.js';
 
 export async function runQueuedBatch(
@@ -20,13 +21,7 @@ export async function runQueuedBatch(
   const unreadable = plan.items.filter((i) => i.state === 'unreadable');
   for (const i of unreadable) console.error(`${i.input}: cannot read this file; skipped`);
   const q = openQueue(connection, queue.name);
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopped following the batch; its jobs stay on the queue\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = stopOnCtrlC('stopped following the batch; its jobs stay on the queue');
   try {
     const { added, already } = await enqueueItems(q, todo, {
       manifest: plan.manifest,
@@ -40,7 +35,7 @@ export async function runQueuedBatch(
     );
     if (!queue.wait) return unreadable.length > 0 ? SOME_FAILED : 0;
     const outcomes = await waitForItems(q, todo, {
-      signal: abort.signal,
+      signal: interrupt.signal,
       onPoll: () => connection.reconnected(),
       onChange: (c) =>
         console.error(
@@ -48,7 +43,7 @@ export async function runQueuedBatch(
         ),
       onEnd: (o) => console.error(`${o.item.name}: ${o.status}${o.message ? ` (${o.message})` : ''}`),
     });
-    if (abort.signal.aborted) return 130;
+    if (interrupt.signal.aborted) return 130;
     const byKey = new Map<string, QueueOutcome>(outcomes.map((o) => [o.item.key, o]));
     const entries = plan.items.map((i): Pick<SummaryEntry, 'name' | 'status' | 'seconds' | 'message'> => {
       const o = byKey.get(i.key);
@@ -59,7 +54,7 @@ export async function runQueuedBatch(
     printSummary(entries, (performance.now() - started) / 1000);
     return entries.some((e) => e.status === 'failed') ? SOME_FAILED : 0;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
     await q.close();
   }
 }

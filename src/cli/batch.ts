@@ -8,6 +8,7 @@ import { runBatch, type BatchSummary } from '../batch/local.js';
 import { prepareBatch, type BatchSpec } from '../batch/prepare.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME } from '../batch/queue.js';
 import { UsageError } from './errors.js';
+import { stopOnCtrlC } from './interrupt.js';
 import { cliOptions, GROUPS, optionsHelp, parserTable, readOptions, RUN_OPTIONS } from './options.js';
 import { parseCommand } from './parse.js';
 import { byteProgress } from './progress.js';
@@ -126,13 +127,7 @@ export async function batchCommand(args: string[]): Promise<number> {
 
 async function localBatch(spec: BatchSpec, run: ReturnType<typeof readOptions>['run']): Promise<number> {
   const printer = new ProgressPrinter(false);
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping: the image in progress keeps a checkpoint (Ctrl-C again to quit at once)\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = stopOnCtrlC('stopping: the image in progress keeps a checkpoint (Ctrl-C again to quit at once)');
   let summary: BatchSummary;
   try {
     summary = await runBatch(
@@ -144,7 +139,7 @@ async function localBatch(spec: BatchSpec, run: ReturnType<typeof readOptions>['
         onDownload: byteProgress('downloading weights'),
       },
       {
-        signal: abort.signal,
+        signal: interrupt.signal,
         log: (m) => console.error(m),
         onPlan: (items) => {
           const skipped = items.filter((i) => i.state === 'skip').length;
@@ -159,7 +154,7 @@ async function localBatch(spec: BatchSpec, run: ReturnType<typeof readOptions>['
       },
     );
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
   printSummary(summary.entries, summary.seconds);
   if (summary.stopped) {

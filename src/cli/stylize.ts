@@ -10,6 +10,7 @@ import type { StyleProgress, StyleResult } from '../style/job.js';
 import { StoppedBeforeStartError, warning } from '../util/errors.js';
 import { VGG19_CONVS } from '../vgg/index.js';
 import { UsageError } from './errors.js';
+import { stopOnCtrlC } from './interrupt.js';
 import { optionsHelp, parserTable, readOptions } from './options.js';
 import { defaultCheckpointPath, planOutputs, snapshotPath } from './outputs.js';
 import { parseCommand } from './parse.js';
@@ -68,14 +69,7 @@ export async function stylizeCommand(args: string[]): Promise<number> {
   const outputs = planOutputs(run.output, checkpointPath, resumesOwnCheckpoint || !run.resume ? inputs : [...inputs, run.resume]);
 
   const printer = new ProgressPrinter(run.json);
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
-    // What is kept (the image, a checkpoint, or nothing before the first step) is said once it is known.
-    process.stderr.write('\nstopping (Ctrl-C again to quit at once)\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = stopOnCtrlC('stopping (Ctrl-C again to quit at once)');
   let result: StyleResult;
   try {
     result = await stylize({
@@ -86,7 +80,7 @@ export async function stylizeCommand(args: string[]): Promise<number> {
       offline: run.offline,
       maxMegapixels: run.maxMegapixels,
       gpu: { backend: run.backend, adapter: run.adapter },
-      signal: abort.signal,
+      signal: interrupt.signal,
       checkpoint: checkpointPath
         ? { path: checkpointPath, every: run.checkpointEvery, command: commandOf(values, positionals) }
         : undefined,
@@ -106,7 +100,7 @@ export async function stylizeCommand(args: string[]): Promise<number> {
     console.error(`wgpu-style: ${err.message}; ${kept}`);
     return 130;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
   const written = outputs.result.commitOrFallback(encodeImage(run.output, result.image, run.quality));
   printer.done(result, written.path);

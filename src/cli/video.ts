@@ -10,6 +10,7 @@ import { SETTINGS, type OptionSpec } from '../plan/options.js';
 import { VIDEO_SETTINGS, type VideoSettings } from '../plan/video-options.js';
 import { StoppedBeforeStartError } from '../util/errors.js';
 import { UsageError } from './errors.js';
+import { stopOnCtrlC } from './interrupt.js';
 import { GROUPS, optionsHelp, parserTable, readOptions, RUN_OPTIONS } from './options.js';
 import { parseCommand } from './parse.js';
 import { byteProgress } from './progress.js';
@@ -107,13 +108,7 @@ export async function videoCommand(args: string[]): Promise<number> {
   const output = String(given.output);
 
   const printer = new VideoPrinter(run.json);
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping: the frame in progress is dropped (Ctrl-C again to quit at once)\n');
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const interrupt = stopOnCtrlC('stopping: the frame in progress is dropped (Ctrl-C again to quit at once)');
   let result: StylizeVideoResult;
   try {
     result = await stylizeVideo({
@@ -129,7 +124,7 @@ export async function videoCommand(args: string[]): Promise<number> {
       offline: run.offline,
       maxMegapixels: run.maxMegapixels,
       gpu: { backend: run.backend, adapter: run.adapter },
-      signal: abort.signal,
+      signal: interrupt.signal,
       onProgress: (p) => printer.step(p),
       onFrame: (p) => printer.frame(p),
       onDownload: byteProgress('downloading weights'),
@@ -141,7 +136,7 @@ export async function videoCommand(args: string[]): Promise<number> {
     console.error('wgpu-style: stopped before the first frame; no frame was written');
     return 130;
   } finally {
-    process.off('SIGINT', onSigint);
+    interrupt.dispose();
   }
   printer.done(result, output);
   if (result.stopped === null) return 0;
