@@ -10,16 +10,12 @@
 // optimises depends on this order.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
-import { fitsBinding } from './band.js';
 import { dispatchElementwise, label } from './launch.js';
 import { requireFlowFor } from './warp.js';
 
 /** d/d image of warpForward(image, flow), given dOut [N, C, H, W] (the image's shape). */
 export function warpBackward(ctx: GpuContext, flow: DeviceTensor, dOut: DeviceTensor): DeviceTensor {
-  requireFlowFor('warp_backward', dOut, flow);
-  // Sample points go anywhere in the image: no banding of rows applies.
-  if (!fitsBinding(ctx, dOut, flow))
-    throw new Error(`warp_backward: dOut ${dOut.bytes} bytes is over the ${ctx.bindingBytes}-byte binding limit; warp a smaller image`);
+  requireFlowFor(ctx, 'warp_backward', dOut, flow, 'dOut');
   const [, , height, width] = dOut.shape as [number, number, number, number];
   const grad = ctx.zeros(dOut.shape, 'warp gradient');
   dispatchElementwise(ctx, 'warp_backward', label('warp_backward', { flow, dOut }), dOut.size, { n: dOut.size, height, width }, [
