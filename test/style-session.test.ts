@@ -18,7 +18,7 @@ import { texture } from './helpers/video-clip.js';
 
 vi.mock(import('../src/style/loss.js'), async (original) => {
   const m = await original();
-  return { ...m, computeStyleGrams: vi.fn(m.computeStyleGrams) };
+  return { ...m, computeStyleTargets: vi.fn(m.computeStyleTargets) };
 });
 
 const gpu = useGpu();
@@ -35,7 +35,7 @@ describe('a style session', () => {
     const plan2 = planJob({ ...settings, size: 32, scales: 2 }, 32, 24, 1);
     const plan1 = planJob({ ...settings, size: 32, scales: 1, steps: 3 }, 32, 24, 1);
     const alone = [await runStyleJob(ctx, weights, content, [style], plan2), await runStyleJob(ctx, weights, other, [style], plan1)];
-    const grams = vi.mocked(loss.computeStyleGrams);
+    const grams = vi.mocked(loss.computeStyleTargets);
     grams.mockClear();
     const session = new StyleSession(ctx, weights, [style], plan2);
     try {

@@ -17,7 +17,7 @@ import { makeClip, texture, warpingError } from './helpers/video-clip.js';
 
 vi.mock(import('../src/style/loss.js'), async (original) => {
   const m = await original();
-  return { ...m, computeStyleGrams: vi.fn(m.computeStyleGrams) };
+  return { ...m, computeStyleTargets: vi.fn(m.computeStyleTargets) };
 });
 vi.mock(import('../src/flow/index.js'), async (original) => {
   const m = await original();
@@ -70,7 +70,7 @@ let held: { store: MemoryStore; frames: VideoProgress[] } | null = null;
 
 describe('the video job', () => {
   it('holds the frames together: the warping error far below independent frames, the Grams computed once', async () => {
-    const [grams, flows] = [vi.mocked(loss.computeStyleGrams), vi.mocked(flow.opticalFlow)];
+    const [grams, flows] = [vi.mocked(loss.computeStyleTargets), vi.mocked(flow.opticalFlow)];
     grams.mockClear();
     flows.mockClear();
     const independent = await run(0);

@@ -3,8 +3,8 @@
 
 export type OptionKind =
   | { kind: 'int'; min: number; max?: number }
-  /** `above`: the value must be greater than `min`, not equal to it. */
-  | { kind: 'number'; min: number; above?: boolean }
+  /** `above`: the value must be greater than `min`, not equal to it; `below`: less than `max`. */
+  | { kind: 'number'; min: number; above?: boolean; max?: number; below?: boolean }
   /** A comma-separated list of numbers >= 0. */
   | { kind: 'numbers' }
   /** A comma-separated list of VGG-19 layers, by index or name. */
@@ -52,8 +52,14 @@ export function invalidReason(spec: OptionSpec, value: unknown): string | null {
         : `must be a whole number from ${spec.min} to ${spec.max}, got ${shown}`;
     }
     case 'number': {
-      const ok = typeof value === 'number' && Number.isFinite(value) && (spec.above ? value > spec.min : value >= spec.min);
-      return ok ? null : `must be a number ${spec.above ? '>' : '>='} ${spec.min}, got ${shown}`;
+      const { min, max, above, below } = spec;
+      const aboveMin = typeof value === 'number' && Number.isFinite(value) && (above ? value > min : value >= min);
+      const belowMax = max === undefined || (typeof value === 'number' && (below ? value < max : value <= max));
+      if (aboveMin && belowMax) return null;
+      const from = `${above ? '>' : '>='} ${min}`;
+      return max === undefined
+        ? `must be a number ${from}, got ${shown}`
+        : `must be a number ${from} and ${below ? '<' : '<='} ${max}, got ${shown}`;
     }
     case 'numbers': {
       const ok =

@@ -3,7 +3,7 @@
 
 import { TensorTooLargeError } from '../gpu/index.js';
 import type { OptimizerPlan } from '../optim/types.js';
-import { deepestLayer, type LossConfig } from '../style/loss.js';
+import { deepestLayer, lossLayers, type LossConfig } from '../style/loss.js';
 import type { Scale, StyleOptions } from '../style/job-types.js';
 import { OptionError, UserError } from '../util/errors.js';
 import { layerIndex, minimumSide, VGG19_FEATURES } from '../vgg/index.js';
@@ -51,14 +51,15 @@ export function planJob(
   checkOptimizer(s, given);
   const contentLayers = layerList('contentLayers', s.contentLayers);
   const styleLayers = layerList('styleLayers', s.styleLayers);
+  const histogram = s.histogramWeight ? { weight: s.histogramWeight, layers: layerList('histogramLayers', s.histogramLayers) } : undefined;
   checkStyleLayerWeights(s.styleLayerWeights, styleLayers);
   checkStyleBlend(s, styleCount);
   const scales =
     s.preset === 'seed' ? seedPreset(s.presetStepsScale) : pyramid(contentWidth, contentHeight, s.size, s.scales, s.steps, s.lrDecayEvery);
   const content = { width: contentWidth, height: contentHeight, name: host.contentName };
-  checkScaleSizes(scales, [...(s.contentWeight ? contentLayers : []), ...(s.styleWeight ? styleLayers : [])], content);
-  const { contentWeight, styleWeight, tvWeight, styleLayerWeights } = s;
-  const loss = { contentLayers, styleLayers, styleLayerWeights, contentWeight, styleWeight, tvWeight };
+  const { contentWeight, styleWeight, tvWeight, styleLayerWeights, styleLoss } = s;
+  const loss: LossConfig = { contentLayers, styleLayers, styleLayerWeights, contentWeight, styleWeight, tvWeight, styleLoss, histogram };
+  checkScaleSizes(scales, lossLayers(loss), content);
   const optimizer = optimizerPlan(s);
   // Each scale's GPU memory against the budget (checkpointing where needed); with the device's
   // limits, checkDevice (below) refuses one that cannot fit, before any work.
@@ -87,6 +88,8 @@ export function planJob(
     init: s.init,
     seed: s.seed,
     originalColors: s.originalColors,
+    colorTransfer: s.colorTransfer,
+    average: s.average,
     pooling: s.pooling,
     printEvery: s.printEvery,
     saveEvery: s.saveEvery,
@@ -164,7 +167,7 @@ function optimizerPlan(s: StyleSettings): OptimizerPlan {
 }
 
 /** Layer indices for a list of indices and names, each layer once. */
-function layerList(key: 'contentLayers' | 'styleLayers', layers: ReadonlyArray<number | string>): number[] {
+function layerList(key: 'contentLayers' | 'styleLayers' | 'histogramLayers', layers: ReadonlyArray<number | string>): number[] {
   const shown = layers.join(',');
   if (layers.length === 0) throw new OptionError(key, shown, 'must name at least one VGG-19 layer (an index 0–36 or a name like conv4_2)');
   const indices = layers.map((layer) => {

@@ -45,6 +45,13 @@ export interface StyleOptions {
   init: 'content' | 'random' | RgbaImage | { normalized: DeviceTensor };
   seed: number;
   originalColors: boolean;
+  /**
+   * Colours matched before optimising: 'style' recolours the content (and so the start) with the
+   * style images' colour distribution, 'content' the style images with the content's.
+   */
+  colorTransfer: 'none' | 'style' | 'content';
+  /** Each scale's output is the moving average of its iterates with this decay; 0 = the last iterate. */
+  average: number;
   pooling: Pooling;
   /** Report losses every this many steps (and at each scale's first and last step). */
   printEvery: number;
@@ -82,8 +89,26 @@ export interface StyleProgress {
   ended?: string;
 }
 
+/**
+ * A phase of a run starting or making progress, so that no minute passes silently: 'loading' (the
+ * edges: the device, the weights), 'tuning' (done of total conv shapes timed), 'targets' (the style
+ * and content targets: done 0 of 1 at the start, 1 of 1 at the end) and 'steps' (a scale's first step
+ * starting). scale is 1-based (0 while loading); seconds since the run (or, loading, the call) started.
+ */
+export interface StylePhase {
+  phase: 'loading' | 'tuning' | 'targets' | 'steps';
+  scale: number;
+  scales: number;
+  done?: number;
+  total?: number;
+  detail?: string;
+  seconds: number;
+}
+
 export interface StyleHooks {
   onProgress?: (progress: StyleProgress) => void;
+  /** Each phase as it starts and progresses (src/style/phase-text.ts says it in words). */
+  onPhase?: (phase: StylePhase) => void;
   onSnapshot?: (image: RgbaImage, at: { scale: number; step: number }) => void | Promise<void>;
   signal?: AbortSignal;
   /** Notes for a person (a long phase starting). */

@@ -1,7 +1,7 @@
 // A warm style session: the VGG network loaded once and the style images kept, for many runs of
-// the style job (a video's frames; a batch's images later). The style targets (the blended Grams)
-// are kept for the working size used last, so the frames of a video, all at one size, compute them
-// once. Each run gives the same result as a job of its own (runStyleJob is one session, one run).
+// the style job (a video's frames; a batch's images later). The style targets (the style layers'
+// statistics, blended, and the histogram term's) are kept for the last few working sizes, so the
+// frames of a video, all at one size, compute them once. Each run gives the same result as a job of its own (runStyleJob is one session, one run).
 // Browser-safe.
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
@@ -11,7 +11,15 @@ import { lossNormalizers } from './convention.js';
 import { rgbToNormalized, uploadImage, type RgbaImage } from './image-tensor.js';
 import { JobRun, type RunResources } from './job-run.js';
 import type { Scale, StyleHooks, StyleOptions, StyleResult } from './job-types.js';
-import { computeContentTargets, computeStyleGrams, deepestLayer, type LossConfig, type Targets } from './loss.js';
+import {
+  computeContentTargets,
+  computeStyleTargets,
+  deepestLayer,
+  releaseStyleTargets,
+  type LossConfig,
+  type StyleTargets,
+  type Targets,
+} from './loss.js';
 import { StyleNetwork } from './network.js';
 import { styleImageSize } from './sizes.js';
 
@@ -21,21 +29,21 @@ export type SessionSettings = Pick<StyleOptions, 'loss' | 'pooling' | 'normalize
 type Size = { width: number; height: number };
 
 /**
- * Working sizes whose style Grams a session keeps: a batch's images of a few shapes each run the
- * same few scales. A set is C×C per style layer, about 2.4 MB for the default layers, whatever the size.
+ * Working sizes whose style targets a session keeps: a batch's images of a few shapes each run the
+ * same few scales. A Gram set is C×C per style layer, about 2.4 MB for the default layers, whatever the size.
  */
-const GRAM_SETS_KEPT = 8;
+const TARGET_SETS_KEPT = 8;
 
 export class StyleSession implements RunResources {
   readonly net: StyleNetwork;
-  /** How many times the style Grams were computed: once per working size (and style settings) while kept. */
+  /** How many times the style targets were computed: once per working size (and style settings) while kept. */
   styleTargetComputations = 0;
   private readonly blend: number[];
   private readonly deepest: number;
   /** The style images on the device, shrunk to the largest size the last run's scales needed. */
   private styleRgb: { key: string; tensors: DeviceTensor[] } | null = null;
-  /** The Grams of the last GRAM_SETS_KEPT working sizes (a batch's images go through the same few), oldest first. */
-  private readonly grams = new Map<string, Targets['grams']>();
+  /** The style targets of the last TARGET_SETS_KEPT working sizes (a batch's images go through the same few), oldest first. */
+  private readonly styleTargets = new Map<string, StyleTargets>();
 
   constructor(
     readonly ctx: GpuContext,
@@ -66,9 +74,10 @@ export class StyleSession implements RunResources {
   }
 
   dispose(): void {
-    for (const t of [...(this.styleRgb?.tensors ?? []), ...[...this.grams.values()].flatMap((g) => [...g.values()])]) t.release();
+    for (const t of this.styleRgb?.tensors ?? []) t.release();
+    for (const set of this.styleTargets.values()) releaseStyleTargets(set);
     this.styleRgb = null;
-    this.grams.clear();
+    this.styleTargets.clear();
     this.net.vgg.dispose();
     releaseWinogradWeights(this.ctx);
   }
@@ -79,7 +88,7 @@ export class StyleSession implements RunResources {
   }
 
   /**
-   * The content's features, and the Grams kept from an earlier call with the same working size,
+   * The content's features, and the style targets kept from an earlier call with the same working size,
    * style settings and style images as uploaded (so that they are the ones a job of its own computes).
    */
   targets(content: DeviceTensor, scale: Scale, options: StyleOptions, loss: LossConfig): Targets {
@@ -91,26 +100,29 @@ export class StyleSession implements RunResources {
       options.styleScale,
       loss.styleWeight !== 0,
       loss.styleLayers,
+      loss.styleLoss ?? 'gram',
+      !!loss.styleMasks,
+      loss.histogram?.weight ? loss.histogram.layers : null,
     ]);
     const contentTargets = computeContentTargets(this.ctx, this.net, content, loss);
-    let grams = this.grams.get(key);
-    this.grams.delete(key);
-    if (!grams) {
+    let style = this.styleTargets.get(key);
+    this.styleTargets.delete(key);
+    if (!style) {
       const styles = rgb.map((t, i) => {
         const size = this.styleSize(this.styles[i]!, scale, options.styleScale);
         return rgbToNormalized(this.ctx, t, size.width, size.height);
       });
-      grams = computeStyleGrams(this.ctx, this.net, styles, loss, this.blend);
+      style = computeStyleTargets(this.ctx, this.net, styles, loss, this.blend);
       this.styleTargetComputations++;
       for (const t of styles) t.release();
     }
-    this.grams.set(key, grams); // the most recent last
-    for (const [old, set] of this.grams) {
-      if (this.grams.size <= GRAM_SETS_KEPT) break;
-      for (const t of set.values()) t.release();
-      this.grams.delete(old);
+    this.styleTargets.set(key, style); // the most recent last
+    for (const [old, set] of this.styleTargets) {
+      if (this.styleTargets.size <= TARGET_SETS_KEPT) break;
+      releaseStyleTargets(set);
+      this.styleTargets.delete(old);
     }
-    return { content: contentTargets, grams };
+    return { content: contentTargets, style };
   }
 
   /**
