@@ -143,7 +143,7 @@ async function autotuneSize(size: number): Promise<void> {
       ];
     });
     // Whole shapes: their times are the per-layer figures reported.
-    const measured = new Map((await autotuneConv(ctx, shapes, { proxyBytes: Infinity })).map((r) => [r.key, r.ms]));
+    const measured = new Map((await autotuneConv(ctx, shapes, { proxyBytes: Infinity, exhaustive: true })).map((r) => [r.key, r.ms]));
     for (const key of new Set(shapes.map((s) => convTuningKey(s.shape, s.cout)))) {
       report.autotune.push({ size, key, chosen: tuningFor(ctx).get(key) ?? null, ms: measured.get(key) ?? null });
     }

@@ -60,7 +60,7 @@ for (const size of sizes) {
   // Our kernels run with the variants the autotuner picks for this adapter (listed in the JSON).
   const shapes = convShapesForStep(size, size, 28);
   // Whole shapes: their times are the per-layer figures reported.
-  const measured = new Map((await autotuneConv(ctx, shapes, { proxyBytes: Infinity })).map((r) => [r.key, r.ms]));
+  const measured = new Map((await autotuneConv(ctx, shapes, { proxyBytes: Infinity, exhaustive: true })).map((r) => [r.key, r.ms]));
   for (const key of new Set(shapes.map((s) => convTuningKey(s.shape, s.cout)))) {
     const chosen = tuningFor(ctx).get(key)!;
     output.push({ kind: 'autotune', size, key, chosen, ms: measured.get(key) ?? null });

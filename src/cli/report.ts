@@ -2,6 +2,7 @@
 // plain line per report when stderr is a file or pipe.
 
 import type { StyleProgress, StyleResult } from '../style/job.js';
+import { jsonLine } from './progress.js';
 import { isOpen } from './streams.js';
 
 export class ProgressPrinter {
@@ -13,7 +14,7 @@ export class ProgressPrinter {
   progress(p: StyleProgress): void {
     if (!isOpen(this.json ? process.stdout : this.stream)) return;
     if (this.json) {
-      console.log(JSON.stringify({ type: 'progress', ...p }));
+      jsonLine('progress', p);
       return;
     }
     const fmt = (x: number | null) => (x === null ? '-' : x.toPrecision(4));
@@ -30,18 +31,15 @@ export class ProgressPrinter {
     const last = result.history.at(-1);
     if (!isOpen(this.json ? process.stdout : this.stream)) return;
     if (this.json) {
-      console.log(
-        JSON.stringify({
-          type: 'summary',
-          output,
-          width: result.image.width,
-          height: result.image.height,
-          seconds: result.seconds,
-          stopped: result.stopped,
-          message: result.message,
-          final: last ?? null,
-        }),
-      );
+      jsonLine('summary', {
+        output,
+        width: result.image.width,
+        height: result.image.height,
+        seconds: result.seconds,
+        stopped: result.stopped,
+        message: result.message,
+        final: last ?? null,
+      });
     } else {
       if (this.stream.isTTY) this.stream.write('\n');
       if (result.message) this.stream.write(`${result.stopped === 'diverged' ? 'error' : 'note'}: ${result.message}\n`);

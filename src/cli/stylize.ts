@@ -14,7 +14,7 @@ import { stopOnCtrlC } from './interrupt.js';
 import { optionsHelp, parserTable, readOptions } from './options.js';
 import { defaultCheckpointPath, planOutputs, snapshotPath } from './outputs.js';
 import { parseCommand } from './parse.js';
-import { byteProgress } from './progress.js';
+import { byteProgress, phasePrinter } from './progress.js';
 import { resumedCommand } from './resume.js';
 import { ProgressPrinter } from './report.js';
 
@@ -87,6 +87,7 @@ export async function stylizeCommand(args: string[]): Promise<number> {
       resume: run.resume,
       onPlan: (plan) => outputs.checkSnapshots(plan, plan.saveEvery),
       onProgress: (p: StyleProgress) => printer.progress(p),
+      onPhase: phasePrinter(run.json),
       onSnapshot: (image, at) => writeSnapshot(snapshotPath(run.output, at.scale, at.step), image, run.quality),
       onDownload: byteProgress('downloading weights'),
       log: (m) => console.error(m),

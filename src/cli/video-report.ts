@@ -5,6 +5,7 @@ import type { StylizeVideoResult } from '../node/video.js';
 import type { StyleProgress } from '../style/job.js';
 import type { VideoProgress } from '../video/job.js';
 import { duration } from './report.js';
+import { jsonLine } from './progress.js';
 import { isOpen } from './streams.js';
 
 const fmt = (x: number | null) => (x === null ? '-' : x.toPrecision(4));
@@ -22,7 +23,7 @@ export class VideoPrinter {
   /** A report within a frame. */
   step(p: StyleProgress & { frame: number; frames: number }): void {
     if (!this.open) return;
-    if (this.json) return void console.log(JSON.stringify({ type: 'progress', ...p }));
+    if (this.json) return jsonLine('progress', p);
     const scale = p.scales > 1 ? `scale ${p.scale}/${p.scales} ` : '';
     const line =
       `frame ${p.frame}/${p.frames} ${scale}${p.width}×${p.height} step ${p.step}/${p.steps} ` +
@@ -34,7 +35,7 @@ export class VideoPrinter {
   /** A frame finished (or found done already, on --resume). */
   frame(p: VideoProgress): void {
     if (!this.open) return;
-    if (this.json) return void console.log(JSON.stringify({ type: 'frame', ...p }));
+    if (this.json) return jsonLine('frame', p);
     const eta = p.etaSeconds === null ? '' : `, ETA ${duration(p.etaSeconds)}`;
     const flow = p.flowSeconds > 0 ? ` (flow ${duration(p.flowSeconds)})` : '';
     const losses =
@@ -49,7 +50,7 @@ export class VideoPrinter {
     if (!this.open) return;
     if (this.json) {
       const { history: _history, ...summary } = result;
-      return void console.log(JSON.stringify({ type: 'summary', ...summary, output: result.output }));
+      return jsonLine('summary', { ...summary, output: result.output });
     }
     if (result.message) this.stream.write(`${result.stopped === 'diverged' ? 'error' : 'note'}: ${result.message}\n`);
     if (result.stopped === null) {

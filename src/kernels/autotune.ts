@@ -4,7 +4,8 @@
 // per call, the transform timed with it),
 // remembers the choice in the context's Tuning (tuning.ts; launchers read it), and saves it
 // through the tuning's store. The input gradient is a forward convolution of dy with flipped
-// weights, so its shapes are tuned as forward ones (convShapesForStep lists both).
+// weights, so its shapes are tuned as forward ones (convShapesForStep lists both). What it may
+// skip (a choice reused across heights, families that lose on this adapter) is autotune-rules.ts's.
 
 import { measureGpuMs, type GpuContext } from '../gpu/index.js';
 import { fitsBinding } from './band.js';
@@ -13,6 +14,7 @@ import { conv3x3Forward, convBands } from './conv3x3.js';
 import { CONV_VARIANTS, convTuningKey, convVariantsFor } from './conv3x3_variants.js';
 import { releaseWinogradWeights } from './conv3x3_winograd.js';
 import { tuningFor } from './tuning.js';
+import { parseConvKey, proxyRows, prunedFamilies, reusableChoice, variantFamily, type ConvShape4 } from './autotune-rules.js';
 
 export interface ConvShape {
   /** Input [N, Cin, H, W]. */
@@ -23,8 +25,12 @@ export interface ConvShape {
 export interface TuneResult {
   key: string;
   chosen: string;
-  /** Fastest of the runs, GPU ms, per variant; variants abandoned early as clearly slower are absent. */
+  /** Fastest of the runs, GPU ms, per variant; variants abandoned early as clearly slower, or pruned, are absent. */
   ms: Record<string, number>;
+  /** The tuned key whose choice was reused (a conv differing only in height; nothing timed). */
+  reusedFrom?: string;
+  /** Variant families not timed: they lost on every comparable shape tuned on this adapter. */
+  pruned?: string[];
 }
 
 /**
@@ -33,25 +39,26 @@ export interface TuneResult {
  * 1024 px image's convs are then tuned in seconds, not minutes.
  */
 export const AUTOTUNE_PROXY_BYTES = 16 * 2 ** 20;
-/** The fewest rows a variant is timed on, so that the zero-padded border rows weigh little. */
-const PROXY_MIN_ROWS = 32;
 
 export interface AutotuneOptions {
-  /** Fastest of how many runs per variant (default 3). */
+  /** Fastest of how many runs per variant (default 1 with timestamp queries, whose GPU times a busy CPU barely moves; else 3). */
   runs?: number;
+  /** Time every variant of every shape, reusing and pruning nothing (benchmarks that report each variant's time). */
+  exhaustive?: boolean;
   /** Time at most this many bytes of each conv (default AUTOTUNE_PROXY_BYTES; Infinity: the whole shape, as benchmarks that report per-layer times need). */
   proxyBytes?: number;
   /** Stop between timings once aborted (a first run on a slow adapter tunes for tens of seconds); shapes left are not tuned. */
   signal?: AbortSignal;
   /** Called before timing, with the number of shapes to tune, if there are any. */
   onStart?: (shapes: number) => void;
+  /** Called as each shape is tuned (or its choice reused): done of total, and its tuning key. */
+  onShape?: (done: number, total: number, key: string) => void;
 }
 
 /** The shape a conv of `shape` into `cout` channels is timed at: its first rows, if it is large. */
 function proxyShape(shape: ConvShape['shape'], cout: number, proxyBytes: number): ConvShape['shape'] {
-  const [n, cin, h, w] = shape;
-  const rows = Math.max(PROXY_MIN_ROWS, Math.floor(proxyBytes / (4 * n * (cin + cout) * w)));
-  return rows < h ? [n, cin, rows, w] : shape;
+  const rows = proxyRows(shape, cout, proxyBytes);
+  return rows < shape[2] ? [shape[0], shape[1], rows, shape[3]] : shape;
 }
 
 /**
@@ -59,7 +66,6 @@ function proxyShape(shape: ConvShape['shape'], cout: number, proxyBytes: number)
  * result.ms are the times at the timed (proxy) shape.
  */
 export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[], options: AutotuneOptions = {}): Promise<TuneResult[]> {
-  const runs = options.runs ?? 3;
   const proxyBytes = options.proxyBytes ?? AUTOTUNE_PROXY_BYTES;
   const tuning = tuningFor(ctx);
   const results: TuneResult[] = [];
@@ -75,32 +81,58 @@ export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[]
   });
   if (todo.length > 0) options.onStart?.(todo.length);
   for (const { shape, cout } of todo) {
-    const key = convTuningKey(shape, cout);
-    const x = ctx.zeros(proxyShape(shape, cout, proxyBytes), 'autotune input');
-    const w = ctx.zeros([cout, shape[1], 3, 3], 'autotune weights');
-    const ms: Record<string, number> = {};
-    let best = Infinity;
-    for (const variant of convVariantsFor(ctx)) {
-      if (options.signal?.aborted) break;
-      const first = await measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, { variant })], 1, 1);
-      if (first[0]! > 2 * best) continue; // clearly slower: not worth more runs
-      const times = await measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, { variant })], runs, 0);
-      // The fastest run, not the median: on a shared or software device, interference only ever
-      // slows a run down, and a median of three picked a variant 1.4× slower in steady state.
-      const fastest = Math.min(...first, ...times);
-      ms[variant.name] = fastest;
-      best = Math.min(best, fastest);
-    }
-    releaseWinogradWeights(ctx, w);
-    x.release();
-    w.release();
     if (options.signal?.aborted) break;
-    const chosen = Object.entries(ms).sort((a, b) => a[1] - b[1])[0]![0];
-    tuning.set(key, chosen);
-    results.push({ key, chosen, ms });
+    const key = convTuningKey(shape, cout);
+    const reused = options.exhaustive ? undefined : reusableChoice(tuning.owned(), shape, cout, proxyBytes);
+    const result = reused
+      ? { key, chosen: reused.variant, ms: {}, reusedFrom: reused.key }
+      : await tuneShape(ctx, shape, cout, { ...options, proxyBytes });
+    if (!result) break; // aborted
+    tuning.set(key, result.chosen);
+    results.push(result);
+    options.onShape?.(results.length, todo.length, key);
   }
-  if (todo.length > 0) tuning.store?.save(tuning.owned());
+  if (results.length > 0) tuning.store?.save(tuning.owned());
   return results;
+}
+
+/** Times the variants (less the pruned families) on one shape; null when aborted meanwhile. */
+async function tuneShape(
+  ctx: GpuContext,
+  shape: ConvShape4,
+  cout: number,
+  options: AutotuneOptions & { proxyBytes: number },
+): Promise<TuneResult | null> {
+  // Timestamps time the GPU's work alone, so one run per variant does; wall clock needs the fastest of a few.
+  const runs = options.runs ?? (ctx.profiler.supported ? 1 : 3);
+  const variants = convVariantsFor(ctx);
+  const families = [...new Set(variants.map((v) => variantFamily(v.name)))];
+  const pruned = options.exhaustive
+    ? new Set<string>()
+    : prunedFamilies(tuningFor(ctx).owned(), shape, cout, families, variantFamily(variants[0]!.name));
+  const x = ctx.zeros(proxyShape(shape, cout, options.proxyBytes), 'autotune input');
+  const w = ctx.zeros([cout, shape[1], 3, 3], 'autotune weights');
+  const ms: Record<string, number> = {};
+  let best = Infinity;
+  for (const variant of variants) {
+    if (options.signal?.aborted) break;
+    if (pruned.has(variantFamily(variant.name))) continue;
+    const time = (n: number, warmUp: number) => measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, { variant })], n, warmUp);
+    const first = await time(1, 1);
+    // The fastest run, not the median: on a shared or software device, interference only ever
+    // slows a run down, and a median of three picked a variant 1.4× slower in steady state.
+    // A variant clearly slower at its first run is not worth more.
+    const more = runs > 1 && first[0]! <= 2 * best ? await time(runs, 0) : [];
+    const fastest = Math.min(...first, ...more);
+    ms[variant.name] = fastest;
+    best = Math.min(best, fastest);
+  }
+  releaseWinogradWeights(ctx, w);
+  x.release();
+  w.release();
+  if (options.signal?.aborted) return null;
+  const chosen = Object.entries(ms).sort((a, b) => a[1] - b[1])[0]![0];
+  return { key: convTuningKey(shape, cout), chosen, ms, ...(pruned.size > 0 ? { pruned: [...pruned] } : {}) };
 }
 
 /** More choices than any run makes (a run tunes ~13 shapes per scale; a tuning file's adapter
@@ -120,9 +152,7 @@ export function usableConvChoices(record: Record<string, string>): { choices: Re
   const variants = new Set(CONV_VARIANTS.map((v) => v.name));
   const choices: Record<string, string> = {};
   for (const [key, variant] of entries) {
-    const m = /^[^|]{1,40}\|(\d{1,6})x(\d{1,6})x(\d{1,6})x(\d{1,6})>(\d{1,6})$/.exec(key);
-    const [n, cin, h, w, cout] = (m?.slice(1) ?? []).map(Number);
-    if (!m || convTuningKey([n!, cin!, h!, w!], cout!) !== key) continue;
+    if (!parseConvKey(key)) continue;
     if (!variants.has(variant))
       return { problem: `its tuning choice ${show(key)} names the conv variant ${show(variant)}, which this wgpu-style does not have` };
     choices[key] = variant;

@@ -68,9 +68,12 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   const settings = { ...options, autotune, init: init as StyleSettings['init'] | undefined };
   const planFor = (limits: Partial<DeviceLimits>) => planJob(settings, width, height, styles.length, { ...host, ...limits });
   // Settings are checked before the device exists; the plan is made again, and checked whole, with its limits after.
-  options.onPlan?.(planFor({}));
+  const unchecked = planFor({});
+  options.onPlan?.(unchecked);
+  const loading = loadingPhases(options, unchecked.scales.length);
   const saved = typeof options.resume === 'string' ? await readCheckpoint(options.resume) : options.resume;
   // The device first: a GPU problem should not wait for an 80 MB download.
+  if (!options.context) loading('the GPU device');
   const ctx = options.context ?? (await createNodeContext({ ...options.gpu, compute: true }));
   try {
     const limits = { bindingBytes: ctx.bindingBytes, bufferBytes: ctx.maxBufferBytes };
@@ -79,6 +82,7 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
     if (plan.optimizer?.kind === 'lbfgs') options.log?.(describeLbfgsMemory(plan.optimizer, plan.scales));
     const memory = describeMemoryPlan(plan.memory);
     if (memory) options.log?.(memory);
+    if (typeof options.weights !== 'object') loading('the weights');
     const weights =
       typeof options.weights === 'object'
         ? options.weights
@@ -106,6 +110,12 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   } finally {
     if (!options.context) ctx.destroy();
   }
+}
+
+/** Tells the edge's phases ('loading' what), with the seconds since the first of them. */
+function loadingPhases(hooks: Pick<StyleHooks, 'onPhase'>, scales: number): (detail: string) => void {
+  const started = performance.now();
+  return (detail) => hooks.onPhase?.({ phase: 'loading', scale: 0, scales, detail, seconds: (performance.now() - started) / 1000 });
 }
 
 /**

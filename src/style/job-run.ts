@@ -16,7 +16,7 @@ import type { StyleNetwork } from './network.js';
 import { createOptimizer } from '../optim/optimizer.js';
 import { type Optimizer } from '../optim/types.js';
 import { ScaleRun } from './scale-run.js';
-import type { JobMemory, Scale, StyleHooks, StyleOptions, StyleProgress, StyleResult } from './job-types.js';
+import type { JobMemory, Scale, StyleHooks, StyleOptions, StylePhase, StyleProgress, StyleResult } from './job-types.js';
 
 type Stop = { reason: 'aborted' | 'diverged'; message: string };
 
@@ -97,16 +97,14 @@ export class JobRun {
     const kept = this.memory.scales[s]!.winogradCacheBytes;
     releaseWinogradWeights(ctx);
     limitWinogradCache(ctx, kept);
-    if (this.options.autotune) {
-      await autotuneConv(ctx, convShapesForStep(scale.height, scale.width, this.net.vgg.depth), {
-        signal: this.hooks.signal,
-        onStart: (shapes) =>
-          this.hooks.log?.(`tuning the convolutions for ${scale.width}×${scale.height} on this adapter (${shapes} shapes, once)`),
-      });
-    }
+    if (this.options.autotune) await this.tune(s, scale);
     limitWinogradCache(ctx, 0);
+    this.phase({ phase: 'targets', scale: s + 1, done: 0, total: 1 });
     const content = rgbToNormalized(this.ctx, this.contentRgb, scale.width, scale.height);
     const targets = this.session.targets(content, scale, this.options, this.loss);
+    // The targets are recorded, not yet computed: their end is when the device has done them.
+    if (this.hooks.onPhase) await ctx.sync();
+    this.phase({ phase: 'targets', scale: s + 1, done: 1, total: 1 });
     limitWinogradCache(ctx, kept);
     const previous = this.image;
     if (resume) this.image = ctx.upload([1, 3, scale.height, scale.width], resume.image, 'image');
@@ -118,6 +116,25 @@ export class JobRun {
     } finally {
       for (const t of targets.content.values()) t.release();
     }
+  }
+
+  /** Tunes the conv variants for scale s's shapes (those not tuned yet), telling each shape done. */
+  private async tune(s: number, scale: Scale): Promise<void> {
+    const detail = `${scale.width}×${scale.height}`;
+    const tuning = (done: number, total: number) => this.phase({ phase: 'tuning', scale: s + 1, done, total, detail });
+    await autotuneConv(this.ctx, convShapesForStep(scale.height, scale.width, this.net.vgg.depth), {
+      signal: this.hooks.signal,
+      onStart: (shapes) => {
+        if (!this.hooks.onPhase) this.hooks.log?.(`tuning the convolutions for ${detail} on this adapter (${shapes} shapes, once)`);
+        tuning(0, shapes);
+      },
+      onShape: (done, total) => tuning(done, total),
+    });
+  }
+
+  private phase(p: Omit<StylePhase, 'scales' | 'seconds'>): void {
+    const seconds = (performance.now() - this.started) / 1000;
+    this.hooks.onPhase?.({ ...p, scales: this.options.scales.length, seconds });
   }
 
   private async optimise(s: number, scale: Scale, targets: Targets): Promise<Stop | null> {
@@ -137,6 +154,7 @@ export class JobRun {
       resume?.step ?? 0,
     );
     optimizer.begin(this.image!, scale, resume && { step: resume.step, state: resume.optimizer });
+    this.phase({ phase: 'steps', scale: s + 1, done: run.step, total: scale.steps, detail: `${scale.width}×${scale.height}` });
     // At most one step waits in the queue behind the one the GPU runs (Adam reads no loss between
     // reports): the loop yields to the event loop every step, so an abort is seen within a step.
     let queued: Promise<unknown> | null = null;
