@@ -3,6 +3,8 @@
 // says so (throttled), and the URL as it may be printed (the password never is).
 
 import type { ConnectionOptions } from 'bullmq';
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { UserError } from '../util/errors.js';
 
 /** Seconds between reconnection tries, at most. */
@@ -31,11 +33,18 @@ export interface QueueConnection {
   reconnected(): void;
 }
 
+export interface QueueTls {
+  /** A PEM file of the CA(s) that signed the server's certificate, trusted besides the system's. */
+  caFile?: string;
+  /** The option that named it, for messages. */
+  caFlag?: string;
+}
+
 /**
  * Connection options for `url`. Commands wait while the connection is down (maxRetriesPerRequest
  * null, as BullMQ's workers require) and the client tries again every 2 s at most, for ever.
  */
-export function queueConnection(url: string, flag: string, log: (message: string) => void): QueueConnection {
+export function queueConnection(url: string, flag: string, log: (message: string) => void, tls: QueueTls = {}): QueueConnection {
   const shown = redactUrl(url);
   let u: URL;
   try {
@@ -47,6 +56,8 @@ export function queueConnection(url: string, flag: string, log: (message: string
     throw new UserError(`${flag} ${shown}: give a redis:// or rediss:// (TLS) URL, such as redis://localhost:6379`);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new UserError(`${flag} ${shown}: the database after the host must be a number, such as /0`);
+  if (tls.caFile && u.protocol !== 'rediss:')
+    throw new UserError(`${tls.caFlag ?? '--queue-ca'} is for TLS: give a rediss:// URL (${shown} is plain TCP)`);
   let lost = false;
   let said = 0;
   const retryStrategy = (times: number): number => {
@@ -64,7 +75,7 @@ export function queueConnection(url: string, flag: string, log: (message: string
     db,
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname, ...readCa(tls) } } : {}),
     maxRetriesPerRequest: null,
     retryStrategy,
   };
@@ -81,4 +92,23 @@ export function queueConnection(url: string, flag: string, log: (message: string
       log(`connected to Redis at ${shown} again`);
     },
   };
+}
+
+/** The extra CA for a rediss:// connection. Node's `ca` replaces the system's CAs: both are given, so a public certificate still works. */
+function readCa(tls: QueueTls): { ca?: string[] } {
+  if (!tls.caFile) return {};
+  let pem: string;
+  try {
+    pem = readFileSync(tls.caFile, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new UserError(
+      `${tls.caFlag ?? '--queue-ca'} ${tls.caFile}: cannot read it (${why}); give the PEM file of the CA that signed the Redis server's certificate`,
+    );
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UserError(
+      `${tls.caFlag ?? '--queue-ca'} ${tls.caFile}: not a PEM certificate; give the CA's certificate file (-----BEGIN CERTIFICATE-----)`,
+    );
+  return { ca: [...rootCertificates, pem] };
 }

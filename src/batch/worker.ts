@@ -4,8 +4,11 @@
 // worker's stalled-job check (every `stalledSeconds`) takes the job over, resuming from the
 // checkpoint the dead one left on the shared folder. Each done image adds a line to its batch's
 // manifest; a job that fails its last attempt adds a failed line with the reason.
+// A worker asked to stop now (SIGTERM: Kubernetes deleting its pod) stops its image within a step,
+// writes the image's checkpoint, and puts the job back on the queue at once (BullMQ's moveToWait),
+// so another worker takes it over and resumes it without waiting for the lock to run out.
 
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { hostname } from 'node:os';
 import { userErrorMessage } from './errors.js';
 import type { QueueConnection } from './connection.js';
@@ -26,21 +29,31 @@ export interface WorkerSettings {
 export interface WorkerHooks {
   log: (message: string) => void;
   onJobStart?: (data: QueueJobData, job: Job) => void;
-  onJobEnd?: (data: QueueJobData, status: 'done' | 'failed' | 'retry', detail: string) => void;
+  onJobEnd?: (data: QueueJobData, status: 'done' | 'failed' | 'retry' | 'requeued', detail: string) => void;
 }
 
-/** Starts taking jobs; resolves with the worker (close() lets the job in progress finish). */
-export function startWorker(runner: BatchRunner, connection: QueueConnection, settings: WorkerSettings, hooks: WorkerHooks): Worker {
+export interface RunningWorker {
+  worker: Worker<QueueJobData, QueueJobResult>;
+  /** Takes no new job and resolves once the image in progress is done (or failed). */
+  finishAndClose(): Promise<void>;
+  /** Takes no new job, stops the image in progress at its next step with its checkpoint written, puts its job back on the queue, and resolves once closed. */
+  stopAndClose(): Promise<void>;
+}
+
+/** Starts taking jobs. */
+export function startWorker(runner: BatchRunner, connection: QueueConnection, settings: WorkerSettings, hooks: WorkerHooks): RunningWorker {
   const by = `${hostname()}:${process.pid}`;
+  const stop = new AbortController();
   const worker = new Worker<QueueJobData, QueueJobResult>(
     settings.queueName,
-    async (job) => {
+    async (job, token) => {
       connection.reconnected();
       const data = job.data;
       hooks.onJobStart?.(data, job);
       let lastReport = 0;
       try {
         const outcome = await runner.run(data.job, {
+          signal: stop.signal,
           onProgress: (p) => {
             const now = Date.now();
             if (now - lastReport < 1000) return;
@@ -48,8 +61,7 @@ export function startWorker(runner: BatchRunner, connection: QueueConnection, se
             void job.updateProgress({ scale: p.scale, scales: p.scales, step: p.step, steps: p.steps }).catch(() => {});
           },
         });
-        // A worker's own runs are never aborted (it closes after its job); a stop is a bug here.
-        if (outcome.status !== 'done') throw new Error(`${data.job.input}: ${outcome.message ?? 'stopped'}`);
+        if (outcome.status === 'stopped') return await requeue(job, token, outcome.message ?? 'stopped');
         const at = new Date().toISOString();
         const message = outcome.resumedFrom === 'start' ? undefined : `resumed from its checkpoint (${outcome.resumedFrom})`;
         appendManifest(data.manifest, {
@@ -59,7 +71,7 @@ export function startWorker(runner: BatchRunner, connection: QueueConnection, se
         hooks.onJobEnd?.(data, 'done', `${outcome.seconds.toFixed(1)} s${message ? `, ${message}` : ''}`);
         return { seconds: outcome.seconds, resumedFrom: outcome.resumedFrom, by };
       } catch (err) {
-        if (err instanceof UnrecoverableError) throw err;
+        if (err instanceof UnrecoverableError || err instanceof WaitingError) throw err;
         // The reason BullMQ keeps is the line a person reads: a user error's message, or a bug's.
         const message = userErrorMessage(err) ?? (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
         throw new Error(message);
@@ -83,9 +95,28 @@ export function startWorker(runner: BatchRunner, connection: QueueConnection, se
       ...{ settingsDigest: job.data.settingsDigest, message: err.message, by, job: job.id, at: new Date().toISOString() },
     });
   });
+  /** The stopped image's job back to waiting (its checkpoint is on the shared folder), a stopped line in its manifest. */
+  const requeue = async (job: Job<QueueJobData, QueueJobResult>, token: string | undefined, message: string): Promise<never> => {
+    const data = job.data;
+    appendManifest(data.manifest, {
+      ...{ input: data.job.input, output: data.job.output, status: 'stopped', inputDigest: data.inputDigest },
+      ...{ settingsDigest: data.settingsDigest, message: `${message}; back on the queue`, by, job: job.id, at: new Date().toISOString() },
+    });
+    await job.moveToWait(token);
+    hooks.onJobEnd?.(data, 'requeued', `${message}; back on the queue for another worker`);
+    // BullMQ's way to say the job was moved on purpose: it is neither completed nor failed.
+    throw new WaitingError();
+  };
   // Connection errors are retried by the client, which says so (connection.ts); BullMQ repeats them here.
   worker.on('error', (err) => {
     if (!connection.lost) hooks.log(`queue: ${err.message}`);
   });
-  return worker;
+  return {
+    worker,
+    finishAndClose: () => worker.close(),
+    stopAndClose: () => {
+      stop.abort();
+      return worker.close();
+    },
+  };
 }

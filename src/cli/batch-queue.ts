@@ -12,10 +12,10 @@ import { duration } from './report.js';
 
 export async function runQueuedBatch(
   plan: BatchPlan,
-  queue: { url: string; name: string; wait: boolean; attempts: number },
+  queue: { url: string; name: string; ca?: string; wait: boolean; attempts: number },
 ): Promise<number> {
   const started = performance.now();
-  const connection = queueConnection(queue.url, '--queue', (m) => console.error(m));
+  const connection = queueConnection(queue.url, '--queue', (m) => console.error(m), { caFile: queue.ca, caFlag: '--queue-ca' });
   const todo = plan.items.filter((i) => i.state === 'todo');
   const skipped = plan.items.filter((i) => i.state === 'skip');
   const unreadable = plan.items.filter((i) => i.state === 'unreadable');

@@ -29,6 +29,15 @@ export const QUEUE_OPTIONS = {
   },
 
   queueName: { kind: 'text', default: DEFAULT_QUEUE_NAME, arg: '<name>', group: 'Queue', help: ['The BullMQ queue (default)'] },
+  queueCa: {
+    kind: 'text',
+    arg: '<file>',
+    group: 'Queue',
+    help: [
+      "With rediss://: the PEM certificate of the CA that signed the Redis server's",
+      "certificate (a private CA), trusted besides the system's",
+    ],
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 const BATCH_OPTIONS = {
@@ -100,6 +109,7 @@ export async function batchCommand(args: string[]): Promise<number> {
     format: 'png' | 'jpg';
     queue?: string;
     queueName: string;
+    queueCa?: string;
     wait: boolean;
     attempts: number;
   };
@@ -120,8 +130,12 @@ export async function batchCommand(args: string[]): Promise<number> {
     weights: run.weights && resolve(run.weights),
   };
   if (extra.queue)
-    return runQueuedBatch(prepareBatch(spec), { url: extra.queue, name: extra.queueName, wait: extra.wait, attempts: extra.attempts });
+    return runQueuedBatch(prepareBatch(spec), {
+      ...{ url: extra.queue, name: extra.queueName, ca: extra.queueCa && resolve(extra.queueCa) },
+      ...{ wait: extra.wait, attempts: extra.attempts },
+    });
   if (extra.wait) throw new UsageError('--wait follows a queued batch: give --queue redis://… too');
+  if (extra.queueCa) throw new UsageError('--queue-ca is for a queued batch: give --queue rediss://… too');
   return localBatch(spec, run);
 }
 

@@ -6,6 +6,7 @@ import { DEMO_DEFAULTS, demoCommand, DEVICE_OPTIONS_HELP, infoCommand } from './
 import { userMessage } from './errors.js';
 import { batchCommand } from './batch.js';
 import { flowCommand } from './flow.js';
+import { quitOnSigterm } from './interrupt.js';
 import { STYLIZE_HELP, stylizeCommand } from './stylize.js';
 import { guardStandardStreams } from './streams.js';
 import { videoCommand } from './video.js';
@@ -75,8 +76,8 @@ function readVersion(): string {
 }
 
 guardStandardStreams();
-// SIGTERM quits at once, as a second Ctrl-C does, but through 'exit', so that no temporary file stays.
-process.on('SIGTERM', () => process.exit(143));
+// SIGTERM quits at once, as a second Ctrl-C does (the worker takes it over: interrupt.ts).
+quitOnSigterm();
 // Dawn keeps the process alive while its instance is referenced: exit explicitly.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -1,14 +1,17 @@
 // `wgpu-style worker --queue redis://…`: takes the images of queued batches, one at a time on this
 // machine's GPU (start one per GPU), keeping the weights and the style session warm between them.
-// Ctrl-C lets the image in progress finish, then stops; a second Ctrl-C quits at once (the image
-// is taken over by another worker from its checkpoint once its lock runs out).
+// Ctrl-C lets the image in progress finish, then stops. SIGTERM (Kubernetes deleting the pod)
+// stops the image within a step, writes its checkpoint and puts its job back on the queue, where
+// another worker takes it at once; then exit 0. A second Ctrl-C or SIGTERM quits at once (the
+// image is taken over from its last checkpoint once its lock runs out).
 
 import type { OptionSpec } from '../plan/options.js';
 import { queueConnection } from '../batch/connection.js';
 import { BatchRunner } from '../batch/runner.js';
-import { startWorker } from '../batch/worker.js';
+import { startWorker, type RunningWorker } from '../batch/worker.js';
 import { QUEUE_OPTIONS } from './batch.js';
 import { UsageError } from './errors.js';
+import { takeSigterm } from './interrupt.js';
 import { optionsHelp, parserTable, readOptions, RUN_OPTIONS } from './options.js';
 import { parseCommand } from './parse.js';
 import { byteProgress } from './progress.js';
@@ -68,13 +71,14 @@ export async function workerCommand(args: string[]): Promise<number> {
   const o = run as unknown as {
     queue?: string;
     queueName: string;
+    queueCa?: string;
     lockSeconds: number;
     stalledSeconds: number;
     maxStalls: number;
   } & typeof run;
   if (!o.queue) throw new UsageError('worker: give the queue to take images from: --queue redis://host:port');
   const log = (m: string) => console.error(`worker ${process.pid}: ${m}`);
-  const connection = queueConnection(o.queue, '--queue', log);
+  const connection = queueConnection(o.queue, '--queue', log, { caFile: o.queueCa, caFlag: '--queue-ca' });
   const runner = await BatchRunner.open({
     weights: o.weights,
     offline: o.offline,
@@ -89,14 +93,25 @@ export async function workerCommand(args: string[]): Promise<number> {
     onJobEnd: (d, status, detail) => log(`${d.name}: ${status} (${detail})`),
   });
   log(`waiting for images on ${connection.shown} (queue ${o.queueName})`);
-  await new Promise<void>((done) => {
-    const onSigint = () => {
-      process.once('SIGINT', () => process.exit(130));
-      log('stopping after the image in progress (Ctrl-C again to quit at once)');
-      void worker.close().then(done);
-    };
-    process.once('SIGINT', onSigint);
-  });
+  await untilStopped(worker, log);
   runner.close();
   return 0;
+}
+
+/** Waits for the first Ctrl-C (finish the image) or SIGTERM (stop it, put it back); a second signal of either kind quits at once. */
+async function untilStopped(worker: RunningWorker, log: (m: string) => void): Promise<void> {
+  await new Promise<void>((done) => {
+    const first = (how: 'finish' | 'stop') => {
+      process.removeListener('SIGINT', onSigint);
+      process.once('SIGINT', () => process.exit(130));
+      takeSigterm(() => process.exit(143));
+      if (how === 'finish') log('stopping after the image in progress (Ctrl-C again to quit at once)');
+      else log('SIGTERM: stopping the image in progress at its next step, its checkpoint kept, its job back on the queue');
+      void (how === 'finish' ? worker.finishAndClose() : worker.stopAndClose()).then(done);
+    };
+    const onSigint = () => first('finish');
+    process.once('SIGINT', onSigint);
+    takeSigterm(() => first('stop'));
+  });
+  takeSigterm(null);
 }

@@ -1,0 +1,148 @@
+// The queue over TLS and a worker's graceful stop, for real: a redis-server that speaks only TLS,
+// its certificate signed by a private CA that openssl makes here (given to the CLI with
+// --queue-ca), 2 `wgpu-style worker` processes and `wgpu-style batch --queue rediss://… --wait`.
+// A worker sent SIGTERM (Kubernetes deleting its pod) mid-image puts its job back on the queue at
+// once: the other worker takes it over well before the lock could have run out, and resumes it
+// from the checkpoint written at the stop; the stopped worker exits 0.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesIn, makeBatchInputs, manifestLines, TINY } from './helpers/batch-images.js';
+import { cli } from './helpers/cli.js';
+import { freePort, makeTlsFiles, REDIS_SERVER, REDIS_TLS, RedisServer, type TlsFiles } from './helpers/redis.js';
+import { REPO_ROOT } from './helpers/shared.js';
+
+const work = mkdtempSync(join(tmpdir(), 'wgpu-style-queue-stop-'));
+const path = (name: string) => join(work, name);
+const env = { WGPU_STYLE_CACHE: path('cache') };
+let files: { weights: string; style: string; inputs: string };
+let tls: TlsFiles;
+let redis: RedisServer;
+interface RunningWorker {
+  child: ChildProcess;
+  log: string;
+  exit: Promise<number | null>;
+}
+const workers: RunningWorker[] = [];
+/**
+ * Long on purpose: a job taken over after its lock ran out waits at least half of it (the lock is
+ * renewed every half), so a takeover well under LOCK_SECONDS / 2 is the put-back, not the expiry.
+ */
+const LOCK_SECONDS = 30;
+const PASSWORD = 'tls-pw-never-printed-41c9';
+
+function startWorker(): RunningWorker {
+  const args = ['worker', '--queue', redis.url, '--queue-ca', tls.ca, '--weights', files.weights];
+  args.push('--lock-seconds', String(LOCK_SECONDS), '--stalled-seconds', '1');
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wgpu-style.js'), ...args], { cwd: work, env: { ...process.env, ...env } });
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const w = { child, log: '', exit };
+  child.stderr!.on('data', (d: Buffer) => (w.log += d));
+  return w;
+}
+
+const batch = (inputs: string, out: string, ...more: string[]) =>
+  cli(['batch', inputs, '--style', files.style, '--weights', files.weights, ...TINY, '-o', out, ...more], { cwd: work, env });
+const queued = (inputs: string, out: string, ...more: string[]) =>
+  batch(inputs, out, '--queue', redis.url, '--queue-ca', tls.ca, '--wait', ...more);
+
+async function until(what: string, test: () => boolean, seconds = 60): Promise<void> {
+  for (let waited = 0; !test(); waited += 0.05) {
+    if (waited > seconds) throw new Error(`waited ${seconds} s for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  if (!REDIS_TLS) return;
+  files = await makeBatchInputs(work, 3);
+  mkdirSync(path('redis'));
+  mkdirSync(path('tls'));
+  tls = makeTlsFiles(path('tls'));
+  redis = new RedisServer(await freePort(), path('redis'), PASSWORD, tls);
+  await redis.start();
+  for (let i = 0; i < 2; i++) workers.push(startWorker());
+  await until('the workers', () => workers.every((w) => w.log.includes('waiting for images')), 120).catch((err: Error) => {
+    throw new Error(`${err.message}: ${workers.map((w) => `exit ${w.child.exitCode}: ${w.log}`).join('\n')}`);
+  });
+}, 150_000);
+
+afterAll(async () => {
+  for (const w of workers) w.child.kill('SIGKILL');
+  await redis?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe.runIf(REDIS_SERVER)('--queue-ca', () => {
+  it('is refused in one line when its file cannot be read, or for a plain redis:// URL', async () => {
+    const missing = await cli(['worker', '--queue', 'rediss://127.0.0.1:1', '--queue-ca', 'no-such-ca.pem'], { cwd: tmpdir() });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--queue-ca no-such-ca\.pem: cannot read it \(ENOENT\); give the PEM file of the CA/);
+    writeFileSync(path('not-a-ca.pem'), 'hello');
+    const plain = await cli(['worker', '--queue', 'redis://127.0.0.1:1', '--queue-ca', path('not-a-ca.pem')], { cwd: tmpdir() });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/--queue-ca is for TLS: give a rediss:\/\/ URL/);
+    expect(missing.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+});
+
+// Debian's redis-server is built with TLS; one without it cannot run these.
+describe.runIf(REDIS_TLS)('the queue over TLS (rediss://) with a private CA, and SIGTERM', () => {
+  it('runs a batch over TLS, the CA given with --queue-ca, the password never printed', async () => {
+    const r = await queued(files.inputs, 'tls-out', '--steps', '2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/3 done, 0 skipped, 0 failed/);
+    expect(r.stderr).toContain(`rediss://:***@127.0.0.1:${redis.port}`);
+    for (const text of [r.stderr, r.stdout, ...workers.map((w) => w.log)]) expect(text).not.toContain(PASSWORD);
+    expect(filesIn(path('tls-out')).filter((n) => n.endsWith('.png'))).toHaveLength(3);
+  }, 120_000);
+
+  it('puts a SIGTERMed worker’s image back on the queue at once; the other resumes it from the stop’s checkpoint', async () => {
+    const one = path('one');
+    mkdirSync(one);
+    writeFileSync(join(one, 'p001.png'), readFileSync(join(files.inputs, 'p001.png')));
+    // Periodic checkpoints only to know that the image is under way; the resume is from the stop's own.
+    const args = ['--size', '24', '--steps', '400', '--checkpoint-every', '7'];
+    const producer = queued(one, 'stopped', ...args);
+    await until('a checkpoint', () => readdirSyncSafe(path('stopped/.checkpoints')).some((n) => n.endsWith('.ckpt')));
+    const output = path('stopped/p001.png');
+    const victim = workers.find((w) => w.log.includes(`-> ${output}`))!;
+    const other = workers.find((w) => w !== victim)!;
+    const mark = other.log.length;
+    victim.child.kill('SIGTERM');
+    const stoppedAt = performance.now();
+    await until('the takeover', () => other.log.slice(mark).includes(`-> ${output}`), 60);
+    const takeover = (performance.now() - stoppedAt) / 1000;
+    console.log(`SIGTERM to takeover: ${takeover.toFixed(1)} s (lock ${LOCK_SECONDS} s)`);
+    expect(takeover).toBeLessThan(LOCK_SECONDS / 2);
+    expect(await victim.exit).toBe(0);
+    console.log(`SIGTERM to the worker's exit: ${((performance.now() - stoppedAt) / 1000).toFixed(1)} s`);
+    expect(victim.log).toMatch(/p001\.png: requeued \(stopped after step \d+ of scale 1; back on the queue/);
+    const r = await producer;
+    expect(r.code, r.stderr).toBe(0);
+    expect(filesIn(path('stopped'))).toEqual(['manifest.jsonl', 'p001.png']);
+    const [stop, done] = manifestLines(path('stopped'));
+    expect([stop?.status, done?.status]).toEqual(['stopped', 'done']);
+    expect(stop!.by).toContain(`:${victim.child.pid}`);
+    expect(done!.by).toContain(`:${other.child.pid}`);
+    const step = /stopped after step (\d+) of scale 1/.exec(stop!.message!)![1];
+    console.log(`stopped at step ${step} of ${args[3]}`);
+    expect(done!.message).toBe(`resumed from its checkpoint (scale 1, step ${step})`);
+    // Resumed exactly: the same bytes as a run never stopped.
+    const local = await batch(one, 'stopped-local', ...args);
+    expect(local.code, local.stderr).toBe(0);
+    expect(readFileSync(output)).toEqual(readFileSync(path('stopped-local/p001.png')));
+    workers.splice(workers.indexOf(victim), 1);
+  }, 180_000);
+});
+
+function readdirSyncSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
