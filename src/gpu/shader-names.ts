@@ -39,6 +39,8 @@ export const SHADER_NAMES = [
   'gram_symmetrize',
   'image_reduce',
   'loss_watch',
+  'mask_luma',
+  'mask_scale',
   'maxpool_backward',
   'maxpool_backward_vec4',
   'maxpool_forward',
@@ -103,6 +105,8 @@ export interface ShaderParams {
   gram_symmetrize: { n: number; channels: number; scale: number };
   image_reduce: { n: number; in_w: number; in_h: number; out_w: number; out_h: number; row0: number; rows: number; col0: number; cols: number; out_row0: number; out_col0: number; out_cols: number; y_row0: number; y_rows: number };
   loss_watch: { step: number };
+  mask_luma: { n: number };
+  mask_scale: { n: number; plane: number; offset: number; root: number };
   maxpool_backward: { n: number; height: number; width: number; out_h: number; out_w: number };
   maxpool_backward_vec4: { n: number; height: number; width: number; out_h: number; out_w: number };
   maxpool_forward: { n: number; height: number; width: number; out_h: number; out_w: number };
@@ -166,6 +170,8 @@ export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupD
   gram_symmetrize: [['ELEMENTWISE_WG', 256], 1, 1],
   image_reduce: [['ELEMENTWISE_WG', 256], 1, 1],
   loss_watch: [1, 1, 1],
+  mask_luma: [['ELEMENTWISE_WG', 256], 1, 1],
+  mask_scale: [['ELEMENTWISE_WG', 256], 1, 1],
   maxpool_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   maxpool_backward_vec4: [['ELEMENTWISE_WG', 256], 1, 1],
   maxpool_forward: [['ELEMENTWISE_WG', 256], 1, 1],

@@ -9,6 +9,7 @@ import {
   type ChannelAffine,
   conv3x3InputGrad,
   gramBackward,
+  maskScale,
   maxPool2x2Backward,
   mseBackward,
   reluBackward,
@@ -60,6 +61,11 @@ export const OPS = opTable({
     backward: (ctx, node, target: DeviceTensor, certainty: DeviceTensor) => [
       temporalLossBackward(ctx, input(node), target, certainty, node.dOut),
     ],
+  }),
+  maskScale: defineOp({
+    name: 'maskScale',
+    reads: [],
+    backward: (ctx, node, weights: DeviceTensor, root: boolean) => [maskScale(ctx, node.dOut, weights, { root })],
   }),
   channelAffine: defineOp({
     name: 'channelAffine',

@@ -70,6 +70,11 @@ export function temporalLoss(tape: Tape, x: Tensor, target: DeviceTensor, certai
   return tape.apply(OPS.temporalLoss, [x], forward, target, certainty);
 }
 
+/** x ⊙ w per pixel (or ⊙ √w with `root`), w [1, 1, H, W] a constant: a region's weights (kernels/mask_scale.ts). */
+export function maskScale(tape: Tape, x: Tensor, weights: DeviceTensor, root = false): Tensor {
+  return tape.apply(OPS.maskScale, [x], (ctx, [v]) => k.maskScale(ctx, v!, weights, { root }), weights, root);
+}
+
 /** y = a·x[perm] + b per channel: a change of pixel convention (e.g. into the weights' own). */
 export function channelAffine(tape: Tape, x: Tensor, affine: k.ChannelAffine): Tensor {
   return tape.apply(OPS.channelAffine, [x], (ctx, [v]) => k.channelAffineForward(ctx, v!, affine), affine);

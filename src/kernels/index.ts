@@ -19,6 +19,8 @@ export { temporalLossBackward, temporalLossForward } from './temporal_loss.js';
 export { certaintyMix, longTermCertainty } from './certainty.js';
 export { channelAffineBackward, channelAffineForward, type ChannelAffine } from './channel_affine.js';
 export { originalColors } from './original_colors.js';
+export { maskScale, type MaskScaleOptions } from './mask_scale.js';
+export { maskLuma } from './mask_luma.js';
 export { resize } from './resize.js';
 export { IMAGE_BAND_BYTES, reduceImage, type ImageReduceOptions } from './image_reduce.js';
 export { autotuneConv, type ConvShape, type TuneResult } from './autotune.js';
