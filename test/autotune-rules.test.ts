@@ -1,0 +1,90 @@
+// What the autotuner may skip (src/kernels/autotune-rules.ts): a choice reused across convs that
+// differ only in height, and variant families pruned once they lost on enough comparable shapes.
+
+import { describe, expect, it } from 'vitest';
+import {
+  parseConvKey,
+  proxyRows,
+  PRUNE_EVIDENCE,
+  prunedFamilies,
+  REUSE_HEIGHT_RATIO,
+  reusableChoice,
+  variantFamily,
+} from '../src/kernels/autotune-rules.js';
+import { AUTOTUNE_PROXY_BYTES } from '../src/kernels/autotune.js';
+import { CONV_VARIANTS, convTuningKey } from '../src/kernels/conv3x3_variants.js';
+
+type Shape = [number, number, number, number];
+const key = (shape: Shape, cout: number) => convTuningKey(shape, cout);
+
+describe('reusing a tuned choice across heights', () => {
+  const tuned = { [key([1, 64, 96, 128], 64)]: 'sg-wino4-co64-t8' };
+
+  it('reuses the choice of the same conv at a height within the ratio', () => {
+    expect(reusableChoice(tuned, [1, 64, 72, 128], 64, AUTOTUNE_PROXY_BYTES)).toEqual({
+      key: key([1, 64, 96, 128], 64),
+      variant: 'sg-wino4-co64-t8',
+    });
+    expect(reusableChoice(tuned, [1, 64, 128, 128], 64, AUTOTUNE_PROXY_BYTES)?.variant).toBe('sg-wino4-co64-t8');
+  });
+
+  it('times again a height beyond the ratio, another width, channel count or batch', () => {
+    const far = Math.ceil(96 * REUSE_HEIGHT_RATIO) + 1;
+    expect(reusableChoice(tuned, [1, 64, far, 128], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+    expect(reusableChoice(tuned, [1, 64, 64, 128], 64, AUTOTUNE_PROXY_BYTES)?.variant).toBe('sg-wino4-co64-t8'); // 96/64: at the ratio
+    expect(reusableChoice(tuned, [1, 64, 63, 128], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+    expect(reusableChoice(tuned, [1, 64, 96, 120], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+    expect(reusableChoice(tuned, [1, 32, 96, 128], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+    expect(reusableChoice(tuned, [1, 64, 96, 128], 32, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+    expect(reusableChoice(tuned, [2, 64, 96, 128], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+  });
+
+  it('times again short convs, whose border rows and partial tiles weigh much', () => {
+    const short = { [key([1, 256, 12, 16], 256)]: 'co8-px8' };
+    expect(reusableChoice(short, [1, 256, 9, 16], 256, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+  });
+
+  it('reuses any height when both convs are timed at the same first rows', () => {
+    const rows = proxyRows([1, 64, 0, 512], 64, AUTOTUNE_PROXY_BYTES);
+    const tall = { [key([1, 64, 3 * rows, 512], 64)]: 'sg-wino4-co32-t8' };
+    expect(reusableChoice(tall, [1, 64, rows, 512], 64, AUTOTUNE_PROXY_BYTES)?.variant).toBe('sg-wino4-co32-t8');
+    expect(reusableChoice(tall, [1, 64, rows - 1, 512], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+  });
+
+  it('takes the nearest height, and ignores keys of other tuning generations', () => {
+    const choices = {
+      [key([1, 64, 80, 128], 64)]: 'near',
+      [key([1, 64, 110, 128], 64)]: 'far',
+      [key([1, 64, 96, 128], 64).replace(/\.v\d+/, '.v1')]: 'old',
+    };
+    expect(reusableChoice(choices, [1, 64, 84, 128], 64, AUTOTUNE_PROXY_BYTES)?.variant).toBe('near');
+    expect(parseConvKey(key([1, 64, 96, 128], 64).replace(/\.v\d+/, '.v1'))).toBeNull();
+  });
+});
+
+describe('pruning variant families that lose on this adapter', () => {
+  const families = [...new Set(CONV_VARIANTS.map((v) => variantFamily(v.name)))];
+  // Comparable shapes (the same work as the one tuned), each won by a direct or a Winograd F(4) variant.
+  const evidence = (count: number, work = 1): Record<string, string> =>
+    Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [key([1, 64, 16 * work, 16 + i], 64), i % 2 ? 'sg-co16-px8' : 'sg-wino4-co64-t8']),
+    );
+
+  it('names each variant family', () => {
+    expect(families).toEqual(['sg-direct', 'direct', 'sg-wino4', 'sg-wino2', 'wino4', 'wino2', 'tiled']);
+  });
+
+  it('prunes the families that won none of enough comparable shapes, never the default', () => {
+    const pruned = prunedFamilies(evidence(PRUNE_EVIDENCE), [1, 64, 16, 16], 64, families, 'direct');
+    expect([...pruned].sort()).toEqual(['sg-wino2', 'tiled', 'wino2', 'wino4']);
+  });
+
+  it('prunes nothing on too little evidence', () => {
+    expect(prunedFamilies(evidence(PRUNE_EVIDENCE - 1), [1, 64, 16, 16], 64, families, 'direct').size).toBe(0);
+  });
+
+  it('counts only shapes of at least a quarter of the work: a family losing on small convs may win on large ones', () => {
+    expect(prunedFamilies(evidence(PRUNE_EVIDENCE), [1, 64, 16 * 5, 16], 64, families, 'direct').size).toBe(0);
+    expect(prunedFamilies(evidence(PRUNE_EVIDENCE), [1, 64, 16 * 4, 16], 64, families, 'direct').size).toBe(4);
+  });
+});
