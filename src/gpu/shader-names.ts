@@ -12,6 +12,7 @@ export const SHADER_NAMES = [
   'certainty_mix',
   'channel_affine_backward',
   'channel_affine_forward',
+  'color_yiq',
   'conv3x3_flip_weights',
   'conv3x3_forward',
   'conv3x3_forward_subgroup',
@@ -37,6 +38,9 @@ export const SHADER_NAMES = [
   'gram_forward_subgroup',
   'gram_reduce',
   'gram_symmetrize',
+  'histogram_cdf',
+  'histogram_quantiles',
+  'histogram_remap',
   'image_reduce',
   'loss_watch',
   'mask_luma',
@@ -78,6 +82,7 @@ export interface ShaderParams {
   certainty_mix: { n: number; plane: number; offset: number };
   channel_affine_backward: { n: number; plane: number; inverse: Vec4; a: Vec4 };
   channel_affine_forward: { n: number; plane: number; lo: number; hi: number; perm: Vec4; a: Vec4; b: Vec4 };
+  color_yiq: { n: number; plane: number; to_rgb: number };
   conv3x3_flip_weights: { n: number; cin: number; cout: number };
   conv3x3_forward: { batch: number; cin: number; cout: number; height: number; width: number };
   conv3x3_forward_subgroup: { batch: number; cin: number; cout: number; height: number; width: number };
@@ -103,6 +108,9 @@ export interface ShaderParams {
   gram_forward_subgroup: { channels: number; n: number; chunk: number; splits: number; scale: number };
   gram_reduce: { n: number; entries: number; splits: number };
   gram_symmetrize: { n: number; channels: number; scale: number };
+  histogram_cdf: { plane: number; channel0: number };
+  histogram_quantiles: { n: number; quantiles: number; bins: number };
+  histogram_remap: { n: number; plane: number; offset: number; quantiles: number; bins: number };
   image_reduce: { n: number; in_w: number; in_h: number; out_w: number; out_h: number; row0: number; rows: number; col0: number; cols: number; out_row0: number; out_col0: number; out_cols: number; y_row0: number; y_rows: number };
   loss_watch: { step: number };
   mask_luma: { n: number };
@@ -143,6 +151,7 @@ export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupD
   certainty_mix: [['ELEMENTWISE_WG', 256], 1, 1],
   channel_affine_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   channel_affine_forward: [['ELEMENTWISE_WG', 256], 1, 1],
+  color_yiq: [['ELEMENTWISE_WG', 256], 1, 1],
   conv3x3_flip_weights: [['ELEMENTWISE_WG', 256], 1, 1],
   conv3x3_forward: [['WG', 64], 1, 1],
   conv3x3_forward_subgroup: [['WG', 8], 1, 1],
@@ -168,6 +177,9 @@ export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupD
   gram_forward_subgroup: [['WG', 8], 1, 1],
   gram_reduce: [['ELEMENTWISE_WG', 256], 1, 1],
   gram_symmetrize: [['ELEMENTWISE_WG', 256], 1, 1],
+  histogram_cdf: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+  histogram_quantiles: [['ELEMENTWISE_WG', 256], 1, 1],
+  histogram_remap: [['ELEMENTWISE_WG', 256], 1, 1],
   image_reduce: [['ELEMENTWISE_WG', 256], 1, 1],
   loss_watch: [1, 1, 1],
   mask_luma: [['ELEMENTWISE_WG', 256], 1, 1],

@@ -67,6 +67,8 @@ export const OPS = opTable({
     reads: [],
     backward: (ctx, node, weights: DeviceTensor, root: boolean) => [maskScale(ctx, node.dOut, weights, { root })],
   }),
+  // Risser et al.'s remapped features are a constant target: no gradient flows through the matching.
+  histogramMatch: defineOp({ name: 'histogramMatch', reads: [], backward: (_ctx, node) => node.needs.map(() => null) }),
   channelAffine: defineOp({
     name: 'channelAffine',
     reads: [],

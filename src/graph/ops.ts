@@ -5,7 +5,7 @@ import type { DeviceTensor } from '../gpu/index.js';
 import * as k from '../kernels/index.js';
 import { OPS } from './gradients.js';
 import type { Forward, Tape } from './tape.js';
-import type { Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 
 export interface ConvWeights {
   weight: DeviceTensor;
@@ -73,6 +73,20 @@ export function temporalLoss(tape: Tape, x: Tensor, target: DeviceTensor, certai
 /** x ⊙ w per pixel (or ⊙ √w with `root`), w [1, 1, H, W] a constant: a region's weights (kernels/mask_scale.ts). */
 export function maskScale(tape: Tape, x: Tensor, weights: DeviceTensor, root = false): Tensor {
   return tape.apply(OPS.maskScale, [x], (ctx, [v]) => k.maskScale(ctx, v!, weights, { root }), weights, root);
+}
+
+/**
+ * x matched channel by channel to the distributions of `table` (kernels/histogram.ts), as a constant:
+ * made from x's value now, owned by the tape, with no gradient (Risser et al.'s target).
+ */
+export function histogramMatch(tape: Tape, x: Tensor, table: DeviceTensor): Tensor {
+  const forward: Forward = (ctx, [v]) => {
+    const of = k.histogramCdf(ctx, v!);
+    const matched = k.histogramRemap(ctx, v!, of, table);
+    k.releaseCdf(of);
+    return matched;
+  };
+  return tape.apply(OPS.histogramMatch, [Tensor.leaf(x.value)], forward);
 }
 
 /** y = a·x[perm] + b per channel: a change of pixel convention (e.g. into the weights' own). */

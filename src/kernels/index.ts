@@ -19,6 +19,17 @@ export { temporalLossBackward, temporalLossForward } from './temporal_loss.js';
 export { certaintyMix, longTermCertainty } from './certainty.js';
 export { channelAffineBackward, channelAffineForward, type ChannelAffine } from './channel_affine.js';
 export { originalColors } from './original_colors.js';
+export {
+  HISTOGRAM_QUANTILES,
+  histogramBins,
+  histogramCdf,
+  histogramQuantiles,
+  histogramRemap,
+  quantileTable,
+  releaseCdf,
+  type ChannelCdf,
+} from './histogram.js';
+export { colorYiq } from './color_yiq.js';
 export { maskScale, type MaskScaleOptions } from './mask_scale.js';
 export { maskLuma } from './mask_luma.js';
 export { resize } from './resize.js';

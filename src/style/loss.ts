@@ -148,6 +148,7 @@ export function computeStyleTargets(
     histogram.set(
       l,
       blendHistogramTargets(
+        ctx,
         perStyle.map((s) => s.histogram.get(l)!),
         blend,
       ),
