@@ -100,12 +100,21 @@ describe.runIf(REDIS_TLS)('the queue over TLS (rediss://) with a private CA, and
     expect(filesIn(path('tls-out')).filter((n) => n.endsWith('.png'))).toHaveLength(3);
   }, 120_000);
 
+  it('says, while it retries, that the server certificate is not trusted and names --queue-ca', async () => {
+    const args = ['batch', files.inputs, '--style', files.style, '-o', 'untrusted', '--queue', redis.url];
+    const r = await cli(args, { cwd: work, env, onStderr: (text, child) => /--queue-ca <file>/.test(text) && child.kill('SIGKILL') });
+    expect(r.stderr).toMatch(
+      /cannot reach Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+ \(try 1: its TLS certificate is not trusted \(self-signed certificate in certificate chain\): give the CA that signed it with --queue-ca <file>\); retrying/,
+    );
+    expect(r.stderr).not.toContain(PASSWORD);
+  }, 60_000);
+
   it('puts a SIGTERMed worker’s image back on the queue at once; the other resumes it from the stop’s checkpoint', async () => {
     const one = path('one');
     mkdirSync(one);
     writeFileSync(join(one, 'p001.png'), readFileSync(join(files.inputs, 'p001.png')));
     // Periodic checkpoints only to know that the image is under way; the resume is from the stop's own.
-    const args = ['--size', '24', '--steps', '400', '--checkpoint-every', '7'];
+    const args = ['--size', '24', '--steps', '80', '--checkpoint-every', '4'];
     const producer = queued(one, 'stopped', ...args);
     await until('a checkpoint', () => readdirSyncSafe(path('stopped/.checkpoints')).some((n) => n.endsWith('.ckpt')));
     const output = path('stopped/p001.png');

@@ -4,6 +4,7 @@
 
 import type { ConnectionOptions } from 'bullmq';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { UserError } from '../util/errors.js';
 
@@ -30,6 +31,8 @@ export interface QueueConnection {
   shown: string;
   /** True from a failed connection until `reconnected()` is called after a command succeeded. */
   readonly lost: boolean;
+  /** The client's last connection error (its queue's or worker's 'error' event), said with the next retry. */
+  noteError(err: Error): void;
   reconnected(): void;
 }
 
@@ -60,12 +63,13 @@ export function queueConnection(url: string, flag: string, log: (message: string
     throw new UserError(`${tls.caFlag ?? '--queue-ca'} is for TLS: give a rediss:// URL (${shown} is plain TCP)`);
   let lost = false;
   let said = 0;
+  let reason = '';
   const retryStrategy = (times: number): number => {
     lost = true;
     const now = Date.now();
     if (now - said >= SAY_EVERY_MS) {
       said = now;
-      log(`cannot reach Redis at ${shown} (try ${times}); retrying every ${RETRY_MAX_MS / 1000} s, nothing is lost meanwhile`);
+      log(`cannot reach Redis at ${shown} (try ${times}${reason}); retrying every ${RETRY_MAX_MS / 1000} s, nothing is lost meanwhile`);
     }
     return Math.min(times * 200, RETRY_MAX_MS);
   };
@@ -75,7 +79,8 @@ export function queueConnection(url: string, flag: string, log: (message: string
     db,
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname, ...readCa(tls) } } : {}),
+    // SNI names a host, never an address (RFC 6066; Node warns).
+    ...(u.protocol === 'rediss:' ? { tls: { ...(isIP(u.hostname) ? {} : { servername: u.hostname }), ...readCa(tls) } } : {}),
     maxRetriesPerRequest: null,
     retryStrategy,
   };
@@ -85,7 +90,11 @@ export function queueConnection(url: string, flag: string, log: (message: string
     get lost() {
       return lost;
     },
+    noteError(err: Error) {
+      reason = `: ${whyUnreachable(err, tls.caFlag ?? '--queue-ca')}`;
+    },
     reconnected() {
+      reason = '';
       if (!lost) return;
       lost = false;
       said = 0;
@@ -111,4 +120,15 @@ function readCa(tls: QueueTls): { ca?: string[] } {
       `${tls.caFlag ?? '--queue-ca'} ${tls.caFile}: not a PEM certificate; give the CA's certificate file (-----BEGIN CERTIFICATE-----)`,
     );
   return { ca: [...rootCertificates, pem] };
+}
+
+/** Node's codes for a server certificate that does not check out against the CAs trusted. */
+const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY)/;
+
+/** A connection error as a person reads it: a certificate not trusted names its fix. */
+function whyUnreachable(err: Error, caFlag: string): string {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (UNTRUSTED_CERTIFICATE.test(code))
+    return `its TLS certificate is not trusted (${err.message}): give the CA that signed it with ${caFlag} <file>`;
+  return err.message;
 }

@@ -109,6 +109,7 @@ export function startWorker(runner: BatchRunner, connection: QueueConnection, se
   };
   // Connection errors are retried by the client, which says so (connection.ts); BullMQ repeats them here.
   worker.on('error', (err) => {
+    connection.noteError(err);
     if (!connection.lost) hooks.log(`queue: ${err.message}`);
   });
   return {

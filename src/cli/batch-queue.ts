@@ -21,6 +21,7 @@ export async function runQueuedBatch(
   const unreadable = plan.items.filter((i) => i.state === 'unreadable');
   for (const i of unreadable) console.error(`${i.input}: cannot read this file; skipped`);
   const q = openQueue(connection, queue.name);
+  q.on('error', (err) => connection.noteError(err));
   const interrupt = stopOnCtrlC('stopped following the batch; its jobs stay on the queue');
   try {
     const { added, already } = await enqueueItems(q, todo, {
