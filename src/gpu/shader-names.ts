@@ -45,9 +45,16 @@ export const SHADER_NAMES = [
   'loss_watch',
   'mask_luma',
   'mask_scale',
+  'matmul',
+  'matrix_trace',
+  'matrix_trace_backward',
   'maxpool_backward',
   'maxpool_backward_vec4',
   'maxpool_forward',
+  'moments_backward',
+  'moments_forward',
+  'moments_std',
+  'moments_std_backward',
   'mse_backward',
   'mse_forward',
   'norms',
@@ -56,6 +63,7 @@ export const SHADER_NAMES = [
   'relu_backward',
   'relu_forward',
   'resize_axis',
+  'scale_by_power',
   'temporal_loss_backward',
   'temporal_loss_forward',
   'tv_backward',
@@ -115,9 +123,16 @@ export interface ShaderParams {
   loss_watch: { step: number };
   mask_luma: { n: number };
   mask_scale: { n: number; plane: number; offset: number; root: number };
+  matmul: { m: number; n: number; k: number; trans_a: number; trans_b: number; alpha: number; beta: number; diag: number };
+  matrix_trace: { channels: number; scale: number; has_offset: number };
+  matrix_trace_backward: { n: number; channels: number; scale: number };
   maxpool_backward: { n: number; height: number; width: number; out_h: number; out_w: number };
   maxpool_backward_vec4: { n: number; height: number; width: number; out_h: number; out_w: number };
   maxpool_forward: { n: number; height: number; width: number; out_h: number; out_w: number };
+  moments_backward: { n: number; channels: number; pixels: number; orders: number; weighted: number; scale: number };
+  moments_forward: { channels: number; pixels: number; orders: number; weighted: number; scale: number };
+  moments_std: { n: number; eps: number };
+  moments_std_backward: { n: number; eps: number };
   mse_backward: { n: number; coefficient: number };
   mse_forward: { n: number; scale: number };
   norms: { n: number; pairs: number; offset: number };
@@ -126,6 +141,7 @@ export interface ShaderParams {
   relu_backward: { n: number };
   relu_forward: { n: number };
   resize_axis: { n: number; len_in: number; len_out: number; inner: number };
+  scale_by_power: { n: number; exponent: number };
   temporal_loss_backward: { n: number; plane: number; offset: number; coefficient: number };
   temporal_loss_forward: { n: number; scale: number; plane: number; offset: number };
   tv_backward: { n: number; height: number; width: number; wx: number; wy: number };
@@ -184,9 +200,16 @@ export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupD
   loss_watch: [1, 1, 1],
   mask_luma: [['ELEMENTWISE_WG', 256], 1, 1],
   mask_scale: [['ELEMENTWISE_WG', 256], 1, 1],
+  matmul: [8, 8, 1],
+  matrix_trace: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+  matrix_trace_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   maxpool_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   maxpool_backward_vec4: [['ELEMENTWISE_WG', 256], 1, 1],
   maxpool_forward: [['ELEMENTWISE_WG', 256], 1, 1],
+  moments_backward: [['ELEMENTWISE_WG', 256], 1, 1],
+  moments_forward: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
+  moments_std: [['ELEMENTWISE_WG', 256], 1, 1],
+  moments_std_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   mse_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   mse_forward: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
   norms: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
@@ -195,6 +218,7 @@ export const WORKGROUP_SIZES: { readonly [K in ShaderName]: readonly [WorkgroupD
   relu_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   relu_forward: [['ELEMENTWISE_WG', 256], 1, 1],
   resize_axis: [['ELEMENTWISE_WG', 256], 1, 1],
+  scale_by_power: [['ELEMENTWISE_WG', 256], 1, 1],
   temporal_loss_backward: [['ELEMENTWISE_WG', 256], 1, 1],
   temporal_loss_forward: [['WORKGROUP_REDUCE_SIZE', 256], 1, 1],
   tv_backward: [['ELEMENTWISE_WG', 256], 1, 1],

@@ -2,13 +2,20 @@
 // backward's parameters after `node`) and the backward itself, one short line each. Every
 // backward lives here; the forwards, which record the saved values, are in ops.ts.
 
-import type { DeviceTensor } from '../gpu/index.js';
+import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import {
   avgPool2x2Backward,
   channelAffineBackward,
   type ChannelAffine,
   conv3x3InputGrad,
   gramBackward,
+  matmul,
+  type MatmulOptions,
+  matrixTraceBackward,
+  momentsBackward,
+  momentsStdBackward,
+  type PixelWeights,
+  sqrtmBackward,
   maskScale,
   maxPool2x2Backward,
   mseBackward,
@@ -69,6 +76,33 @@ export const OPS = opTable({
   }),
   // Risser et al.'s remapped features are a constant target: no gradient flows through the matching.
   histogramMatch: defineOp({ name: 'histogramMatch', reads: [], backward: (_ctx, node) => node.needs.map(() => null) }),
+  // out = α·op(A)·op(B) + β·D + δ·I (kernels/matmul.ts): each input's gradient is a product with dOut.
+  matmul: defineOp({
+    name: 'matmul',
+    reads: ['inputs'],
+    backward: (ctx, node, o: MatmulOptions, beta: number) => [
+      node.needs[0] ? matmulGradA(ctx, node, o) : null,
+      node.needs[1] ? matmulGradB(ctx, node, o) : null,
+      ...(node.needs.length > 2 ? [node.needs[2] ? scale(ctx, node.dOut, beta) : null] : []),
+    ],
+  }),
+  trace: defineOp({
+    name: 'trace',
+    reads: [],
+    backward: (ctx, node, factor: number) => [matrixTraceBackward(ctx, input(node).shape, node.dOut, factor)],
+  }),
+  // The coupled Newton–Schulz iteration for √A·X + X·√A = dY, from the output √A (kernels/sqrtm.ts).
+  sqrtm: defineOp({ name: 'sqrtm', reads: ['output'], backward: (ctx, node) => [sqrtmBackward(ctx, node.output.value, node.dOut)] }),
+  moments: defineOp({
+    name: 'moments',
+    reads: ['inputs'],
+    backward: (ctx, node, mask: PixelWeights | undefined) => [momentsBackward(ctx, input(node), node.dOut, mask)],
+  }),
+  momentsStd: defineOp({
+    name: 'momentsStd',
+    reads: ['inputs'],
+    backward: (ctx, node, eps: number) => [momentsStdBackward(ctx, input(node), node.dOut, eps)],
+  }),
   channelAffine: defineOp({
     name: 'channelAffine',
     reads: [],
@@ -77,3 +111,19 @@ export const OPS = opTable({
 });
 
 export type OpName = keyof typeof OPS;
+
+/** d/dA of α·op(A)·op(B): α·dOut·op(B)ᵀ, or its transpose α·op(B)·dOutᵀ when A is transposed. */
+function matmulGradA(ctx: GpuContext, node: BackwardArgs, o: MatmulOptions): DeviceTensor {
+  const [a, b] = [input(node, 0), input(node, 1)];
+  const alpha = o.alpha ?? 1;
+  if (!o.transA) return matmul(ctx, node.dOut, b, { transB: !o.transB, alpha, shape: a.shape });
+  return matmul(ctx, b, node.dOut, { transA: o.transB, transB: true, alpha, shape: a.shape });
+}
+
+/** d/dB of α·op(A)·op(B): α·op(A)ᵀ·dOut, or its transpose α·dOutᵀ·op(A) when B is transposed. */
+function matmulGradB(ctx: GpuContext, node: BackwardArgs, o: MatmulOptions): DeviceTensor {
+  const [a, b] = [input(node, 0), input(node, 1)];
+  const alpha = o.alpha ?? 1;
+  if (!o.transB) return matmul(ctx, a, node.dOut, { transA: !o.transA, alpha, shape: b.shape });
+  return matmul(ctx, node.dOut, a, { transA: true, transB: o.transA, alpha, shape: b.shape });
+}

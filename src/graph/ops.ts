@@ -89,6 +89,36 @@ export function histogramMatch(tape: Tape, x: Tensor, table: DeviceTensor): Tens
   return tape.apply(OPS.histogramMatch, [Tensor.leaf(x.value)], forward);
 }
 
+/**
+ * α·op(A)·op(B) (+ β·D with `add`) + δ·I (kernels/matmul.ts; `o` without `add` or `shape`): the
+ * W2 statistic's covariance and products.
+ */
+export function matmul(tape: Tape, a: Tensor, b: Tensor, o: k.MatmulOptions = {}, add?: { d: Tensor; beta: number }): Tensor {
+  const inputs = add ? [a, b, add.d] : [a, b];
+  const forward: Forward = (ctx, [va, vb, vd]) => k.matmul(ctx, va!, vb!, { ...o, add: vd && { d: vd, beta: add!.beta } });
+  return tape.apply(OPS.matmul, inputs, forward, o, add?.beta ?? 0);
+}
+
+/** scale·trace(X) (+ offset[0], a constant one-value tensor), one value. */
+export function trace(tape: Tape, x: Tensor, factor: number, offset?: DeviceTensor): Tensor {
+  return tape.apply(OPS.trace, [x], (ctx, [v]) => k.matrixTrace(ctx, v!, factor, offset), factor);
+}
+
+/** √A by Newton–Schulz, its gradient by the coupled Lyapunov iteration (kernels/sqrtm.ts). */
+export function sqrtm(tape: Tape, a: Tensor): Tensor {
+  return tape.apply(OPS.sqrtm, [a], (ctx, [v]) => k.sqrtmForward(ctx, v!));
+}
+
+/** Per-channel raw moments [orders, C] of one image's features, optionally weighted per pixel (kernels/moments.ts). */
+export function moments(tape: Tape, x: Tensor, orders: k.MomentOrders, mask?: k.PixelWeights): Tensor {
+  return tape.apply(OPS.moments, [x], (ctx, [v]) => k.momentsForward(ctx, v!, orders, mask), mask);
+}
+
+/** [μ, E[x²]] to [μ, σ] (kernels/moments.ts). */
+export function momentsStd(tape: Tape, m: Tensor, eps: number): Tensor {
+  return tape.apply(OPS.momentsStd, [m], (ctx, [v]) => k.momentsStd(ctx, v!, eps), eps);
+}
+
 /** y = a·x[perm] + b per channel: a change of pixel convention (e.g. into the weights' own). */
 export function channelAffine(tape: Tape, x: Tensor, affine: k.ChannelAffine): Tensor {
   return tape.apply(OPS.channelAffine, [x], (ctx, [v]) => k.channelAffineForward(ctx, v!, affine), affine);

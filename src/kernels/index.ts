@@ -19,6 +19,9 @@ export { temporalLossBackward, temporalLossForward } from './temporal_loss.js';
 export { certaintyMix, longTermCertainty } from './certainty.js';
 export { channelAffineBackward, channelAffineForward, type ChannelAffine } from './channel_affine.js';
 export { originalColors } from './original_colors.js';
+export { addDiagonal, matmul, matrixTrace, matrixTraceBackward, scaleByPower, type MatmulOptions } from './matmul.js';
+export { momentsBackward, momentsForward, momentsStd, momentsStdBackward, type MomentOrders, type PixelWeights } from './moments.js';
+export { SQRTM_ITERATIONS, sqrtmBackward, sqrtmForward } from './sqrtm.js';
 export {
   HISTOGRAM_QUANTILES,
   histogramBins,
