@@ -20,7 +20,7 @@ export class ProgressPrinter {
     const fmt = (x: number | null) => (x === null ? '-' : x.toPrecision(4));
     const line =
       `scale ${p.scale}/${p.scales} ${p.width}×${p.height} step ${p.step}/${p.steps}${p.iteration === p.step ? '' : ` (iteration ${p.iteration})`} ` +
-      `loss ${fmt(p.total)} (content ${fmt(p.content)}, style ${fmt(p.style)}, tv ${fmt(p.tv)}) ` +
+      `loss ${fmt(p.total)} (content ${fmt(p.content)}, style ${fmt(p.style)}, tv ${fmt(p.tv)}${p.histogram === null ? '' : `, histogram ${fmt(p.histogram)}`}) ` +
       `${p.stepSeconds.toFixed(2)} s/step, ETA ${duration(eta(p))}`;
     const ended = p.ended ? `note: scale ${p.scale} ended at step ${p.step} of ${p.steps}, ${p.ended}\n` : '';
     if (this.stream.isTTY) this.stream.write(`\r${line}\x1b[K${ended || (p.step === p.steps && p.scale === p.scales) ? '\n' : ''}${ended}`);

@@ -28,6 +28,8 @@ export interface RunResources {
   lossFor(loss: LossConfig): LossConfig;
   /** The targets of `content` (normalised space, at `scale`'s size); the run releases only their content features. */
   targets(content: DeviceTensor, scale: Scale, options: StyleOptions, loss: LossConfig): Targets;
+  /** The uploaded content (RGB) as the run uses it: recoloured with --color-transfer style (takes ownership). */
+  prepareContent(rgb: DeviceTensor, options: StyleOptions): DeviceTensor;
 }
 
 export class JobRun {
@@ -63,7 +65,7 @@ export class JobRun {
       width: Math.max(...options.scales.map((x) => x.width)),
       height: Math.max(...options.scales.map((x) => x.height)),
     };
-    this.contentRgb = uploadImage(this.ctx, content, 'content image', largest);
+    this.contentRgb = session.prepareContent(uploadImage(this.ctx, content, 'content image', largest), options);
   }
 
   async run(): Promise<StyleResult> {

@@ -81,6 +81,8 @@ export interface StyleProgress {
   tv: number | null;
   /** A video frame's temporal term (unweighted); null for a still image or when its weight is 0. */
   temporal: number | null;
+  /** Risser et al.'s histogram term (unweighted); null when --histogram-weight is 0. */
+  histogram: number | null;
   total: number;
   seconds: number;
   /** Seconds per evaluation since the last report. */

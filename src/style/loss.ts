@@ -204,7 +204,10 @@ export function styleTransferLoss(tape: Tape, net: StyleNetwork, image: Tensor, 
   const histogram = hasHistogram(config)
     ? ops.weightedSum(
         tape,
-        config.histogram!.layers.map((l) => [histogramLoss(tape, features.get(l)!, targets.style.histogram.get(l)!), 1] as const),
+        // Quadratic in the features as the content term is: the same convention normaliser.
+        config.histogram!.layers.map(
+          (l) => [histogramLoss(tape, features.get(l)!, targets.style.histogram.get(l)!), contentNormalizer] as const,
+        ),
       )
     : null;
   const tv = config.tvWeight ? ops.totalVariation(tape, image) : null;

@@ -142,7 +142,7 @@ export class ScaleRun implements Objective {
     return step === 1 || step === this.setup.scale.steps || step % this.setup.printEvery === 0;
   }
 
-  private report(step: number, iteration: number, [content, style, tv, total, temporal]: Float32Array, ended?: string): void {
+  private report(step: number, iteration: number, [content, style, tv, total, temporal, histogram]: Float32Array, ended?: string): void {
     const { loss, scale } = this.setup;
     const now = performance.now();
     this.setup.onProgress({
@@ -158,6 +158,7 @@ export class ScaleRun implements Objective {
       style: loss.styleWeight ? style! : null,
       tv: loss.tvWeight ? tv! : null,
       temporal: hasTemporalTerm(loss) ? temporal! : null,
+      histogram: loss.histogram?.weight ? histogram! : null,
       total: total!,
       seconds: (now - this.setup.started) / 1000,
       stepSeconds: (now - this.since) / 1000 / this.stepsSince,
@@ -190,11 +191,13 @@ export function lossAndGradient(
 }
 
 /**
- * The loss values of an evaluation in one small tensor: content, style, TV, total, temporal (0 for
+ * The loss values of an evaluation in one small tensor: content, style, TV, total, temporal, histogram (0 for
  * a term left out). The total stays at index 3, where watchLoss and the optimisers read it.
  */
 function collect(ctx: GpuContext, terms: LossTerms): DeviceTensor {
-  const values = ctx.zeros([5], 'reported losses');
-  [terms.content, terms.style, terms.tv, terms.total, terms.temporal].forEach((t, i) => t && ctx.copyInto(t.value, values, i));
+  const values = ctx.zeros([6], 'reported losses');
+  [terms.content, terms.style, terms.tv, terms.total, terms.temporal, terms.histogram].forEach(
+    (t, i) => t && ctx.copyInto(t.value, values, i),
+  );
   return values;
 }

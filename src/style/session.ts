@@ -8,7 +8,8 @@ import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { limitWinogradCache, releaseWinogradWeights } from '../kernels/index.js';
 import { Vgg19, type VggWeights } from '../vgg/index.js';
 import { lossNormalizers } from './convention.js';
-import { rgbToNormalized, uploadImage, type RgbaImage } from './image-tensor.js';
+import { transferColors } from './color-transfer.js';
+import { normalizedToRgb, rgbToNormalized, uploadImage, type RgbaImage } from './image-tensor.js';
 import { JobRun, type RunResources } from './job-run.js';
 import type { Scale, StyleHooks, StyleOptions, StyleResult } from './job-types.js';
 import {
@@ -34,6 +35,15 @@ type Size = { width: number; height: number };
  */
 const TARGET_SETS_KEPT = 8;
 
+/** A number per content image object (--color-transfer content keys the style targets by it). */
+const contentIds = new WeakMap<RgbaImage, number>();
+let contentCount = 0;
+function contentIdOf(content: RgbaImage): number {
+  let id = contentIds.get(content);
+  if (id === undefined) contentIds.set(content, (id = ++contentCount));
+  return id;
+}
+
 export class StyleSession implements RunResources {
   readonly net: StyleNetwork;
   /** How many times the style targets were computed: once per working size (and style settings) while kept. */
@@ -44,6 +54,11 @@ export class StyleSession implements RunResources {
   private styleRgb: { key: string; tensors: DeviceTensor[] } | null = null;
   /** The style targets of the last TARGET_SETS_KEPT working sizes (a batch's images go through the same few), oldest first. */
   private readonly styleTargets = new Map<string, StyleTargets>();
+  /**
+   * With --color-transfer content, the run's content image (by identity): the style targets are
+   * the content's own then, so a video's frames compute them each frame.
+   */
+  private contentId: number | null = null;
 
   constructor(
     readonly ctx: GpuContext,
@@ -61,6 +76,7 @@ export class StyleSession implements RunResources {
   /** Runs the style job on `content` (the options planJob made, agreeing with the session's settings). */
   async run(content: RgbaImage, options: StyleOptions, hooks: StyleHooks = {}): Promise<StyleResult> {
     this.check(options);
+    this.contentId = options.colorTransfer === 'content' ? contentIdOf(content) : null;
     const run = new JobRun(this, content, options, hooks);
     // The pool gives back spare buffers rather than let live + pooled pass the budget.
     this.ctx.limitMemory(options.memory.budgetMiB * 2 ** 20);
@@ -103,15 +119,21 @@ export class StyleSession implements RunResources {
       loss.styleLoss ?? 'gram',
       !!loss.styleMasks,
       loss.histogram?.weight ? loss.histogram.layers : null,
+      this.contentId, // --color-transfer content: the style images take this content's colours
     ]);
     const contentTargets = computeContentTargets(this.ctx, this.net, content, loss);
     let style = this.styleTargets.get(key);
     this.styleTargets.delete(key);
     if (!style) {
+      const contentRgb = this.contentId === null ? null : normalizedToRgb(this.ctx, content);
       const styles = rgb.map((t, i) => {
         const size = this.styleSize(this.styles[i]!, scale, options.styleScale);
-        return rgbToNormalized(this.ctx, t, size.width, size.height);
+        const source = contentRgb ? transferColors(this.ctx, t, [contentRgb], [1]) : t;
+        const normalized = rgbToNormalized(this.ctx, source, size.width, size.height);
+        if (source !== t) source.release();
+        return normalized;
       });
+      contentRgb?.release();
       style = computeStyleTargets(this.ctx, this.net, styles, loss, this.blend);
       this.styleTargetComputations++;
       for (const t of styles) t.release();
@@ -123,6 +145,13 @@ export class StyleSession implements RunResources {
       this.styleTargets.delete(old);
     }
     return { content: contentTargets, style };
+  }
+
+  prepareContent(rgb: DeviceTensor, options: StyleOptions): DeviceTensor {
+    if (options.colorTransfer !== 'style') return rgb;
+    const recoloured = transferColors(this.ctx, rgb, this.styleImages(options), this.blend);
+    rgb.release();
+    return recoloured;
   }
 
   /**
