@@ -12,7 +12,7 @@ import { PreparedWrite } from '../node/safe-write.js';
 import { ensureWeights } from '../node/weights-cache.js';
 import { convertWeightsFile, sniffFormat } from '../node/weights-convert.js';
 import { readWeightsBytes } from '../node/weights-files.js';
-import { FETCH_SOURCES, SOURCE_NAMES, type SourceName } from '../io/weights/sources.js';
+import { DEFAULT_SOURCE, FETCH_SOURCES, SOURCE_NAMES, type SourceName } from '../io/weights/sources.js';
 import { CAFFE_INPUT, layerIndex, TORCHVISION_INPUT, type InputConvention, type VggWeights } from '../vgg/index.js';
 import { positiveInt, UsageError } from './errors.js';
 import { parseProblem } from './parse.js';
@@ -36,7 +36,7 @@ const SUBCOMMANDS: Record<Sub, { usage: string; about: string; options: Options;
     --url URL        download from this http(s) URL instead
     --md5, --sha1, --sha256 HEX   the file's checksum when --url serves another file`,
     options: {
-      from: { type: 'string', default: 'keras' },
+      from: { type: 'string', default: DEFAULT_SOURCE },
       'cache-dir': { type: 'string' },
       url: { type: 'string' },
       md5: { type: 'string' },

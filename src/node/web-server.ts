@@ -31,6 +31,11 @@ export async function buildWebApp(outDir: string): Promise<void> {
     entryPoints: [join(WEB_SRC, 'main.ts'), join(WEB_SRC, 'convert-worker.ts')],
     bundle: true,
     format: 'esm',
+    // Code only a rare path needs is its own file, fetched when first imported: h5wasm (4 MB, for
+    // Keras's .h5), kept in UTF-8 (its wasm is a string of bytes that escaping would make 40% longer).
+    splitting: true,
+    chunkNames: '[name]-[hash]',
+    charset: 'utf8',
     platform: 'browser',
     target: 'es2022',
     sourcemap: true,

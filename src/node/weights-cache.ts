@@ -13,7 +13,7 @@ import { checkChecksums, checkHttpUrl, type Checksums } from './download.js';
 import { LOCK_STALE_MS, withFileLock } from './file-lock.js';
 import { convertWeightsFile, FORMAT_NAMES, sniffFormat } from './weights-convert.js';
 import { cacheDir, readWeightsFile, writeWeightsFile } from './weights-files.js';
-import { FETCH_SOURCES, type SourceName } from '../io/weights/sources.js';
+import { DEFAULT_SOURCE, FETCH_SOURCES, type SourceName } from '../io/weights/sources.js';
 import { obtainWeightsFile } from './weights-sources.js';
 
 /** Keras's file, the default (kept for the library's users; FETCH_SOURCES has every source). */
@@ -40,7 +40,7 @@ export interface WeightsSource extends Checksums {
 
 export async function ensureWeights(source: WeightsSource = {}): Promise<{ weights: VggWeights; path: string }> {
   if (source.weightsPath) return weightsFromFile(source.weightsPath, source);
-  const from = FETCH_SOURCES[source.from ?? 'keras'];
+  const from = FETCH_SOURCES[source.from ?? DEFAULT_SOURCE];
   const dir = cacheDir(source.cacheDir);
   const bin = join(dir, from.bin);
   const cached = await readCached(bin, source.log);

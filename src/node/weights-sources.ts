@@ -9,12 +9,9 @@ import type { Checksums, FetchSource } from '../io/weights/sources.js';
 import { download, DownloadError, verifyFile } from './download.js';
 import { openFileSource } from './weights-convert.js';
 import { extractOne } from './zip-extract.js';
+import { MAX_EXTRACTED_BYTES } from '../io/weights/zip-inflate.js';
 
-/**
- * The most a weights file taken out of a zip may inflate to: VGG-19 with its classifier is 575 MB
- * in float32. A zip bomb's entry is stopped at its stated size, and refused when it states more.
- */
-export const MAX_EXTRACTED_BYTES = 2 ** 30;
+export { MAX_EXTRACTED_BYTES };
 
 export interface FetchOptions {
   url: string;

@@ -1,6 +1,6 @@
-// Weights over the network for the page: a download with progress, checked against the source's
-// checksum (src/io/weights/sources.ts, as the CLI checks it) before anything is converted, and the
-// converted .bin kept in the browser's Cache Storage so that the next visit starts at once.
+// Weights over the network for the page: a download with progress (checked against the source's
+// checksum in the conversion worker, checksums.ts), and the converted .bin kept in the browser's
+// Cache Storage so that the next visit starts at once.
 
 import type { Checksums } from '../io/weights/sources.js';
 
@@ -75,24 +75,14 @@ export async function downloadBytes(url: string, onProgress: (received: number, 
   return bytes;
 }
 
-const hex = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
-
-/**
- * Refuses `bytes` unless every checksum given matches: sha256 (or its first digits, as torch.hub
- * checks them) and sha1 with the browser's SubtleCrypto. md5 is not in SubtleCrypto: a source
- * checked only by md5 (Keras's .h5) is not offered by the page.
- */
-export async function verifyChecksums(bytes: Uint8Array, checksums: Checksums, what: string): Promise<void> {
-  const data = bytes as Uint8Array<ArrayBuffer>;
-  const checks: Array<[string, 'SHA-256' | 'SHA-1', string, boolean]> = [];
-  if (checksums.sha256) checks.push(['sha256', 'SHA-256', checksums.sha256.toLowerCase(), false]);
-  if (checksums.sha256Prefix) checks.push(['sha256', 'SHA-256', checksums.sha256Prefix.toLowerCase(), true]);
-  if (checksums.sha1) checks.push(['sha1', 'SHA-1', checksums.sha1.toLowerCase(), false]);
-  for (const [name, algorithm, expected, prefix] of checks) {
-    const actual = hex(await crypto.subtle.digest(algorithm, data));
-    if (prefix ? !actual.startsWith(expected) : actual !== expected)
-      throw new DownloadRefused(
-        `${what} is damaged or not the expected file (its ${name} is ${actual.slice(0, 16)}…, expected ${expected.slice(0, 16)}${prefix ? '' : '…'}); nothing was kept: try the download again.`,
-      );
-  }
+/** A checksum given without its kind (the page's one field), told by its length: md5, sha1 or sha256. */
+export function checksumsFromHex(given: string): Checksums {
+  const hexDigits = given.trim().toLowerCase();
+  if (hexDigits === '') return {};
+  const kind = /^[0-9a-f]+$/.test(hexDigits) ? ({ 32: 'md5', 40: 'sha1', 64: 'sha256' } as const)[hexDigits.length] : undefined;
+  if (!kind)
+    throw new Error(
+      `The checksum "${given.trim().slice(0, 80)}" is not an md5 (32 hex digits), a sha1 (40) or a sha256 (64): give one of these, or none.`,
+    );
+  return { [kind]: hexDigits };
 }

@@ -1,18 +1,12 @@
-// Step 2 of the page: weights from this browser's cache, the download button (the known source
-// in src/io/weights/sources.ts, or a URL the user gives), a picked file, or the local server.
+// Step 2 of the page: weights from this browser's cache, the download button (a known source of
+// src/io/weights/sources.ts, the CLI's default first, or a URL the user gives), a picked file, or
+// the local server.
 
 import { decodeWeights } from '../io/weights/format.js';
-import { FETCH_SOURCES, type Checksums } from '../io/weights/sources.js';
+import { DEFAULT_SOURCE, FETCH_SOURCES, SOURCE_NAMES, type Checksums, type SourceName } from '../io/weights/sources.js';
 import type { VggWeights } from '../vgg/index.js';
-import { convertInWorker } from './convert-messages.js';
-import { cachedWeights, cacheWeights, downloadBytes, forgetCachedWeights, readCachedWeights, verifyChecksums } from './weights-fetch.js';
-
-/**
- * The page's default download: torchvision's VGG-19, which the page converts itself. Keras's file
- * (the CLI's default) is HDF5, which the page cannot read yet, and is checked by md5, which
- * browsers do not offer.
- */
-export const PAGE_SOURCE = FETCH_SOURCES.torchvision;
+import { convertInWorker, type ConvertRequest } from './convert-messages.js';
+import { cachedWeights, cacheWeights, checksumsFromHex, downloadBytes, forgetCachedWeights, readCachedWeights } from './weights-fetch.js';
 
 export interface WeightsEvents {
   loaded(weights: VggWeights, from: 'cache' | 'download' | 'file' | 'server', name: string): void;
@@ -22,28 +16,46 @@ export interface WeightsEvents {
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 
-/** Converts (in the worker) and decodes `files`; the .bin bytes too, to keep. */
+/** Converts (in the worker, after checking a download's checksums) and decodes `files`; the .bin bytes too, to keep. */
 async function toWeights(
   files: Array<{ name: string; bytes: Uint8Array }>,
+  check?: ConvertRequest['check'],
 ): Promise<{ weights: VggWeights; bin: Uint8Array; format: string }> {
   const first = files[0]!;
-  const reply = await convertInWorker(files.map((f) => ({ name: f.name, bytes: f.bytes.slice() })));
+  const reply = await convertInWorker(
+    files.map((f) => ({ name: f.name, bytes: f.bytes.slice() })),
+    check,
+  );
   if (!reply.ok) throw new Error(reply.message);
   const bin = reply.bin ?? first.bytes;
   return { weights: await decodeWeights(bin, first.name), bin, format: reply.format };
 }
 
-/** What the download button fetches: the URL field's, with its sha256 if given, else PAGE_SOURCE. */
+/** The known source the source menu names (the CLI's default, DEFAULT_SOURCE, unless changed). */
+const chosenSource = () => FETCH_SOURCES[$<HTMLSelectElement>('weights-source').value as SourceName];
+
+/**
+ * What the download button fetches: the URL field's, with its checksum if given, else the chosen
+ * known source, checked as the CLI checks it (`weights fetch --from`).
+ */
 function downloadTarget(): { url: string; checksums: Checksums; bin: string; name: string } {
   const url = $<HTMLInputElement>('weights-url').value.trim();
-  if (!url) return { url: PAGE_SOURCE.url, checksums: PAGE_SOURCE.checksums, bin: PAGE_SOURCE.bin, name: PAGE_SOURCE.download };
+  if (!url) {
+    const source = chosenSource();
+    return { url: source.url, checksums: source.checksums, bin: source.bin, name: source.weights };
+  }
   const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() || 'weights');
-  const sha256 = $<HTMLInputElement>('weights-sha256').value.trim();
-  return { url, checksums: sha256 ? { sha256 } : {}, bin: `${name.replace(/\.[^.]*$/, '')}.bin`, name };
+  const checksums = checksumsFromHex($<HTMLInputElement>('weights-checksum').value);
+  return { url, checksums, bin: `${name.replace(/\.[^.]*$/, '')}.bin`, name };
 }
 
 async function download(events: WeightsEvents): Promise<void> {
-  const target = downloadTarget();
+  let target: ReturnType<typeof downloadTarget>;
+  try {
+    target = downloadTarget();
+  } catch (err) {
+    return events.status((err as Error).message, true);
+  }
   const bar = $<HTMLProgressElement>('weights-progress');
   bar.hidden = false;
   bar.removeAttribute('value');
@@ -53,9 +65,9 @@ async function download(events: WeightsEvents): Promise<void> {
       if (total) [bar.max, bar.value] = [total, received];
       events.status(`Downloading ${target.name}: ${mb(received)}${total ? ` of ${mb(total)}` : ''}…`);
     });
-    await verifyChecksums(bytes, target.checksums, `${target.name} from ${target.url}`);
-    events.status(`Converting ${target.name} (${mb(bytes.byteLength)})…`);
-    const { weights, bin } = await toWeights([{ name: target.name, bytes }]);
+    events.status(`Checking and converting ${target.name} (${mb(bytes.byteLength)})…`);
+    const what = `${target.name} from ${target.url}`;
+    const { weights, bin } = await toWeights([{ name: target.name, bytes }], { checksums: target.checksums, what });
     const kept = await cacheWeights(target.bin, bin);
     events.loaded(
       weights,
@@ -67,6 +79,17 @@ async function download(events: WeightsEvents): Promise<void> {
   } finally {
     bar.hidden = true;
   }
+}
+
+/** The source menu: every known source, the CLI's default first chosen; the button names the chosen one. */
+function setupSourceMenu(): void {
+  const menu = $<HTMLSelectElement>('weights-source');
+  for (const name of SOURCE_NAMES) menu.add(new Option(FETCH_SOURCES[name].label, name));
+  const chosen = new URLSearchParams(location.search).get('weights-source');
+  menu.value = chosen && (SOURCE_NAMES as readonly string[]).includes(chosen) ? chosen : DEFAULT_SOURCE;
+  const label = () => ($('download-weights').textContent = `Download the weights: ${chosenSource().label}`);
+  menu.addEventListener('change', label);
+  label();
 }
 
 async function listServerWeights(): Promise<void> {
@@ -85,8 +108,8 @@ export async function setupWeights(events: WeightsEvents): Promise<void> {
   const fail = (err: unknown) => events.status((err as Error).message, true);
   const params = new URLSearchParams(location.search);
   $<HTMLInputElement>('weights-url').value = params.get('weights-url') ?? '';
-  $<HTMLInputElement>('weights-sha256').value = params.get('weights-sha256') ?? '';
-  $('download-weights').textContent = `Download the weights: ${PAGE_SOURCE.label}`;
+  $<HTMLInputElement>('weights-checksum').value = params.get('weights-checksum') ?? '';
+  setupSourceMenu();
   $('download-weights').addEventListener('click', () => void download(events));
   const picker = $<HTMLInputElement>('weights-file');
   picker.addEventListener('change', async () => {

@@ -25,13 +25,18 @@ export async function writeH5(path: string, build: (file: H5File) => void): Prom
   }
 }
 
-/** Convs up to module `upTo`; 'new' names are "block1_conv1/kernel:0", 'old' ones "block1_conv1_W_1:0". */
+/**
+ * Convs up to module `upTo`; 'new' names are "block1_conv1/kernel:0", 'old' ones "block1_conv1_W_1:0".
+ * `gzip`: datasets in one gzip-compressed chunk each (a whole VGG-19 of constant values in ~200 KB).
+ */
 export async function writeKerasH5(
   path: string,
   upTo: number,
   style: 'new' | 'old',
   values: (n: number, seed: number) => Float32Array = ramp,
+  gzip = false,
 ) {
+  const packing = (shape: number[]) => (gzip ? { chunks: shape, compression: 'gzip' as const, compression_opts: 1 } : {});
   await writeH5(path, (f) => {
     const convs = VGG19_CONVS.filter((m) => m.index <= upTo);
     f.create_attribute(
@@ -50,8 +55,15 @@ export async function writeKerasH5(
         data: values(9 * m.cin * m.cout, k),
         shape: [3, 3, m.cin, m.cout],
         dtype: '<f',
+        ...packing([3, 3, m.cin, m.cout]),
       });
-      holder.create_dataset({ name: bias.split('/').pop()!, data: values(m.cout, 100 + k), shape: [m.cout], dtype: '<f' });
+      holder.create_dataset({
+        name: bias.split('/').pop()!,
+        data: values(m.cout, 100 + k),
+        shape: [m.cout],
+        dtype: '<f',
+        ...packing([m.cout]),
+      });
     });
   });
 }

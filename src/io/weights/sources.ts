@@ -14,6 +14,8 @@ export interface Checksums {
 
 export type SourceName = 'keras' | 'torchvision' | 'mxnet';
 export const SOURCE_NAMES: readonly SourceName[] = ['keras', 'torchvision', 'mxnet'];
+/** What `weights fetch` and the page's download button fetch unless told otherwise. */
+export const DEFAULT_SOURCE: SourceName = 'keras';
 
 export interface FetchSource {
   /** What it is, for messages and help. */
