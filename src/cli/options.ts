@@ -72,6 +72,17 @@ export const RUN_OPTIONS = {
     group: 'Weights',
     help: ['Never download; fail if the cache has no weights', "(default: download Keras's VGG-19 once, 80 MB, into the cache)"],
   },
+  styleMask: {
+    kind: 'text',
+    multiple: true,
+    arg: '<file>',
+    group: 'Input and start',
+    help: [
+      'Spatial control: once per style image, in order, a mask white where',
+      "that style goes (grey = its share; the content's shape). See",
+      'docs/spatial-control.md',
+    ],
+  },
   json: { kind: 'flag', default: false, group: 'Progress', help: ['One JSON object per report on stdout, then a summary object'] },
   backend: {
     kind: 'text',
@@ -96,7 +107,7 @@ const GROUP_NOTES: Record<string, string[]> = {
 type RunKey = keyof typeof RUN_OPTIONS;
 export type RunValues = { output: string; quality: number; checkpointEvery: number; maxMegapixels: number } & Partial<
   Record<'checkpoint' | 'resume' | 'weights' | 'backend' | 'adapter', string>
-> & { offline: boolean; json: boolean };
+> & { offline: boolean; json: boolean; styleMask?: string[] };
 
 /** Every option the style command takes, by key (other commands pass their own list to the functions below). */
 export function cliOptions(): Array<[string, OptionSpec]> {
@@ -108,7 +119,8 @@ export function cliOptions(): Array<[string, OptionSpec]> {
 export function parserTable(options = cliOptions()): NonNullable<ParseArgsConfig['options']> {
   const table: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
   for (const [key, spec] of options) {
-    table[flagFor(key).slice(2)] = { type: spec.kind === 'flag' ? 'boolean' : 'string', ...(SHORT[key] ? { short: SHORT[key] } : {}) };
+    const type = spec.kind === 'flag' ? 'boolean' : 'string';
+    table[flagFor(key).slice(2)] = { type, ...(SHORT[key] ? { short: SHORT[key] } : {}), ...(spec.multiple ? { multiple: true } : {}) };
   }
   return table;
 }
@@ -118,7 +130,7 @@ export function parserTable(options = cliOptions()): NonNullable<ParseArgsConfig
  * setting, its default filled in), each checked against its declaration.
  */
 export function readOptions(
-  values: Record<string, string | boolean | undefined>,
+  values: Record<string, string | boolean | string[] | undefined>,
   options = cliOptions(),
 ): { settings: Partial<StyleSettings>; run: RunValues } {
   const settings: Record<string, unknown> = {};
@@ -131,7 +143,7 @@ export function readOptions(
       if (target === run) run[key] = spec.default;
       continue;
     }
-    const value = convert(flag, spec, raw);
+    const value = Array.isArray(raw) ? raw.map((x) => convert(flag, spec, x)) : convert(flag, spec, raw);
     const reason = invalidReason(spec, value);
     if (reason && target === run) throw new UsageError(`${flag} ${reason}`);
     target[key] = value;

@@ -14,10 +14,10 @@ import { UsageError } from './errors.js';
 import { parserTable } from './options.js';
 import { OUTPUT_EXTENSIONS } from './outputs.js';
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** The recorded options taken (parser names): those the run's identity covers, the settings by value and the weights by digest. */
-export const TAKEN_OPTIONS: readonly string[] = [...RESULT_SETTINGS.map((key) => flagFor(key).slice(2)), 'weights'];
+export const TAKEN_OPTIONS: readonly string[] = [...RESULT_SETTINGS.map((key) => flagFor(key).slice(2)), 'weights', 'style-mask'];
 
 /** Longer than any path Linux opens (PATH_MAX) or any option's value: a recorded argument so long was not written by us. */
 const LONGEST_ARGUMENT = 4096;

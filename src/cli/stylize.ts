@@ -40,7 +40,7 @@ const OPTIONS = parserTable();
 
 export async function stylizeCommand(args: string[]): Promise<number> {
   const parsed = parseCommand({ args, options: OPTIONS, allowPositionals: true }, '');
-  let values = parsed.values as Record<string, string | boolean | undefined>;
+  let values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   let { positionals } = parsed;
   if (values.help) {
     console.log(STYLIZE_HELP);
@@ -56,7 +56,7 @@ export async function stylizeCommand(args: string[]): Promise<number> {
     throw new UsageError('give a content image and at least one style image: wgpu-style <content> <style> [options] (see --help)');
   }
   const initFile = typeof settings.init === 'string' && !['content', 'random'].includes(settings.init) ? settings.init : null;
-  const images = [content, ...styles, ...(initFile ? [initFile] : [])];
+  const images = [content, ...styles, ...(run.styleMask ?? []), ...(initFile ? [initFile] : [])];
   for (const input of images) if (!existsSync(input)) throw new UsageError(`${input}: no such file`);
   if (run.checkpoint !== undefined && run.checkpointEvery === 0)
     throw new UsageError(
@@ -76,6 +76,7 @@ export async function stylizeCommand(args: string[]): Promise<number> {
       ...settings,
       content,
       styles,
+      styleMasks: run.styleMask,
       weights: run.weights,
       offline: run.offline,
       maxMegapixels: run.maxMegapixels,
@@ -135,11 +136,13 @@ function writeSnapshot(path: string, image: StyleResult['image'], quality: numbe
 const PATH_OPTIONS = new Set(['output', 'weights', 'checkpoint', 'init']);
 
 /** The run's command with absolute paths, kept in checkpoints so that `--resume` alone repeats it. */
-function commandOf(v: Record<string, string | boolean | undefined>, positionals: string[]): string[] {
+function commandOf(v: Record<string, string | boolean | string[] | undefined>, positionals: string[]): string[] {
   const out = positionals.map((p) => resolve(p));
   for (const [key, value] of Object.entries(v)) {
     if (key === 'resume' || key === 'help' || value === undefined || value === false) continue;
     if (value === true) out.push(`--${key}`);
+    else if (Array.isArray(value))
+      for (const file of value) out.push(`--${key}`, resolve(file)); // --style-mask's files
     else if (key === 'init' && (value === 'content' || value === 'random')) out.push('--init', value);
     else out.push(`--${key}`, PATH_OPTIONS.has(key) ? resolve(String(value)) : String(value));
   }

@@ -2,7 +2,8 @@
 // (digests of its settings, input images and weights), so a resumed run can refuse to go on with
 // anything else. Layout: "WGSTCKPT", a u32 (little-endian) header length, a JSON header (with the
 // optimiser's numbers and the names of its vectors), then the image and the optimiser's vectors, in
-// the header's order, as f32 (little-endian), whose sha256 the header records.
+// the header's order, and with --average the moving average's sum last, as f32 (little-endian),
+// whose sha256 the header records.
 
 import { usableConvChoices } from '../kernels/autotune.js';
 import type { JobState } from '../style/job-state.js';
@@ -55,6 +56,8 @@ interface Header {
   height: number;
   tuning: Record<string, string>;
   optimizer: { kind: OptimizerState['kind']; vectors: string[]; numbers: OptimizerState['numbers'] };
+  /** With --average: its updates t (its sum is the last plane of the data). */
+  average?: { updates: number };
   identity: RunIdentity;
   command: string[];
   sha256: string;
@@ -64,8 +67,9 @@ export async function encodeCheckpoint(c: Checkpoint): Promise<Uint8Array> {
   const { state } = c;
   const { kind, vectors, numbers } = state.optimizer;
   const names = Object.keys(vectors);
-  const data = new Float32Array(state.image.length * (1 + names.length));
-  [state.image, ...names.map((name) => vectors[name]!)].forEach((v, i) => data.set(v, i * state.image.length));
+  const planes = [state.image, ...names.map((name) => vectors[name]!), ...(state.average ? [state.average.image] : [])];
+  const data = new Float32Array(state.image.length * planes.length);
+  planes.forEach((v, i) => data.set(v, i * state.image.length));
   const dataBytes = new Uint8Array(data.buffer);
   const header: Header = {
     format: MAGIC,
@@ -77,6 +81,7 @@ export async function encodeCheckpoint(c: Checkpoint): Promise<Uint8Array> {
     height: state.height,
     tuning: state.tuning,
     optimizer: { kind, vectors: names, numbers },
+    ...(state.average ? { average: { updates: state.average.updates } } : {}),
     identity: c.identity,
     command: c.command,
     sha256: await sha256Hex(dataBytes),
@@ -119,6 +124,8 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
   )
     fail('bad scale, step or size');
   if (!isOptimizer(header.optimizer)) fail('bad optimizer state');
+  const averaged = header.average !== undefined;
+  if (averaged && (typeof header.average !== 'object' || header.average === null || !whole(header.average.updates, 1))) fail('bad average');
   if (!isStringRecord(header.tuning) || !Array.isArray(header.command) || !header.command.every((a) => typeof a === 'string'))
     fail('bad tuning or command');
   const tuning = usableConvChoices(header.tuning);
@@ -135,11 +142,11 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
     fail('bad identity');
   const plane = 3 * header.width * header.height;
   const names = header.optimizer.vectors;
-  const expected = plane * 4 * (1 + names.length);
+  const expected = plane * 4 * (1 + names.length + (averaged ? 1 : 0));
   const dataBytes = bytes.subarray(12 + length);
   if (dataBytes.length !== expected)
     fail(
-      `it should hold ${expected} bytes of data for a ${header.width}×${header.height} image and ${names.length} vectors, it holds ${dataBytes.length}: ` +
+      `it should hold ${expected} bytes of data for a ${header.width}×${header.height} image and ${names.length + (averaged ? 1 : 0)} vectors, it holds ${dataBytes.length}: ` +
         (dataBytes.length < expected ? 'it is truncated' : `${dataBytes.length - expected} trailing bytes follow the data`),
     );
   if ((await sha256Hex(dataBytes)) !== header.sha256) fail('checksum mismatch: the file is corrupt');
@@ -154,6 +161,7 @@ export async function decodeCheckpoint(bytes: Uint8Array, file: string): Promise
     image: data.subarray(0, plane),
     optimizer: { kind: header.optimizer.kind, vectors, numbers: header.optimizer.numbers },
     tuning: tuning.choices,
+    ...(averaged ? { average: { image: data.subarray((names.length + 1) * plane), updates: header.average!.updates } } : {}),
   };
   return { state, identity: id, command: header.command };
 }
@@ -188,7 +196,7 @@ export function runIdentity(
 ): RunIdentity {
   // The plan's values of settings outside the result (RESULT_SETTINGS) are left out, and so is its
   // memory plan (made from --max-memory and this machine's memory).
-  const { memory: _m, init, ...rest } = plan;
+  const { memory: _m, init, styleMasks: _sm, styleMaskNames: _sn, ...rest } = plan;
   const shaping = Object.entries(rest).filter(([key]) => !(key in SETTINGS) || RESULT_SETTINGS.includes(key as SettingKey));
   const settings = { ...Object.fromEntries(shaping), init: typeof init === 'string' ? init : 'image' } as Record<string, unknown>;
   const inputs: Record<string, string> = {};

@@ -15,6 +15,7 @@ import {
 } from '../io/checkpoint-file.js';
 import { checkResumable, type CheckpointHooks, type JobState } from '../style/job-state.js';
 import type { RgbaImage } from '../style/image-tensor.js';
+import { checkStyleMasks } from '../style/masks.js';
 import { describeLbfgsMemory } from '../plan/lbfgs-memory.js';
 import { describeMemoryPlan } from '../plan/memory-messages.js';
 import { runStyleJob, type StyleHooks, type StyleOptions, type StyleResult } from '../style/job.js';
@@ -32,6 +33,8 @@ import { ensureWeights } from './weights-cache.js';
 export interface StylizeOptions extends Partial<Omit<StyleSettings, 'init'>>, Omit<StyleHooks, 'checkpoint' | 'resume'> {
   content: string | RgbaImage;
   styles: ReadonlyArray<string | RgbaImage>;
+  /** Spatial control: one mask per style image, in order (paths or images), white where that style goes. */
+  styleMasks?: ReadonlyArray<string | RgbaImage>;
   /** 'content' (default), 'random', an image, or the path of one. */
   init?: 'content' | 'random' | string | RgbaImage;
   /** A .bin path or loaded weights; default: the cache, downloading Keras's VGG-19 once. */
@@ -64,7 +67,9 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   const contentName = typeof options.content === 'string' ? options.content : undefined;
   const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
   const host = { memoryBytes: totalmem(), contentName };
-  const { content, styles, init, width, height } = readImages({ ...options, autotune }, host);
+  const { content, styles, styleMasks, init, width, height } = readImages({ ...options, autotune }, host);
+  const styleMaskNames = options.styleMasks?.map((m, i) => (typeof m === 'string' ? m : `style mask ${i + 1}`));
+  if (styleMasks) checkStyleMasks(styleMasks, styles.length, { width, height, name: contentName }, styleMaskNames);
   const settings = { ...options, autotune, init: init as StyleSettings['init'] | undefined };
   const planFor = (limits: Partial<DeviceLimits>) => planJob(settings, width, height, styles.length, { ...host, ...limits });
   // Settings are checked before the device exists; the plan is made again, and checked whole, with its limits after.
@@ -78,7 +83,7 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   try {
     const limits = { bindingBytes: ctx.bindingBytes, bufferBytes: ctx.maxBufferBytes };
     // The plan checked against the device and the memory budget, before the weights.
-    const plan = planFor(limits);
+    const plan = { ...planFor(limits), ...(styleMasks ? { styleMasks, styleMaskNames } : {}) };
     if (plan.optimizer?.kind === 'lbfgs') options.log?.(describeLbfgsMemory(plan.optimizer, plan.scales));
     const memory = describeMemoryPlan(plan.memory);
     if (memory) options.log?.(memory);
@@ -99,6 +104,7 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
     if (options.signal?.aborted) throw new StoppedBeforeStartError();
     const images: Record<string, RgbaImage> = { content, ...Object.fromEntries(styles.map((s, i) => [`style ${i + 1}`, s])) };
     if (typeof init === 'object') images.init = init;
+    styleMasks?.forEach((m, i) => (images[`style mask ${i + 1}`] = m));
     const identity = saved || options.checkpoint ? runIdentity(plan, images, weights, nodeSha256) : null;
     const resume = saved
       ? resumeState(saved, identity!, plan, typeof options.resume === 'string' ? options.resume : 'the checkpoint')
@@ -141,8 +147,9 @@ function readImages(options: StylizeOptions, host: { memoryBytes: number; conten
   const read = (image: string | RgbaImage) => (typeof image === 'string' ? openImage(image, limit).decode(reduce) : image);
   const content = 'decode' in opened ? opened.decode(reduce) : opened;
   const styles = options.styles.map(read);
+  const styleMasks = options.styleMasks?.map(read);
   const init = initPath ? read(initPath) : options.init;
-  return { content, styles, init, width, height };
+  return { content, styles, styleMasks, init, width, height };
 }
 
 /** What a huge image may be reduced to while decoding: the short side reducedMinSide gives for the largest side any scale needs. */

@@ -27,6 +27,8 @@ export type OptionSpec = OptionKind & {
   label?: string;
   /** Not a command-line option (library only). */
   libraryOnly?: boolean;
+  /** Given once per item (the CLI's flag repeated), its values in order. */
+  multiple?: boolean;
 };
 
 /** How a value is shown in help text and on the page. */

@@ -16,6 +16,8 @@ import type { StyleNetwork } from './network.js';
 import { createOptimizer } from '../optim/optimizer.js';
 import { type Optimizer } from '../optim/types.js';
 import { ScaleRun } from './scale-run.js';
+import { ImageAverage } from './average.js';
+import { regionWeights, releaseRegions, StyleMaskSet } from './masks.js';
 import type { JobMemory, Scale, StyleHooks, StyleOptions, StylePhase, StyleProgress, StyleResult } from './job-types.js';
 
 type Stop = { reason: 'aborted' | 'diverged'; message: string };
@@ -41,6 +43,10 @@ export class JobRun {
   private readonly started = performance.now();
   private readonly optimizer: Optimizer;
   private image: DeviceTensor | null = null;
+  /** --average: the moving average of the scale in progress's iterates (null when off). */
+  private average: ImageAverage | null = null;
+  /** --style-mask: the masks on the device (null without). */
+  private readonly masks: StyleMaskSet | null;
   /** Loss evaluations made before the scale in progress. */
   private evaluations = 0;
   /** Each scale's planned peak and whether it recomputes. */
@@ -66,6 +72,7 @@ export class JobRun {
       height: Math.max(...options.scales.map((x) => x.height)),
     };
     this.contentRgb = session.prepareContent(uploadImage(this.ctx, content, 'content image', largest), options);
+    this.masks = options.styleMasks ? new StyleMaskSet(this.ctx, options.styleMasks, largest, options.styleMaskNames) : null;
   }
 
   async run(): Promise<StyleResult> {
@@ -84,6 +91,8 @@ export class JobRun {
 
   dispose(): void {
     for (const t of [this.image, this.contentRgb]) t?.release();
+    this.average?.dispose();
+    this.masks?.dispose();
     releaseWinogradWeights(this.ctx);
   }
 
@@ -103,7 +112,14 @@ export class JobRun {
     limitWinogradCache(ctx, 0);
     this.phase({ phase: 'targets', scale: s + 1, done: 0, total: 1 });
     const content = rgbToNormalized(this.ctx, this.contentRgb, scale.width, scale.height);
-    const targets = this.session.targets(content, scale, this.options, this.loss);
+    // With style masks, this scale's regions at each style layer (released with the scale).
+    const styleMasks = await this.masks?.regions(
+      scale,
+      this.loss.styleLayers,
+      regionWeights(this.options.styleBlend, this.options.styleMasks!.length),
+    );
+    const loss = styleMasks ? { ...this.loss, styleMasks } : this.loss;
+    const targets = this.session.targets(content, scale, this.options, loss);
     // The targets are recorded, not yet computed: their end is when the device has done them.
     if (this.hooks.onPhase) await ctx.sync();
     this.phase({ phase: 'targets', scale: s + 1, done: 1, total: 1 });
@@ -114,9 +130,10 @@ export class JobRun {
     previous?.release();
     content.release();
     try {
-      return await this.optimise(s, scale, targets);
+      return await this.optimise(s, scale, targets, loss);
     } finally {
       for (const t of targets.content.values()) t.release();
+      if (styleMasks) releaseRegions(styleMasks);
     }
   }
 
@@ -139,12 +156,12 @@ export class JobRun {
     this.hooks.onPhase?.({ ...p, scales: this.options.scales.length, seconds });
   }
 
-  private async optimise(s: number, scale: Scale, targets: Targets): Promise<Stop | null> {
+  private async optimise(s: number, scale: Scale, targets: Targets, loss: LossConfig): Promise<Stop | null> {
     const { ctx, optimizer, hooks } = this;
     const resume = this.resumeAt(s);
     const run = new ScaleRun(
       {
-        ...{ ctx, net: this.net, loss: this.loss, targets, image: this.image!, index: s, scales: this.options.scales.length, scale },
+        ...{ ctx, net: this.net, loss, targets, image: this.image!, index: s, scales: this.options.scales.length, scale },
         ...{ printEvery: this.options.printEvery, signal: hooks.signal, started: this.started, readsLosses: optimizer.readsLosses },
         recompute: this.memory.scales[s]!.recompute,
         evaluationsBefore: this.evaluations,
@@ -156,6 +173,8 @@ export class JobRun {
       resume?.step ?? 0,
     );
     optimizer.begin(this.image!, scale, resume && { step: resume.step, state: resume.optimizer });
+    this.average?.dispose();
+    this.average = this.options.average ? new ImageAverage(ctx, this.options.average, this.image!, resume?.average) : null;
     this.phase({ phase: 'steps', scale: s + 1, done: run.step, total: scale.steps, detail: `${scale.width}×${scale.height}` });
     // At most one step waits in the queue behind the one the GPU runs (Adam reads no loss between
     // reports): the loop yields to the event loop every step, so an abort is seen within a step.
@@ -168,11 +187,18 @@ export class JobRun {
         const end = await optimizer.step(run, scale.steps - before);
         queued = ctx.device.queue.onSubmittedWorkDone();
         const diverged = await run.settle(optimizer.iteration, end === 'converged', optimizer.ended ?? undefined);
-        if (diverged) return { reason: 'diverged', message: diverged };
+        if (diverged) {
+          // Iterates past the last good one may be in the average: the output is that last good image.
+          this.average?.dispose();
+          this.average = null;
+          return { reason: 'diverged', message: diverged };
+        }
         if (end === 'aborted') return await this.abort(s, scale, before, run.evaluations - (run.step - before));
+        this.average?.update(this.image!);
         await this.atIntervals(s, scale, before, run, end !== 'converged');
         if (end === 'converged') break;
       }
+      this.takeAverage();
       return null;
     } finally {
       this.evaluations = run.evaluations;
@@ -214,9 +240,10 @@ export class JobRun {
   private async saveState(s: number, scale: Scale, step: number, evaluations: number): Promise<void> {
     const checkpoint = this.hooks.checkpoint;
     if (!checkpoint) return;
-    const [image, optimizer] = [await this.image!.read(), await this.optimizer.state()];
+    const [image, optimizer, average] = [await this.image!.read(), await this.optimizer.state(), await this.average?.state()];
     const tuning = tuningFor(this.ctx).record();
-    await checkpoint.write({ scale: s + 1, step, evaluations, width: scale.width, height: scale.height, image, optimizer, tuning });
+    const at = { scale: s + 1, step, evaluations, width: scale.width, height: scale.height };
+    await checkpoint.write({ ...at, image, optimizer, tuning, ...(average ? { average } : {}) });
   }
 
   private initialImage(content: DeviceTensor, scale: Scale): DeviceTensor {
@@ -246,9 +273,22 @@ export class JobRun {
     return normalized;
   }
 
-  /** The current image as 8-bit RGBA, with the content's colours if asked. */
-  private output(): Promise<RgbaImage> {
-    return normalizedToRgba(this.ctx, this.image!, this.options.originalColors ? this.contentRgb : undefined);
+  /** A scale's end with --average: its image becomes the average, the next scale's start and the output. */
+  private takeAverage(): void {
+    if (!this.average) return;
+    this.image!.release();
+    this.image = this.average.value();
+    this.average.dispose();
+    this.average = null;
+  }
+
+  /** The current image (with --average, the average so far) as 8-bit RGBA, with the content's colours if asked. */
+  private async output(): Promise<RgbaImage> {
+    const average = this.average?.value();
+    const colours = this.options.originalColors ? this.contentRgb : undefined;
+    const out = await normalizedToRgba(this.ctx, average ?? this.image!, colours);
+    average?.release();
+    return out;
   }
 
   private async finish(stopped: StyleResult['stopped'], message: string | null): Promise<StyleResult> {

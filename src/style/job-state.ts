@@ -2,6 +2,7 @@
 // never stopped. Browser-safe; the Node edge adds identities of inputs and settings and writes it.
 
 import { UserError } from '../util/errors.js';
+import type { AverageState } from './average.js';
 import { optimizerStateProblem } from '../optim/optimizer.js';
 import type { OptimizerPlan, OptimizerState } from '../optim/types.js';
 
@@ -20,6 +21,8 @@ export interface JobState {
   optimizer: OptimizerState;
   /** The conv3x3 variants the run used (kernel|shape -> variant), so a resumed run computes alike. */
   tuning: Record<string, string>;
+  /** With --average: the scale's moving average (its uncorrected sum, [1, 3, height, width], and updates). */
+  average?: AverageState;
 }
 
 export interface CheckpointHooks {
@@ -53,7 +56,9 @@ export function checkResumable(
   if (scale!.width !== state.width || scale!.height !== state.height)
     refuse(`its image is ${state.width}×${state.height} at ${where}, this run's scale ${state.scale} is ${scale!.width}×${scale!.height}`);
   const size = 3 * state.width * state.height;
-  if ([state.image, ...Object.values(state.optimizer.vectors)].some((t) => t.length !== size))
+  if (
+    [state.image, ...Object.values(state.optimizer.vectors), ...(state.average ? [state.average.image] : [])].some((t) => t.length !== size)
+  )
     refuse(`its tensors do not hold ${state.width}×${state.height} images`);
   const problem = optimizerStateProblem(state.optimizer, optimizer, state.step);
   if (problem) refuse(problem);

@@ -52,6 +52,13 @@ export interface StyleOptions {
   colorTransfer: 'none' | 'style' | 'content';
   /** Each scale's output is the moving average of its iterates with this decay; 0 = the last iterate. */
   average: number;
+  /**
+   * Spatial control (src/style/masks.ts): one mask per style image, in order, white where that style
+   * goes; set by the edge beside the style images (planJob does not make it). Absent: styles blend.
+   */
+  styleMasks?: readonly RgbaImage[];
+  /** The masks' names in messages (their files); default "style mask 1", … */
+  styleMaskNames?: readonly string[];
   pooling: Pooling;
   /** Report losses every this many steps (and at each scale's first and last step). */
   printEvery: number;
