@@ -124,9 +124,9 @@ export const momentsStd = (m: Arr, eps: number): Float64Array => {
   return Float64Array.from({ length: 2 * c }, (_, i) => (i < c ? m[i]! : Math.sqrt(Math.max(m[i]! - m[i - c]! ** 2, 0) + eps)));
 };
 
-/** The W2 statistic's term (stats-w2.ts) for features x [1, c, p] against a style's, exactly. */
-export function w2Loss(x: Arr, style: Arr, c: number, p: number, eps: number, w?: Arr): number {
-  const cov = (f: Arr, weights?: Arr) => {
+/** The W2 statistic's term (stats-w2.ts) for features x [1, c, p] against a style's [1, c, styleP], exactly. */
+export function w2Loss(x: Arr, style: Arr, c: number, p: number, eps: number, w?: Arr, styleP = p): number {
+  const cov = (f: Arr, weights: Arr | undefined, p: number) => {
     const mu = moments(f, c, p, 1, weights);
     const mean = weights ? Array.from(weights).reduce((s, v) => s + v, 0) / p : 1;
     const g = new Float64Array(c * c);
@@ -138,8 +138,8 @@ export function w2Loss(x: Arr, style: Arr, c: number, p: number, eps: number, w?
       }
     return { mu, cov: g };
   };
-  const s = cov(style);
-  const t = cov(x, w);
+  const s = cov(style, undefined, styleP);
+  const t = cov(x, w, p);
   const root = sqrtm(s.cov, c);
   const m = matmul(matmul(root, [c, c], t.cov, [c, c]), [c, c], root, [c, c]);
   const meanTerm = t.mu.reduce((acc, v, i) => acc + (v - s.mu[i]!) ** 2, 0) / c;
@@ -147,8 +147,8 @@ export function w2Loss(x: Arr, style: Arr, c: number, p: number, eps: number, w?
 }
 
 /** The mean-std statistic's term (stats-mean-std.ts): mean((μ − μs)²) + mean((σ − σs)²). */
-export function meanStdLoss(x: Arr, style: Arr, c: number, p: number, eps: number, w?: Arr): number {
+export function meanStdLoss(x: Arr, style: Arr, c: number, p: number, eps: number, w?: Arr, styleP = p): number {
   const a = momentsStd(moments(x, c, p, 2, w), eps);
-  const b = momentsStd(moments(style, c, p, 2), eps);
+  const b = momentsStd(moments(style, c, styleP, 2), eps);
   return a.reduce((acc, v, i) => acc + (v - b[i]!) ** 2, 0) / c;
 }
