@@ -13,8 +13,9 @@ import { UsageError } from './errors.js';
 import { stopOnCtrlC } from './interrupt.js';
 import { GROUPS, optionsHelp, parserTable, readOptions, RUN_OPTIONS } from './options.js';
 import { parseCommand } from './parse.js';
-import { byteProgress } from './progress.js';
+import { byteProgress, phasePrinter } from './progress.js';
 import { VideoPrinter } from './video-report.js';
+import { runQueuedVideo, VIDEO_QUEUE_OPTIONS } from './video-queue.js';
 
 /** Options only the video command has; `output` replaces the style command's (a video or frames, not an image). */
 const VIDEO_RUN_OPTIONS = {
@@ -63,11 +64,12 @@ function videoOptions(): Array<[string, OptionSpec]> {
   const settings = (Object.entries(SETTINGS) as Array<[string, OptionSpec]>).filter(
     ([key, spec]) => !spec.libraryOnly && !NOT_FOR_VIDEO.includes(key),
   );
-  return [...Object.entries(VIDEO_RUN_OPTIONS), ...run, ...(Object.entries(VIDEO_SETTINGS) as Array<[string, OptionSpec]>), ...settings];
+  const video = Object.entries(VIDEO_SETTINGS) as Array<[string, OptionSpec]>;
+  return [...Object.entries(VIDEO_RUN_OPTIONS), ...run, ...video, ...settings, ...Object.entries(VIDEO_QUEUE_OPTIONS)];
 }
 
 const OPTIONS = videoOptions();
-const VIDEO_GROUPS = [GROUPS[0]!, ...new Set(Object.values(VIDEO_SETTINGS).map((s: OptionSpec) => s.group)), ...GROUPS.slice(1)];
+const VIDEO_GROUPS = [GROUPS[0]!, ...new Set(Object.values(VIDEO_SETTINGS).map((s: OptionSpec) => s.group)), ...GROUPS.slice(1), 'Queue'];
 
 export const VIDEO_HELP = `Usage: wgpu-style video <in.mp4|frames/%04d.png|folder> <style> [<style> ...] -o <out.mp4|out/%04d.png> [options]
 
@@ -106,6 +108,14 @@ export async function videoCommand(args: string[]): Promise<number> {
   const fps = rational(String(given.fps));
   if (!fps) throw new UsageError(`--fps must be a frame rate such as 25 or 30000/1001, got "${String(given.fps)}"`);
   const output = String(given.output);
+  if (typeof given.queue === 'string') {
+    const spec = { input, output, styles, settings: { ...settings, ...video }, keepFrames: given.keepFrames === true, fps };
+    const q = { url: given.queue, name: String(given.queueName), segmentFrames: Number(given.segmentFrames) };
+    const follow = { wait: given.wait === true, attempts: Number(given.attempts), ca: given.queueCa as string | undefined };
+    return runQueuedVideo({ ...spec, maxMegapixels: run.maxMegapixels }, { ...q, ...follow });
+  }
+  for (const key of ['wait', 'queueCa'] as const)
+    if (given[key]) throw new UsageError(`--${key === 'wait' ? 'wait' : 'queue-ca'} is for a queued video: give --queue redis://… too`);
 
   const printer = new VideoPrinter(run.json);
   const interrupt = stopOnCtrlC('stopping: the frame in progress is dropped (Ctrl-C again to quit at once)');
@@ -127,6 +137,7 @@ export async function videoCommand(args: string[]): Promise<number> {
       signal: interrupt.signal,
       onProgress: (p) => printer.step(p),
       onFrame: (p) => printer.frame(p),
+      onPhase: phasePrinter(run.json),
       onDownload: byteProgress('downloading weights'),
       log: (m) => console.error(m),
     });

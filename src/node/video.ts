@@ -34,6 +34,7 @@ import { checkRegularFile } from './regular-file.js';
 import { assertNotInput, PreparedWrite } from './safe-write.js';
 import { assertFramesNotInputs, FileFrameSource, listInputFrames, parseFramePattern, PatternFrameStore } from './video-frames.js';
 import { VideoRunRecord } from './video-record.js';
+import { loadingPhases } from './stylize.js';
 import { ensureWeights } from './weights-cache.js';
 
 export interface StylizeVideoOptions extends Partial<Omit<StyleSettings, 'init'>>, Partial<VideoSettings>, Omit<VideoHooks, 'log'> {
@@ -48,6 +49,8 @@ export interface StylizeVideoOptions extends Partial<Omit<StyleSettings, 'init'>
   fps?: { num: number; den: number };
   /** Keep the work folder of a video output (out.mp4.frames/) after the video is written. */
   keepFrames?: boolean;
+  /** Make frames 1…lastFrame only (a segment of a queued video): no video is encoded and the run record stays until a run reaches the last frame. */
+  lastFrame?: number;
   /** A .bin path or loaded weights; default: the cache, downloading Keras's VGG-19 once. */
   weights?: string | VggWeights;
   offline?: boolean;
@@ -70,6 +73,8 @@ export interface StylizeVideoResult extends VideoResult {
   output: string | null;
   /** The stylised frames of a video output, while the video is not written yet (kept for --resume). */
   workFolder: string | null;
+  /** The input's frames (`frames` stops at lastFrame when it is given). */
+  inputFrames: number;
 }
 
 /** ffmpeg's image2 default when frames become a video. */
@@ -138,8 +143,11 @@ async function decodeRunEncode(
   if (work) PreparedWrite.prepare(output, { what: '-o', createFolder: true, example: 'out.mp4' }).discard();
   const frames = await openFrames(options, tools, work, styles.length);
   try {
-    const result = await runFrames(options, frames.paths, styles, store, work, frames.info !== null);
-    if (result.stopped !== null) return { ...result, output: null, workFolder: work };
+    const inputFrames = frames.paths.length;
+    const upTo = Math.min(options.lastFrame ?? inputFrames, inputFrames);
+    const run = await runFrames(options, frames.paths.slice(0, upTo), styles, store, work, frames.info !== null);
+    const result = { ...run, inputFrames };
+    if (result.stopped !== null || upTo < inputFrames) return { ...result, output: null, workFolder: work };
     if (!work) {
       new VideoRunRecord(store).remove();
       return { ...result, output, workFolder: null };
@@ -211,6 +219,8 @@ async function runFrames(
   const early = planFor(options, first.width, first.height, styles.length, host);
   assertStoredSize(store, store.existing(source.count), early.next.scales[0]!);
   options.onPlan?.(early, source.count);
+  const loading = loadingPhases(options, early.first.scales.length);
+  if (!options.context) loading('the GPU device');
   const ctx = options.context ?? (await createNodeContext({ ...options.gpu, compute: true }));
   try {
     const limits: DeviceLimits = { bindingBytes: ctx.bindingBytes, bufferBytes: ctx.maxBufferBytes };
@@ -218,6 +228,7 @@ async function runFrames(
     const memory = describeMemoryPlan(plan.first.memory);
     if (memory) options.log?.(memory);
     const { offline, cacheDir, onDownload: onProgress, log } = options;
+    if (typeof options.weights !== 'object') loading('the weights');
     const weights =
       typeof options.weights === 'object'
         ? options.weights
