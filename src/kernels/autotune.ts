@@ -41,7 +41,7 @@ export interface TuneResult {
 export const AUTOTUNE_PROXY_BYTES = 16 * 2 ** 20;
 
 export interface AutotuneOptions {
-  /** Fastest of how many runs per variant (default 1 with timestamp queries, whose GPU times a busy CPU barely moves; else 3). */
+  /** How many more runs a variant within 2× of the best so far gets, after its first (default 1 with timestamp queries, else 3). */
   runs?: number;
   /** Time every variant of every shape, reusing and pruning nothing (benchmarks that report each variant's time). */
   exhaustive?: boolean;
@@ -103,7 +103,7 @@ async function tuneShape(
   cout: number,
   options: AutotuneOptions & { proxyBytes: number },
 ): Promise<TuneResult | null> {
-  // Timestamps time the GPU's work alone, so one run per variant does; wall clock needs the fastest of a few.
+  // Timestamps time the GPU's work alone, so one run more does for a contender; wall clock needs a few.
   const runs = options.runs ?? (ctx.profiler.supported ? 1 : 3);
   const variants = convVariantsFor(ctx);
   const families = [...new Set(variants.map((v) => variantFamily(v.name)))];
@@ -119,10 +119,11 @@ async function tuneShape(
     if (pruned.has(variantFamily(variant.name))) continue;
     const time = (n: number, warmUp: number) => measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, { variant })], n, warmUp);
     const first = await time(1, 1);
-    // The fastest run, not the median: on a shared or software device, interference only ever
-    // slows a run down, and a median of three picked a variant 1.4× slower in steady state.
-    // A variant clearly slower at its first run is not worth more.
-    const more = runs > 1 && first[0]! <= 2 * best ? await time(runs, 0) : [];
+    // The fastest run, not the median: on a shared or software device (lavapipe's timestamps time
+    // CPU cores others use too), interference only ever slows a run down, and a median of three
+    // picked a variant 1.4× slower in steady state. So a contender (within 2× of the best so far)
+    // is timed `runs` times more; a variant clearly slower at its first run is not worth it.
+    const more = first[0]! <= 2 * best ? await time(runs, 0) : [];
     const fastest = Math.min(...first, ...more);
     ms[variant.name] = fastest;
     best = Math.min(best, fastest);

@@ -16,7 +16,7 @@
 import type { GpuContext } from '../gpu/index.js';
 import type { VideoPlan } from '../plan/video-options.js';
 import type { RgbaImage } from '../style/image-tensor.js';
-import type { StyleOptions, StyleProgress, StyleResult } from '../style/job-types.js';
+import type { StyleOptions, StylePhase, StyleProgress, StyleResult } from '../style/job-types.js';
 import { StyleSession } from '../style/session.js';
 import { StoppedBeforeStartError, UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
@@ -56,6 +56,8 @@ export interface VideoProgress {
 export interface VideoHooks {
   onFrame?(progress: VideoProgress): void;
   onProgress?(progress: StyleProgress & { frame: number; frames: number }): void;
+  /** The first frame's phases (tuning, targets, steps), then only a later frame's tuning: not three lines a frame. */
+  onPhase?(phase: StylePhase): void;
   signal?: AbortSignal;
   log?(message: string): void;
 }
@@ -93,6 +95,8 @@ class VideoJob {
   private readonly started = performance.now();
   private readonly result: VideoResult;
   private size: { width: number; height: number } | null = null;
+  /** Whether a frame's phases were told (later frames tell their tuning only). */
+  private phasesShown = false;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -136,7 +140,9 @@ class VideoJob {
         signal: this.hooks.signal,
         log: this.hooks.log,
         onProgress: (p) => this.hooks.onProgress?.({ ...p, frame: t + 1, frames: this.source.count }),
+        onPhase: (p) => (!this.phasesShown || p.phase === 'tuning') && this.hooks.onPhase?.(p),
       });
+      this.phasesShown = true;
     } catch (err) {
       if (err instanceof StoppedBeforeStartError)
         return { stopped: 'aborted', message: `stopped at frame ${t + 1}, before its first step` };
