@@ -119,7 +119,7 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
 }
 
 /** Tells the edge's phases ('loading' what), with the seconds since the first of them. */
-function loadingPhases(hooks: Pick<StyleHooks, 'onPhase'>, scales: number): (detail: string) => void {
+export function loadingPhases(hooks: Pick<StyleHooks, 'onPhase'>, scales: number): (detail: string) => void {
   const started = performance.now();
   return (detail) => hooks.onPhase?.({ phase: 'loading', scale: 0, scales, detail, seconds: (performance.now() - started) / 1000 });
 }
