@@ -148,6 +148,16 @@ describe('the memory plan, counted from the code that runs the step', () => {
     expect([false, true].map((recompute) => all.scalePeakBytes(banded, 160, 120, recompute))).toEqual(once);
   });
 
+  it("counts the histogram term: conv1_1's matched features, held through the backward", () => {
+    const histogram = {
+      ...planJob({ size: 64, scales: 1, histogramWeight: 1, histogramLayers: [0] }, 64, 64, 1),
+      winograd: false,
+      bindingBytes: Infinity,
+    };
+    const extra = scalePeakBytes(histogram, 64, 64, false) - scalePeakBytes(job(), 64, 64, false);
+    expect(extra).toBeGreaterThanOrEqual(64 * 64 * 64 * 4); // R [1, 64, 64, 64], besides its tables and CDFs
+  });
+
   it('counts checkpointing as the tape runs it: less with recomputation', () => {
     expect(scalePeakBytes(job(), 256, 256, true)).toBeLessThan(scalePeakBytes(job(), 256, 256, false));
   });
