@@ -12,7 +12,7 @@ import { drawLossChart } from './chart.js';
 import { setSplit, setupCompare, showCompare } from './compare.js';
 import { autotunes, describePageGpu, initPageGpu, noGpuMessage, type PageGpu } from './gpu-init.js';
 import { decodeImage, drawImage, drawPreview, EXAMPLES, fetchExample, onImageFile, onPastedImage, type ImageKind } from './images.js';
-import { progressLine } from './progress.js';
+import { phaseLine, progressLine } from './progress.js';
 import { buildSettingsForm, fieldLabel, readSettingsForm } from './settings-form.js';
 import { setupWeights } from './weights-panel.js';
 
@@ -143,6 +143,7 @@ async function start(): Promise<void> {
     const done = await runStyleJob(ctx, weights, content, [style], plan, {
       signal: controller.signal,
       onProgress: (p) => onProgress(p, total, doneBefore),
+      onPhase: (p) => setStatus('status', phaseLine(p)),
       onSnapshot: (image) => {
         setSplit(result, 100);
         drawImage(result, image);

@@ -1,6 +1,14 @@
-// The progress line under the bar: where the run is, its speed, and about how long is left.
+// The progress line under the bar: where the run is, its speed, and about how long is left; before
+// the steps, the phase (tuning, targets).
 
 import type { StyleProgress } from '../style/job.js';
+import type { StylePhase } from '../style/job-types.js';
+import { phaseEnds, phaseText } from '../style/phase-text.js';
+
+/** A run's phase as the status line says it (the terminal's words; "…" while it lasts). */
+export function phaseLine(p: StylePhase): string {
+  return `${phaseText(p)}${phaseEnds(p) ? '' : '…'}`;
+}
 
 /**
  * "scale 1/2 (64×48) · step 12/100 · 0.29 s/step · about 25 s left · loss 1.234e+3". The time left
