@@ -144,7 +144,9 @@ export function readOptions(
       continue;
     }
     const value = Array.isArray(raw) ? raw.map((x) => convert(flag, spec, x)) : convert(flag, spec, raw);
-    const reason = invalidReason(spec, value);
+    const reason = Array.isArray(raw)
+      ? ((value as unknown[]).map((v) => invalidReason(spec, v)).find(Boolean) ?? null)
+      : invalidReason(spec, value);
     if (reason && target === run) throw new UsageError(`${flag} ${reason}`);
     target[key] = value;
   }
