@@ -158,6 +158,13 @@ describe('the memory plan, counted from the code that runs the step', () => {
     expect(extra).toBeGreaterThanOrEqual(64 * 64 * 64 * 4); // R [1, 64, 64, 64], besides its tables and CDFs
   });
 
+  it("counts the W2 statistic's matrices: the covariances and the square root's iterates (C × C at each style layer)", () => {
+    const w2 = { ...planJob({ size: 64, scales: 1, styleLoss: 'w2' }, 64, 64, 1), winograd: false, bindingBytes: Infinity };
+    const extra = scalePeakBytes(w2, 64, 64, false) - scalePeakBytes(job(), 64, 64, false);
+    // At least the Newton–Schulz backward's a, q, E, q·a and the inner product at a 512-channel layer.
+    expect(extra).toBeGreaterThanOrEqual(5 * 512 * 512 * 4);
+  });
+
   it('counts checkpointing as the tape runs it: less with recomputation', () => {
     expect(scalePeakBytes(job(), 256, 256, true)).toBeLessThan(scalePeakBytes(job(), 256, 256, false));
   });
