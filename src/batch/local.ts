@@ -5,6 +5,7 @@
 
 import { hostname } from 'node:os';
 import type { StyleProgress } from '../style/job.js';
+import type { StylePhase } from '../style/job-types.js';
 import { userErrorMessage } from './errors.js';
 import { appendManifest, type ImageStatus } from './manifest.js';
 import { prepareBatch, type BatchSpec, type PlannedItem } from './prepare.js';
@@ -34,6 +35,8 @@ export interface BatchHooks {
   onPlan?: (items: readonly PlannedItem[]) => void;
   onImageStart?: (item: PlannedItem, index: number, todo: number) => void;
   onProgress?: (item: PlannedItem, p: StyleProgress) => void;
+  /** An image's phases (tuning a new size, its targets, its steps). */
+  onPhase?: (item: PlannedItem, p: StylePhase) => void;
   onImageEnd?: (entry: SummaryEntry, counts: BatchCounts) => void;
   log?: (message: string) => void;
 }
@@ -94,7 +97,11 @@ async function runAll(runner: BatchRunner, todo: PlannedItem[], hooks: BatchHook
     hooks.onImageStart?.(item, index, todo.length);
     let e: SummaryEntry;
     try {
-      const outcome = await runner.run(item.job, { signal: hooks.signal, onProgress: (p) => hooks.onProgress?.(item, p) });
+      const outcome = await runner.run(item.job, {
+        signal: hooks.signal,
+        onProgress: (p) => hooks.onProgress?.(item, p),
+        onPhase: (p) => hooks.onPhase?.(item, p),
+      });
       if (outcome.status === 'stopped') {
         entry(item, 'stopped', outcome.seconds, outcome.message);
         record(item, 'stopped', outcome.seconds, outcome.message ?? undefined);

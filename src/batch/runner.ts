@@ -11,7 +11,7 @@ import type { GpuContext } from '../gpu/index.js';
 import { encodeImage } from '../io/image.js';
 import type { StyleSettings } from '../plan/settings.js';
 import type { RgbaImage } from '../style/image-tensor.js';
-import type { StyleOptions, StyleProgress } from '../style/job.js';
+import type { StyleHooks, StyleOptions } from '../style/job.js';
 import { StyleSession } from '../style/session.js';
 import { StoppedBeforeStartError, UserError } from '../util/errors.js';
 import type { VggWeights } from '../vgg/index.js';
@@ -81,7 +81,7 @@ export class BatchRunner {
   }
 
   /** Runs one image to its output; a UserError names what is wrong with it (the batch goes on). */
-  async run(job: ImageJob, hooks: { signal?: AbortSignal; onProgress?: (p: StyleProgress) => void } = {}): Promise<ImageOutcome> {
+  async run(job: ImageJob, hooks: Pick<StyleHooks, 'signal' | 'onProgress' | 'onPhase'> = {}): Promise<ImageOutcome> {
     const resume = await this.readResume(job.checkpoint);
     mkdirSync(dirname(job.checkpoint), { recursive: true });
     const result = await stylize({
@@ -96,6 +96,7 @@ export class BatchRunner {
       session: (_ctx, _weights, styles, plan) => this.sessionFor(job.styles, styles, plan),
       signal: hooks.signal,
       onProgress: hooks.onProgress,
+      onPhase: hooks.onPhase,
       log: (m) => {
         if (!m.startsWith('checkpoint: ')) this.log(m);
       },

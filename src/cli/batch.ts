@@ -11,7 +11,7 @@ import { UsageError } from './errors.js';
 import { stopOnCtrlC } from './interrupt.js';
 import { cliOptions, GROUPS, optionsHelp, parserTable, readOptions, RUN_OPTIONS } from './options.js';
 import { parseCommand } from './parse.js';
-import { byteProgress } from './progress.js';
+import { byteProgress, phasePrinter } from './progress.js';
 import { duration, ProgressPrinter } from './report.js';
 import { runQueuedBatch } from './batch-queue.js';
 import { printSummary, SOME_FAILED } from './batch-report.js';
@@ -141,6 +141,7 @@ export async function batchCommand(args: string[]): Promise<number> {
 
 async function localBatch(spec: BatchSpec, run: ReturnType<typeof readOptions>['run']): Promise<number> {
   const printer = new ProgressPrinter(false);
+  const phases = phasePrinter(false);
   const interrupt = stopOnCtrlC('stopping: the image in progress keeps a checkpoint (Ctrl-C again to quit at once)');
   let summary: BatchSummary;
   try {
@@ -161,6 +162,8 @@ async function localBatch(spec: BatchSpec, run: ReturnType<typeof readOptions>['
         },
         onImageStart: (item, index, todo) => console.error(`[${index + 1}/${todo}] ${item.input} -> ${item.output}`),
         onProgress: (_item, p) => printer.progress(p),
+        // A new size's tuning; each image's targets and steps would be three lines an image.
+        onPhase: (_item, p) => p.phase === 'tuning' && phases(p),
         onImageEnd: (e, c) =>
           console.error(
             `[${c.finished}/${c.todo}] ${e.name}: ${e.status}${e.message ? ` (${e.message})` : ''}${c.etaSeconds === null ? '' : `; batch ETA ${duration(c.etaSeconds)}`}`,
