@@ -1,7 +1,8 @@
 // The page as a visitor uses it, in headless Chromium through Playwright (WebGPU on lavapipe
 // where the machine has it: test/helpers/web-page.ts): the bundled examples, the weights
 // downloaded from a stand-in for the public URL, checked, converted in a worker and kept by the
-// browser; a run to a PNG with the compare view; a damaged download and a wrong file refused.
+// browser (Keras's .h5 included); a run to a PNG with the compare view; a damaged download and a
+// wrong file refused; the quality presets.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -10,11 +11,14 @@ import { join, relative } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWeights } from '../src/io/weights/format.js';
-import { FETCH_SOURCES } from '../src/io/weights/sources.js';
+import { DEFAULT_SOURCE, FETCH_SOURCES } from '../src/io/weights/sources.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { startWebServer } from '../src/node/web-server.js';
 import { REPO_ROOT } from './helpers/shared.js';
-import { FIXTURES } from './helpers/weights-fixtures.js';
+import { VGG19_CONVS } from '../src/vgg/index.js';
+import { writeKerasH5 } from './helpers/keras-h5.js';
+import { fixture, FIXTURES } from './helpers/weights-fixtures.js';
+import { zipFile } from './helpers/zip-writer.js';
 import { CHROMIUM, launchChromium, startStandIn, type StandIn } from './helpers/web-page.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-web-'));
@@ -31,6 +35,9 @@ const PUBLIC_NAME = `/${FETCH_SOURCES.torchvision.download}`;
 const BIN_NAME = '/models/vgg19-synthetic.bin';
 let BIN: Uint8Array;
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+/** Keras's VGG-19 as keras.Model.save_weights wrote it (the CLI's default download), each tensor constant and gzipped: 80 MB of weights in a small file. */
+const H5_NAME = `/${FETCH_SOURCES.keras.download}`;
+let H5: Uint8Array;
 
 type Wgpu = {
   content: unknown;
@@ -66,16 +73,20 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       await page.waitForFunction(() => !/Looking for/.test(document.getElementById('adapter')!.textContent!));
       return page;
     };
-    const downloadQuery = (path: string, sum: string) => `?weights-url=${encodeURIComponent(standIn.url(path))}&weights-sha256=${sum}`;
+    const downloadQuery = (path: string, sum: string) => `?weights-url=${encodeURIComponent(standIn.url(path))}&weights-checksum=${sum}`;
 
     beforeAll(async () => {
       mkdirSync(SHOTS, { recursive: true });
       BIN = await encodeWeights(syntheticWeights(5));
+      const h5 = join(work, 'keras.h5');
+      await writeKerasH5(h5, VGG19_CONVS.at(-1)!.index, 'old', (n, seed) => new Float32Array(n).fill(seed / 1000), true);
+      H5 = new Uint8Array(readFileSync(h5));
       standIn = await startStandIn(
         new Map([
           [PUBLIC_NAME, PTH],
           ['/damaged.pth', DAMAGED],
           [BIN_NAME, BIN],
+          [H5_NAME, H5],
         ]),
       );
       server = await startWebServer({ port: 0, weightsDir: join(work, 'no-weights'), outDir: join(work, 'site') });
@@ -159,6 +170,10 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       expect(standIn.requests).toEqual([BIN_NAME]); // still the first visit's one request
       await page.click('#example-tubingen');
       await page.click('#example-starry_night');
+      // The quality menu: the fields start at the CLI's defaults ("Best"); a preset fills them; editing one makes it "Custom".
+      expect(await page.inputValue('#quality')).toBe('Best');
+      await page.selectOption('#quality', 'Quick');
+      expect(await Promise.all(['#size', '#scales', '#steps'].map((id) => page.inputValue(id)))).toEqual(['256', '1', '100']);
       await page.click('#advanced summary');
       for (const [id, value] of [
         ['size', '32'],
@@ -166,6 +181,7 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
         ['steps', '2'],
       ])
         await page.fill(`#${id}`, value!);
+      expect(await page.inputValue('#quality')).toBe('Custom');
       await page.click('#start');
       await page.waitForFunction(() => s().history.length > 0 || s().error, undefined, { timeout: 120_000 });
       console.log(`web page: opening with cached weights to the first step: ${((Date.now() - opened) / 1000).toFixed(1)} s`);
@@ -198,27 +214,51 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       await fresh.close();
     }, 60_000);
 
-    it("the button's default is the CLI's torchvision URL, checked by its sha256 prefix", async () => {
+    it("the button's default is the CLI's default, Keras's .h5, checked by its md5: a wrong file is refused in one sentence", async () => {
       const fresh = await newContext();
       const page = await fresh.newPage();
       const asked: string[] = [];
-      // No network here: Playwright answers for the public host, with a file whose sha256 does not begin dcbb9e9d.
-      await page.route(FETCH_SOURCES.torchvision.url, (route) => {
+      // No network here: Playwright answers for the public host, with a file whose md5 is not Keras's.
+      await page.route(FETCH_SOURCES.keras.url, (route) => {
         asked.push(route.request().url());
         return route.fulfill({ body: Buffer.from(PTH), headers: { 'Access-Control-Allow-Origin': '*' } });
       });
       await page.goto(server.url);
-      expect(await page.textContent('#download-weights')).toBe(`Download the weights: ${FETCH_SOURCES.torchvision.label}`);
+      expect(await page.inputValue('#weights-source')).toBe(DEFAULT_SOURCE);
+      expect(await page.textContent('#download-weights')).toBe(`Download the weights: ${FETCH_SOURCES.keras.label}`);
       await page.click('#download-weights');
       await page.waitForFunction(() => s().error);
-      expect(asked).toEqual([FETCH_SOURCES.torchvision.url]);
-      expect(await page.textContent('#weights-status')).toMatch(
-        new RegExp(
-          `^${FETCH_SOURCES.torchvision.download.replace('.', '\\.')} from https://download\\.pytorch\\.org/.* is damaged or not the expected file \\(its sha256 is [0-9a-f]{16}…, expected ${FETCH_SOURCES.torchvision.checksums.sha256Prefix}\\); nothing was kept`,
-        ),
+      expect(asked).toEqual([FETCH_SOURCES.keras.url]);
+      const text = (await page.textContent('#weights-status'))!;
+      expect(text).toBe(
+        `${FETCH_SOURCES.keras.weights} from ${FETCH_SOURCES.keras.url} is damaged or not the expected file (its md5 is ${createHash('md5').update(PTH).digest('hex').slice(0, 16)}…, expected ${FETCH_SOURCES.keras.checksums.md5!.slice(0, 16)}…); nothing was kept: try the download again.`,
       );
+      expect(await page.evaluate(async () => (await (await caches.open('wgpu-style-weights')).keys()).length)).toBe(0);
+      // The menu offers every source the CLI knows; the button names the one chosen.
+      await page.selectOption('#weights-source', 'torchvision');
+      expect(await page.textContent('#download-weights')).toBe(`Download the weights: ${FETCH_SOURCES.torchvision.label}`);
       await fresh.close();
     }, 60_000);
+
+    it("converts Keras's .h5 in the page, downloaded through a stand-in server and checked by its md5, and keeps the .bin", async () => {
+      const fresh = await newContext();
+      const page = await fresh.newPage();
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}${downloadQuery(H5_NAME, createHash('md5').update(H5).digest('hex'))}`);
+      const started = Date.now();
+      await page.click('#download-weights');
+      await page.waitForFunction(() => s().weights || s().error, undefined, { timeout: 120_000 });
+      expect(await page.evaluate(() => [s().weightsFrom, s().error])).toEqual(['download', null]);
+      expect(await page.textContent('#weights-status')).toBe(
+        'Weights ready: vgg19_weights_tf_dim_ordering_tf_kernels_notop.bin, kept in this browser for next time (16 convs, input BGR).',
+      );
+      console.log(
+        `web page: Keras .h5 (${(H5.byteLength / 1e3).toFixed(0)} KB, 80 MB of weights) downloaded, checked and converted in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      expect(await page.evaluate(async () => (await (await caches.open('wgpu-style-weights')).keys()).length)).toBe(1);
+      expect(errors).toEqual([]);
+      await fresh.close();
+    }, 150_000);
 
     it('converts a .pth picked from disk in the page, and refuses a network that is not VGG-19', async () => {
       const fresh = await newContext();
@@ -232,11 +272,19 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       await page.waitForFunction(() => s().weights);
       expect(await page.evaluate(() => s().weightsFrom)).toBe('file');
       expect(await page.textContent('#weights-status')).toMatch(/vgg19-expanded\.pth \(PyTorch\) \(16 convs, input RGB\)/);
+      // The model zoo's zip is unpacked in the page: its .params reaches MXNet's converter (block 1 only: refused for its 2 convs).
+      const zoo = zipFile([{ name: 'vgg19-ad2f660d.params', data: fixture('gluon-vgg19-block1.params'), deflate: true }]);
+      await page.setInputFiles('#weights-file', { name: 'vgg19-ad2f660d.zip', mimeType: 'application/zip', buffer: Buffer.from(zoo) });
+      await page.waitForFunction(() => s().error?.startsWith('vgg19-ad2f660d.params'));
+      expect(await page.textContent('#weights-status')).toMatch(/^vgg19-ad2f660d\.params: holds 2 conv layers/);
       expect(errors).toEqual([]);
       await fresh.close();
     }, 60_000);
   },
 );
+
+/** Packages the page imports, each with a browser build: md5 (hash-wasm) and HDF5 (h5wasm's ESM build) in the conversion worker. */
+const BROWSER_PACKAGES = ['hash-wasm', 'h5wasm'];
 
 describe('the browser core', () => {
   it('imports nothing Node-only: src/gpu, kernels, graph, vgg, optim, flow, style, plan, video, util and the weights format', () => {
@@ -249,10 +297,11 @@ describe('the browser core', () => {
     files.push(join(REPO_ROOT, 'src', 'io', 'weights', 'format.ts'), join(REPO_ROOT, 'src', 'io', 'weights', 'synthetic.ts'));
     const offenders: string[] = [];
     for (const file of files) {
-      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)) {
+      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:from |import\()'([^']+)'/g)) {
         const relativeImport = spec!.startsWith('.');
         const inCore = relativeImport && !/\/(node|cli|io\/image)\b/.test(join(file, '..', spec!).replace(REPO_ROOT, ''));
-        if (!(relativeImport ? inCore : spec === 'virtual:shaders')) offenders.push(`${relative(REPO_ROOT, file)} imports ${spec}`);
+        if (!(relativeImport ? inCore : spec === 'virtual:shaders' || BROWSER_PACKAGES.includes(spec!)))
+          offenders.push(`${relative(REPO_ROOT, file)} imports ${spec}`);
       }
     }
     expect(offenders).toEqual([]);

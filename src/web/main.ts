@@ -12,6 +12,7 @@ import { drawLossChart } from './chart.js';
 import { setSplit, setupCompare, showCompare } from './compare.js';
 import { autotunes, describePageGpu, initPageGpu, noGpuMessage, type PageGpu } from './gpu-init.js';
 import { decodeImage, drawImage, drawPreview, EXAMPLES, fetchExample, onImageFile, onPastedImage, type ImageKind } from './images.js';
+import { setupPresetMenu } from './presets.js';
 import { phaseLine, progressLine } from './progress.js';
 import { buildSettingsForm, fieldLabel, readSettingsForm } from './settings-form.js';
 import { setupWeights } from './weights-panel.js';
@@ -184,6 +185,7 @@ function updateButtons(): void {
 }
 
 buildSettingsForm($('settings'), $('settings-advanced'));
+setupPresetMenu($<HTMLSelectElement>('quality'));
 setupImages();
 setupCompare($<HTMLInputElement>('compare'), $<HTMLCanvasElement>('result'));
 $('start').addEventListener('click', () => void start());
