@@ -127,7 +127,7 @@ describe('Ctrl-C before the first step', () => {
       cwd: work,
       env: { ...env, WGPU_STYLE_CACHE: path('fresh-cache') }, // nothing tuned yet
       onStderr: (text, child) => {
-        if (!sentAt && /tuning the convolutions for 32×24 on this adapter/.test(text)) {
+        if (!sentAt && /tuning 0\/\d+ shapes \(the conv variants for 32×24 on this adapter/.test(text)) {
           sentAt = performance.now();
           child.kill('SIGINT');
         }
