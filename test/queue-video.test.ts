@@ -1,10 +1,11 @@
 // A video through the queue, for real: a redis-server on a free loopback port, 2 `wgpu-style worker`
 // processes, and `wgpu-style video … --queue … --segment-frames 3 --wait` as the producer. A 6-frame
 // clip in 2 chained segments: every frame made once, the frames byte for byte those of the video
-// made in one process (the chain carries the temporal state over exactly).
+// made in one process (the chain carries the temporal state over exactly). A worker sent SIGTERM
+// mid-video puts its segment back, and the other goes on from the frames made.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,16 +21,22 @@ const work = mkdtempSync(join(tmpdir(), 'wgpu-style-queue-video-'));
 const path = (name: string) => join(work, name);
 const env = { WGPU_STYLE_CACHE: path('cache'), WGPU_STYLE_AUTOTUNE: '0' };
 const FRAMES = 6;
-// Layers up to conv2_1 only and a few steps: each frame takes a fraction of a second.
-const TINY = ['--weights', 'syn.bin', '--size', '32', '--scales', '1', '--steps', '3', '--frame-steps', '2'];
+// Layers up to conv2_1 only: a frame takes about a second (long enough to stop a worker mid-video).
+const TINY = ['--weights', 'syn.bin', '--size', '32', '--scales', '1', '--steps', '3', '--frame-steps', '25'];
 const LAYERS = ['--content-layers', 'conv2_1', '--style-layers', 'conv1_1,conv2_1'];
 let redis: RedisServer;
-const workers: Array<{ child: ChildProcess; log: string }> = [];
+interface RunningWorker {
+  child: ChildProcess;
+  log: string;
+  exit: Promise<number | null>;
+}
+const workers: RunningWorker[] = [];
 
-function startWorker(): { child: ChildProcess; log: string } {
+function startWorker(): RunningWorker {
   const args = ['worker', '--queue', redis.url, '--weights', path('syn.bin'), '--lock-seconds', '15', '--stalled-seconds', '1'];
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wgpu-style.js'), ...args], { cwd: work, env: { ...process.env, ...env } });
-  const w = { child, log: '' };
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const w = { child, log: '', exit };
   child.stderr!.on('data', (d: Buffer) => (w.log += d));
   return w;
 }
@@ -83,5 +90,26 @@ describe.runIf(REDIS_SERVER)('wgpu-style video --queue: a video in chained segme
     expect(local.code, local.stderr).toBe(0);
     for (const name of frameFiles('local'))
       expect(readFileSync(path(`queued/${name}`)).equals(readFileSync(path(`local/${name}`))), name).toBe(true);
+  }, 180_000);
+
+  it('puts a SIGTERMed worker’s segment back: the other goes on from the frames made, the same bytes', async () => {
+    const args = ['video', 'clip', 'style.png', ...TINY, ...LAYERS, '-o', 'stopped/%04d.png', '--queue', redis.url, '--wait'];
+    const producer = cli([...args, '--segment-frames', String(FRAMES)], { cwd: work, env });
+    await until('frame 2', () => existsSync(path('stopped/0002.png')), 120);
+    const output = path('stopped/%04d.png');
+    const victim = workers.find((w) => w.log.includes(`-> ${output}: segment 1`))!;
+    const other = workers.find((w) => w !== victim)!;
+    const mark = other.log.length;
+    victim.child.kill('SIGTERM');
+    expect(await victim.exit).toBe(0);
+    expect(victim.log).toMatch(/segment 1: stopped \(its frames kept\); back on the queue for another worker/);
+    const r = await producer;
+    expect(r.code, `${r.stderr}\n${other.log}`).toBe(0);
+    const resumed = /segment 1: resuming: (\d) of 6 frames are done/.exec(other.log.slice(mark));
+    expect(Number(resumed?.[1])).toBeGreaterThanOrEqual(2);
+    expect(r.stderr).toMatch(new RegExp(`segment 1: frames 1-6 done \\(${6 - Number(resumed![1])} made, ${resumed![1]} found made\\)`));
+    for (const name of frameFiles('local'))
+      expect(readFileSync(path(`stopped/${name}`)).equals(readFileSync(path(`local/${name}`))), name).toBe(true);
+    workers.splice(workers.indexOf(victim), 1);
   }, 180_000);
 });

@@ -1,5 +1,6 @@
-// A queue worker: one device, one image at a time (concurrency 1: a GPU runs one style job well),
-// the weights and the style session kept warm across jobs. A job's lock is renewed while it runs;
+// A queue worker: one device, one job at a time (concurrency 1: a GPU runs one style job well),
+// the weights and the style session kept warm across jobs. A job is an image, or a segment of a
+// video (src/batch/video-queue.ts). A job's lock is renewed while it runs;
 // a worker that dies (SIGKILL, power loss) stops renewing it, and after `lockSeconds` another
 // worker's stalled-job check (every `stalledSeconds`) takes the job over, resuming from the
 // checkpoint the dead one left on the shared folder. Each done image adds a line to its batch's
@@ -46,45 +47,66 @@ export interface RunningWorker {
 
 /** Starts taking jobs: images, and segments of videos. */
 export function startWorker(runner: BatchRunner, connection: QueueConnection, settings: WorkerSettings, hooks: WorkerHooks): RunningWorker {
-  const by = `${hostname()}:${process.pid}`;
-  const stop = new AbortController();
-  let queue: Queue | null = null;
-  const worker = new Worker<QueueJobData | VideoSegmentData, QueueJobResult | VideoSegmentResult>(
-    settings.queueName,
-    async (job, token) => {
-      connection.reconnected();
-      try {
-        if (!isSegment(job)) return await runImage(job as Job<QueueJobData, QueueJobResult>, token);
-        queue ??= openQueue(connection, settings.queueName);
-        hooks.log(`${job.data.video.input} -> ${job.data.video.output}: segment ${job.data.segment}`);
-        const log = (m: string) => hooks.log(`segment ${job.data.segment}: ${m}`);
-        const result = await runSegment(job, runner, queue, { signal: stop.signal, by, log });
-        if (result === 'stopped') return await requeue(job, token, `segment ${job.data.segment} stopped (its frames kept)`);
-        hooks.log(
-          `segment ${result.segment}: frames ${result.frames.join('-')} done (${result.written} made, ${result.skipped} found made)`,
-        );
-        return result;
-      } catch (err) {
-        if (err instanceof UnrecoverableError || err instanceof WaitingError) throw err;
-        // The reason BullMQ keeps is the line a person reads: a user error's message, or a bug's.
-        const message = userErrorMessage(err) ?? (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
-        throw new Error(message);
-      }
-    },
-    {
+  return new QueueWorker(runner, connection, settings, hooks);
+}
+
+class QueueWorker implements RunningWorker {
+  readonly worker: RunningWorker['worker'];
+  private readonly by = `${hostname()}:${process.pid}`;
+  private readonly stop = new AbortController();
+  /** For the segments a video segment adds (opened with the first). */
+  private queue: Queue | null = null;
+
+  constructor(
+    private readonly runner: BatchRunner,
+    private readonly connection: QueueConnection,
+    private readonly settings: WorkerSettings,
+    private readonly hooks: WorkerHooks,
+  ) {
+    this.worker = new Worker(settings.queueName, (job, token) => this.process(job, token), {
       connection: connection.options,
       concurrency: 1,
       lockDuration: settings.lockSeconds * 1000,
       stalledInterval: settings.stalledSeconds * 1000,
       maxStalledCount: settings.maxStalls,
-    },
-  );
-  const runImage = async (job: Job<QueueJobData, QueueJobResult>, token: string | undefined): Promise<QueueJobResult> => {
-    const data = job.data;
+    });
+    this.worker.on('failed', (job, err) => job && this.failed(job, err));
+    // Connection errors are retried by the client, which says so (connection.ts); BullMQ repeats them here.
+    this.worker.on('error', (err) => {
+      connection.noteError(err);
+      if (!connection.lost) hooks.log(`queue: ${err.message}`);
+    });
+  }
+
+  async finishAndClose(): Promise<void> {
+    await this.worker.close();
+    await this.queue?.close();
+  }
+
+  async stopAndClose(): Promise<void> {
+    this.stop.abort();
+    await this.finishAndClose();
+  }
+
+  private async process(job: AnyJob, token: string | undefined): Promise<QueueJobResult | VideoSegmentResult> {
+    this.connection.reconnected();
+    try {
+      return isSegment(job) ? await this.runSegment(job, token) : await this.runImage(job as Job<QueueJobData, QueueJobResult>, token);
+    } catch (err) {
+      if (err instanceof UnrecoverableError || err instanceof WaitingError) throw err;
+      // The reason BullMQ keeps is the line a person reads: a user error's message, or a bug's.
+      const message = userErrorMessage(err) ?? (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      throw new Error(message);
+    }
+  }
+
+  private async runImage(job: Job<QueueJobData, QueueJobResult>, token: string | undefined): Promise<QueueJobResult> {
+    const { data } = job;
+    const { by, hooks } = this;
     hooks.onJobStart?.(data, job);
     let lastReport = 0;
-    const outcome = await runner.run(data.job, {
-      signal: stop.signal,
+    const outcome = await this.runner.run(data.job, {
+      signal: this.stop.signal,
       onProgress: (p) => {
         const now = Date.now();
         if (now - lastReport < 1000) return;
@@ -92,60 +114,62 @@ export function startWorker(runner: BatchRunner, connection: QueueConnection, se
         void job.updateProgress({ scale: p.scale, scales: p.scales, step: p.step, steps: p.steps }).catch(() => {});
       },
     });
+    const line = { input: data.job.input, output: data.job.output, inputDigest: data.inputDigest, settingsDigest: data.settingsDigest };
     if (outcome.status === 'stopped') {
-      appendManifest(data.manifest, {
-        ...{ input: data.job.input, output: data.job.output, status: 'stopped', inputDigest: data.inputDigest },
-        ...{ settingsDigest: data.settingsDigest, message: `${outcome.message ?? 'stopped'}; back on the queue`, by, job: job.id },
-        at: new Date().toISOString(),
-      });
-      hooks.onJobEnd?.(data, 'requeued', `${outcome.message ?? 'stopped'}; back on the queue for another worker`);
-      return await requeue(job, token, outcome.message ?? 'stopped');
+      const message = `${outcome.message ?? 'stopped'}; back on the queue`;
+      appendManifest(data.manifest, { ...line, status: 'stopped', message, by, job: job.id, at: new Date().toISOString() });
+      hooks.onJobEnd?.(data, 'requeued', `${message} for another worker`);
+      return await requeue(job, token);
     }
-    const at = new Date().toISOString();
     const message = outcome.resumedFrom === 'start' ? undefined : `resumed from its checkpoint (${outcome.resumedFrom})`;
     appendManifest(data.manifest, {
-      ...{ input: data.job.input, output: data.job.output, status: 'done', inputDigest: data.inputDigest },
-      ...{ settingsDigest: data.settingsDigest, seconds: outcome.seconds, message, by, job: job.id, at },
+      ...line,
+      status: 'done',
+      seconds: outcome.seconds,
+      message,
+      by,
+      job: job.id,
+      at: new Date().toISOString(),
     });
     hooks.onJobEnd?.(data, 'done', `${outcome.seconds.toFixed(1)} s${message ? `, ${message}` : ''}`);
     return { seconds: outcome.seconds, resumedFrom: outcome.resumedFrom, by };
-  };
-  worker.on('failed', (job, err) => {
-    if (!job) return;
+  }
+
+  private async runSegment(job: Job<VideoSegmentData, VideoSegmentResult>, token: string | undefined): Promise<VideoSegmentResult> {
+    const { video, segment } = job.data;
+    this.queue ??= openQueue(this.connection, this.settings.queueName);
+    this.hooks.log(`${video.input} -> ${video.output}: segment ${segment}`);
+    const log = (m: string) => this.hooks.log(`segment ${segment}: ${m}`);
+    const result = await runSegment(job, this.runner, this.queue, { signal: this.stop.signal, by: this.by, log });
+    if (result === 'stopped') {
+      log(`stopped (its frames kept); back on the queue for another worker`);
+      return await requeue(job, token);
+    }
+    log(`frames ${result.frames.join('-')} done (${result.written} made, ${result.skipped} found made)`);
+    return result;
+  }
+
+  private failed(job: AnyJob, err: Error): void {
     const last = job.attemptsMade >= (job.opts.attempts ?? 1);
     const detail = `${err.message} (attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1})`;
     if (isSegment(job))
-      return hooks.log(`segment ${job.data.segment} of ${job.data.video.input}: ${last ? 'failed' : 'retry'} (${detail})`);
+      return this.hooks.log(`segment ${job.data.segment} of ${job.data.video.input}: ${last ? 'failed' : 'retry'} (${detail})`);
     const data = job.data as QueueJobData;
-    hooks.onJobEnd?.(data, last ? 'failed' : 'retry', detail);
+    this.hooks.onJobEnd?.(data, last ? 'failed' : 'retry', detail);
     if (!last) return;
     appendManifest(data.manifest, {
       ...{ input: data.job.input, output: data.job.output, status: 'failed', inputDigest: data.inputDigest },
-      ...{ settingsDigest: data.settingsDigest, message: err.message, by, job: job.id, at: new Date().toISOString() },
+      ...{ settingsDigest: data.settingsDigest, message: err.message, by: this.by, job: job.id, at: new Date().toISOString() },
     });
-  });
-  /** A stopped job back to waiting (an image's checkpoint, a video's frames, are on the shared folder) for another worker at once. */
-  const requeue = async (job: AnyJob, token: string | undefined, message: string): Promise<never> => {
-    await job.moveToWait(token);
-    if (isSegment(job)) hooks.log(`${message}; back on the queue for another worker`);
-    // BullMQ's way to say the job was moved on purpose: it is neither completed nor failed.
-    throw new WaitingError();
-  };
-  // Connection errors are retried by the client, which says so (connection.ts); BullMQ repeats them here.
-  worker.on('error', (err) => {
-    connection.noteError(err);
-    if (!connection.lost) hooks.log(`queue: ${err.message}`);
-  });
-  return {
-    worker,
-    finishAndClose: async () => {
-      await worker.close();
-      await queue?.close();
-    },
-    stopAndClose: async () => {
-      stop.abort();
-      await worker.close();
-      await queue?.close();
-    },
-  };
+  }
+}
+
+/**
+ * A stopped job back to waiting, for another worker at once (an image's checkpoint, a video's
+ * frames, are on the shared folder). WaitingError is BullMQ's way to say the job was moved on
+ * purpose: neither completed nor failed, and not one of its attempts.
+ */
+async function requeue(job: AnyJob, token: string | undefined): Promise<never> {
+  await job.moveToWait(token);
+  throw new WaitingError();
 }

@@ -54,9 +54,11 @@ const OPTIONS = Object.entries(WORKER_OPTIONS) as Array<[string, OptionSpec]>;
 
 export const WORKER_HELP = `Usage: wgpu-style worker --queue <redis-url> [options]
 
-Takes images from the queue that \`wgpu-style batch … --queue\` fills, one at a time, and writes
-each result where the batch said (a folder every worker and the producer can reach). Start one
-worker per GPU. The style settings come with each image; the weights are this worker's own.
+Takes images from the queue that \`wgpu-style batch … --queue\` fills, and segments of the videos
+\`wgpu-style video … --queue\` puts there, one at a time, and writes each result where the producer
+said (a folder every worker and the producer can reach). Start one worker per GPU. The style
+settings come with each job; the weights are this worker's own. Ctrl-C lets the job in progress
+finish; SIGTERM puts it back on the queue at once (an image with its checkpoint), then exits 0.
 
 ${optionsHelp(OPTIONS, ['Queue', 'Weights', 'GPU'])}`;
 
