@@ -31,6 +31,10 @@ export const CONFIGS: Config[] = [
   // crowsonkb's layer weights 256:64:16:4:1, first three (conv1_1..conv3_1); style weight: docs/style-losses.md.
   { name: 'w2', settings: { styleLoss: 'w2' } },
   { name: 'mean-std', settings: { styleLoss: 'mean-std' } },
+  // Risser's histogram term on the blocks 1–3 layers of its default (conv4_1 is not in these weights): docs/histogram-and-colour.md.
+  { name: 'gram+histogram', settings: { histogramWeight: 1, histogramLayers: ['conv1_1', 'conv3_1'] } },
+  { name: 'colour-style', settings: { colorTransfer: 'style' } },
+  { name: 'colour-content', settings: { colorTransfer: 'content' } },
 ];
 
 const { values } = parseArgs({
@@ -108,7 +112,7 @@ writeImage(join(values.out, 'style_losses.png'), sideBySide(images));
 console.log(`wrote ${join(values.out, 'style_losses.json')}, .svg and .png (${configs.map((c) => c.name).join(', ')}, left to right)`);
 ctx.destroy();
 
-type Curve = Array<{ step: number; total: number; content: number | null; style: number | null }>;
+type Curve = Array<{ step: number; total: number; content: number | null; style: number | null; histogram: number | null }>;
 
 /** One configuration: its loss at every step, the seconds per step after the first (pipelines, tuning), the image. */
 async function runOne(config: Config): Promise<{ curve: Curve; secondsPerStep: number; image: RgbaImage }> {
@@ -124,7 +128,7 @@ async function runOne(config: Config): Promise<{ curve: Curve; secondsPerStep: n
     steps,
     printEvery: 1,
     onProgress: (p) => {
-      curve.push({ step: p.step, total: p.total, content: p.content, style: p.style });
+      curve.push({ step: p.step, total: p.total, content: p.content, style: p.style, histogram: p.histogram });
       seconds.push(p.seconds);
     },
     log: (m) => console.log(`  ${m}`),

@@ -1,0 +1,86 @@
+// The histogram term on real features against float64 references (issue 26): the style's and the
+// content's features at conv1_1, conv2_1 and conv3_1 (blocks 1–3 of Keras's VGG-19, starry_night
+// and tubingen at the given size); the device term (the job's own code, unnormalised) against
+// (a) the float64 oracle of the same algorithm (256 bins, 256 quantiles: test/helpers/oracle-histogram.ts)
+// and (b) exact histogram matching in float64 (each value replaced by the style's value of the same
+// rank: sorting, no bins), which tells what the binning costs.
+//   npx tsx bench/histogram_ref.ts --weights /tmp/blocks1-3.bin [--size 256]
+
+import { parseArgs } from 'node:util';
+import { Tape, Tensor } from '../src/graph/index.js';
+import { HISTOGRAM_QUANTILES, histogramBins } from '../src/kernels/index.js';
+import { createNodeContext } from '../src/node/gpu.js';
+import { readImage } from '../src/node/image-files.js';
+import { readWeightsFile } from '../src/node/weights-files.js';
+import { histogramLoss, histogramTarget } from '../src/style/histogram-term.js';
+import { rgbToNormalized, uploadImage } from '../src/style/image-tensor.js';
+import { StyleNetwork } from '../src/style/network.js';
+import { layerIndex, Vgg19 } from '../src/vgg/index.js';
+import * as oracle from '../test/helpers/oracle-histogram.js';
+
+const { values } = parseArgs({
+  options: {
+    weights: { type: 'string', default: '/tmp/blocks1-3.bin' },
+    content: { type: 'string', default: '../shared/images/tubingen.jpg' },
+    style: { type: 'string', default: '../shared/images/starry_night.jpg' },
+    size: { type: 'string', default: '256' },
+  },
+});
+const size = Number(values.size);
+const layers = ['conv1_1', 'conv2_1', 'conv3_1'].map((name) => layerIndex(name));
+const ctx = await createNodeContext();
+const net = new StyleNetwork(Vgg19.load(ctx, await readWeightsFile(values.weights), { upTo: Math.max(...layers) }));
+const bins = histogramBins(ctx);
+
+/** An image at `size` px wide (its aspect kept) in the normalised space. */
+function normalized(path: string) {
+  const image = readImage(path);
+  const height = Math.round((size * image.height) / image.width);
+  const rgb = uploadImage(ctx, image, path, { width: size, height });
+  const x = rgbToNormalized(ctx, rgb, size, height);
+  rgb.release();
+  return x;
+}
+
+/** Σ (x − exact match of x to `style`)² / n, in float64: per channel, rank-for-rank (quantiles of the style at the ranks' levels). */
+function exactTerm(x: Float32Array, style: Float32Array, channels: number): number {
+  const [plane, splane] = [x.length / channels, style.length / channels];
+  let sum = 0;
+  for (let c = 0; c < channels; c++) {
+    const xs = Array.from(x.subarray(c * plane, (c + 1) * plane), (v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+    const ss = Array.from(style.subarray(c * splane, (c + 1) * splane)).sort((a, b) => a - b);
+    xs.forEach(([v], rank) => {
+      const at = (rank / Math.max(1, plane - 1)) * (splane - 1);
+      const k = Math.min(splane - 2, Math.floor(at));
+      const r = ss[k]! + (at - k) * (ss[k + 1]! - ss[k]!);
+      sum += (v - r) ** 2;
+    });
+  }
+  return sum / x.length;
+}
+
+const tape = new Tape(ctx, { grad: false });
+const [content, style] = [normalized(values.content), normalized(values.style)];
+const contentFeatures = net.features(tape, Tensor.leaf(content), layers);
+const styleFeatures = net.features(tape, Tensor.leaf(style), layers);
+console.log(`${size} px, ${bins} bins, ${HISTOGRAM_QUANTILES} quantiles; term = Σ (F − R)² / F.size, unnormalised`);
+for (const layer of layers) {
+  const [f, s] = [contentFeatures.get(layer)!, styleFeatures.get(layer)!];
+  const table = histogramTarget(tape, s);
+  const device = (await histogramLoss(tape, f, table).value.read())[0]!;
+  const [fv, sv] = [await f.value.read(), await s.value.read()];
+  const channels = f.shape[1]!;
+  const plane = fv.length / channels;
+  const styleTable = oracle.histogramQuantiles(oracle.histogramCdf(sv, channels, sv.length / channels, bins), bins, HISTOGRAM_QUANTILES);
+  const r = oracle.histogramRemap(fv, plane, oracle.histogramCdf(fv, channels, plane, bins), styleTable, bins, HISTOGRAM_QUANTILES);
+  const binned = r.reduce((sum, v, i) => sum + (fv[i]! - v) ** 2, 0) / fv.length;
+  const exact = exactTerm(fv, sv, channels);
+  const rel = (a: number, b: number) => (Math.abs(a - b) / Math.abs(b)).toExponential(2);
+  console.log(
+    `layer ${layer} [${f.shape}]: device ${device.toPrecision(7)}, float64 same algorithm ${binned.toPrecision(7)} (rel ${rel(device, binned)}), ` +
+      `float64 exact matching ${exact.toPrecision(7)} (rel ${rel(device, exact)})`,
+  );
+  table[0]!.release();
+}
+tape.dispose();
+ctx.destroy();
