@@ -165,6 +165,17 @@ describe('the memory plan, counted from the code that runs the step', () => {
     expect(extra).toBeGreaterThanOrEqual(5 * 512 * 512 * 4);
   });
 
+  it("counts style masks' regions: each region's masked features at each style layer, held for the Gram's backward", () => {
+    const plan = (styleMasks?: number) => ({
+      ...planJob({ size: 64, scales: 1 }, 64, 64, 2),
+      styleMasks,
+      winograd: false,
+      bindingBytes: Infinity,
+    });
+    const extra = scalePeakBytes(plan(2), 64, 64, false) - scalePeakBytes(plan(), 64, 64, false);
+    expect(extra).toBeGreaterThanOrEqual(2 * 64 * 64 * 64 * 4); // F ⊙ √w [1, 64, 64, 64] at conv1_1, per region
+  });
+
   it('counts checkpointing as the tape runs it: less with recomputation', () => {
     expect(scalePeakBytes(job(), 256, 256, true)).toBeLessThan(scalePeakBytes(job(), 256, 256, false));
   });

@@ -16,7 +16,7 @@ import { lossNormalizers } from '../style/convention.js';
 import { computeTargets, deepestLayer, releaseTargets, type LossConfig, type Targets } from '../style/loss.js';
 import { StyleNetwork } from '../style/network.js';
 import { lossAndGradient } from '../style/scale-run.js';
-import { CAFFE_INPUT, expectedTensors, TORCHVISION_INPUT, Vgg19, type Pooling, type VggWeights } from '../vgg/index.js';
+import { CAFFE_INPUT, expectedTensors, featureShape, TORCHVISION_INPUT, Vgg19, type Pooling, type VggWeights } from '../vgg/index.js';
 
 /**
  * The binding limit the plan assumes where the adapter is not known yet (planJob runs before the
@@ -43,6 +43,8 @@ export interface CountedJob {
   bindingBytes: number;
   /** A video frame's temporal term: how many earlier outputs it compares with (0: none, a still image). */
   temporalTerms: number;
+  /** --style-mask: the regions (one per style image; 0: none, the styles blended). */
+  styleMasks: number;
 }
 
 export interface CountedScale {
@@ -106,8 +108,15 @@ function countEach(job: CountedJob, recompute: boolean, keepsWinogradWeights: bo
     if (variant) tuning.get = () => variant;
   };
   // The loss as the job sets it (job.ts): terms normalised by the convention's input scale.
-  const loss: LossConfig = { ...job.loss, ...lossNormalizers(net.inputScale) };
   const image = (size: { width: number; height: number }) => ctx.empty([1, 3, size.height, size.width]);
+  // With style masks, each region's mask at each style layer (held through the scale), and a target set per style.
+  const styleMasks = Array.from({ length: job.styleMasks }, () => ({
+    weight: 1,
+    layers: new Map(
+      job.loss.styleLayers.map((l) => [l, { weights: ctx.empty([1, 1, ...featureShape(l, job.height, job.width).slice(1)]), mean: 1 }]),
+    ),
+  }));
+  const loss: LossConfig = { ...job.loss, ...lossNormalizers(net.inputScale), ...(job.styleMasks ? { styleMasks } : {}) };
   // The targets, once per variant: no transformed weights kept during their single passes (as the job limits them).
   limitWinogradCache(ctx, 0);
   const [content, styles] = [image(job), job.styles.map(image)];

@@ -51,6 +51,8 @@ export interface MemoryJob {
   bufferBytes?: number;
   /** A video frame's temporal term: the earlier outputs it compares with (memory-model.ts counts their tensors; default 0). */
   temporalTerms?: number;
+  /** --style-mask: the masks (one per style image; memory-model.ts counts their regions and per-style targets; default 0). */
+  styleMasks?: number;
 }
 
 export interface ScaleMemory {
@@ -186,18 +188,23 @@ function scaleMemory(
 ): { peak: number; counted: CountedScale } {
   const vector = pooledBytes(4 * 3 * width * height);
   const deepest = deepestLayer(job.loss);
-  const styles = (job.styles ?? [{ width, height }]).map((s) => styleImageSize(s, { width, height }, job.styleScale, deepest));
+  const styles = (job.styles ?? Array.from({ length: Math.max(1, job.styleMasks ?? 0) }, () => ({ width, height }))).map((s) =>
+    styleImageSize(s, { width, height }, job.styleScale, deepest),
+  );
   const counted = countScale(
     {
       ...{ width, height, styles, loss: job.loss, pooling: job.pooling, convertsInput: job.convertsInput ?? true },
       ...{ subgroups: job.subgroups ?? true, winograd: job.winograd ?? true, bindingBytes: job.bindingBytes ?? DEFAULT_BINDING_BYTES },
       temporalTerms: job.temporalTerms ?? 0,
+      styleMasks: job.styleMasks ?? 0,
     },
     recompute,
     winogradCache,
   );
   // Always there: weights, the content and style images (RGB at the largest scale's size, here this one's).
-  const images = vector + styles.reduce((sum, s) => sum + pooledBytes(4 * 3 * s.width * s.height), 0);
+  // With style masks, each mask's weights at the largest scale's size (here this one's) too.
+  const masks = (job.styleMasks ?? 0) * pooledBytes(4 * width * height);
+  const images = vector + masks + styles.reduce((sum, s) => sum + pooledBytes(4 * 3 * s.width * s.height), 0);
   const base = counted.weightBytes + images;
   // The targets: content and style images in the normalised space, one forward each (no gradient).
   const before = base + images + (previous ? pooledBytes(4 * 3 * previous.width * previous.height) : 0);

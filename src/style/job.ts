@@ -6,6 +6,7 @@ import type { GpuContext } from '../gpu/index.js';
 import type { VggWeights } from '../vgg/index.js';
 import type { RgbaImage } from './image-tensor.js';
 import type { StyleHooks, StyleOptions, StyleProgress, StyleResult } from './job-types.js';
+import { checkStyleMasks } from './masks.js';
 import { StyleSession } from './session.js';
 
 export type { StyleHooks, StyleOptions, StyleProgress, StyleResult };
@@ -18,6 +19,7 @@ export async function runStyleJob(
   options: StyleOptions,
   hooks: StyleHooks = {},
 ): Promise<StyleResult> {
+  if (options.styleMasks) checkStyleMasks(options.styleMasks, styles.length, content, options.styleMaskNames);
   const session = new StyleSession(ctx, weights, styles, options);
   try {
     return await session.run(content, options, hooks);
