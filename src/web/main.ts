@@ -12,6 +12,7 @@ import { drawLossChart } from './chart.js';
 import { setSplit, setupCompare, showCompare } from './compare.js';
 import { autotunes, describePageGpu, initPageGpu, noGpuMessage, type PageGpu } from './gpu-init.js';
 import { decodeImage, drawImage, drawPreview, EXAMPLES, fetchExample, onImageFile, onPastedImage, type ImageKind } from './images.js';
+import { setupMaskPicker } from './masks.js';
 import { setupPresetMenu } from './presets.js';
 import { phaseLine, progressLine } from './progress.js';
 import { buildSettingsForm, fieldLabel, readSettingsForm } from './settings-form.js';
@@ -126,7 +127,8 @@ async function start(): Promise<void> {
   updateButtons();
   const result = $<HTMLCanvasElement>('result');
   try {
-    // The page shows every report and a snapshot every 5 steps.
+    // The page shows every report and a snapshot every 5 steps; a style mask goes with the style.
+    const styleMasks = maskPicker.masks();
     const plan = planJob(
       { ...readSettingsForm(), printEvery: 1, saveEvery: 5, autotune: autotunes(gpu) },
       content.width,
@@ -135,13 +137,14 @@ async function start(): Promise<void> {
       {
         bindingBytes: ctx.bindingBytes,
         bufferBytes: ctx.maxBufferBytes,
+        styleMasks: styleMasks?.length,
       },
     );
     const steps = plan.scales.map((s) => s.steps);
     const doneBefore = steps.map((_, i) => steps.slice(0, i).reduce((a, b) => a + b, 0));
     const total = doneBefore.at(-1)! + steps.at(-1)!;
     setStatus('status', 'Preparing the GPU (the first run compiles its shaders)…');
-    const done = await runStyleJob(ctx, weights, content, [style], plan, {
+    const done = await runStyleJob(ctx, weights, content, [style], styleMasks ? { ...plan, styleMasks } : plan, {
       signal: controller.signal,
       onProgress: (p) => onProgress(p, total, doneBefore),
       onPhase: (p) => setStatus('status', phaseLine(p)),
@@ -187,6 +190,7 @@ function updateButtons(): void {
 buildSettingsForm($('settings'), $('settings-advanced'));
 setupPresetMenu($<HTMLSelectElement>('quality'));
 setupImages();
+const maskPicker = setupMaskPicker((text, error) => setStatus('status', text, error));
 setupCompare($<HTMLInputElement>('compare'), $<HTMLCanvasElement>('result'));
 $('start').addEventListener('click', () => void start());
 $('stop').addEventListener('click', () => state.running?.abort());
