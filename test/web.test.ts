@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWeights } from '../src/io/weights/format.js';
+import { HDF5_CALL_LIMIT_MS } from '../src/io/weights/hdf5-calls.js';
 import { DEFAULT_SOURCE, FETCH_SOURCES } from '../src/io/weights/sources.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { startWebServer } from '../src/node/web-server.js';
@@ -260,7 +261,7 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       await fresh.close();
     }, 150_000);
 
-    it('converts a .pth picked from disk in the page, and refuses a network that is not VGG-19', async () => {
+    it("converts a .pth picked from disk in the page, refuses a network that is not VGG-19, unpacks the model zoo's zip and ends an HDF5 call that loops", async () => {
       const fresh = await newContext();
       const page = await fresh.newPage();
       page.on('pageerror', (e) => errors.push(e.message));
@@ -277,6 +278,18 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       await page.setInputFiles('#weights-file', { name: 'vgg19-ad2f660d.zip', mimeType: 'application/zip', buffer: Buffer.from(zoo) });
       await page.waitForFunction(() => s().error?.startsWith('vgg19-ad2f660d.params'));
       expect(await page.textContent('#weights-status')).toMatch(/^vgg19-ad2f660d\.params: holds 2 conv layers/);
+      // An .h5 that sends HDF5 into a loop (one bit in the global heap, as in test/weights): the page ends its worker after HDF5_CALL_LIMIT_MS.
+      const looping = join(work, 'looping.h5');
+      await writeKerasH5(looping, 4, 'new');
+      const bytes = readFileSync(looping);
+      bytes[bytes.indexOf('GCOL') + 129]! ^= 1;
+      const started = Date.now();
+      await page.setInputFiles('#weights-file', { name: 'looping.h5', mimeType: 'application/x-hdf5', buffer: bytes });
+      await page.waitForFunction(() => s().error?.startsWith('looping.h5'), undefined, { timeout: 30_000 });
+      expect(await page.textContent('#weights-status')).toBe(
+        `looping.h5: HDF5 did not read the layer names within ${HDF5_CALL_LIMIT_MS / 1000} s (it loops on some damaged files); the file is corrupt. Download or export it again.`,
+      );
+      expect(Date.now() - started).toBeLessThan(HDF5_CALL_LIMIT_MS + 10_000);
       expect(errors).toEqual([]);
       await fresh.close();
     }, 60_000);

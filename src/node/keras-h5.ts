@@ -4,17 +4,8 @@
 
 import { closeSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import {
-  checkH5Container,
-  HDF5_CALL_LIMIT_MS,
-  hdf5CallError,
-  hdf5TimeoutError,
-  h5CallWhat,
-  readKerasH5,
-  type H5Access,
-  type H5Entry,
-  type H5Op,
-} from '../io/weights/keras-h5.js';
+import { HDF5_CALL_LIMIT_MS, h5CallWhat, hdf5CallError, hdf5TimeoutError, type H5Op } from '../io/weights/hdf5-calls.js';
+import { checkH5Container, readKerasH5, type H5Access, type H5Entry } from '../io/weights/keras-h5.js';
 import { ConvertError } from '../io/weights/convert-error.js';
 import type { VggWeights } from '../vgg/index.js';
 import { openWeightsFile } from './weights-files.js';

@@ -1,6 +1,6 @@
 // What the page and its conversion worker (convert-worker.ts) say to each other.
 
-import { HDF5_CALL_LIMIT_MS, hdf5TimeoutError } from '../io/weights/keras-h5.js';
+import { HDF5_CALL_LIMIT_MS, hdf5TimeoutError } from '../io/weights/hdf5-calls.js';
 import type { Checksums } from '../io/weights/sources.js';
 
 export interface ConvertRequest {

@@ -4,7 +4,8 @@
 // HDF5 loops for ever on some damaged files: each call is announced to `watch` first, so that the
 // page can end the worker when one takes longer than HDF5_CALL_LIMIT_MS (convert-messages.ts).
 
-import { h5CallWhat, hdf5CallError, type H5Access, type H5Entry, type H5Op } from '../io/weights/keras-h5.js';
+import { h5CallWhat, hdf5CallError, type H5Op } from '../io/weights/hdf5-calls.js';
+import type { H5Access, H5Entry } from '../io/weights/keras-h5.js';
 
 export type H5Watch = (what: string | null) => void;
 

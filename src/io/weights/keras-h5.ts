@@ -1,21 +1,18 @@
 // Keras HDF5 weights (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5) -> VggWeights, through
 // any HDF5 library behind `H5Access`: Node runs h5wasm in a worker thread (src/node/keras-h5.ts),
-// the page in its conversion worker (src/web/h5-access.ts). Layers are found through the
-// `weight_names` attributes, which name the datasets in both the new ("block1_conv1/kernel:0") and
-// the old ("block1_conv1_W_1:0") Keras styles. Before HDF5 sees a file, its signature and recorded
-// size are checked (a cut download is the common case); every dataset's type and shape are checked
-// before its data is read. Browser-safe.
+// the page in its conversion worker (src/web/h5-access.ts); hdf5-calls.ts names their calls in
+// messages. Layers are found through the `weight_names` attributes, which name the datasets in
+// both the new ("block1_conv1/kernel:0") and the old ("block1_conv1_W_1:0") Keras styles. Before
+// HDF5 sees a file, its signature and recorded size are checked (a cut download is the common
+// case); every dataset's type and shape are checked before its data is read. Browser-safe.
 
-import { clip, show } from '../../util/quote.js';
+import { show } from '../../util/quote.js';
 import { kerasName, type VggWeights, type WeightTensor } from '../../vgg/index.js';
 import { checkVgg19 } from './architecture.js';
 import { readAt, type ByteSource } from './bytes.js';
 import { ConvertError } from './convert-error.js';
 import { HDF5_SIGNATURE, recordedSize, SUPERBLOCK_HEAD_BYTES, superblockOffsets } from './hdf5.js';
 import { checkBias, convsUpTo, hwioToOihw, kerasLayout, kerasWeights } from './keras.js';
-
-/** The longest one HDF5 call may take: the largest VGG-19 kernel (9.4 MB) reads in well under a second. */
-export const HDF5_CALL_LIMIT_MS = 5000;
 
 export type H5Entry = { kind: 'group' } | { kind: 'dataset'; shape: number[] | null; dtype: unknown } | { kind: 'other' } | null;
 
@@ -108,47 +105,6 @@ export async function checkH5Container(source: ByteSource): Promise<void> {
       `${name}: truncated or corrupt: HDF5 records ${recorded.bytes} bytes but the file has ${size}. Download it again (an interrupted download leaves a short file).`,
     );
   }
-}
-
-/** The calls an edge makes to its HDF5 library: H5Access's, and opening and closing the file. */
-export type H5Op = 'open' | 'close' | keyof H5Access;
-
-/** A call as messages name it: "HDF5 did not <what> within 5 s". */
-export function h5CallWhat(op: H5Op, path: string, name?: string): string {
-  switch (op) {
-    case 'open':
-      return 'open it';
-    case 'close':
-      return 'close it';
-    case 'get':
-      return `read ${path}`;
-    case 'attr':
-      return name === 'layer_names' ? 'read the layer names' : `read ${path || 'the root'}'s ${name}`;
-    case 'keys':
-      return `list the members of ${path || 'the root'}`;
-    case 'read':
-      return `read the data of ${path}`;
-  }
-}
-
-/** An HDF5 call's failure, as both edges report it: `message` is the library's error, `what` the call (h5CallWhat). */
-export function hdf5CallError(name: string, what: string, message: string): ConvertError {
-  const verb = what === 'open it' ? 'not a readable HDF5 file' : `cannot ${what}`;
-  return new ConvertError(`${name}: ${verb} (${hdf5Problem(message)}); the file is corrupt. Download or export it again.`);
-}
-
-/** An HDF5 call that did not end within `limitMs` (HDF5 loops on some damaged files). */
-export function hdf5TimeoutError(name: string, what: string, limitMs: number): ConvertError {
-  return new ConvertError(
-    `${name}: HDF5 did not ${what} within ${limitMs / 1000} s (it loops on some damaged files); the file is corrupt. Download or export it again.`,
-  );
-}
-
-/** One line from an h5wasm error: HDF5's innermost reason ("truncated file: ..."), not its whole stack. */
-function hdf5Problem(message: string): string {
-  const reasons = [...message.matchAll(/#\d+: .* in [\w.]+\(\): (.+)/g)].map((m) => m[1]!.trim());
-  const text = reasons.at(-1) ?? message.split('\n').find((line) => line.trim()) ?? 'unknown error';
-  return clip(text, 160);
 }
 
 function toStrings(value: unknown): string[] {
