@@ -4,13 +4,13 @@
 // (C · Σ_p w_p), so an all-white mask gives the plain Gram exactly.
 
 import { ops, Tensor } from '../graph/index.js';
-import type { StyleStatistic } from './style-statistics.js';
+import type { StyleStatistic } from './statistic.js';
 
 export const GRAM_STATISTIC: StyleStatistic = {
   of: (tape, features) => [ops.gram(tape, features).value],
   loss(tape, features, [gram], mask) {
     if (!mask) return ops.mse(tape, ops.gram(tape, features), Tensor.leaf(gram!));
-    const weighted = ops.gram(tape, ops.maskScale(tape, features, mask.weights, true));
+    const weighted = ops.gram(tape, ops.maskScale(tape, features, mask.weights, false));
     return ops.mse(tape, mask.mean === 1 ? weighted : ops.scale(tape, weighted, 1 / mask.mean), Tensor.leaf(gram!));
   },
 };

@@ -6,7 +6,7 @@
 
 import { ops, Tensor } from '../graph/index.js';
 import { momentsStd } from '../kernels/index.js';
-import type { StyleStatistic } from './style-statistics.js';
+import type { StyleStatistic } from './statistic.js';
 
 /** Added to the variance (AdaIN's 1e-5): σ's gradient stays finite for a constant channel. */
 export const MEAN_STD_EPS = 1e-5;

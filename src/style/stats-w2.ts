@@ -10,7 +10,7 @@
 import type { GpuContext } from '../gpu/index.js';
 import { ops, Tensor, type Tape } from '../graph/index.js';
 import { matmul, matrixTrace, sqrtmForward } from '../kernels/index.js';
-import type { LayerMask, StyleStatistic, StyleTarget } from './style-statistics.js';
+import type { LayerMask, StyleStatistic, StyleTarget } from './statistic.js';
 
 /** Added to both covariances' diagonals (crowsonkb's 1e-4): keeps √ and its gradient finite where features are degenerate. */
 export const W2_EPS = 1e-4;
