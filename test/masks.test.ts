@@ -11,7 +11,9 @@ import { stylize, type StylizeOptions } from '../src/node/stylize.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import type { RgbaImage } from '../src/style/image-tensor.js';
+import { Tape, Tensor } from '../src/graph/index.js';
 import { checkStyleMasks, releaseRegions, StyleMaskSet } from '../src/style/masks.js';
+import { styleStatistic } from '../src/style/style-statistics.js';
 import { UserError } from '../src/util/errors.js';
 import { cli } from './helpers/cli.js';
 import { expectClose } from './helpers/compare.js';
@@ -19,6 +21,7 @@ import { useGpu } from './helpers/gpu.js';
 import { avgPool, resize } from './helpers/oracle.js';
 import { maskLuma } from './helpers/oracle-masks.js';
 import { picture } from './helpers/pictures.js';
+import { randomArray } from './helpers/random.js';
 
 /** A mask white (with `alpha`) where `inside(x, y)`, black elsewhere; grey ramps where `soft`. */
 function mask(width: number, height: number, inside: (x: number, y: number) => boolean, soft = false, alpha = 255): RgbaImage {
@@ -163,4 +166,44 @@ describe('a two-style run with masks', () => {
     const diff = plain.image.data.reduce((m, v, i) => Math.max(m, Math.abs(v - white.image.data[i]!)), 0);
     expect(diff).toBeLessThanOrEqual(1);
   });
+});
+
+describe('each style statistic over a region is its statistic of the region’s pixels', () => {
+  const gpu = useGpu();
+  const [C, H, W, LEFT] = [4, 4, 6, 3];
+  const image = randomArray(C * H * W, 71);
+  /** The image's features on the columns left of LEFT only, [1, C, H, LEFT]. */
+  const left = Float64Array.from({ length: C * H * LEFT }, (_, i) => {
+    const [c, y, x] = [Math.floor(i / (H * LEFT)), Math.floor(i / LEFT) % H, i % LEFT];
+    return image[(c * H + y) * W + x]!;
+  });
+  const cases = {
+    'a mask of the left columns = the statistic of those columns': {
+      mask: Array.from({ length: H * W }, (_, p) => (p % W < LEFT ? 1 : 0)),
+      plain: { data: left, shape: [1, C, H, LEFT] },
+    },
+    'an even grey mask = the whole image (the weights are normalised by their mean)': {
+      mask: new Array(H * W).fill(0.5),
+      plain: { data: image, shape: [1, C, H, W] },
+    },
+  };
+  for (const kind of ['gram', 'w2', 'mean-std'] as const) {
+    for (const [what, { mask: weights, plain }] of Object.entries(cases)) {
+      it(`${kind}: ${what}`, async () => {
+        const ctx = gpu();
+        const statistic = styleStatistic(kind);
+        const tape = new Tape(ctx);
+        const style = Tensor.leaf(ctx.upload([1, C, 5, 5], randomArray(C * 25, 72)));
+        const stats = statistic.of(tape, style).map((t) => tape.keep(Tensor.leaf(t)).value);
+        const target = statistic.prepare?.(ctx, stats) ?? stats;
+        const [x, crop, w] = [ctx.upload([1, C, H, W], image), ctx.upload(plain.shape, plain.data), ctx.upload([1, 1, H, W], weights)];
+        const mean = weights.reduce((a, b) => a + b, 0) / weights.length;
+        const masked = await statistic.loss(tape, Tensor.leaf(x), target, { weights: w, mean }).value.read();
+        const whole = await statistic.loss(tape, Tensor.leaf(crop), target).value.read();
+        expectClose(masked, whole, 1e-4, `${kind} masked vs its region`);
+        tape.dispose();
+        for (const t of [x, crop, w, ...target]) t.release();
+      });
+    }
+  }
 });
