@@ -10,7 +10,7 @@ export const GRAM_STATISTIC: StyleStatistic = {
   of: (tape, features) => [ops.gram(tape, features).value],
   loss(tape, features, [gram], mask) {
     if (!mask) return ops.mse(tape, ops.gram(tape, features), Tensor.leaf(gram!));
-    const weighted = ops.gram(tape, ops.maskScale(tape, features, mask.weights, false));
+    const weighted = ops.gram(tape, ops.maskScale(tape, features, mask.weights, true));
     return ops.mse(tape, mask.mean === 1 ? weighted : ops.scale(tape, weighted, 1 / mask.mean), Tensor.leaf(gram!));
   },
 };
