@@ -5,7 +5,8 @@
 //   node bin/wgpu-style.js weights convert ../shared/weights/vgg19-keras-tfjs/model.json -o /tmp/blocks1-3.bin --up-to pool3
 //   npx tsx bench/style_losses.ts --weights /tmp/blocks1-3.bin [--size 256] [--steps 100] [--only gram,w2]
 // Writes bench/results/style_losses.json, style_losses.svg (each run's total loss over its first,
-// against steps) and style_losses.png (the results side by side, in the order of CONFIGS).
+// against steps) and style_losses.png (the results side by side, in the order of CONFIGS; each
+// also alone, style_losses-<name>.png, in the same folder).
 // A part that adds a loss term adds its rows to CONFIGS (a name and the settings it changes).
 
 import { cpus } from 'node:os';
@@ -75,7 +76,7 @@ for (const config of configs) {
   const { curve, secondsPerStep, image } = await runOne(config);
   results.push({ name: config.name, settings: config.settings, secondsPerStep, curve });
   images.push(image);
-  writeImage(`/tmp/style_losses-${config.name}.png`, image);
+  writeImage(join(values.out, `style_losses-${config.name}.png`), image);
   const last = curve.at(-1)!;
   console.log(
     `${config.name}: ${secondsPerStep.toFixed(3)} s/step; total ${curve[0]!.total.toPrecision(4)} → ${last.total.toPrecision(4)}`,
