@@ -82,5 +82,25 @@ for (const layer of layers) {
   );
   table[0]!.release();
 }
+
+// The term's own cost per step (forward and backward at conv1_1 and conv3_1, the bench row's layers),
+// timed alone so that a loaded machine's noise in whole steps does not hide it: mean of 10 after one warm-up.
+const timed = [layerIndex('conv1_1'), layerIndex('conv3_1')];
+const tables = new Map(timed.map((l) => [l, histogramTarget(new Tape(ctx, { grad: false }), styleFeatures.get(l)!)] as const));
+const once = async () => {
+  const t = new Tape(ctx);
+  for (const l of timed) {
+    const f = Tensor.leaf(contentFeatures.get(l)!.value, true);
+    const [grad] = t.backward(histogramLoss(t, f, tables.get(l)!), [f]);
+    grad!.release();
+  }
+  await ctx.sync();
+  t.dispose();
+};
+await once();
+const started = performance.now();
+for (let i = 0; i < 10; i++) await once();
+console.log(`the term at conv1_1 + conv3_1, forward and backward: ${((performance.now() - started) / 10 / 1000).toFixed(3)} s per step`);
+for (const [table] of tables.values()) table!.release();
 tape.dispose();
 ctx.destroy();
