@@ -21,8 +21,8 @@ const work = mkdtempSync(join(tmpdir(), 'wgpu-style-queue-video-'));
 const path = (name: string) => join(work, name);
 const env = { WGPU_STYLE_CACHE: path('cache'), WGPU_STYLE_AUTOTUNE: '0' };
 const FRAMES = 6;
-// Layers up to conv2_1 only: a frame takes about a second (long enough to stop a worker mid-video).
-const TINY = ['--weights', 'syn.bin', '--size', '32', '--scales', '1', '--steps', '3', '--frame-steps', '25'];
+// Layers up to conv2_1 only: a frame takes a fraction of a second (long enough to stop a worker mid-video).
+const TINY = ['--weights', 'syn.bin', '--size', '32', '--scales', '1', '--steps', '3', '--frame-steps', '15'];
 const LAYERS = ['--content-layers', 'conv2_1', '--style-layers', 'conv1_1,conv2_1'];
 let redis: RedisServer;
 interface RunningWorker {
