@@ -2,15 +2,7 @@
 // differ only in height, and variant families pruned once they lost on enough comparable shapes.
 
 import { describe, expect, it } from 'vitest';
-import {
-  parseConvKey,
-  proxyRows,
-  PRUNE_EVIDENCE,
-  prunedFamilies,
-  REUSE_HEIGHT_RATIO,
-  reusableChoice,
-  variantFamily,
-} from '../src/kernels/autotune-rules.js';
+import { parseConvKey, proxyRows, PRUNE_EVIDENCE, prunedFamilies, reusableChoice, variantFamily } from '../src/kernels/autotune-rules.js';
 import { AUTOTUNE_PROXY_BYTES } from '../src/kernels/autotune.js';
 import { CONV_VARIANTS, convTuningKey } from '../src/kernels/conv3x3_variants.js';
 
@@ -18,47 +10,38 @@ type Shape = [number, number, number, number];
 const key = (shape: Shape, cout: number) => convTuningKey(shape, cout);
 
 describe('reusing a tuned choice across heights', () => {
-  const tuned = { [key([1, 64, 96, 128], 64)]: 'sg-wino4-co64-t8' };
+  // Rows a 64 -> 64 conv 512 wide is timed on: a taller one is timed on its first rows only.
+  const rows = proxyRows([1, 64, 0, 512], 64, AUTOTUNE_PROXY_BYTES);
+  const tall = { [key([1, 64, 3 * rows, 512], 64)]: 'sg-wino4-co32-t8' };
 
-  it('reuses the choice of the same conv at a height within the ratio', () => {
-    expect(reusableChoice(tuned, [1, 64, 72, 128], 64, AUTOTUNE_PROXY_BYTES)).toEqual({
-      key: key([1, 64, 96, 128], 64),
-      variant: 'sg-wino4-co64-t8',
+  it('reuses the choice of the same conv at another height when both are timed on the same first rows', () => {
+    expect(reusableChoice(tall, [1, 64, rows, 512], 64, AUTOTUNE_PROXY_BYTES)).toEqual({
+      key: key([1, 64, 3 * rows, 512], 64),
+      variant: 'sg-wino4-co32-t8',
     });
-    expect(reusableChoice(tuned, [1, 64, 128, 128], 64, AUTOTUNE_PROXY_BYTES)?.variant).toBe('sg-wino4-co64-t8');
+    expect(reusableChoice(tall, [1, 64, 10 * rows, 512], 64, AUTOTUNE_PROXY_BYTES)?.variant).toBe('sg-wino4-co32-t8');
   });
 
-  it('times again a height beyond the ratio, another width, channel count or batch', () => {
-    const far = Math.ceil(96 * REUSE_HEIGHT_RATIO) + 1;
-    expect(reusableChoice(tuned, [1, 64, far, 128], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
-    expect(reusableChoice(tuned, [1, 64, 64, 128], 64, AUTOTUNE_PROXY_BYTES)?.variant).toBe('sg-wino4-co64-t8'); // 96/64: at the ratio
-    expect(reusableChoice(tuned, [1, 64, 63, 128], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
-    expect(reusableChoice(tuned, [1, 64, 96, 120], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
-    expect(reusableChoice(tuned, [1, 32, 96, 128], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
-    expect(reusableChoice(tuned, [1, 64, 96, 128], 32, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
-    expect(reusableChoice(tuned, [2, 64, 96, 128], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
-  });
-
-  it('times again short convs, whose border rows and partial tiles weigh much', () => {
-    const short = { [key([1, 256, 12, 16], 256)]: 'co8-px8' };
-    expect(reusableChoice(short, [1, 256, 9, 16], 256, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
-  });
-
-  it('reuses any height when both convs are timed at the same first rows', () => {
-    const rows = proxyRows([1, 64, 0, 512], 64, AUTOTUNE_PROXY_BYTES);
-    const tall = { [key([1, 64, 3 * rows, 512], 64)]: 'sg-wino4-co32-t8' };
-    expect(reusableChoice(tall, [1, 64, rows, 512], 64, AUTOTUNE_PROXY_BYTES)?.variant).toBe('sg-wino4-co32-t8');
+  it('times again a conv shorter than those rows, whatever the ratio of the heights', () => {
     expect(reusableChoice(tall, [1, 64, rows - 1, 512], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+    const justShort = { [key([1, 64, rows - 1, 512], 64)]: 'co8-px8' };
+    expect(reusableChoice(justShort, [1, 64, rows, 512], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+    const short = { [key([1, 64, 96, 128], 64)]: 'co8-px8' };
+    expect(reusableChoice(short, [1, 64, 90, 128], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
   });
 
-  it('takes the nearest height, and ignores keys of other tuning generations', () => {
-    const choices = {
-      [key([1, 64, 80, 128], 64)]: 'near',
-      [key([1, 64, 110, 128], 64)]: 'far',
-      [key([1, 64, 96, 128], 64).replace(/\.v\d+/, '.v1')]: 'old',
-    };
-    expect(reusableChoice(choices, [1, 64, 84, 128], 64, AUTOTUNE_PROXY_BYTES)?.variant).toBe('near');
-    expect(parseConvKey(key([1, 64, 96, 128], 64).replace(/\.v\d+/, '.v1'))).toBeNull();
+  it('times again another width, channel count or batch', () => {
+    // Each at ten times the rows: tall enough to be timed on its first rows, whatever they are.
+    expect(reusableChoice(tall, [1, 64, 10 * rows, 480], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+    expect(reusableChoice(tall, [1, 32, 10 * rows, 512], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+    expect(reusableChoice(tall, [1, 64, 10 * rows, 512], 32, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+    expect(reusableChoice(tall, [2, 64, 10 * rows, 512], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
+  });
+
+  it('ignores keys of other tuning generations', () => {
+    const old = key([1, 64, 3 * rows, 512], 64).replace(/\.v\d+/, '.v1');
+    expect(parseConvKey(old)).toBeNull();
+    expect(reusableChoice({ [old]: 'co8-px8' }, [1, 64, rows, 512], 64, AUTOTUNE_PROXY_BYTES)).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 // What the autotuner (autotune.ts) may skip: the shape a conv is timed at (its first rows when it is
-// large), a choice reused from a tuned conv that differs only in height, and the variant families
+// large), a choice reused from a tuned conv timed at those same rows, and the variant families
 // that lost on every comparable shape already tuned on this adapter. Pure functions of the tuning
 // record, so that they are tested without a device.
 
@@ -25,18 +25,10 @@ export function parseConvKey(key: string): { shape: ConvShape4; cout: number } |
 }
 
 /**
- * Heights a choice is reused between: both at least REUSE_MIN_ROWS rows (a few rows' border and
- * partial tiles would weigh too much) and within REUSE_HEIGHT_RATIO of each other (4:3, 3:2 and
- * 16:9 images of one width). bench/tuning_reuse.ts measured what such a reuse costs.
- */
-export const REUSE_MIN_ROWS = 16;
-export const REUSE_HEIGHT_RATIO = 1.5;
-
-/**
- * A tuned choice that holds for `shape`: one for the same N, Cin, W and Cout whose height is timed
- * at the same proxy rows (both convs taller than them: the very shape timed), or else the nearest
- * height within REUSE_HEIGHT_RATIO, both at least REUSE_MIN_ROWS. The variants tile rows and columns
- * alike, so their order changes little with the height alone.
+ * A tuned choice that holds for `shape`: one for the same N, Cin, W and Cout at another height where
+ * both convs are taller than the rows a variant is timed on (proxyRows), so that the tuner would time
+ * the very same shape again. (Reusing across heights within 1.5× of each other, below the proxy rows,
+ * was measured and dropped: bench/tuning.ts reuse, docs/kernels.md.)
  */
 export function reusableChoice(
   choices: Record<string, string>,
@@ -46,17 +38,13 @@ export function reusableChoice(
 ): { key: string; variant: string } | undefined {
   const [n, cin, h, w] = shape;
   const rows = proxyRows(shape, cout, proxyBytes);
-  let best: { key: string; variant: string; distance: number } | undefined;
+  if (h < rows) return undefined;
   for (const [key, variant] of Object.entries(choices)) {
     const c = parseConvKey(key);
     if (!c || c.cout !== cout || c.shape[0] !== n || c.shape[1] !== cin || c.shape[3] !== w || c.shape[2] === h) continue;
-    const other = c.shape[2];
-    const sameTimed = h >= rows && other >= rows;
-    const near = Math.min(h, other) >= REUSE_MIN_ROWS && Math.max(h, other) <= REUSE_HEIGHT_RATIO * Math.min(h, other);
-    const distance = sameTimed ? 0 : Math.abs(Math.log(other / h));
-    if ((sameTimed || near) && (!best || distance < best.distance)) best = { key, variant, distance };
+    if (c.shape[2] >= rows) return { key, variant };
   }
-  return best && { key: best.key, variant: best.variant };
+  return undefined;
 }
 
 /** A variant's family: the direct kernels (with or without subgroups), Winograd F(2) or F(4) (likewise), the tiled GEMM. */

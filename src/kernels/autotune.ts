@@ -96,6 +96,19 @@ export async function autotuneConv(ctx: GpuContext, shapes: readonly ConvShape[]
   return results;
 }
 
+/**
+ * A variant's first timed run on a shape, after a warm-up only where one changes it: a pipeline
+ * compiled at its first dispatch (lavapipe compiles then, inside the timed work), or Winograd's
+ * weights transformed at its first call on a tensor. A direct or tiled variant already compiled
+ * (every shape after the first) goes without: slow ones (the tiled GEMMs on a CPU) cost most here.
+ */
+async function firstRun(ctx: GpuContext, name: string, time: (n: number, warmUp: number) => Promise<number[]>): Promise<number[]> {
+  if (variantFamily(name).includes('wino')) return time(1, 1);
+  const compiled = ctx.pipelines.size;
+  const first = await time(1, 0);
+  return ctx.pipelines.size > compiled ? time(1, 0) : first;
+}
+
 /** Times the variants (less the pruned families) on one shape; null when aborted meanwhile. */
 async function tuneShape(
   ctx: GpuContext,
@@ -118,7 +131,7 @@ async function tuneShape(
     if (options.signal?.aborted) break;
     if (pruned.has(variantFamily(variant.name))) continue;
     const time = (n: number, warmUp: number) => measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, { variant })], n, warmUp);
-    const first = await time(1, 1);
+    const first = await firstRun(ctx, variant.name, time);
     // The fastest run, not the median: on a shared or software device (lavapipe's timestamps time
     // CPU cores others use too), interference only ever slows a run down, and a median of three
     // picked a variant 1.4× slower in steady state. So a contender (within 2× of the best so far)
