@@ -34,8 +34,8 @@ export const QUEUE_OPTIONS = {
     arg: '<file>',
     group: 'Queue',
     help: [
-      "With rediss://: the PEM certificate of the CA that signed the Redis server's",
-      "certificate (a private CA), trusted besides the system's",
+      "With rediss://: the PEM file of the CA that signed the server's",
+      "certificate (a private CA), trusted besides the system's CAs",
     ],
   },
 } as const satisfies Record<string, OptionSpec>;

@@ -2,6 +2,7 @@
 // (src/batch/video-queue.ts); with --wait, each segment's end is shown until the last, and the exit
 // status says whether the video was made.
 
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { queueConnection } from '../batch/connection.js';
 import { DEFAULT_ATTEMPTS, openQueue } from '../batch/queue.js';
@@ -68,7 +69,7 @@ export async function runQueuedVideo(spec: VideoSpec, q: VideoQueueSettings): Pr
     const first = await queue.getJob(segmentJobId(key, 1));
     // A chain that ended (done or failed) is started again: its made frames are kept (resume).
     if (first && ['completed', 'failed'].includes(await first.getState())) await first.remove();
-    await addSegment(queue, { video, key, segment: 1, segmentFrames: q.segmentFrames, from: `${process.pid}` }, q.attempts);
+    await addSegment(queue, { video, key, segment: 1, segmentFrames: q.segmentFrames, from: `${hostname()}:${process.pid}` }, q.attempts);
     connection.reconnected();
     console.error(`queued ${video.input} in segments of ${q.segmentFrames} frames on ${connection.shown} (queue ${q.name})`);
     if (!q.wait) return 0;
