@@ -27,7 +27,7 @@ export class VideoPrinter {
     const scale = p.scales > 1 ? `scale ${p.scale}/${p.scales} ` : '';
     const line =
       `frame ${p.frame}/${p.frames} ${scale}${p.width}×${p.height} step ${p.step}/${p.steps} ` +
-      `loss ${fmt(p.total)} (content ${fmt(p.content)}, style ${fmt(p.style)}, tv ${fmt(p.tv)}, temporal ${fmt(p.temporal)}) ` +
+      `loss ${fmt(p.total)} (content ${fmt(p.content)}, style ${fmt(p.style)}, tv ${fmt(p.tv)}, temporal ${fmt(p.temporal)}${p.histogram === null ? '' : `, histogram ${fmt(p.histogram)}`}) ` +
       `${p.stepSeconds.toFixed(2)} s/step`;
     this.write(line, false);
   }
