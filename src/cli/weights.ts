@@ -31,7 +31,7 @@ const SUBCOMMANDS: Record<Sub, { usage: string; about: string; options: Options;
     Downloads resume after a dropped connection, also in a later run. Of torchvision's and MXNet's
     files only the converted features stay in the cache. The cache is $WGPU_STYLE_CACHE, else
     $XDG_CACHE_HOME/wgpu-style (when absolute), else ~/.cache/wgpu-style.
-    --from NAME      which file (default keras)
+    --from NAME      which file (default ${DEFAULT_SOURCE})
     --cache-dir DIR  use this cache folder instead
     --url URL        download from this http(s) URL instead
     --md5, --sha1, --sha256 HEX   the file's checksum when --url serves another file`,
