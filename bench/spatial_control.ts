@@ -7,7 +7,7 @@
 //      (each output evaluated by a one-step run that starts from it: its step 1 reports the loss there).
 //   npx tsx bench/spatial_control.ts --weights /tmp/blocks1-3.bin [--size 256] [--steps 100] [--part masks,average]
 // Writes bench/results/spatial_control.json, the masks (spatial-mask-{left,right}.png) and
-// docs/spatial-control-256.png (content, the two masks, the result).
+// docs/spatial-control-256.jpg (content, the left mask, starry_night, the result, the_scream, the blend without masks).
 
 import { cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -100,7 +100,7 @@ if (parts.includes('masks')) {
   console.table(regions);
   const h = result.image.height;
   const thumbs = await Promise.all([content, ...masks, starry, scream].map((im) => thumbnail(ctx, im, h)));
-  writeImage('docs/spatial-control-256.png', sideBySide([thumbs[0]!, thumbs[1]!, thumbs[3]!, result.image, thumbs[4]!, plain.image]));
+  writeImage('docs/spatial-control-256.jpg', sideBySide([thumbs[0]!, thumbs[1]!, thumbs[3]!, result.image, thumbs[4]!, plain.image]));
 }
 
 if (parts.includes('average')) {
