@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resumedCommand } from '../src/cli/resume.js';
+import type { Checkpoint } from '../src/io/checkpoint-file.js';
 import { writeImage } from '../src/node/image-files.js';
 import { stylize, type StylizeOptions } from '../src/node/stylize.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
@@ -206,4 +208,13 @@ describe('each style statistic over a region is its statistic of the region’s 
       });
     }
   }
+});
+
+describe('--resume alone', () => {
+  it("takes the recorded --style-mask files with the images (the run's identity covers them)", () => {
+    const command = ['/w/c.png', '/w/a.png', '/w/b.png', '--style-mask', '/w/left.png', '--style-mask', '/w/right.png', '--steps', '4'];
+    const { values, positionals } = resumedCommand('out.png.ckpt', { command } as unknown as Checkpoint, {});
+    expect(positionals).toEqual(['/w/c.png', '/w/a.png', '/w/b.png']);
+    expect(values['style-mask']).toEqual(['/w/left.png', '/w/right.png']);
+  });
 });
