@@ -122,6 +122,7 @@ export class StyleSession implements RunResources {
       this.contentId, // --color-transfer content: the style images take this content's colours
     ]);
     const contentTargets = computeContentTargets(this.ctx, this.net, content, loss);
+    if (this.contentId !== null) this.dropOtherContents();
     let style = this.styleTargets.get(key);
     this.styleTargets.delete(key);
     if (!style) {
@@ -145,6 +146,19 @@ export class StyleSession implements RunResources {
       this.styleTargets.delete(old);
     }
     return { content: contentTargets, style };
+  }
+
+  /**
+   * Releases the kept style targets made for another content image (--color-transfer content): no
+   * later run uses them (a video's frames and a batch's images are each a content of their own).
+   */
+  private dropOtherContents(): void {
+    for (const [key, set] of this.styleTargets) {
+      const made = (JSON.parse(key) as unknown[]).at(-1); // the key's content id (null: not per content)
+      if (made === null || made === this.contentId) continue;
+      releaseStyleTargets(set);
+      this.styleTargets.delete(key);
+    }
   }
 
   prepareContent(rgb: DeviceTensor, options: StyleOptions): DeviceTensor {

@@ -1,0 +1,55 @@
+// Edge cases of the histogram kernels, colour transfer and their place in a session (review of
+// part C): a grey image recoloured, the style targets a --color-transfer content session keeps.
+
+import { describe, expect, it } from 'vitest';
+import { syntheticWeights } from '../src/io/weights/synthetic.js';
+import { colorYiq } from '../src/kernels/index.js';
+import { planJob } from '../src/plan/plan-job.js';
+import { transferColors } from '../src/style/color-transfer.js';
+import { StyleSession } from '../src/style/session.js';
+import { useGpu } from './helpers/gpu.js';
+import { rng } from './helpers/random.js';
+import { texture } from './helpers/video-clip.js';
+
+const gpu = useGpu();
+
+describe('colour transfer of a grey image', () => {
+  it('gives it one even tint (its chroma is constant 0, not rounding noise spread over the reference)', async () => {
+    const ctx = gpu();
+    const [h, w] = [8, 16];
+    const plane = h * w;
+    const grey = new Float64Array(3 * plane).map((_, i) => Math.fround((i % plane) / plane)); // a grey ramp
+    const next = rng(3);
+    const colourful = new Float64Array(3 * plane).map(() => next());
+    const [source, reference] = [ctx.upload([1, 3, h, w], grey), ctx.upload([1, 3, h, w], colourful)];
+    const out = transferColors(ctx, source, [reference], [1]);
+    const yiq = colorYiq(ctx, out);
+    const v = await yiq.read();
+    for (const t of [source, reference, out, yiq]) t.release();
+    for (const channel of [1, 2]) {
+      const chroma = Array.from(v.subarray(channel * plane, (channel + 1) * plane));
+      // Before the fix: I spread over -0.46..0.38 (the reference's range), by the rounding's sign.
+      expect(Math.max(...chroma) - Math.min(...chroma), `YIQ channel ${channel}`).toBeLessThan(1e-3);
+    }
+  });
+});
+
+describe('a --color-transfer content session', () => {
+  it("keeps the style targets of the current content only (a video's frames: one set, not one per frame)", async () => {
+    const ctx = gpu();
+    const settings = { contentLayers: [12], styleLayers: [0, 5], autotune: false, size: 32, scales: 1, steps: 1 } as const;
+    const plan = planJob({ ...settings, colorTransfer: 'content' }, 32, 24, 1);
+    const session = new StyleSession(ctx, syntheticWeights(2, 12), [texture(24, 24, 50, 9)], plan);
+    try {
+      const live: number[] = [];
+      for (const seed of [1, 2, 3]) {
+        await session.run(texture(32, 24, seed, seed), plan);
+        live.push(ctx.memory().liveBytes);
+      }
+      expect(session.styleTargetComputations).toBe(3);
+      expect(live[2]).toBe(live[1]); // before the fix: one more target set per frame, up to 8
+    } finally {
+      session.dispose();
+    }
+  });
+});
