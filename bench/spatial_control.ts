@@ -3,6 +3,7 @@
 // conv1_1, conv2_1, conv3_1, one scale, Adam) with two styles painting two regions of one photo:
 //   1. tubingen with starry_night left and the_scream right (soft masks crossing over the middle
 //      fifth), its picture, and each region's style loss against each style (the loss in each region);
+//   (cost: seconds per step of the two styles blended and masked, in one process;)
 //   2. one style, --average 0 / 0.9 / 0.99 at equal steps: the output's loss and its total variation
 //      (each output evaluated by a one-step run that starts from it: its step 1 reports the loss there).
 //   npx tsx bench/spatial_control.ts --weights /tmp/blocks1-3.bin [--size 256] [--steps 100] [--part masks,average]
@@ -101,6 +102,19 @@ if (parts.includes('masks')) {
   const h = result.image.height;
   const thumbs = await Promise.all([content, ...masks, starry, scream].map((im) => thumbnail(ctx, im, h)));
   writeImage('docs/spatial-control-256.jpg', sideBySide([thumbs[0]!, thumbs[1]!, thumbs[3]!, result.image, thumbs[4]!, plain.image]));
+}
+
+if (parts.includes('cost')) {
+  // Seconds per step with and without the masks, in one process (steps 2…n: the first compiles).
+  const masks = [sideMask(content.width, content.height, false), sideMask(content.width, content.height, true)];
+  const rows: Record<string, { secondsPerStep: number }> = {};
+  for (const [name, extra] of Object.entries({ blended: {}, masked: { styleMasks: masks } })) {
+    const seconds: number[] = [];
+    await stylize({ ...base, styles: [starry, scream], ...extra, printEvery: 1, onProgress: (p) => seconds.push(p.seconds) });
+    rows[name] = { secondsPerStep: (seconds.at(-1)! - seconds[0]!) / (seconds.length - 1) };
+  }
+  report.cost = rows;
+  console.table(rows);
 }
 
 if (parts.includes('average')) {
