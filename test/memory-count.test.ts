@@ -166,9 +166,9 @@ describe('the memory plan, counted from the code that runs the step', () => {
   });
 
   it("counts style masks' regions: each region's masked features at each style layer, held for the Gram's backward", () => {
-    const plan = (styleMasks?: number) => ({
+    const plan = (styleMaskCount?: number) => ({
       ...planJob({ size: 64, scales: 1 }, 64, 64, 2),
-      styleMasks,
+      styleMaskCount,
       winograd: false,
       bindingBytes: Infinity,
     });

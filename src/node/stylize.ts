@@ -66,7 +66,7 @@ export async function stylize(options: StylizeOptions): Promise<StyleResult> {
   if (options.checkpoint) assertCheckpointTarget(options.checkpoint.path, 'checkpoint', 'out.png.ckpt');
   const contentName = typeof options.content === 'string' ? options.content : undefined;
   const autotune = options.autotune ?? (process.env.WGPU_STYLE_AUTOTUNE === '0' ? false : undefined);
-  const host = { memoryBytes: totalmem(), contentName, styleMasks: options.styleMasks?.length };
+  const host = { memoryBytes: totalmem(), contentName, styleMaskCount: options.styleMasks?.length };
   const { content, styles, styleMasks, init, width, height } = readImages({ ...options, autotune }, host);
   const styleMaskNames = options.styleMasks?.map((m, i) => (typeof m === 'string' ? m : `style mask ${i + 1}`));
   if (styleMasks) checkStyleMasks(styleMasks, styles.length, { width, height, name: contentName }, styleMaskNames);

@@ -44,7 +44,7 @@ export interface CountedJob {
   /** A video frame's temporal term: how many earlier outputs it compares with (0: none, a still image). */
   temporalTerms: number;
   /** --style-mask: the regions (one per style image; 0: none, the styles blended). */
-  styleMasks: number;
+  styleMaskCount: number;
 }
 
 export interface CountedScale {
@@ -110,13 +110,13 @@ function countEach(job: CountedJob, recompute: boolean, keepsWinogradWeights: bo
   // The loss as the job sets it (job.ts): terms normalised by the convention's input scale.
   const image = (size: { width: number; height: number }) => ctx.empty([1, 3, size.height, size.width]);
   // With style masks, each region's mask at each style layer (held through the scale), and a target set per style.
-  const styleMasks = Array.from({ length: job.styleMasks }, () => ({
+  const styleMasks = Array.from({ length: job.styleMaskCount }, () => ({
     weight: 1,
     layers: new Map(
       job.loss.styleLayers.map((l) => [l, { weights: ctx.empty([1, 1, ...featureShape(l, job.height, job.width).slice(1)]), mean: 1 }]),
     ),
   }));
-  const loss: LossConfig = { ...job.loss, ...lossNormalizers(net.inputScale), ...(job.styleMasks ? { styleMasks } : {}) };
+  const loss: LossConfig = { ...job.loss, ...lossNormalizers(net.inputScale), ...(job.styleMaskCount ? { styleMasks } : {}) };
   // The targets, once per variant: no transformed weights kept during their single passes (as the job limits them).
   limitWinogradCache(ctx, 0);
   const [content, styles] = [image(job), job.styles.map(image)];

@@ -52,7 +52,7 @@ export interface MemoryJob {
   /** A video frame's temporal term: the earlier outputs it compares with (memory-model.ts counts their tensors; default 0). */
   temporalTerms?: number;
   /** --style-mask: the masks (one per style image; memory-model.ts counts their regions and per-style targets; default 0). */
-  styleMasks?: number;
+  styleMaskCount?: number;
 }
 
 export interface ScaleMemory {
@@ -188,7 +188,7 @@ function scaleMemory(
 ): { peak: number; counted: CountedScale } {
   const vector = pooledBytes(4 * 3 * width * height);
   const deepest = deepestLayer(job.loss);
-  const styles = (job.styles ?? Array.from({ length: Math.max(1, job.styleMasks ?? 0) }, () => ({ width, height }))).map((s) =>
+  const styles = (job.styles ?? Array.from({ length: Math.max(1, job.styleMaskCount ?? 0) }, () => ({ width, height }))).map((s) =>
     styleImageSize(s, { width, height }, job.styleScale, deepest),
   );
   const counted = countScale(
@@ -196,14 +196,14 @@ function scaleMemory(
       ...{ width, height, styles, loss: job.loss, pooling: job.pooling, convertsInput: job.convertsInput ?? true },
       ...{ subgroups: job.subgroups ?? true, winograd: job.winograd ?? true, bindingBytes: job.bindingBytes ?? DEFAULT_BINDING_BYTES },
       temporalTerms: job.temporalTerms ?? 0,
-      styleMasks: job.styleMasks ?? 0,
+      styleMaskCount: job.styleMaskCount ?? 0,
     },
     recompute,
     winogradCache,
   );
   // Always there: weights, the content and style images (RGB at the largest scale's size, here this one's).
   // With style masks, each mask's weights at the largest scale's size (here this one's) too.
-  const masks = (job.styleMasks ?? 0) * pooledBytes(4 * width * height);
+  const masks = (job.styleMaskCount ?? 0) * pooledBytes(4 * width * height);
   const images = vector + masks + styles.reduce((sum, s) => sum + pooledBytes(4 * 3 * s.width * s.height), 0);
   const base = counted.weightBytes + images;
   // The targets: content and style images in the normalised space, one forward each (no gradient).

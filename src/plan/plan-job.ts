@@ -33,7 +33,7 @@ export interface DeviceLimits {
  * edge has one) size the band scratch of tensors past one binding and the largest size that fits;
  * `host.contentName` (the content image's file name, where there is one) is named in messages about
  * its shape; `host.temporalTerms` (a video frame's earlier outputs, planVideo's) adds the temporal
- * term's tensors to the memory plan, `host.styleMasks` (the masks' count) the regions'. Without the device's limits (before the device exists) the plan is made and its
+ * term's tensors to the memory plan, `host.styleMaskCount` (--style-mask's count) the regions'. Without the device's limits (before the device exists) the plan is made and its
  * settings checked, but not its memory: the edges plan again with the limits before any work.
  * Throws OptionError naming the setting by its key, or TensorTooLargeError.
  */
@@ -42,7 +42,7 @@ export function planJob(
   contentWidth: number,
   contentHeight: number,
   styleCount?: number,
-  host: { memoryBytes?: number; contentName?: string; temporalTerms?: number; styleMasks?: number } & Partial<DeviceLimits> = {},
+  host: { memoryBytes?: number; contentName?: string; temporalTerms?: number; styleMaskCount?: number } & Partial<DeviceLimits> = {},
 ): JobPlan {
   // Keys present but undefined (an option not given) keep their defaults.
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
@@ -74,7 +74,7 @@ export function planJob(
     bindingBytes,
     bufferBytes,
     temporalTerms: host.temporalTerms,
-    styleMasks: host.styleMasks,
+    styleMaskCount: host.styleMaskCount,
   };
   const memory = planMemory(job, budget, s.maxMemory === undefined);
   if (bindingBytes !== undefined && bufferBytes !== undefined) checkDevice(job, memory, { bindingBytes, bufferBytes });

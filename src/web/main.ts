@@ -137,7 +137,7 @@ async function start(): Promise<void> {
       {
         bindingBytes: ctx.bindingBytes,
         bufferBytes: ctx.maxBufferBytes,
-        styleMasks: styleMasks?.length,
+        styleMaskCount: styleMasks?.length,
       },
     );
     const steps = plan.scales.map((s) => s.steps);
