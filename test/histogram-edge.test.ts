@@ -1,5 +1,6 @@
 // Edge cases of the histogram kernels, colour transfer and their place in a session (review of
-// part C): a grey image recoloured, the style targets a --color-transfer content session keeps.
+// part C): a grey image recoloured, the style targets a --color-transfer content session keeps,
+// the options refused without a style image (they crashed in the run with a stack trace).
 
 import { describe, expect, it } from 'vitest';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
@@ -51,5 +52,17 @@ describe('a --color-transfer content session', () => {
     } finally {
       session.dispose();
     }
+  });
+});
+
+describe('without a style image', () => {
+  const plan = (settings: object) => () => planJob({ size: 32, scales: 1, styleWeight: 0, ...settings }, 32, 24, 0);
+  it('refuses --histogram-weight and --color-transfer in one sentence each, naming the fix (the CLI says the flags)', () => {
+    expect(plan({ histogramWeight: 1 })).toThrow(
+      /histogramWeight is 1 but there is no style image to match the histograms to: give a style image, or set it to 0/,
+    );
+    expect(plan({ colorTransfer: 'style' })).toThrow(/colorTransfer is style but there is no style image to take the colours from/);
+    expect(plan({ colorTransfer: 'content' })).toThrow(/colorTransfer is content but there is no style image to give the colours to/);
+    expect(plan({})).not.toThrow();
   });
 });

@@ -205,13 +205,25 @@ function checkStyleLayerWeights(weights: readonly number[] | undefined, styleLay
   }
 }
 
-/** One weight >= 0 per style image, not all 0; and style images when the style term counts. */
+/** One weight >= 0 per style image, not all 0; and style images when the style term, the histogram term or colour transfer needs them. */
 function checkStyleBlend(s: StyleSettings, styleCount: number | undefined): void {
   if (styleCount === 0 && s.styleWeight !== 0) {
     throw new OptionError(
       'styleWeight',
       s.styleWeight,
       `is ${s.styleWeight} but there is no style image: give a style image, or set it to 0`,
+    );
+  }
+  if (styleCount === 0 && s.histogramWeight !== 0) {
+    const why = `is ${s.histogramWeight} but there is no style image to match the histograms to: give a style image, or set it to 0`;
+    throw new OptionError('histogramWeight', s.histogramWeight, why);
+  }
+  if (styleCount === 0 && s.colorTransfer !== 'none') {
+    const what = s.colorTransfer === 'style' ? 'to take the colours from' : 'to give the colours to';
+    throw new OptionError(
+      'colorTransfer',
+      s.colorTransfer,
+      `is ${s.colorTransfer} but there is no style image ${what}: give a style image, or set it to none`,
     );
   }
   const blend = s.styleBlend;
