@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceTensor, GpuContext } from '../src/gpu/index.js';
 import { OPS } from '../src/graph/gradients.js';
 import { Tensor } from '../src/graph/index.js';
-import { matmul, matrixTrace, sqrtmBackward, sqrtmForward, type MatmulOptions } from '../src/kernels/index.js';
+import {
+  matmul,
+  matrixTrace,
+  sqrtmBackward,
+  sqrtmForward,
+  traceSqrtmBackward,
+  traceSqrtmForward,
+  type MatmulOptions,
+} from '../src/kernels/index.js';
 import { withBrokenShader } from './helpers/broken-shader.js';
 import { expectClose, relativeError } from './helpers/compare.js';
 import { useGpu } from './helpers/gpu.js';
@@ -192,6 +200,79 @@ describe('matrix square root (Newton–Schulz) and its Lyapunov backward', () =>
     const da = sqrtmBackward(ctx, good, g, 1);
     expect(relativeError(await da.read(), oracle.sqrtmGrad(cov, c, randomArray(c * c, 43)))).toBeGreaterThan(1e-3);
     for (const v of [t, g, root, good, da]) v.release();
+  });
+});
+
+describe('the trace of a matrix square root (W2’s term) and its gradient from Newton–Schulz’s Z', () => {
+  const gpu = useGpu();
+  const c = 6;
+  const a = spd(c, 33);
+  const factor = -2 / c; // the W2 term's weight: a negative dOut-like factor
+  const traceOf = (ctx: GpuContext, x: DeviceTensor, iterations?: number) => traceSqrtmForward(ctx, x, factor, true, iterations);
+  const withGradient = (ctx: GpuContext, x: DeviceTensor, dy: DeviceTensor, iterations?: number) => {
+    const { trace, gradient } = traceOf(ctx, x, iterations);
+    const da = traceSqrtmBackward(ctx, gradient!, dy);
+    for (const t of [trace, gradient!]) t.release();
+    return da;
+  };
+  /** factor·½·A^(−1/2)·dy[0], in A's eigenbasis. */
+  const exactGradient = (x: ArrayLike<number>, dy: ArrayLike<number>) => {
+    const { d, v } = oracle.symmetricEigen(x, c);
+    const vd = Float64Array.from(v, (e, i) => (e * factor * 0.5 * dy[0]!) / Math.sqrt(d[i % c]!));
+    return oracle.matmul(vd, [c, c], v, [c, c], false, true);
+  };
+
+  describeDifferentiable(gpu, {
+    name: `factor·tr √A [${c},${c}], eigenvalues in [0.5, 2]`,
+    inputShape: [c, c],
+    outputShape: [1],
+    input: a,
+    forward: (ctx, x) => {
+      const { trace, gradient } = traceSqrtmForward(ctx, x, factor, false);
+      expect(gradient).toBeNull();
+      return trace;
+    },
+    backward: (ctx, x, dy) => withGradient(ctx, x, dy),
+    oracle: (x) => [factor * oracle.trace(oracle.sqrtmGeneral(x, c), c)],
+    oracleBackward: exactGradient,
+    deviceStep: 1e-2,
+  });
+
+  it('gives the trace sqrtm gives, and the gradient the Lyapunov backward gives for dY = factor·I (a negative dOut too)', async () => {
+    const ctx = gpu();
+    const t = ctx.upload([1, c, c], a);
+    const eye = ctx.upload(
+      [1, c, c],
+      Float64Array.from({ length: c * c }, (_, e) => (e % (c + 1) === 0 ? factor : 0)),
+    );
+    const one = ctx.upload([1], [-1]); // a negative dOut (WGSL's pow(s, 1) is NaN for s < 0)
+    const root = sqrtmForward(ctx, t);
+    const [viaRoot, lyapunov] = [matrixTrace(ctx, root, factor), sqrtmBackward(ctx, root, eye)];
+    const { trace, gradient } = traceOf(ctx, t);
+    const da = traceSqrtmBackward(ctx, gradient!, one);
+    expect(da.shape).toEqual([1, c, c]);
+    expect((await trace.read())[0]).toBe((await viaRoot.read())[0]);
+    expectClose(
+      await da.read(),
+      Array.from(await lyapunov.read(), (v) => -v),
+      1e-5,
+      'Z-based vs Lyapunov gradient',
+    );
+    for (const v of [t, eye, one, root, viaRoot, lyapunov, trace, gradient!, da]) v.release();
+  });
+
+  it('too few iterations (a broken variant: 3) fail the oracle, forward and gradient', async () => {
+    const ctx = gpu();
+    const f = randomArray(c * 40, 44);
+    const cov = Float64Array.from(oracle.matmul(f, [c, 40], f, [c, 40], false, true), (v, e) => v / 40 + (e % (c + 1) === 0 ? 1e-2 : 0));
+    const [t, dy] = [ctx.upload([c, c], cov), ctx.upload([1], [0.7])];
+    const { trace, gradient } = traceOf(ctx, t, 3);
+    expect(relativeError(await trace.read(), [factor * oracle.trace(oracle.sqrtm(cov, c), c)])).toBeGreaterThan(1e-3);
+    const da = withGradient(ctx, t, dy, 3);
+    expect(relativeError(await da.read(), exactGradient(cov, [0.7]))).toBeGreaterThan(1e-3);
+    const good = withGradient(ctx, t, dy);
+    expectClose(await good.read(), exactGradient(cov, [0.7]), 1e-3, 'gradient of a covariance, 12 iterations');
+    for (const v of [t, dy, trace, gradient!, da, good]) v.release();
   });
 });
 

@@ -16,6 +16,7 @@ import {
   momentsStdBackward,
   type PixelWeights,
   sqrtmBackward,
+  traceSqrtmBackward,
   maskScale,
   maxPool2x2Backward,
   mseBackward,
@@ -93,6 +94,14 @@ export const OPS = opTable({
   }),
   // The coupled Newton–Schulz iteration for √A·X + X·√A = dY, from the output √A (kernels/sqrtm.ts).
   sqrtm: defineOp({ name: 'sqrtm', reads: ['output'], backward: (ctx, node) => [sqrtmBackward(ctx, node.output.value, node.dOut)] }),
+  // factor·tr √A: the forward's own factor·½·A^(−1/2) (Newton–Schulz's Z, kernels/sqrtm.ts) times dOut.
+  traceSqrtm: defineOp({
+    name: 'traceSqrtm',
+    reads: [],
+    backward: (ctx, node, gradient: DeviceTensor) => [traceSqrtmBackward(ctx, gradient, node.dOut)],
+  }),
+  // A value a backward reads that is no op's output (traceSqrtm's gradient): owned by the tape, no gradient.
+  held: defineOp({ name: 'held', reads: [], backward: (_ctx, node) => node.needs.map(() => null) }),
   moments: defineOp({
     name: 'moments',
     reads: ['inputs'],

@@ -109,6 +109,17 @@ export function sqrtm(tape: Tape, a: Tensor): Tensor {
   return tape.apply(OPS.sqrtm, [a], (ctx, [v]) => k.sqrtmForward(ctx, v!));
 }
 
+/**
+ * factor·tr √A (A symmetric positive semi-definite) by Newton–Schulz, as trace(sqrtm(A)) gives it; its
+ * gradient factor·½·A^(−1/2) comes from the same iteration (kernels/sqrtm.ts), no Lyapunov iteration.
+ * Recorded with its value (Tape.record): not for a checkpointed segment.
+ */
+export function traceSqrtm(tape: Tape, a: Tensor, factor: number): Tensor {
+  const { trace, gradient } = k.traceSqrtmForward(tape.ctx, a.value, factor, tape.recordsGrad && a.requiresGrad);
+  if (!gradient) return tape.record(OPS.held, [], trace);
+  return tape.record(OPS.traceSqrtm, [a], trace, tape.record(OPS.held, [], gradient).value);
+}
+
 /** Per-channel raw moments [orders, C] of one image's features, optionally weighted per pixel (kernels/moments.ts). */
 export function moments(tape: Tape, x: Tensor, orders: k.MomentOrders, mask?: k.PixelWeights): Tensor {
   return tape.apply(OPS.moments, [x], (ctx, [v]) => k.momentsForward(ctx, v!, orders, mask), mask);

@@ -21,7 +21,7 @@ export { channelAffineBackward, channelAffineForward, type ChannelAffine } from 
 export { originalColors } from './original_colors.js';
 export { addDiagonal, matmul, matrixTrace, matrixTraceBackward, scaleByPower, type MatmulOptions } from './matmul.js';
 export { momentsBackward, momentsForward, momentsStd, momentsStdBackward, type MomentOrders, type PixelWeights } from './moments.js';
-export { SQRTM_ITERATIONS, sqrtmBackward, sqrtmForward } from './sqrtm.js';
+export { SQRTM_ITERATIONS, sqrtmBackward, sqrtmForward, traceSqrtmBackward, traceSqrtmForward, type TraceSqrtm } from './sqrtm.js';
 export {
   HISTOGRAM_QUANTILES,
   histogramBins,

@@ -104,7 +104,7 @@ export function matrixTraceBackward(ctx: GpuContext, xShape: readonly number[], 
   return dx;
 }
 
-/** A new tensor x · s[0]^exponent, s a one-value device tensor. */
+/** A new tensor x · s[0]^exponent, s a one-value device tensor (≥ 0 unless the exponent is 1: WGSL's pow). */
 export function scaleByPower(ctx: GpuContext, x: DeviceTensor, s: DeviceTensor, exponent: number): DeviceTensor {
   requireScalar('scale_by_power', 's', s);
   const y = ctx.empty(x.shape, 'scaled by a power');

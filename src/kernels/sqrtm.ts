@@ -3,11 +3,13 @@
 // (crowsonkb/style-transfer-pytorch's sqrtm.py, after msubhransu/matrix-sqrt), every step a matmul
 // on the device. The matrix is divided by its Frobenius norm first (eigenvalues in (0, 1], where
 // the iteration converges) and the result multiplied by the norm's square root; the norm stays on
-// the device (scale_by_power).
+// the device (scale_by_power). The W2 term needs only tr √A, whose gradient ½·A^(−1/2) the forward's
+// own Z gives (traceSqrtmForward): the Lyapunov backward stays for the general op (ops.sqrtm).
 
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import { dot } from './dot.js';
-import { addDiagonal, matmul, matrixShape, scaleByPower } from './matmul.js';
+import { addDiagonal, matmul, matrixShape, matrixTrace, scaleByPower } from './matmul.js';
+import { scale } from './axpby.js';
 
 /**
  * Iterations of both: crowsonkb's StyleLossW2 uses 12 (the reference bench/style_losses_ref.py
@@ -20,25 +22,70 @@ export const SQRTM_ITERATIONS = 12;
 /** Y ≈ √A (of A's shape) for A [C, C] (or [1, C, C]), symmetric positive semi-definite. */
 export function sqrtmForward(ctx: GpuContext, a: DeviceTensor, iterations = SQRTM_ITERATIONS): DeviceTensor {
   requireSquare('sqrtm', a);
+  const { root, inverse, norm2 } = newtonSchulz(ctx, a, iterations, false);
+  for (const t of [inverse, norm2]) t?.release();
+  return root;
+}
+
+/** factor·tr √A, and with `gradient` its gradient wrt A for one unit of the output: factor·½·A^(−1/2). */
+export interface TraceSqrtm {
+  trace: DeviceTensor;
+  gradient: DeviceTensor | null;
+}
+
+/**
+ * factor·tr √A by the same iteration as sqrtmForward (the same numbers), and d/dA = factor·½·A^(−1/2)
+ * from the iteration's own Z (→ (A/‖A‖)^(−1/2), so A^(−1/2) = Z·‖A‖^(−1/2)): the gradient of the
+ * trace costs no matmul, where sqrtmBackward's Lyapunov iteration costs five per iteration. Where an
+ * eigenvalue λ has not converged, Z's λ^(−1/2) is low as Y's √λ is (Y = A·Z in every iteration).
+ */
+export function traceSqrtmForward(
+  ctx: GpuContext,
+  a: DeviceTensor,
+  factor: number,
+  gradient: boolean,
+  iterations = SQRTM_ITERATIONS,
+): TraceSqrtm {
+  requireSquare('trace_sqrtm', a);
+  const { root, inverse, norm2 } = newtonSchulz(ctx, a, iterations, gradient);
+  const trace = matrixTrace(ctx, root, factor);
+  let scaled: DeviceTensor | null = null;
+  if (inverse) {
+    const unnormalised = scaleByPower(ctx, inverse, norm2, -0.25);
+    scaled = scale(ctx, unnormalised, factor / 2);
+    for (const t of [inverse, unnormalised]) t.release();
+  }
+  for (const t of [root, norm2]) t.release();
+  return { trace, gradient: scaled };
+}
+
+/** dA of trace_sqrtm: its gradient times dOut (a one-value tensor). */
+export function traceSqrtmBackward(ctx: GpuContext, gradient: DeviceTensor, dOut: DeviceTensor): DeviceTensor {
+  return scaleByPower(ctx, gradient, dOut, 1);
+}
+
+/**
+ * Y ≈ √A and (with `inverse`) Z ≈ (A/‖A‖_F)^(−1/2) by `iterations` coupled Newton–Schulz steps on A/‖A‖_F,
+ * and ‖A‖_F² (a device scalar): the caller releases what it is given.
+ */
+function newtonSchulz(ctx: GpuContext, a: DeviceTensor, iterations: number, inverse: boolean) {
   const norm2 = dot(ctx, a, a);
   let y = scaleByPower(ctx, a, norm2, -0.5);
   let z: DeviceTensor | null = null; // Z = I before the first iteration
   for (let i = 0; i < iterations; i++) {
-    // T = (3I − Z·Y)/2; Y ← Y·T; Z ← T·Z
+    // T = (3I − Z·Y)/2; Y ← Y·T; Z ← T·Z (Z not needed after the last step unless asked for)
     const t: DeviceTensor = z ? matmul(ctx, z, y, { alpha: -0.5, diag: 1.5 }) : addDiagonal(ctx, y, -0.5, 1.5);
     const yNext: DeviceTensor = matmul(ctx, y, t, { shape: a.shape });
-    const zNext: DeviceTensor = z ? matmul(ctx, t, z) : t;
+    const needZ = inverse || i < iterations - 1;
+    const zNext: DeviceTensor | null = !needZ ? null : z ? matmul(ctx, t, z, { shape: a.shape }) : t;
     y.release();
-    if (z) {
-      z.release();
-      t.release();
-    }
+    z?.release();
+    if (z || !needZ) t.release();
     [y, z] = [yNext, zNext];
   }
-  z?.release();
   const root = scaleByPower(ctx, y, norm2, 0.25);
-  for (const t of [y, norm2]) t.release();
-  return root;
+  y.release();
+  return { root, inverse: z, norm2 };
 }
 
 /** dA for sqrtmForward's A given its output Y = √A and dY: X with Y·X + X·Y = dY, by the coupled iteration. */

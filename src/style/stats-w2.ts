@@ -46,7 +46,7 @@ export const W2_STATISTIC: StyleStatistic = {
     return ops.weightedSum(tape, [
       [ops.mse(tape, mean, Tensor.leaf(styleMean!)), 1],
       [ops.trace(tape, cov, 1 / c, styleTrace), 1],
-      [ops.trace(tape, ops.sqrtm(tape, product), 1 / c), -2],
+      [ops.traceSqrtm(tape, product, 1 / c), -2],
     ]);
   },
 };
