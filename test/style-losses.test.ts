@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { countingContext } from '../src/gpu/counting.js';
 import type { DeviceTensor, GpuContext } from '../src/gpu/index.js';
 import { Tape, Tensor } from '../src/graph/index.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
@@ -148,6 +149,31 @@ describe('W2 and mean-std style terms against torch float64', () => {
       for (const v of [ones, both]) v.release();
     });
   }
+});
+
+describe('W2 and mean-std release what they make', () => {
+  // On the counting device (src/gpu/counting.ts): a target made and prepared, then a step's term and
+  // gradient (and a term without gradient, as a report's), leave nothing live once the target and
+  // inputs are released; with a small binding the moments and Gram run band by band.
+  for (const kind of ['w2', 'mean-std'] as const)
+    for (const bindingBytes of [2 ** 27, 2048])
+      it(`${kind}, binding ${bindingBytes} B: every tensor is released (masked and not)`, () => {
+        const ctx = countingContext({ bindingBytes, subgroups: false });
+        const [c, h, w] = [8, 16, 12];
+        const [x, style, weights] = [ctx.empty([1, c, h, w]), ctx.empty([1, c, 10, 10]), ctx.empty([1, 1, h, w])];
+        const base = ctx.memory().liveBytes;
+        const t = target(ctx, kind, [style], [1]);
+        for (const mask of [undefined, { weights, mean: 0.5 }])
+          for (const grad of [true, false]) {
+            const tape = new Tape(ctx, { grad });
+            const xt = Tensor.leaf(x, grad);
+            const loss = styleStatistic(kind).loss(tape, xt, t, mask);
+            if (grad) tape.backward(loss, [xt])[0]!.release();
+            tape.dispose();
+          }
+        for (const v of t) v.release();
+        expect(ctx.memory().liveBytes).toBe(base);
+      });
 });
 
 describe('W2 and mean-std in the style job', () => {
