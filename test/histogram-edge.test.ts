@@ -1,8 +1,10 @@
 // Edge cases of the histogram kernels, colour transfer and their place in a session (review of
 // part C): a grey image recoloured, the style targets a --color-transfer content session keeps,
-// the options refused without a style image (they crashed in the run with a stack trace).
+// the options refused without a style image (they crashed in the run with a stack trace), a
+// resume refused for another --histogram-weight saying which.
 
 import { describe, expect, it } from 'vitest';
+import { identityDifferences } from '../src/io/checkpoint-file.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { colorYiq } from '../src/kernels/index.js';
 import { planJob } from '../src/plan/plan-job.js';
@@ -64,5 +66,22 @@ describe('without a style image', () => {
     expect(plan({ colorTransfer: 'style' })).toThrow(/colorTransfer is style but there is no style image to take the colours from/);
     expect(plan({ colorTransfer: 'content' })).toThrow(/colorTransfer is content but there is no style image to give the colours to/);
     expect(plan({})).not.toThrow();
+  });
+});
+
+describe('a checkpoint of a run with another --histogram-weight', () => {
+  it('is refused naming the field of the loss that differs (the whole loss, cut short, read the same)', () => {
+    const loss = (weight: number) => ({
+      contentLayers: [25],
+      styleLayers: [0, 5, 10, 19, 28],
+      contentWeight: 5,
+      styleWeight: 1000,
+      histogram: { weight, layers: [0, 5] },
+    });
+    const identity = (weight: number) => ({ settings: { lr: 1, loss: loss(weight) }, inputs: {}, weights: 'w' });
+    expect(identityDifferences(identity(5), identity(4))).toEqual([
+      'setting loss.histogram was {"weight":5,"layers":[0,5]}, now {"weight":4,"layers":[0,5]}',
+    ]);
+    expect(identityDifferences(identity(5), identity(5))).toEqual([]);
   });
 });

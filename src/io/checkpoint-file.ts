@@ -221,11 +221,7 @@ export function runIdentity(
 export function identityDifferences(saved: RunIdentity, now: RunIdentity): string[] {
   const out: string[] = [];
   const keys = new Set([...Object.keys(saved.settings), ...Object.keys(now.settings)]);
-  for (const key of keys) {
-    const [a, b] = [saved.settings[key], now.settings[key]];
-    if (JSON.stringify(a) !== JSON.stringify(b))
-      out.push(`setting ${plain(key)} was ${a === undefined ? 'unset' : show(a)}, now ${b === undefined ? 'unset' : show(b)}`);
-  }
+  for (const key of keys) out.push(...settingDifferences(plain(key), saved.settings[key], now.settings[key]));
   const roles = new Set([...Object.keys(saved.inputs), ...Object.keys(now.inputs)]);
   for (const role of roles) {
     if (saved.inputs[role] !== now.inputs[role])
@@ -239,6 +235,23 @@ export function identityDifferences(saved: RunIdentity, now: RunIdentity): strin
   }
   if (saved.weights !== now.weights) out.push('the weights differ');
   return out.length > SHOWN_DIFFERENCES ? [...out.slice(0, SHOWN_DIFFERENCES), `${out.length - SHOWN_DIFFERENCES} more differences`] : out;
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * A setting that differs, in words; an object (the loss) by its fields that differ, one level down,
+ * so that the line shows the difference (whole, two long objects cut short read the same).
+ */
+function settingDifferences(name: string, a: unknown, b: unknown, fields = true): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  if (fields && isRecord(a) && isRecord(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) =>
+      settingDifferences(`${name}.${plain(k)}`, Object.hasOwn(a, k) ? a[k] : undefined, Object.hasOwn(b, k) ? b[k] : undefined, false),
+    );
+  }
+  return [`setting ${name} was ${a === undefined ? 'unset' : show(a)}, now ${b === undefined ? 'unset' : show(b)}`];
 }
 
 /** A name read from the file, for a message: on one line (escaped as in JSON) and cut short. */
