@@ -235,7 +235,7 @@ export const SETTINGS = {
     arg: '<list>',
     group: 'Loss',
     label: 'Histogram layers',
-    help: ['Layers of the histogram term (default = conv1_1,conv4_1, where Risser et al. put it)'],
+    help: ["Layers of the histogram term, Risser et al.'s (default = conv1_1,conv4_1)"],
   },
   pooling: {
     kind: 'choice',
