@@ -12,7 +12,7 @@ import { decodeCheckpoint } from '../src/io/checkpoint-file.js';
 import { CONV_VARIANTS, convTuningKey } from '../src/kernels/index.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { editCheckpoint } from './helpers/checkpoints.js';
-import { cli } from './helpers/cli.js';
+import { cli, PROGRESS_LINE } from './helpers/cli.js';
 import { picture } from './helpers/pictures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-checkpoint-files-'));
@@ -20,8 +20,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const path = (name: string) => join(work, name);
 const run = (args: string[]) => cli(args, { cwd: work, env: { WGPU_STYLE_CACHE: path('cache') } });
 const RUN = ['content.png', 'style.png', '--weights', 'syn.bin', '--size', '32', '--scales', '1', '--steps', '4', '--no-autotune'];
-/** Notes a run may print on stderr before it stops: Dawn's when it makes a device, L-BFGS's memory. */
-const NOTES = [/^Warning: /, /^L-BFGS: a history of \d+ pairs takes /];
+/** Notes a run may print on stderr before it stops: its progress (phases, Dawn's warnings), L-BFGS's memory. */
+const NOTES = [PROGRESS_LINE, /^L-BFGS: a history of \d+ pairs takes /];
 const VICTIM = 'export PATH=$HOME/bin:$PATH\n';
 
 /** Runs `args` and expects a one-line refusal matching `message`, after notes if any (exit 2, no stack trace). */

@@ -26,7 +26,7 @@ import { deepestLayer } from '../src/style/loss.js';
 import { planJob } from '../src/plan/plan-job.js';
 import { convShapesForStep } from '../src/vgg/index.js';
 import { OptionError } from '../src/util/errors.js';
-import { cli } from './helpers/cli.js';
+import { cli, PROGRESS_LINE } from './helpers/cli.js';
 import { useGpu } from './helpers/gpu.js';
 import { picture } from './helpers/pictures.js';
 
@@ -315,7 +315,7 @@ describe('the command line', () => {
       const lines = r.stderr
         .trimEnd()
         .split('\n')
-        .filter((l) => !/artificially reduced/.test(l));
+        .filter((l) => !PROGRESS_LINE.test(l));
       expect(lines, r.stderr).toHaveLength(1);
       return lines[0]!;
     };

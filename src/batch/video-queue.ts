@@ -61,8 +61,15 @@ export function segmentJobId(key: string, segment: number): string {
   return `video-${key}-${segment}`;
 }
 
-/** Adds a segment's job; one of that id already there (waiting, running, or done) is left as it is. */
-export async function addSegment(queue: Queue, data: VideoSegmentData, attempts: number): Promise<void> {
+/**
+ * Adds a segment's job; one of that id already there (waiting, running, or done) is left as it is,
+ * unless it ended (done or failed) before `after` (the adding segment's own job was made): then it
+ * is an earlier chain's, which a rerun of the command must not take for its own (a failed one
+ * would end the new chain at once, a done one skip frames since deleted), so it is made again.
+ */
+export async function addSegment(queue: Queue, data: VideoSegmentData, attempts: number, after = Infinity): Promise<void> {
+  const earlier = await queue.getJob(segmentJobId(data.key, data.segment));
+  if (earlier && earlier.timestamp < after && ['completed', 'failed'].includes(await earlier.getState())) await earlier.remove();
   await queue.add(VIDEO_SEGMENT, data, {
     jobId: segmentJobId(data.key, data.segment),
     attempts,
@@ -100,7 +107,7 @@ export async function runSegment(
   const next = lastFrame < result.inputFrames ? segment + 1 : null;
   // Added before this job completes: a worker dying in between leaves this job to be redone
   // (every frame found made), and it adds the next again, which is then there once.
-  if (next !== null) await addSegment(queue, { ...job.data, segment: next }, job.opts.attempts ?? 1);
+  if (next !== null) await addSegment(queue, { ...job.data, segment: next }, job.opts.attempts ?? 1, job.timestamp);
   return {
     segment,
     frames: [lastFrame - segmentFrames + 1, Math.min(lastFrame, result.inputFrames)],

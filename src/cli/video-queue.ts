@@ -11,6 +11,7 @@ import {
   DEFAULT_SEGMENT_FRAMES,
   segmentJobId,
   videoKey,
+  type VideoSegmentData,
   type VideoSegmentResult,
   type VideoSpec,
 } from '../batch/video-queue.js';
@@ -66,9 +67,8 @@ export async function runQueuedVideo(spec: VideoSpec, q: VideoQueueSettings): Pr
   const interrupt = stopOnCtrlC('stopped following the video; its segments stay on the queue');
   try {
     const key = videoKey(video, q.segmentFrames);
-    const first = await queue.getJob(segmentJobId(key, 1));
-    // A chain that ended (done or failed) is started again: its made frames are kept (resume).
-    if (first && ['completed', 'failed'].includes(await first.getState())) await first.remove();
+    // A chain that ended (done or failed) is started again: its made frames are kept (resume), and
+    // each segment replaces the earlier chain's next one (addSegment).
     await addSegment(queue, { video, key, segment: 1, segmentFrames: q.segmentFrames, from: `${hostname()}:${process.pid}` }, q.attempts);
     connection.reconnected();
     console.error(`queued ${video.input} in segments of ${q.segmentFrames} frames on ${connection.shown} (queue ${q.name})`);
@@ -92,7 +92,11 @@ async function follow(queue: ReturnType<typeof openQueue>, key: string, signal: 
       return SOME_FAILED;
     }
     if (state === 'failed') {
-      console.error(`segment ${segment}: failed (${job!.failedReason}, after ${job!.attemptsMade} attempts)`);
+      const k = (job!.data as unknown as VideoSegmentData).segmentFrames;
+      const frames = `frames ${(segment - 1) * k + 1}-${segment * k}`;
+      console.error(
+        `segment ${segment} (${frames}): failed (${job!.failedReason}, after ${job!.attemptsMade} attempts); those before are made`,
+      );
       return SOME_FAILED;
     }
     if (state === 'completed') {

@@ -12,6 +12,14 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * A run's progress on stderr, which a refusal may follow: its phase lines (src/style/phase-text.ts:
+ * 'loading the GPU device', 'scale 1/2: tuning 3/13 shapes …', …) and Dawn's limit warnings.
+ * Progress belongs on stderr on a pipe too (a long run's log shows where it is); a test of a
+ * refusal's one line drops these and expects nothing else.
+ */
+export const PROGRESS_LINE = /^((scale \d+\/\d+: )?(loading |tuning |style and content targets|steps)|Warning: .*artificially reduced)/;
+
 export function cli(
   args: string[],
   options: { cwd: string; env?: Record<string, string>; onStderr?: (text: string, child: ChildProcess) => void },
