@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { countingContext } from '../src/gpu/counting.js';
 import type { DeviceTensor, GpuContext } from '../src/gpu/index.js';
-import { Tape, Tensor } from '../src/graph/index.js';
+import { ops, Tape, Tensor } from '../src/graph/index.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import { axpby, scale } from '../src/kernels/index.js';
 import { planJob } from '../src/plan/plan-job.js';
@@ -16,6 +16,7 @@ import { planVideo } from '../src/plan/video-options.js';
 import { runStyleJob } from '../src/style/job.js';
 import type { RgbaImage } from '../src/style/image-tensor.js';
 import { runVideoJob } from '../src/video/job.js';
+import { Vgg19 } from '../src/vgg/index.js';
 import { styleStatistic, type LayerMask, type StyleLossKind, type StyleTarget } from '../src/style/style-statistics.js';
 import { MEAN_STD_EPS } from '../src/style/stats-mean-std.js';
 import { W2_EPS } from '../src/style/stats-w2.js';
@@ -38,6 +39,7 @@ interface Fixture {
   cases: Array<{ name: string; loss: number; grad: number[] }>;
 }
 
+const W2 = styleStatistic('w2');
 const REF: Fixture = JSON.parse(readFileSync(new URL('./fixtures/style-losses-ref.json', import.meta.url), 'utf8'));
 const C = REF.channels;
 const [H, W] = REF.content;
@@ -174,6 +176,38 @@ describe('W2 and mean-std release what they make', () => {
         for (const v of t) v.release();
         expect(ctx.memory().liveBytes).toBe(base);
       });
+});
+
+describe('W2 on a checkpointing tape', () => {
+  const gpu = useGpu();
+  // traceSqrtm is recorded with its value (Tape.record): outside the VGG's segments a recomputing
+  // tape gives the gradient of a plain one, bit for bit.
+  it('gives the same gradient as without recomputation', async () => {
+    const ctx = gpu();
+    const vgg = Vgg19.load(ctx, syntheticWeights(3, 2), { upTo: 2 });
+    const image = Float64Array.from({ length: 3 * 12 * 10 }, (_, i) => Math.sin(i * 0.37) * 60);
+    const style = Float64Array.from({ length: 3 * 12 * 10 }, (_, i) => Math.cos(i * 0.21) * 50);
+    const features = (tape: Tape, x: Tensor) => vgg.extract(tape, x, [0, 2]);
+    const targetTape = new Tape(ctx, { grad: false });
+    const s = ctx.upload([1, 3, 12, 10], style);
+    const targets = [...features(targetTape, Tensor.leaf(s)).values()].map((f) => target(ctx, 'w2', [f.value], [1]));
+    targetTape.dispose();
+    const gradient = async (recompute: boolean) => {
+      const tape = new Tape(ctx, { recompute });
+      const x = Tensor.leaf(ctx.upload([1, 3, 12, 10], image), true);
+      const terms = [...features(tape, x).values()].map((f, i) => [W2.loss(tape, f, targets[i]!), 1] as const);
+      const [g] = tape.backward(ops.weightedSum(tape, terms), [x]);
+      const values = await g!.read();
+      tape.dispose();
+      for (const v of [g!, x.value]) v.release();
+      return values;
+    };
+    const [plain, recomputed] = [await gradient(false), await gradient(true)];
+    expect(plain.some((v) => v !== 0)).toBe(true);
+    expect(Array.from(recomputed)).toEqual(Array.from(plain));
+    for (const v of [s, ...targets.flat()]) v.release();
+    vgg.dispose();
+  });
 });
 
 describe('W2 and mean-std in the style job', () => {
