@@ -1,16 +1,19 @@
 // Edge cases of the histogram kernels, colour transfer and their place in a session (review of
 // part C): a grey image recoloured, the style targets a --color-transfer content session keeps,
 // the options refused without a style image (they crashed in the run with a stack trace), a
-// resume refused for another --histogram-weight saying which.
+// resume refused for another --histogram-weight saying which, L-BFGS with the 6 reported losses.
 
 import { describe, expect, it } from 'vitest';
 import { identityDifferences } from '../src/io/checkpoint-file.js';
 import { syntheticWeights } from '../src/io/weights/synthetic.js';
+import type { DeviceTensor, GpuContext } from '../src/gpu/index.js';
 import { colorYiq } from '../src/kernels/index.js';
 import { planJob } from '../src/plan/plan-job.js';
 import { transferColors } from '../src/style/color-transfer.js';
 import { StyleSession } from '../src/style/session.js';
 import { useGpu } from './helpers/gpu.js';
+import { HostObjective, runDevice, type HostFunction } from './helpers/lbfgs-device.js';
+import type { Evaluation } from '../src/optim/types.js';
 import { rng } from './helpers/random.js';
 import { texture } from './helpers/video-clip.js';
 
@@ -83,5 +86,38 @@ describe('a checkpoint of a run with another --histogram-weight', () => {
       'setting loss.histogram was {"weight":5,"layers":[0,5]}, now {"weight":4,"layers":[0,5]}',
     ]);
     expect(identityDifferences(identity(5), identity(5))).toEqual([]);
+  });
+});
+
+/** The style job's evaluation: 6 reported losses, the temporal and histogram terms after the total. */
+class SixLosses extends HostObjective {
+  constructor(
+    private readonly gpu: GpuContext,
+    image: DeviceTensor,
+    fn: HostFunction,
+  ) {
+    super(gpu, image, fn);
+  }
+  readonly made: Evaluation[] = [];
+  override async evaluate() {
+    const ev = await super.evaluate();
+    const total = await ev.losses.read();
+    ev.losses.release();
+    this.made.push({ ...ev, losses: this.gpu.upload([6], [0, 0, 0, total[3]!, 7, 9], 'losses') });
+    return this.made.at(-1)!;
+  }
+}
+
+describe('L-BFGS with the temporal and histogram terms reported', () => {
+  it('steps as with 4 losses and gives all 6 back (they overwrote its constants 0 and 1: a crash, or a wrong direction)', async () => {
+    const fn: HostFunction = (x) => ({ f: x.reduce((a, v, i) => a + (i + 1) * v * v, 0), g: x.map((v, i) => 2 * (i + 1) * v) });
+    const x0 = [1, -2, 0.5, 3];
+    const plan = { kind: 'lbfgs', history: 3, lineSearch: 'none', lr: 1 } as const;
+    const four = await runDevice(gpu(), x0, 6, plan, (image) => new HostObjective(gpu(), image, fn));
+    let objective: SixLosses | undefined;
+    const six = await runDevice(gpu(), x0, 6, plan, (image) => (objective = new SixLosses(gpu(), image, fn)));
+    expect(six.iterates).toEqual(four.iterates);
+    expect(objective!.made.map((ev) => Array.from(ev.values!).slice(4))).toEqual(objective!.made.map(() => [7, 9]));
+    expect(six.losses).toEqual(four.losses);
   });
 });

@@ -20,9 +20,14 @@ export interface LbfgsSettings extends LbfgsPlan {
   wolfe?: Partial<typeof WOLFE_DEFAULTS>;
 }
 
-/** Slots of the scalars tensor; the recursion's products s·q and y·r follow at INNER + slot and INNER + m + slot. */
-const SLOT = { losses: 0, zero: 4, one: 5, gtd: 6, ys: 7, yy: 8, gNorm1: 9, gNormInf: 10, dNorm1: 11, dNormInf: 12 } as const;
-const INNER = 13;
+/**
+ * Slots of the scalars tensor; the recursion's products s·q and y·r follow at INNER + slot and INNER + m + slot.
+ * The slots before `zero` take an evaluation's reported losses (the style job's 6: content, style, TV, total,
+ * temporal, histogram). There were 4: a video's temporal term overwrote the constant 0, the histogram term the 1.
+ */
+const SLOT = { losses: 0, zero: 8, one: 9, gtd: 10, ys: 11, yy: 12, gNorm1: 13, gNormInf: 14, dNorm1: 15, dNormInf: 16 } as const;
+const LOSS_ROOM = SLOT.zero;
+const INNER = 17;
 
 type Scalars = Record<keyof typeof SLOT, number> & { loss: number };
 type Trial = LinePoint & { grad: DeviceTensor; ys: number; yy: number; gNormInf: number };
@@ -250,9 +255,10 @@ export class Lbfgs implements Optimizer {
 
   /** The one read-back: the scalars tensor, with the evaluation's losses copied in first. */
   private async read(ev: Evaluation | null): Promise<Scalars> {
+    if (ev && ev.losses.size > LOSS_ROOM) throw new Error(`L-BFGS: ${ev.losses.size} loss values, room for ${LOSS_ROOM}`);
     if (ev) this.ctx.copyInto(ev.losses, this.scalars!, SLOT.losses);
     const values = await this.scalars!.read();
-    if (ev) ev.values = values.slice(0, 4);
+    if (ev) ev.values = values.slice(0, ev.losses.size);
     const out = Object.fromEntries(Object.entries(SLOT).map(([k, i]) => [k, values[i]!])) as Scalars;
     out.loss = values[3]!;
     return out;
