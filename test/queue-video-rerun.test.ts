@@ -6,9 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addSegment, segmentJobId, type VideoSegmentData } from '../src/batch/video-queue.js';
+import { SOME_FAILED } from '../src/cli/batch-report.js';
+import { runQueuedVideo } from '../src/cli/video-queue.js';
 import { freePort, REDIS_SERVER, RedisServer } from './helpers/redis.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-queue-video-rerun-'));
@@ -53,5 +55,37 @@ describe.skipIf(!REDIS_SERVER)('video segments on a rerun', () => {
     await addSegment(queue, segment(2, 'rerun'), 1, old + 1);
     expect(await queue.getJobState(id)).toBe('waiting');
     expect((await queue.getJob(id))!.data.from).toBe('rerun');
+  });
+});
+
+describe.skipIf(!REDIS_SERVER)('video --queue --wait on a rerun', () => {
+  it("names the failed segment's frames, and a rerun of the same command takes that segment again", async () => {
+    let failures = 0;
+    // A stand-in for `wgpu-style worker`: segment 1 adds segment 2 as runSegment does; segment 2 fails the first time only.
+    const worker = new Worker(
+      'follow',
+      async (job: Job<VideoSegmentData>) => {
+        const { segment } = job.data;
+        if (segment === 2 && failures++ === 0) throw new UnrecoverableError('the device was lost');
+        if (segment === 1) await addSegment(stand, { ...job.data, segment: 2 }, 1, job.timestamp);
+        return { segment, frames: [segment * 3 - 2, segment * 3], written: 3, skipped: 0, next: segment === 1 ? 2 : null, output: null };
+      },
+      { connection: connection() },
+    );
+    const stand = new Queue('follow', { connection: connection() });
+    const said: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((m: string) => void said.push(m));
+    try {
+      const settings = { url: redis.url, name: 'follow', segmentFrames: 3, wait: true, attempts: 1 };
+      expect(await runQueuedVideo(segment(1, '').video, settings)).toBe(SOME_FAILED);
+      expect(said.join('\n')).toMatch(/segment 2 \(frames 4-6\): failed \(the device was lost, after 1 attempts\)/);
+      said.length = 0;
+      expect(await runQueuedVideo(segment(1, '').video, settings), said.join('\n')).toBe(0);
+      expect(said.join('\n')).toMatch(/segment 2: frames 4-6 done/);
+    } finally {
+      spy.mockRestore();
+      await worker.close();
+      await stand.close();
+    }
   });
 });
