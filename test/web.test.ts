@@ -20,6 +20,7 @@ import { VGG19_CONVS } from '../src/vgg/index.js';
 import { writeKerasH5 } from './helpers/keras-h5.js';
 import { fixture, FIXTURES } from './helpers/weights-fixtures.js';
 import { zipFile } from './helpers/zip-writer.js';
+import { writePng } from './helpers/png-writer.js';
 import { CHROMIUM, launchChromium, startStandIn, type StandIn } from './helpers/web-page.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-web-'));
@@ -39,6 +40,18 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 /** Keras's VGG-19 as keras.Model.save_weights wrote it (the CLI's default download), each tensor constant and gzipped: 80 MB of weights in a small file. */
 const H5_NAME = `/${FETCH_SOURCES.keras.download}`;
 let H5: Uint8Array;
+/** A grey style mask (--style-mask) as a PNG file for the page's picker: `shade(x, y)` 0..255. */
+const maskPng = (name: string, width: number, height: number, shade: (x: number, y: number) => number) => ({
+  name,
+  mimeType: 'image/png',
+  buffer: writePng({
+    width,
+    height,
+    colorType: 0,
+    depth: 8,
+    samples: Array.from({ length: width * height }, (_, p) => shade(p % width, Math.floor(p / width))),
+  }),
+});
 
 type Wgpu = {
   content: unknown;
@@ -124,6 +137,13 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       ])
         await page.fill(`#${id}`, value!);
       await page.click('#advanced summary'); // closed again: the screenshots show the essentials
+      // A style mask of the photo's shape (4:3): the style on the left half, a quarter of it on the right.
+      await page.setInputFiles(
+        '#mask-file',
+        maskPng('left.png', 8, 6, (x) => (x < 4 ? 255 : 64)),
+      );
+      await page.waitForFunction(() => /^Style mask: left\.png, 8×6/.test(document.getElementById('status')!.textContent!));
+      expect(await page.isVisible('#mask-preview')).toBe(true);
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: join(SHOTS, 'page-before.png') });
       await page.click('#start');
@@ -183,6 +203,28 @@ describe.runIf(existsSync(CHROMIUM) || (console.warn(`[skip] web page test: ${CH
       ])
         await page.fill(`#${id}`, value!);
       expect(await page.inputValue('#quality')).toBe('Custom');
+      // A mask the job cannot take is refused in one sentence, before any work; "No mask" runs without one.
+      for (const [mask, message] of [
+        [
+          maskPng('black.png', 8, 6, () => 0),
+          'style mask 1 is black (or transparent) everywhere, so its style would go nowhere; paint white where that style goes',
+        ],
+        [
+          maskPng('square.png', 8, 8, () => 255),
+          /^style mask 1 is 8×8, the content .*their aspect ratios differ by 25\.0 % \(at most 1 %\); give a mask of the content's shape$/,
+        ],
+      ] as const) {
+        await page.setInputFiles('#mask-file', mask);
+        await page.waitForFunction((name) => document.getElementById('status')!.textContent!.includes(name), mask.name);
+        await page.click('#start');
+        await page.waitForFunction(() => s().error);
+        const text = (await page.textContent('#status'))!;
+        expect(text).toMatch(message);
+        expect(text.split(/[.!?] /)).toHaveLength(1);
+        expect(await page.evaluate(() => s().history.length)).toBe(0);
+      }
+      await page.click('#mask-clear');
+      expect(await page.isVisible('#mask-preview')).toBe(false);
       await page.click('#start');
       await page.waitForFunction(() => s().history.length > 0 || s().error, undefined, { timeout: 120_000 });
       console.log(`web page: opening with cached weights to the first step: ${((Date.now() - opened) / 1000).toFixed(1)} s`);
