@@ -41,7 +41,8 @@ describe('a closed standard output', () => {
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-    expect(JSON.parse(first.split('\n')[0]!).type).toBe('progress');
+    // The run's first --json line is its first phase (src/cli/progress.ts phasePrinter), before any progress line.
+    expect(JSON.parse(first.split('\n')[0]!)).toMatchObject({ type: 'phase', phase: 'loading' });
     expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(code, stderr).toBe(0);
     expect(readImage(path('piped.png')).width).toBe(32);

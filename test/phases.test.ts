@@ -20,6 +20,7 @@ import { cli } from './helpers/cli.js';
 import { useGpu } from './helpers/gpu.js';
 import { picture } from './helpers/pictures.js';
 import { texture } from './helpers/video-clip.js';
+import { StoppedBeforeStartError } from '../src/util/errors.js';
 
 const gpu = useGpu();
 type Shape = [number, number, number, number];
@@ -180,5 +181,24 @@ describe('the CLI shows the phases', () => {
     ]);
     expect(phases.every((p) => typeof p.seconds === 'number' && p.scales === 1)).toBe(true);
     expect(lines.findIndex((l) => l.type === 'progress')).toBeGreaterThan(lines.indexOf(phases.at(-1)!));
+  });
+});
+
+describe('Ctrl-C while tuning', () => {
+  it('stops before the targets when no step was made (nothing to keep)', async () => {
+    const ctx = gpu();
+    const tuning = tuningFor(ctx);
+    tuning.store = null;
+    tuning.clear();
+    const plan = planJob({ contentLayers: [7], styleLayers: [0, 5], size: 16, scales: 1, steps: 2, autotune: true }, 16, 12, 1);
+    const stop = new AbortController();
+    const phases: StylePhase[] = [];
+    const onPhase = (p: StylePhase) => {
+      phases.push(p);
+      if (p.phase === 'tuning' && p.done === 1) stop.abort();
+    };
+    const run = runStyleJob(ctx, syntheticWeights(2, 7), texture(16, 12), [texture(16, 16, 5, 3)], plan, { onPhase, signal: stop.signal });
+    await expect(run).rejects.toThrow(StoppedBeforeStartError);
+    expect(phases.map((p) => p.phase)).toEqual(['tuning', 'tuning']);
   });
 });

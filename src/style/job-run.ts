@@ -109,6 +109,9 @@ export class JobRun {
     releaseWinogradWeights(ctx);
     limitWinogradCache(ctx, kept);
     if (this.options.autotune) await this.tune(s, scale);
+    // Stopped while tuning before this run made a step: nothing to keep, so not the targets either.
+    if (this.hooks.signal?.aborted && this.evaluations + (resume?.step ?? 0) === (this.hooks.resume?.evaluations ?? 0))
+      throw new StoppedBeforeStartError();
     limitWinogradCache(ctx, 0);
     this.phase({ phase: 'targets', scale: s + 1, done: 0, total: 1 });
     const content = rgbToNormalized(this.ctx, this.contentRgb, scale.width, scale.height);
