@@ -72,6 +72,14 @@ describe('without a style image', () => {
   });
 });
 
+describe('--histogram-weight alone', () => {
+  it('is something to optimise (it was refused as "all weights 0")', () => {
+    const alone = { size: 32, scales: 1, contentWeight: 0, styleWeight: 0, tvWeight: 0 };
+    expect(() => planJob({ ...alone, histogramWeight: 1 }, 32, 24, 1)).not.toThrow();
+    expect(() => planJob(alone, 32, 24, 1)).toThrow(/are all 0, which leaves nothing to optimise/);
+  });
+});
+
 describe('a checkpoint of a run with another --histogram-weight', () => {
   it('is refused naming the field of the loss that differs (the whole loss, cut short, read the same)', () => {
     const loss = (weight: number) => ({

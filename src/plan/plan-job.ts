@@ -128,7 +128,7 @@ function checkEach(s: StyleSettings): void {
     if (reason) throw new OptionError(key, value, reason);
   }
   const weights = ['contentWeight', 'styleWeight', 'tvWeight'] as const;
-  if (weights.every((key) => s[key] === 0)) {
+  if (weights.every((key) => s[key] === 0) && !s.histogramWeight) {
     throw new OptionError(
       weights,
       weights.map((key) => s[key]),
