@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage, stylize, syntheticWeights, writeImage } from '../src/index.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
-import { cli } from './helpers/cli.js';
+import { cli, PROGRESS_LINE } from './helpers/cli.js';
 import { picture } from './helpers/pictures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-lbfgs-'));
@@ -33,7 +33,8 @@ const TINY = [
   'lbfgs',
 ];
 /** Dawn's own notes on stderr when it makes a device. */
-const withoutDawn = (stderr: string) => stderr.split('\n').filter((l) => l.trim() && !/^Warning: /.test(l));
+/** Stderr less the run's progress (its phases, Dawn's warnings). */
+const withoutDawn = (stderr: string) => stderr.split('\n').filter((l) => l.trim() && !/^Warning: /.test(l) && !PROGRESS_LINE.test(l));
 
 interface Line {
   type: string;
