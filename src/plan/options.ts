@@ -235,7 +235,7 @@ export const SETTINGS = {
     arg: '<list>',
     group: 'Loss',
     label: 'Histogram layers',
-    help: ["Layers of the histogram term, Risser et al.'s (default = conv1_1,conv4_1)"],
+    help: ["Layers of the histogram term (default = conv1_1,conv4_1: Risser et al.'s relu1_1 and relu4_1, before the ReLU)"],
   },
   pooling: {
     kind: 'choice',
