@@ -192,7 +192,10 @@ describe('matrix square root (Newton–Schulz) and its Lyapunov backward', () =>
   it('12 iterations converge for eigenvalues down to 1e-3·‖A‖_F, not 1e-4 (SQRTM_ITERATIONS’s comment)', async () => {
     const ctx = gpu();
     const d = [1, 0.25, 1.2e-3, 1e-4]; // ‖A‖_F ≈ 1.03
-    const t = ctx.upload([4, 4], Float64Array.from({ length: 16 }, (_, e) => (e % 5 === 0 ? d[e / 5]! : 0)));
+    const t = ctx.upload(
+      [4, 4],
+      Float64Array.from({ length: 16 }, (_, e) => (e % 5 === 0 ? d[e / 5]! : 0)),
+    );
     const y = sqrtmForward(ctx, t);
     const root = await y.read();
     const error = d.map((l, i) => Math.abs(root[i * 5]! / Math.sqrt(l) - 1));
