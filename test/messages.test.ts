@@ -17,6 +17,7 @@ import { checkMemory } from '../src/plan/memory-messages.js';
 import { planJob } from '../src/plan/plan-job.js';
 import { OptionError } from '../src/util/errors.js';
 import { picture } from './helpers/pictures.js';
+import { PROGRESS_LINE } from './helpers/cli.js';
 import { REPO_ROOT } from './helpers/shared.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-messages-'));
@@ -49,10 +50,13 @@ async function run(args: string[], cache = join(work, 'cache')): Promise<{ code:
 }
 const TINY = ['--weights', 'syn.bin', '--size', '32', '--scales', '1', '--steps', '2', '-o', 'out.png'];
 
-/** Exit 2 and exactly one line on stderr, matching every pattern, without a stack trace. */
+/** Exit 2 and exactly one line on stderr besides the run's progress (its phases), matching every pattern, without a stack trace. */
 function expectOneLine(r: { code: number | null; stderr: string }, ...patterns: RegExp[]): string {
   expect(r.code, r.stderr).toBe(2);
-  const lines = r.stderr.trimEnd().split('\n');
+  const lines = r.stderr
+    .trimEnd()
+    .split('\n')
+    .filter((l) => !PROGRESS_LINE.test(l));
   expect(lines, r.stderr).toHaveLength(1);
   expect(r.stderr).not.toMatch(/\n\s+at /);
   for (const pattern of patterns) expect(lines[0]).toMatch(pattern);
