@@ -62,6 +62,11 @@ describe('pruning variant families that lose on this adapter', () => {
     expect([...pruned].sort()).toEqual(['sg-wino2', 'tiled', 'wino2', 'wino4']);
   });
 
+  it('counts convs that differ only in height once (their choices may be one timing, reused)', () => {
+    const heights = Object.fromEntries(Array.from({ length: PRUNE_EVIDENCE }, (_, i) => [key([1, 64, 16 + i, 16], 64), 'sg-co16-px8']));
+    expect(prunedFamilies(heights, [1, 64, 16, 16], 64, families, 'direct').size).toBe(0);
+  });
+
   it('prunes nothing on too little evidence', () => {
     expect(prunedFamilies(evidence(PRUNE_EVIDENCE - 1), [1, 64, 16, 16], 64, families, 'direct').size).toBe(0);
   });

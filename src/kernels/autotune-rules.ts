@@ -78,13 +78,14 @@ export function prunedFamilies(
   const work = (s: ConvShape4, co: number) => s[0] * s[1] * s[2] * s[3] * co;
   const least = EVIDENCE_WORK_FRACTION * work(shape, cout);
   const won = new Set<string>();
-  let evidence = 0;
+  // Convs that differ only in height count once: their choices may be one timing, reused (reusableChoice).
+  const evidence = new Set<string>();
   for (const [key, variant] of Object.entries(choices)) {
     const c = parseConvKey(key);
     if (!c || work(c.shape, c.cout) < least) continue;
-    evidence++;
+    evidence.add(`${c.shape[0]}x${c.shape[1]}x${c.shape[3]}>${c.cout}`);
     won.add(variantFamily(variant));
   }
-  if (evidence < PRUNE_EVIDENCE) return new Set();
+  if (evidence.size < PRUNE_EVIDENCE) return new Set();
   return new Set(families.filter((f) => f !== keep && !won.has(f)));
 }
