@@ -40,6 +40,26 @@ export const QUEUE_OPTIONS = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
+/** --wait and --attempts of a queued run: `whole` ('the batch'), `part` ('image'), `aPart` ('an image'). */
+export function queueFollowOptions(whole: string, part: string, aPart: string) {
+  return {
+    wait: {
+      kind: 'flag',
+      default: false,
+      group: 'Queue',
+      help: [`With --queue: follow ${whole} to its end; exit 5 if ${aPart} failed`],
+    },
+    attempts: {
+      kind: 'int',
+      min: 1,
+      default: DEFAULT_ATTEMPTS,
+      arg: '<n>',
+      group: 'Queue',
+      help: [`With --queue: tries per ${part} before it is failed (default)`],
+    },
+  } as const satisfies Record<string, OptionSpec>;
+}
+
 const BATCH_OPTIONS = {
   output: {
     kind: 'text',
@@ -61,15 +81,7 @@ const BATCH_OPTIONS = {
     help: ['Also save the image in progress every n steps (in', '<folder>/.checkpoints; always on Ctrl-C) (default)'],
   },
   ...QUEUE_OPTIONS,
-  wait: { kind: 'flag', default: false, group: 'Queue', help: ['With --queue: follow the batch to its end; exit 5 if an image failed'] },
-  attempts: {
-    kind: 'int',
-    min: 1,
-    default: DEFAULT_ATTEMPTS,
-    arg: '<n>',
-    group: 'Queue',
-    help: ['With --queue: tries per image before it is failed (default)'],
-  },
+  ...queueFollowOptions('the batch', 'image', 'an image'),
 } as const satisfies Record<string, OptionSpec>;
 
 /** The style command's options but those of one output file, with the batch's own. */

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { queueConnection } from '../batch/connection.js';
-import { DEFAULT_ATTEMPTS, openQueue } from '../batch/queue.js';
+import { openQueue } from '../batch/queue.js';
 import {
   addSegment,
   DEFAULT_SEGMENT_FRAMES,
@@ -16,7 +16,7 @@ import {
   type VideoSpec,
 } from '../batch/video-queue.js';
 import type { OptionSpec } from '../plan/options.js';
-import { QUEUE_OPTIONS } from './batch.js';
+import { QUEUE_OPTIONS, queueFollowOptions } from './batch.js';
 import { SOME_FAILED } from './batch-report.js';
 import { stopOnCtrlC } from './interrupt.js';
 
@@ -33,15 +33,7 @@ export const VIDEO_QUEUE_OPTIONS = {
     group: 'Queue',
     help: ['With --queue: frames per job; the segments run one after another,', 'each going on from the frames before it (default)'],
   },
-  wait: { kind: 'flag', default: false, group: 'Queue', help: ['With --queue: follow the video to its end; exit 5 if a segment failed'] },
-  attempts: {
-    kind: 'int',
-    min: 1,
-    default: DEFAULT_ATTEMPTS,
-    arg: '<n>',
-    group: 'Queue',
-    help: ['With --queue: tries per segment before it is failed (default)'],
-  },
+  ...queueFollowOptions('the video', 'segment', 'a segment'),
 } as const satisfies Record<string, OptionSpec>;
 
 export interface VideoQueueSettings {
