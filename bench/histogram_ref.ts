@@ -10,37 +10,22 @@ import { parseArgs } from 'node:util';
 import { Tape, Tensor } from '../src/graph/index.js';
 import { HISTOGRAM_QUANTILES, histogramBins } from '../src/kernels/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
-import { readImage } from '../src/node/image-files.js';
-import { readWeightsFile } from '../src/node/weights-files.js';
 import { histogramLoss, histogramTarget } from '../src/style/histogram-term.js';
-import { rgbToNormalized, uploadImage } from '../src/style/image-tensor.js';
-import { StyleNetwork } from '../src/style/network.js';
-import { layerIndex, Vgg19 } from '../src/vgg/index.js';
+import { layerIndex } from '../src/vgg/index.js';
 import * as oracle from '../test/helpers/oracle-histogram.js';
+import { problemFeatures, PROBLEM_FILE_OPTIONS } from './real-problem.js';
 
 const { values } = parseArgs({
   options: {
-    weights: { type: 'string', default: '/tmp/blocks1-3.bin' },
-    content: { type: 'string', default: '../shared/images/tubingen.jpg' },
-    style: { type: 'string', default: '../shared/images/starry_night.jpg' },
+    ...PROBLEM_FILE_OPTIONS,
     size: { type: 'string', default: '256' },
   },
 });
 const size = Number(values.size);
 const layers = ['conv1_1', 'conv2_1', 'conv3_1'].map((name) => layerIndex(name));
 const ctx = await createNodeContext();
-const net = new StyleNetwork(Vgg19.load(ctx, await readWeightsFile(values.weights), { upTo: Math.max(...layers) }));
+const { tape, content: contentFeatures, style: styleFeatures } = await problemFeatures(ctx, values, size, layers);
 const bins = histogramBins(ctx);
-
-/** An image at `size` px wide (its aspect kept) in the normalised space. */
-function normalized(path: string) {
-  const image = readImage(path);
-  const height = Math.round((size * image.height) / image.width);
-  const rgb = uploadImage(ctx, image, path, { width: size, height });
-  const x = rgbToNormalized(ctx, rgb, size, height);
-  rgb.release();
-  return x;
-}
 
 /** Σ (x − exact match of x to `style`)² / n, in float64: per channel, rank-for-rank (quantiles of the style at the ranks' levels). */
 function exactTerm(x: Float32Array, style: Float32Array, channels: number): number {
@@ -59,10 +44,6 @@ function exactTerm(x: Float32Array, style: Float32Array, channels: number): numb
   return sum / x.length;
 }
 
-const tape = new Tape(ctx, { grad: false });
-const [content, style] = [normalized(values.content), normalized(values.style)];
-const contentFeatures = net.features(tape, Tensor.leaf(content), layers);
-const styleFeatures = net.features(tape, Tensor.leaf(style), layers);
 console.log(`${size} px, ${bins} bins, ${HISTOGRAM_QUANTILES} quantiles; term = Σ (F − R)² / F.size, unnormalised`);
 for (const layer of layers) {
   const [f, s] = [contentFeatures.get(layer)!, styleFeatures.get(layer)!];

@@ -15,18 +15,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeAdapter } from '../src/gpu/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
-import { readImage, writeImage } from '../src/node/image-files.js';
+import { writeImage } from '../src/node/image-files.js';
 import { stylize, type StylizeOptions } from '../src/node/stylize.js';
-import { readWeightsFile } from '../src/node/weights-files.js';
 import type { RgbaImage } from '../src/style/image-tensor.js';
 import { DEFAULT_SETTINGS } from '../src/plan/settings.js';
 import { exportProblem, lossPlot, sideBySide, type Series } from './optimizers-report.js';
+import { BLOCKS_1_3_LOSS, PROBLEM_FILE_OPTIONS, readProblem } from './real-problem.js';
 
 const { values } = parseArgs({
   options: {
-    weights: { type: 'string', default: '/tmp/blocks1-3.bin' },
-    content: { type: 'string', default: '../shared/images/tubingen.jpg' },
-    style: { type: 'string', default: '../shared/images/starry_night.jpg' },
+    ...PROBLEM_FILE_OPTIONS,
     size: { type: 'string', default: '128' },
     evaluations: { type: 'string', default: '200' },
     histories: { type: 'string' },
@@ -42,9 +40,7 @@ const evaluations = Number(values.timing ?? values.evaluations);
 const PROBLEM = {
   size,
   scales: 1,
-  contentLayers: ['conv3_4'],
-  styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'],
-  contentWeight: 0.1,
+  ...BLOCKS_1_3_LOSS,
   tvWeight: Number(values['tv-weight'] ?? DEFAULT_SETTINGS.tvWeight),
 } satisfies Partial<StylizeOptions>;
 
@@ -70,8 +66,7 @@ const runs: Run[] = values.histories
 const ctx = await createNodeContext();
 const adapter = describeAdapter(ctx.adapter);
 console.log(`adapter: ${adapter}; ${size} px, ${evaluations} evaluations`);
-const weights = await readWeightsFile(values.weights);
-const [content, style] = [readImage(values.content), readImage(values.style)];
+const { weights, content, style } = await readProblem(values);
 mkdirSync(values.out, { recursive: true });
 
 const series: Series[] = [];

@@ -10,21 +10,20 @@
 // Writes bench/results/spatial_control.json, the masks (spatial-mask-{left,right}.png) and
 // docs/spatial-control-256.jpg (content, the left mask, starry_night, the result, the_scream, the blend without masks).
 
-import { cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeAdapter, type GpuContext } from '../src/gpu/index.js';
-import { createNodeContext } from '../src/node/gpu.js';
+import type { GpuContext } from '../src/gpu/index.js';
 import { readImage, writeImage } from '../src/node/image-files.js';
 import { stylize, type StylizeOptions } from '../src/node/stylize.js';
 import { readWeightsFile } from '../src/node/weights-files.js';
 import { downloadImage, uploadImage, type RgbaImage } from '../src/style/image-tensor.js';
 import { sideBySide } from './optimizers-report.js';
+import { adamProblem, benchContext, PROBLEM_FILE_OPTIONS } from './real-problem.js';
 
 const { values } = parseArgs({
   options: {
-    weights: { type: 'string', default: '/tmp/blocks1-3.bin' },
+    weights: PROBLEM_FILE_OPTIONS.weights,
     images: { type: 'string', default: '../shared/images' },
     size: { type: 'string', default: '256' },
     steps: { type: 'string', default: '100' },
@@ -33,19 +32,9 @@ const { values } = parseArgs({
   },
 });
 const [size, steps, parts] = [Number(values.size), Number(values.steps), values.part.split(',')];
-const PROBLEM = {
-  size,
-  scales: 1,
-  contentLayers: ['conv3_4'],
-  styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'],
-  contentWeight: 0.1,
-  optimizer: 'adam',
-  lr: 0.05,
-  autotune: false,
-} satisfies Partial<StylizeOptions>;
+const PROBLEM = { ...adamProblem(size), autotune: false } satisfies Partial<StylizeOptions>;
 
-const ctx = await createNodeContext();
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), adapter ${describeAdapter(ctx.adapter)}`;
+const { ctx, machine } = await benchContext();
 console.log(`${machine}; ${size} px, ${steps} steps`);
 const weights = await readWeightsFile(values.weights);
 const image = (name: string) => readImage(join(values.images, name));

@@ -9,17 +9,14 @@
 // also alone, style_losses-<name>.png, in the same folder).
 // A part that adds a loss term adds its rows to CONFIGS (a name and the settings it changes).
 
-import { cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeAdapter } from '../src/gpu/index.js';
-import { createNodeContext } from '../src/node/gpu.js';
-import { readImage, writeImage } from '../src/node/image-files.js';
+import { writeImage } from '../src/node/image-files.js';
 import { stylize, type StylizeOptions } from '../src/node/stylize.js';
-import { readWeightsFile } from '../src/node/weights-files.js';
 import type { RgbaImage } from '../src/style/image-tensor.js';
 import { lossPlot, sideBySide, type Series } from './optimizers-report.js';
+import { adamProblem, benchContext, PROBLEM_FILE_OPTIONS, readProblem } from './real-problem.js';
 
 interface Config {
   name: string;
@@ -40,9 +37,7 @@ export const CONFIGS: Config[] = [
 
 const { values } = parseArgs({
   options: {
-    weights: { type: 'string', default: '/tmp/blocks1-3.bin' },
-    content: { type: 'string', default: '../shared/images/tubingen.jpg' },
-    style: { type: 'string', default: '../shared/images/starry_night.jpg' },
+    ...PROBLEM_FILE_OPTIONS,
     size: { type: 'string', default: '256' },
     steps: { type: 'string', default: '100' },
     only: { type: 'string' },
@@ -51,23 +46,13 @@ const { values } = parseArgs({
 });
 const size = Number(values.size);
 const steps = Number(values.steps);
-const PROBLEM = {
-  size,
-  scales: 1,
-  contentLayers: ['conv3_4'],
-  styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'],
-  contentWeight: 0.1,
-  optimizer: 'adam',
-  lr: 0.05,
-} satisfies Partial<StylizeOptions>;
+const PROBLEM = adamProblem(size);
 
 const only = values.only?.split(',');
 const configs = CONFIGS.filter((c) => !only || only.includes(c.name));
-const ctx = await createNodeContext();
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), adapter ${describeAdapter(ctx.adapter)}`;
+const { ctx, machine } = await benchContext();
 console.log(`${machine}; ${size} px, ${steps} steps`);
-const weights = await readWeightsFile(values.weights);
-const [content, style] = [readImage(values.content), readImage(values.style)];
+const { weights, content, style } = await readProblem(values);
 mkdirSync(values.out, { recursive: true });
 
 const results: Array<{ name: string; settings: Partial<StylizeOptions>; secondsPerStep: number; curve: Curve }> = [];

@@ -19,6 +19,7 @@ import { listInputFrames } from '../src/node/video-frames.js';
 import { readWeightsFile } from '../src/node/weights-files.js';
 import { IMAGES } from '../test/helpers/shared.js';
 import { cover, makeClip, warpingError } from '../test/helpers/video-clip.js';
+import { BLOCKS_1_3_LOSS, BLOCKS_1_3_LR } from './real-problem.js';
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +57,7 @@ clip.frames.forEach((f, i) => writeImage(join(work, 'clip', `${String(i + 1).pad
 
 const weights = await readWeightsFile(values.weights);
 const partial = !weights.tensors.has('conv4_1.weight');
-const loss = partial ? { contentLayers: ['conv3_4'], styleLayers: ['conv1_1', 'conv2_1', 'conv3_1'], contentWeight: 0.1, lr: 0.05 } : {};
+const loss = partial ? { ...BLOCKS_1_3_LOSS, lr: BLOCKS_1_3_LR } : {};
 const ctx = await createNodeContext({ compute: true });
 console.log(`adapter: ${describeAdapter(ctx.adapter)}; clip ${W}×${H}, ${frames} frames, pan ${pan} px, object ${speed} px the other way`);
 

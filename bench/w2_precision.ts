@@ -8,23 +8,18 @@
 // with 16, ≤ 0.3 % with 20, and NaN with 28 (float32's coupled iteration diverges once converged).
 
 import { parseArgs } from 'node:util';
-import { ops, Tape, Tensor } from '../src/graph/index.js';
+import { ops } from '../src/graph/index.js';
 import { createNodeContext } from '../src/node/gpu.js';
-import { readImage } from '../src/node/image-files.js';
-import { readWeightsFile } from '../src/node/weights-files.js';
-import { rgbToNormalized, uploadImage } from '../src/style/image-tensor.js';
-import { StyleNetwork } from '../src/style/network.js';
 import { styleStatistic } from '../src/style/style-statistics.js';
 import { W2_EPS } from '../src/style/stats-w2.js';
 import { matmul, SQRTM_ITERATIONS, traceSqrtmForward } from '../src/kernels/index.js';
-import { layerIndex, Vgg19 } from '../src/vgg/index.js';
+import { layerIndex } from '../src/vgg/index.js';
 import * as oracle from '../test/helpers/oracle-matrix.js';
+import { problemFeatures, PROBLEM_FILE_OPTIONS } from './real-problem.js';
 
 const { values } = parseArgs({
   options: {
-    weights: { type: 'string', default: '/tmp/blocks1-3.bin' },
-    content: { type: 'string', default: '../shared/images/tubingen.jpg' },
-    style: { type: 'string', default: '../shared/images/starry_night.jpg' },
+    ...PROBLEM_FILE_OPTIONS,
     size: { type: 'string', default: '256' },
     iterations: { type: 'string', default: '20' },
   },
@@ -34,20 +29,7 @@ const more = Number(values.iterations);
 const names = ['conv1_1', 'conv2_1', 'conv3_1'];
 const layers = names.map((name) => layerIndex(name));
 const ctx = await createNodeContext();
-const net = new StyleNetwork(Vgg19.load(ctx, await readWeightsFile(values.weights), { upTo: Math.max(...layers) }));
-
-function normalized(path: string) {
-  const image = readImage(path);
-  const height = Math.round((size * image.height) / image.width);
-  const rgb = uploadImage(ctx, image, path, { width: size, height });
-  const x = rgbToNormalized(ctx, rgb, size, height);
-  rgb.release();
-  return x;
-}
-
-const tape = new Tape(ctx, { grad: false });
-const [content, style] = [normalized(values.content), normalized(values.style)];
-const [cf, sf] = [net.features(tape, Tensor.leaf(content), layers), net.features(tape, Tensor.leaf(style), layers)];
+const { tape, content: cf, style: sf } = await problemFeatures(ctx, values, size, layers);
 const w2 = styleStatistic('w2');
 for (const [i, layer] of layers.entries()) {
   const [f, s] = [cf.get(layer)!, sf.get(layer)!];
