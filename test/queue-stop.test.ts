@@ -6,15 +6,14 @@
 // from the checkpoint written at the stop (that a resume ends on the bytes of a run never stopped
 // is test/queue's and test/batch's); the stopped worker exits 0, or 143 at a second SIGTERM.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesIn, makeBatchInputs, manifestLines, TINY } from './helpers/batch-images.js';
 import { cli } from './helpers/cli.js';
 import { freePort, makeTlsFiles, REDIS_SERVER, REDIS_TLS, RedisServer, type TlsFiles } from './helpers/redis.js';
-import { REPO_ROOT } from './helpers/shared.js';
+import { endQueueTest, spawnWorker, startWorkers, until, type RunningWorker } from './helpers/queue.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-queue-stop-'));
 const path = (name: string) => join(work, name);
@@ -22,11 +21,6 @@ const env = { WGPU_STYLE_CACHE: path('cache') };
 let files: { weights: string; style: string; inputs: string };
 let tls: TlsFiles;
 let redis: RedisServer;
-interface RunningWorker {
-  child: ChildProcess;
-  log: string;
-  exit: Promise<number | null>;
-}
 const workers: RunningWorker[] = [];
 /**
  * Long on purpose: a job taken over after its lock ran out waits at least half of it (the lock is
@@ -38,24 +32,13 @@ const PASSWORD = 'tls-pw-never-printed-41c9';
 function startWorker(): RunningWorker {
   const args = ['worker', '--queue', redis.url, '--queue-ca', tls.ca, '--weights', files.weights];
   args.push('--lock-seconds', String(LOCK_SECONDS), '--stalled-seconds', '1');
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wgpu-style.js'), ...args], { cwd: work, env: { ...process.env, ...env } });
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const w = { child, log: '', exit };
-  child.stderr!.on('data', (d: Buffer) => (w.log += d));
-  return w;
+  return spawnWorker(args, work, env);
 }
 
 const batch = (inputs: string, out: string, ...more: string[]) =>
   cli(['batch', inputs, '--style', files.style, '--weights', files.weights, ...TINY, '-o', out, ...more], { cwd: work, env });
 const queued = (inputs: string, out: string, ...more: string[]) =>
   batch(inputs, out, '--queue', redis.url, '--queue-ca', tls.ca, '--wait', ...more);
-
-async function until(what: string, test: () => boolean, seconds = 60): Promise<void> {
-  for (let waited = 0; !test(); waited += 0.05) {
-    if (waited > seconds) throw new Error(`waited ${seconds} s for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   if (!REDIS_TLS) return;
@@ -65,17 +48,10 @@ beforeAll(async () => {
   tls = makeTlsFiles(path('tls'));
   redis = new RedisServer(await freePort(), path('redis'), PASSWORD, tls);
   await redis.start();
-  for (let i = 0; i < 2; i++) workers.push(startWorker());
-  await until('the workers', () => workers.every((w) => w.log.includes('waiting for images')), 120).catch((err: Error) => {
-    throw new Error(`${err.message}: ${workers.map((w) => `exit ${w.child.exitCode}: ${w.log}`).join('\n')}`);
-  });
+  await startWorkers(workers, 2, startWorker);
 }, 150_000);
 
-afterAll(async () => {
-  for (const w of workers) w.child.kill('SIGKILL');
-  await redis?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => endQueueTest(workers, redis, work));
 
 describe.runIf(REDIS_SERVER)('--queue-ca', () => {
   it('is refused in one line when its file cannot be read, or for a plain redis:// URL', async () => {

@@ -4,8 +4,7 @@
 // made in one process (the chain carries the temporal state over exactly). A worker sent SIGTERM
 // mid-video puts its segment back, and the other goes on from the frames made.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +12,8 @@ import { syntheticWeights, writeImage } from '../src/index.js';
 import { writeWeightsFile } from '../src/node/weights-files.js';
 import { cli } from './helpers/cli.js';
 import { picture } from './helpers/pictures.js';
+import { endQueueTest, spawnWorker, startWorkers, until, type RunningWorker } from './helpers/queue.js';
 import { freePort, REDIS_SERVER, RedisServer } from './helpers/redis.js';
-import { REPO_ROOT } from './helpers/shared.js';
 import { makeClip, texture } from './helpers/video-clip.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-queue-video-'));
@@ -25,33 +24,17 @@ const FRAMES = 6;
 const TINY = ['--weights', 'syn.bin', '--size', '32', '--scales', '1', '--steps', '3', '--frame-steps', '15'];
 const LAYERS = ['--content-layers', 'conv2_1', '--style-layers', 'conv1_1,conv2_1'];
 let redis: RedisServer;
-interface RunningWorker {
-  child: ChildProcess;
-  log: string;
-  exit: Promise<number | null>;
-}
 const workers: RunningWorker[] = [];
 
 function startWorker(): RunningWorker {
   const args = ['worker', '--queue', redis.url, '--weights', path('syn.bin'), '--lock-seconds', '15', '--stalled-seconds', '1'];
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wgpu-style.js'), ...args], { cwd: work, env: { ...process.env, ...env } });
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const w = { child, log: '', exit };
-  child.stderr!.on('data', (d: Buffer) => (w.log += d));
-  return w;
+  return spawnWorker(args, work, env);
 }
 
 const frameFiles = (folder: string) =>
   readdirSync(path(folder))
     .filter((n) => /^\d{4}\.png$/.test(n))
     .sort();
-
-async function until(what: string, test: () => boolean, seconds: number): Promise<void> {
-  for (let waited = 0; !test(); waited += 0.05) {
-    if (waited > seconds) throw new Error(`waited ${seconds} s for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   if (!REDIS_SERVER) return;
@@ -63,17 +46,10 @@ beforeAll(async () => {
   mkdirSync(path('redis'));
   redis = new RedisServer(await freePort(), path('redis'));
   await redis.start();
-  for (let i = 0; i < 2; i++) workers.push(startWorker());
-  await until('the workers', () => workers.every((w) => w.log.includes('waiting for images')), 120).catch((err: Error) => {
-    throw new Error(`${err.message}: ${workers.map((w) => `exit ${w.child.exitCode}: ${w.log}`).join('\n')}`);
-  });
+  await startWorkers(workers, 2, startWorker);
 }, 150_000);
 
-afterAll(async () => {
-  for (const w of workers) w.child.kill('SIGKILL');
-  await redis?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => endQueueTest(workers, redis, work));
 
 describe.runIf(REDIS_SERVER)('wgpu-style video --queue: a video in chained segments on 2 workers', () => {
   it('makes every frame once, in 2 segments of 3, the same bytes as the video made in one process', async () => {

@@ -4,22 +4,21 @@
 // done twice; a worker SIGKILLed mid-image and the image finished by another from its checkpoint;
 // Redis restarted mid-batch and the batch completed.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesIn, makeBatchInputs, manifestLines, TINY } from './helpers/batch-images.js';
 import { cli } from './helpers/cli.js';
 import { freePort, REDIS_SERVER, RedisServer } from './helpers/redis.js';
-import { REPO_ROOT } from './helpers/shared.js';
+import { endQueueTest, spawnWorker, startWorkers, until, type RunningWorker } from './helpers/queue.js';
 
 const work = mkdtempSync(join(tmpdir(), 'wgpu-style-queue-'));
 const path = (name: string) => join(work, name);
 const env = { WGPU_STYLE_CACHE: path('cache') };
 let files: { weights: string; style: string; inputs: string };
 let redis: RedisServer;
-const workers: Array<{ child: ChildProcess; log: string }> = [];
+const workers: RunningWorker[] = [];
 /**
  * A job's lock: long enough that a live worker never loses it on this loaded 2-core machine (its
  * first job compiles the kernels, blocking its event loop for seconds), short enough for the test.
@@ -28,7 +27,7 @@ const LOCK_SECONDS = 15;
 /** Redis asks for it; no message may show it. */
 const PASSWORD = 'pw-never-printed-7f3a';
 
-function startWorker(): { child: ChildProcess; log: string } {
+function startWorker(): RunningWorker {
   const args = [
     'worker',
     '--queue',
@@ -40,22 +39,12 @@ function startWorker(): { child: ChildProcess; log: string } {
     '--stalled-seconds',
     '1',
   ];
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'wgpu-style.js'), ...args], { cwd: work, env: { ...process.env, ...env } });
-  const w = { child, log: '' };
-  child.stderr!.on('data', (d: Buffer) => (w.log += d));
-  return w;
+  return spawnWorker(args, work, env);
 }
 
 const batch = (inputs: string, out: string, ...more: string[]) =>
   cli(['batch', inputs, '--style', files.style, '--weights', files.weights, ...TINY, '-o', out, ...more], { cwd: work, env });
 const queued = (inputs: string, out: string, ...more: string[]) => batch(inputs, out, '--queue', redis.url, '--wait', ...more);
-
-async function until(what: string, test: () => boolean, seconds = 60): Promise<void> {
-  for (let waited = 0; !test(); waited += 0.05) {
-    if (waited > seconds) throw new Error(`waited ${seconds} s for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   if (!REDIS_SERVER) return;
@@ -63,17 +52,10 @@ beforeAll(async () => {
   mkdirSync(path('redis'));
   redis = new RedisServer(await freePort(), path('redis'), PASSWORD);
   await redis.start();
-  for (let i = 0; i < 3; i++) workers.push(startWorker());
-  await until('the workers', () => workers.every((w) => w.log.includes('waiting for images')), 120).catch((err: Error) => {
-    throw new Error(`${err.message}: ${workers.map((w) => `exit ${w.child.exitCode}: ${w.log}`).join('\n')}`);
-  });
+  await startWorkers(workers, 3, startWorker);
 }, 150_000);
 
-afterAll(async () => {
-  for (const w of workers) w.child.kill('SIGKILL');
-  await redis?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => endQueueTest(workers, redis, work));
 
 describe.runIf(REDIS_SERVER)('wgpu-style batch --queue with 3 workers on a real Redis', () => {
   it('completes a batch with every output identical to the one-machine batch', async () => {
