@@ -127,8 +127,11 @@ describe.runIf(REDIS_TLS)('the queue over TLS (rediss://) with a private CA, and
     const r = await batch(
       two,
       'twice',
+      // Steps long enough (at 256 px) that the stop, which waits for the step in progress, is still
+      // going when the second SIGTERM comes: at 24 px the whole stop took under 50 ms, and the
+      // worker had exited 0 before the second signal.
       '--size',
-      '24',
+      '256',
       '--steps',
       '400',
       '--checkpoint-every',
@@ -142,7 +145,7 @@ describe.runIf(REDIS_TLS)('the queue over TLS (rediss://) with a private CA, and
     await until('a checkpoint', () => readdirSyncSafe(path('twice/.checkpoints')).some((n) => n.endsWith('.ckpt')));
     const last = workers.find((w) => w.log.includes(`-> ${path('twice/p002.png')}`));
     last!.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 50));
+    await until('the stop to begin', () => last!.log.includes('SIGTERM: stopping'));
     last!.child.kill('SIGTERM');
     expect(await last!.exit, last!.log).toBe(143);
     expect(last!.log).toMatch(/SIGTERM: stopping the image in progress/);
