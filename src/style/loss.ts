@@ -90,6 +90,13 @@ export interface LossTerms {
   histogram: Tensor | null;
 }
 
+/** The style images' blend weights, normalised to sum 1 (`given`: --style-blend, default equal). */
+export function blendWeights(given: readonly number[] | undefined, styles: number): number[] {
+  const weights = given ?? Array.from({ length: styles }, () => 1);
+  const total = weights.reduce((a, b) => a + b, 0);
+  return weights.map((b) => (total > 0 ? b / total : 0));
+}
+
 /** Content features of `content`; the styles' statistics blended by `blend` (weights summing to 1). */
 export function computeTargets(
   ctx: GpuContext,

@@ -10,7 +10,7 @@ import { avgPool2x2Forward, maskLuma, resize, sum } from '../kernels/index.js';
 import { UserError } from '../util/errors.js';
 import { VGG19_FEATURES } from '../vgg/index.js';
 import type { RgbaImage } from './image-tensor.js';
-import type { StyleRegion } from './loss.js';
+import { blendWeights, type StyleRegion } from './loss.js';
 
 type Size = { width: number; height: number };
 
@@ -132,7 +132,5 @@ export function releaseRegions(regions: readonly StyleRegion[]): void {
 
 /** Each region's weight: its style's blend weight (normalised to sum 1) times the number of styles, so 1 each by default. */
 export function regionWeights(styleBlend: readonly number[] | undefined, styles: number): number[] {
-  const given = styleBlend ?? Array.from({ length: styles }, () => 1);
-  const total = given.reduce((a, b) => a + b, 0);
-  return given.map((b) => (total > 0 ? (b / total) * styles : 0));
+  return blendWeights(styleBlend, styles).map((b) => b * styles);
 }

@@ -13,6 +13,7 @@ import { normalizedToRgb, rgbToNormalized, uploadImage, type RgbaImage } from '.
 import { JobRun, type RunResources } from './job-run.js';
 import type { Scale, StyleHooks, StyleOptions, StyleResult } from './job-types.js';
 import {
+  blendWeights,
   computeContentTargets,
   computeStyleTargets,
   deepestLayer,
@@ -66,9 +67,7 @@ export class StyleSession implements RunResources {
     private readonly styles: readonly RgbaImage[],
     private readonly settings: SessionSettings,
   ) {
-    const given = settings.styleBlend ?? styles.map(() => 1);
-    const blendSum = given.reduce((a, b) => a + b, 0);
-    this.blend = given.map((b) => (blendSum > 0 ? b / blendSum : 0));
+    this.blend = blendWeights(settings.styleBlend, styles.length);
     this.deepest = deepestLayer(settings.loss);
     this.net = new StyleNetwork(Vgg19.load(ctx, weights, { upTo: this.deepest, pooling: settings.pooling }));
   }
