@@ -36,12 +36,13 @@ else
 fi
 
 # wgpu-style batch --queue and worker use a Redis server (docs/batch.md); the queue's tests start
-# Debian's redis-server themselves. The same way as ffmpeg: a failure costs the queue only.
-if command -v redis-server >/dev/null; then
+# Debian's redis-server themselves (the TLS test makes its CA with openssl). The same way as
+# ffmpeg: a failure costs the queue only.
+if command -v redis-server >/dev/null && command -v openssl >/dev/null; then
   say "redis-server is installed (for wgpu-style batch --queue and its tests)"
 elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   say "installing redis-server (for wgpu-style batch --queue and its tests)"
-  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }; then
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server openssl; }; then
     say "could not install redis-server: the queue needs one somewhere (apt-get install redis-server, or see docs/batch.md)"
   fi
 else
