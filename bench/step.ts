@@ -64,14 +64,15 @@ if (values.profile && ctx.profiler.supported) {
 const recompute = values.checkpoint ?? false;
 // As the job does: the pool destroys spare buffers before live + pooled would pass the budget.
 if (values['max-memory']) ctx.limitMemory(Number(values['max-memory']) * 2 ** 20);
-const { secondsPerStep, peakBytes, peakLiveBytes } = await timeStyleStep(ctx, size, Number(values.steps), {
+const { secondsPerStep, recordMs, peakBytes, peakLiveBytes } = await timeStyleStep(ctx, size, Number(values.steps), {
   fuseRelu: !values['no-fuse'],
   recompute,
 });
 // The plan's figure for this step: weights, the three images and Adam's moments, one evaluation.
 const predicted = values['no-fuse'] ? null : stepPeakBytes(height, width, recompute, ctx.subgroupsOf8);
 console.log(
-  `${values.steps} steps at ${sizeText} (VGG-19 0..28, seed loss${recompute ? ', checkpointing' : ''}): ${secondsPerStep.toFixed(3)} s/step; ` +
+  `${values.steps} steps at ${sizeText} (VGG-19 0..28, seed loss${recompute ? ', checkpointing' : ''}): ${secondsPerStep.toFixed(3)} s/step ` +
+    `(recording ${recordMs.toFixed(1)} ms of it on the main thread); ` +
     `GPU memory: ${(peakLiveBytes / 2 ** 20).toFixed(1)} MiB live at most${predicted ? ` (planned ${(predicted / 2 ** 20).toFixed(1)})` : ''}, ` +
     `${(peakBytes / 2 ** 20).toFixed(1)} MiB allocated at most`,
 );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createContext, GpuContext, GpuError, NoAdapterError } from '../src/gpu/index.js';
 import { ShaderLibrary } from '../src/gpu/shaders.js';
+import { UniformCache } from '../src/gpu/uniforms.js';
 import { conv3x3Forward, mseForward, reluForward } from '../src/kernels/index.js';
 import { useGpu } from './helpers/gpu.js';
 import { randomArray } from './helpers/random.js';
@@ -29,12 +30,63 @@ describe('GPU runtime', () => {
     };
     await step();
     const after1 = { ...ctx.memory(), pipelines: ctx.pipelines.size };
-    for (let i = 0; i < 50; i++) await step();
+    await step(); // the pool hands y's and r's equal-sized buffers back swapped: their bind groups are new once
+    const bindGroups = ctx.bindGroupsMade;
+    for (let i = 0; i < 49; i++) await step();
     const after51 = { ...ctx.memory(), pipelines: ctx.pipelines.size };
+    expect(ctx.bindGroupsMade).toBe(bindGroups); // recording a repeated step makes no bind group
     expect(after51.created).toBe(after1.created);
     expect(after51.liveBytes).toBe(after1.liveBytes);
     expect(after51.peakBytes).toBe(after1.peakBytes);
     expect(after51.pipelines).toBe(after1.pipelines);
+  });
+
+  it('reuses a bind group only for the same pipeline, parameters, buffers, offsets and sizes', async () => {
+    const ctx = gpu();
+    const n = ctx.bindingAlignment * 2; // a chunk: a range may start at n
+    const data = Float32Array.from({ length: 2 * n }, (_, i) => (i % 3) - 1);
+    const x = ctx.upload([2 * n], data);
+    const [group] = ctx.workgroupSize('relu_forward');
+    const relu = (y: ReturnType<GpuContext['zeros']>, offset: number, count: number) =>
+      ctx.dispatch({
+        kernel: 'relu_forward',
+        label: `relu(${offset}, ${count})`,
+        params: { n: count },
+        buffers: [ctx.range(x, offset, n), ctx.range(y, offset, n)],
+        workgroups: [Math.ceil(count / group)],
+      });
+    const expected = (count: number) => Array.from(data, (v, i) => (i % n < count ? Math.max(v, 0) : 0));
+    const run = async () => {
+      const whole = ctx.zeros([2 * n]);
+      relu(whole, 0, n);
+      relu(whole, n, n); // the same sizes and parameters at another offset
+      const half = ctx.zeros([2 * n]);
+      relu(half, 0, n / 2); // other parameters, the same buffers as a group above but for `half`
+      relu(half, n, n / 2);
+      expect(Array.from(await whole.read())).toEqual(expected(n));
+      expect(Array.from(await half.read())).toEqual(expected(n / 2));
+      whole.release();
+      half.release();
+    };
+    await run();
+    await run(); // the pool hands equal-sized buffers back in turn: a second run may bind them swapped
+    const made = ctx.bindGroupsMade;
+    await run(); // after which every group is found
+    expect(ctx.bindGroupsMade).toBe(made);
+    x.release();
+  });
+
+  it('forgets bind groups when the uniform cache destroys blocks they bind', () => {
+    const ctx = gpu();
+    let evicted = 0;
+    const uniforms = new UniformCache(ctx.device, () => evicted++, 2);
+    for (let i = 0; i < 4; i++) uniforms.get(new Uint8Array(new Uint32Array([i, 0, 0, 0]).buffer));
+    uniforms.afterSubmit(); // all four were used by the last submission: none goes
+    expect(evicted).toBe(0);
+    uniforms.afterSubmit(); // unused since: destroyed, and the bind groups told
+    expect(evicted).toBe(1);
+    uniforms.afterSubmit(); // nothing left to destroy: the bind groups stay
+    expect(evicted).toBe(1);
   });
 
   it('turns a validation error into an exception naming the kernel and its shapes', async () => {

@@ -3,6 +3,7 @@
 // and each piece of work run in error scopes (error-scopes.ts) so failures name their kernel.
 
 import type { AdapterSummary } from './adapter.js';
+import { BindGroupCache } from './bind-groups.js';
 import { ErrorScopes } from './error-scopes.js';
 import { GpuError, TensorTooLargeError } from './errors.js';
 import { PipelineCache, type Overrides } from './pipelines.js';
@@ -48,6 +49,9 @@ export class GpuContext {
   private readonly shaderLibrary: ShaderLibrary;
   private readonly errors: ErrorScopes;
   private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly constants = new Map<number, GPUBuffer>();
+  private readonly bindGroups: BindGroupCache;
   private placeholderBuffer: GPUBuffer | null = null;
   private destroyed = false;
   private bindingCap = Infinity;
@@ -68,7 +72,8 @@ export class GpuContext {
     const copy = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     this.storage = new BufferPool(device, GPUBufferUsage.STORAGE | copy, 'tensor');
     this.staging = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
-    this.uniforms = new UniformCache(device);
+    this.bindGroups = new BindGroupCache(device);
+    this.uniforms = new UniformCache(device, () => this.bindGroups.clear());
     this.errors = new ErrorScopes(device);
   }
 
@@ -88,6 +93,7 @@ export class GpuContext {
     if (bytes !== null && (!Number.isInteger(bytes) || bytes < 16 || bytes % 16 !== 0))
       throw new Error(`capBinding: ${bytes} is not a positive multiple of 16 bytes (buffers are rounded up to 16)`);
     this.bindingCap = bytes ?? Infinity;
+    this.bindGroups.clear(); // their bindings were checked against the old limit
   }
 
   /** A tensor with undefined contents (from the pool). It may be larger than one binding. */
@@ -121,6 +127,23 @@ export class GpuContext {
     this.submit();
     const values = data instanceof Float32Array ? data : Float32Array.from(data);
     this.device.queue.writeBuffer(tensor.buffer, 0, values.buffer, values.byteOffset, values.byteLength);
+  }
+
+  /**
+   * A one-element tensor holding `value`, copied from a constant buffer kept per value: unlike
+   * upload it records no write, so the work recorded so far need not be submitted first.
+   */
+  scalar(value: number, label = 'scalar'): DeviceTensor {
+    let source = this.constants.get(value);
+    if (!source) {
+      source = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true, label: `constant ${value}` });
+      new Float32Array(source.getMappedRange()).fill(value);
+      source.unmap();
+      this.constants.set(value, source);
+    }
+    const tensor = this.empty([1], label);
+    this.commandEncoder().copyBufferToBuffer(source, 0, tensor.buffer, 0, 4);
+    return tensor;
   }
 
   copy(source: DeviceTensor, label = 'copy'): DeviceTensor {
@@ -217,29 +240,64 @@ export class GpuContext {
       throw new GpuError(`${d.label}: dispatch of ${x}×${y}×${z} workgroups exceeds ${max} per dimension`);
     }
     const params = this.shaderLibrary.packParams(d.kernel, d.params);
-    this.errors.run(d.label, () => {
-      const pipeline = this.pipelines.get(d.kernel, d.overrides, d.consts);
-      const entries: GPUBindGroupEntry[] = [];
-      if (params) entries.push({ binding: 0, resource: { buffer: this.uniforms.get(params) } });
-      d.buffers.forEach((b, i) => {
-        const bytes = 'buffer' in b ? (b.size ?? b.buffer.size - (b.offset ?? 0)) : b.size;
-        if (bytes > this.bindingBytes)
-          throw new GpuError(`${d.label}: binding ${i + 1} holds ${bytes} bytes, over the ${this.bindingBytes}-byte binding limit`);
-        entries.push({ binding: i + 1, resource: 'buffer' in b ? b : { buffer: b } });
-      });
-      const bindGroup = this.device.createBindGroup({ label: d.label, layout: pipeline.getBindGroupLayout(0), entries });
-      const timestampWrites = this.profiler.passWrites(d.kernel, d.label);
-      const pass = this.commandEncoder().beginComputePass(timestampWrites ? { label: d.label, timestampWrites } : { label: d.label });
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(x, y, z);
-      pass.end();
+    const timestampWrites = this.profiler.passWrites(d.kernel, d.label);
+    // Error scopes cost more than recording a dispatch, so only what can fail runs in one (errors
+    // then name d.label): compiling a pipeline, making a bind group, a profiled pass. A pipeline
+    // and bind group that were used together before cannot raise a new validation error; what the
+    // queue rejects at submit is caught by submit's own scope.
+    if (timestampWrites || !this.pipelines.has(d.kernel, d.overrides, d.consts))
+      this.errors.run(d.label, () => this.record(d, [x, y, z], params, timestampWrites));
+    else this.record(d, [x, y, z], params, undefined);
+  }
+
+  private record(
+    d: Dispatch,
+    workgroups: [number, number, number],
+    params: Uint8Array | null,
+    timestampWrites?: GPUComputePassTimestampWrites,
+  ): void {
+    const pipeline = this.pipelines.get(d.kernel, d.overrides, d.consts);
+    const paramsKey = params ? this.uniforms.key(params) : '';
+    const key = this.bindGroups.key(pipeline, paramsKey, d.buffers);
+    let bindGroup = this.bindGroups.find(key);
+    if (bindGroup) this.uniforms.touch(paramsKey);
+    else bindGroup = this.errors.run(d.label, () => this.bindGroups.create(key, this.describeBindGroup(d, pipeline, params, paramsKey)));
+    // A profiled dispatch gets a pass of its own (timestamps are written per pass). Otherwise the
+    // dispatches up to the next copy or submit share one pass: WebGPU still orders them as separate
+    // dispatches, each seeing the storage writes of those before it.
+    const pass = timestampWrites ? this.commandEncoder().beginComputePass({ label: d.label, timestampWrites }) : this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(...workgroups);
+    if (timestampWrites) pass.end();
+  }
+
+  private describeBindGroup(
+    d: Dispatch,
+    pipeline: GPUComputePipeline,
+    params: Uint8Array | null,
+    paramsKey: string,
+  ): GPUBindGroupDescriptor {
+    const entries: GPUBindGroupEntry[] = [];
+    if (params) entries.push({ binding: 0, resource: { buffer: this.uniforms.get(params, paramsKey) } });
+    d.buffers.forEach((b, i) => {
+      const bytes = 'buffer' in b ? (b.size ?? b.buffer.size - (b.offset ?? 0)) : b.size;
+      if (bytes > this.bindingBytes)
+        throw new GpuError(`${d.label}: binding ${i + 1} holds ${bytes} bytes, over the ${this.bindingBytes}-byte binding limit`);
+      entries.push({ binding: i + 1, resource: 'buffer' in b ? b : { buffer: b } });
     });
+    return { label: d.label, layout: this.pipelines.layout(pipeline), entries };
+  }
+
+  /** Bind groups made so far (a repeated step makes none: tests check the cache). */
+  get bindGroupsMade(): number {
+    return this.bindGroups.made;
   }
 
   /** Sends the recorded work to the GPU without waiting. */
   submit(): void {
     if (!this.encoder) return;
+    this.endPass();
     const encoder = this.encoder;
     this.encoder = null;
     this.errors.run('submitting recorded kernels', () => this.device.queue.submit([encoder.finish()]));
@@ -283,14 +341,28 @@ export class GpuContext {
     if (this.destroyed) return;
     this.destroyed = true;
     this.encoder = null;
+    this.pass = null;
+    this.bindGroups.clear();
     this.storage.trim();
     this.staging.trim();
     this.device.destroy();
   }
 
+  /** The command encoder with no compute pass open (copies, clears and timestamps go outside passes). */
   private commandEncoder(): GPUCommandEncoder {
     if (this.destroyed) throw new GpuError('the GPU context was destroyed');
+    this.endPass();
     this.encoder ??= this.device.createCommandEncoder({ label: 'wgpu-style' });
     return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    this.pass ??= this.commandEncoder().beginComputePass({ label: 'kernels' });
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
   }
 }

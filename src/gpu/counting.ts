@@ -99,6 +99,10 @@ class CountingContext extends GpuContext {
     if (data.length !== tensor.size) throw new Error(`write: ${tensor} holds ${tensor.size} values, got ${data.length}`);
   }
 
+  override scalar(_value: number, label = 'scalar'): DeviceTensor {
+    return this.empty([1], label);
+  }
+
   override read(tensor: DeviceTensor): Promise<Float32Array> {
     return Promise.reject(new Error(`${tensor} has no values: a counting device only counts buffers`));
   }

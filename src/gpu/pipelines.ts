@@ -8,6 +8,7 @@ export type Overrides = Readonly<Record<string, number>>;
 export class PipelineCache {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -27,6 +28,16 @@ export class PipelineCache {
       this.pipelines.set(key, pipeline);
     }
     return pipeline;
+  }
+
+  /** The pipeline's bind group layout (getBindGroupLayout makes a new object on each call). */
+  layout(pipeline: GPUComputePipeline): GPUBindGroupLayout {
+    let layout = this.layouts.get(pipeline);
+    if (!layout) {
+      layout = pipeline.getBindGroupLayout(0);
+      this.layouts.set(pipeline, layout);
+    }
+    return layout;
   }
 
   has(kernel: string, overrides: Overrides = {}, consts: Overrides = {}): boolean {

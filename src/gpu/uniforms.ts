@@ -12,11 +12,17 @@ export class UniformCache {
 
   constructor(
     private readonly device: GPUDevice,
+    /** Called when blocks are destroyed (bind groups naming them must go). */
+    private readonly onEvict: () => void = () => {},
     private readonly capacity = 4096,
   ) {}
 
-  get(bytes: Uint8Array): GPUBuffer {
-    const key = Array.from(new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)).join(',');
+  /** The block's identity: its words. */
+  key(bytes: Uint8Array): string {
+    return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).join(',');
+  }
+
+  get(bytes: Uint8Array, key = this.key(bytes)): GPUBuffer {
     let entry = this.entries.get(key);
     if (!entry) {
       const buffer = this.device.createBuffer({
@@ -34,16 +40,25 @@ export class UniformCache {
     return entry.buffer;
   }
 
+  /** Marks a block as used (a cached bind group binds it) without making it. */
+  touch(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.lastUsed = this.generation;
+  }
+
   /** Called after each submit: forgets blocks that the last submissions did not use once over capacity. */
   afterSubmit(): void {
     this.generation++;
     if (this.entries.size <= this.capacity) return;
+    let evicted = false;
     for (const [key, entry] of this.entries) {
       // Destroying after submit is safe: the work already submitted keeps the memory alive.
       if (entry.lastUsed < this.generation - 1) {
         entry.buffer.destroy();
         this.entries.delete(key);
+        evicted = true;
       }
     }
+    if (evicted) this.onEvict();
   }
 }

@@ -142,7 +142,7 @@ export class Tape {
     if (this.openedAt !== null) throw new Error('backward: a segment is still open (call endSegment first)');
     const ctx = this.ctx;
     const grads = new Map<Tensor, DeviceTensor>();
-    grads.set(loss, ctx.upload([1], [1], 'd loss'));
+    grads.set(loss, ctx.scalar(1, 'd loss'));
     const freeAfter = this.recomputes ? this.lastNeeds() : null;
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       this.leaveSegmentsAbove(i);
