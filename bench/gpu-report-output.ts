@@ -41,6 +41,8 @@ export interface GpuReport {
   steps: Array<{
     size: string;
     secondsPerStep: number | null;
+    /** The main thread's ms recording one step (on a real GPU at small sizes, the step's floor). */
+    recordMs: number | null;
     peakLiveBytes: number | null;
     peakBytes: number | null;
     error: string | null;
@@ -121,12 +123,12 @@ export function gpuReportMarkdown(r: GpuReport): string {
     lines.push(
       '## Full style steps (VGG-19 0–28, seed loss, autotuned)',
       '',
-      '| size | s/step | peak live MiB | allocated MiB | note |',
-      '| --- | --- | --- | --- | --- |',
+      '| size | s/step | recording ms/step | peak live MiB | allocated MiB | note |',
+      '| --- | --- | --- | --- | --- | --- |',
     );
     for (const s of r.steps) {
       lines.push(
-        `| ${s.size} | ${s.secondsPerStep === null ? '–' : s.secondsPerStep.toFixed(4)} | ${mib(s.peakLiveBytes)} | ${mib(s.peakBytes)} | ${s.error ?? ''} |`,
+        `| ${s.size} | ${s.secondsPerStep === null ? '–' : s.secondsPerStep.toFixed(4)} | ${s.recordMs === null ? '–' : s.recordMs.toFixed(1)} | ${mib(s.peakLiveBytes)} | ${mib(s.peakBytes)} | ${s.error ?? ''} |`,
       );
     }
     lines.push('');

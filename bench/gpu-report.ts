@@ -210,13 +210,16 @@ async function timeVariants(size: number): Promise<void> {
 }
 
 async function timeStep(text: string): Promise<void> {
-  const record = { size: text, secondsPerStep: null, peakLiveBytes: null, peakBytes: null, error: null };
+  const record = { size: text, secondsPerStep: null, recordMs: null, peakLiveBytes: null, peakBytes: null, error: null };
   try {
     const [h, w] = parseStepSize(text);
     await autotuneConv(ctx, convShapesForStep(h, w, 28)); // as the CLI does before a job
     const t = await timeStyleStep(ctx, [h, w], quick ? 1 : 3);
-    report.steps.push({ ...record, secondsPerStep: t.secondsPerStep, peakLiveBytes: t.peakLiveBytes, peakBytes: t.peakBytes });
-    log(`step ${text}: ${t.secondsPerStep.toFixed(4)} s, ${(t.peakLiveBytes / 2 ** 20).toFixed(0)} MiB live at most`);
+    const { secondsPerStep, recordMs, peakLiveBytes, peakBytes } = t;
+    report.steps.push({ ...record, secondsPerStep, recordMs, peakLiveBytes, peakBytes });
+    log(
+      `step ${text}: ${secondsPerStep.toFixed(4)} s (recording ${recordMs.toFixed(1)} ms), ${(peakLiveBytes / 2 ** 20).toFixed(0)} MiB live at most`,
+    );
   } catch (err) {
     report.steps.push({ ...record, error: message(err) });
     log(`step ${text} failed: ${message(err)}`);
