@@ -14,6 +14,8 @@ export interface PoolStats {
   peakLiveBytes: number;
   /** Buffers created over the pool's life. */
   created: number;
+  /** Bytes of pooled buffers destroyed to keep under the limit, over the pool's life. */
+  destroyedBytes: number;
 }
 
 export class BufferPool {
@@ -25,6 +27,7 @@ export class BufferPool {
   private peakBytes = 0;
   private peakLiveBytes = 0;
   private created = 0;
+  private destroyedBytes = 0;
   private limitBytes = Infinity;
   private beforeTrim: () => void = () => {};
 
@@ -65,8 +68,12 @@ export class BufferPool {
 
   /**
    * Keeps live + pooled bytes at most `bytes` where it can: before a new buffer would pass it, pooled
-   * buffers (largest first) are destroyed, after `beforeTrim` (which must submit recorded work that
-   * may still use them). Live bytes alone may still pass it.
+   * buffers are destroyed (the fewest bytes that bring it under), after `beforeTrim` (which must
+   * submit recorded work that may still use them). Live bytes alone may still pass it.
+   *
+   * The budget holds the pool, not the driver's memory: Dawn frees a destroyed buffer's memory only
+   * once the queue has run the submission pending at destroy(), and only when it ticks, which it does
+   * not while JavaScript records a step. With lavapipe that memory is host memory (docs/memory.md).
    */
   limit(bytes: number, beforeTrim: () => void): void {
     this.limitBytes = bytes;
@@ -75,15 +82,21 @@ export class BufferPool {
 
   private shrink(): void {
     this.beforeTrim();
-    for (const size of [...this.free.keys()].sort((a, b) => b - a)) {
+    const before = this.pooledBytes;
+    // The fewest bytes that bring it under the limit: the smallest pooled buffer that is enough alone,
+    // else the largest, again until under (largest first alone destroyed several times the excess).
+    while (this.pooledBytes > 0 && this.liveBytes + this.pooledBytes > this.limitBytes) {
+      const excess = this.liveBytes + this.pooledBytes - this.limitBytes;
+      const sizes = [...this.free].filter(([, list]) => list.length > 0).map(([size]) => size);
+      const enough = sizes.filter((s) => s >= excess);
+      const size = enough.length > 0 ? Math.min(...enough) : Math.max(...sizes);
       const list = this.free.get(size)!;
-      while (list.length > 0 && this.liveBytes + this.pooledBytes > this.limitBytes) {
-        list.pop()!.destroy();
-        this.pooledBuffers--;
-        this.pooledBytes -= size;
-      }
+      list.pop()!.destroy();
       if (list.length === 0) this.free.delete(size);
+      this.pooledBuffers--;
+      this.pooledBytes -= size;
     }
+    this.destroyedBytes += before - this.pooledBytes;
   }
 
   /** Destroys every pooled (not live) buffer. */
@@ -109,6 +122,7 @@ export class BufferPool {
       peakBytes: this.peakBytes,
       peakLiveBytes: this.peakLiveBytes,
       created: this.created,
+      destroyedBytes: this.destroyedBytes,
     };
   }
 }
