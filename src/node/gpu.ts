@@ -36,6 +36,8 @@ export interface NodeGpuOptions {
 
 /** Dawn's backends, should its own list (in the message for an unknown one) not be readable. */
 const DAWN_BACKENDS = ['null', 'webgpu', 'd3d11', 'd3d12', 'metal', 'vulkan', 'opengl', 'opengles'];
+/** The main thread's nice value once the device exists (see createNodeContext). */
+const MAIN_THREAD_NICE = 10;
 /** What Dawn uses when no backend is named (dawn/node/binding/GPU.cpp). */
 const DEFAULT_BACKEND = process.platform === 'win32' ? 'd3d12' : process.platform === 'darwin' ? 'metal' : 'vulkan';
 
@@ -73,9 +75,12 @@ export async function createNodeContext(options: NodeGpuOptions = {}): Promise<G
   const ctx = await createContextOn(adapter, { shaders: loadShaders() });
   attachTuningFile(ctx, options.warn ?? ((message) => console.error(warning(message))));
   // While a Dawn promise is pending the main thread spins; on a software adapter that steals a
-  // core from the driver's worker threads (already created, so they keep their priority).
+  // core from the driver's worker threads (already created, so they keep their priority). So the
+  // main thread runs at a lower priority, but not the lowest: at nice 19 another process on the
+  // same cores starved it (recording a 7 ms step took 1.1-1.6 s beside two busy loops, the step
+  // 1.3-1.7 s; at nice 10, 0.18 s and 0.48-0.75 s; alone both ran 0.37-0.51 s: docs/benchmarks.md).
   try {
-    setPriority(0, 19);
+    setPriority(0, MAIN_THREAD_NICE);
   } catch {
     // Not permitted everywhere; only costs speed.
   }
