@@ -7,6 +7,7 @@ struct Params { n: u32, cout: u32, cout_pad: u32, height: u32, width: u32, tiles
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
+@group(0) @binding(5) var<storage, read> mt: array<f32>; // the same buffer as m
 #include "lib/winograd_output"
 
 fn apply(i: u32) {

@@ -2,7 +2,15 @@
 // differ only in height, and variant families pruned once they lost on enough comparable shapes.
 
 import { describe, expect, it } from 'vitest';
-import { parseConvKey, proxyRows, PRUNE_EVIDENCE, prunedFamilies, reusableChoice, variantFamily } from '../src/kernels/autotune-rules.js';
+import {
+  parseConvKey,
+  proxyRows,
+  prunableFamilies,
+  PRUNE_EVIDENCE,
+  prunedFamilies,
+  reusableChoice,
+  variantFamily,
+} from '../src/kernels/autotune-rules.js';
 import { AUTOTUNE_PROXY_BYTES } from '../src/kernels/autotune.js';
 import { CONV_VARIANTS, convTuningKey } from '../src/kernels/conv3x3_variants.js';
 
@@ -46,7 +54,7 @@ describe('reusing a tuned choice across heights', () => {
 });
 
 describe('pruning variant families that lose on this adapter', () => {
-  const families = [...new Set(CONV_VARIANTS.map((v) => variantFamily(v.name)))];
+  const families = prunableFamilies(CONV_VARIANTS);
   // Comparable shapes (the same work as the one tuned), each won by a direct or a Winograd F(4) variant.
   const evidence = (count: number, work = 1): Record<string, string> =>
     Object.fromEntries(
@@ -54,6 +62,11 @@ describe('pruning variant families that lose on this adapter', () => {
     );
 
   it('names each variant family', () => {
+    const all = ['sg-direct', 'direct', 'sg-wino4', 'sg-wino2', 'wino4', 'wino2', 'sg-wino4T', 'wino4T', 'wino2T', 'tiled'];
+    expect([...new Set(CONV_VARIANTS.map((v) => variantFamily(v.name)))]).toEqual(all);
+  });
+
+  it('never judges a family timed only where it suits (the transposed GEMMs, on convs over few tiles)', () => {
     expect(families).toEqual(['sg-direct', 'direct', 'sg-wino4', 'sg-wino2', 'wino4', 'wino2', 'tiled']);
   });
 

@@ -6,6 +6,7 @@ import { syntheticWeights } from '../src/io/weights/synthetic.js';
 import {
   autotuneConv,
   CONV_VARIANTS,
+  FEW_TILES,
   conv3x3Forward,
   conv3x3InputGrad,
   conv3x3Winograd,
@@ -85,12 +86,14 @@ describe('conv3x3 Winograd over several chunks of tiles', () => {
   const gpu = useGpu();
   // With 64 KiB of scratch a chunk holds 64 tiles: two 20×36 images are 2 × 60 tiles of F(4×4)
   // (the boundary inside the second image) and 2 × 200 of F(2×2) (seven chunks).
-  for (const [m, subgroup] of [
-    [4, true],
-    [2, true],
-    [4, false],
+  for (const [m, subgroup, transposed] of [
+    [4, true, false],
+    [2, true, false],
+    [4, false, false],
+    [4, false, true],
   ] as const) {
-    it(`F(${m}×${m}) ${subgroup ? 'through subgroups' : 'without subgroups'}: relu → conv + bias over chunks matches the oracle`, async () => {
+    const how = `${subgroup ? 'through subgroups' : 'without subgroups'}${transposed ? ', transposed' : ''}`;
+    it(`F(${m}×${m}) ${how}: relu → conv + bias over chunks matches the oracle`, async () => {
       const ctx = gpu();
       if (subgroup && !ctx.subgroupsOf8) return;
       const shape = [2, 5, 20, 36];
@@ -99,7 +102,7 @@ describe('conv3x3 Winograd over several chunks of tiles', () => {
       const w = randomArray(cout * 5 * 9, 92);
       const b = randomArray(cout, 93);
       const [xt, wt, bt] = [ctx.upload(shape, x), ctx.upload([cout, 5, 3, 3], w), ctx.upload([cout], b)];
-      const config = { m, coBlock: subgroup ? 32 : 8, tVecs: 2, wg: 8, subgroup, scratchBytes: 64 * 1024 };
+      const config = { m, coBlock: subgroup ? 32 : 8, tVecs: 2, wg: 8, subgroup, transposed, scratchBytes: 64 * 1024 };
       const before = ctx.dispatchCounts.get('conv3x3_winograd_input') ?? 0;
       const y = conv3x3Winograd(ctx, config, { label: 'chunks', x: xt, w: wt, bias: bt, reluInput: true });
       expect((ctx.dispatchCounts.get('conv3x3_winograd_input') ?? 0) - before).toBe(m === 4 ? 2 : 7);
@@ -203,6 +206,32 @@ describe('conv3x3 Winograd: a wrong transform coefficient fails the checks', () 
   }
 });
 
+describe('conv3x3 Winograd, transposed GEMM: products read in the wrong layout fail the checks', () => {
+  const gpu = useGpu();
+  it('the output transform reading the transposed products as untransposed fails forward and gradient; the correct read passes', async () => {
+    const shape = [1, 5, 8, 9];
+    const cout = 6;
+    const data = {
+      x: randomArray(size(shape), 61),
+      w: randomArray(cout * 5 * 9, 62),
+      b: randomArray(cout, 63),
+      dy: randomArray(cout * 8 * 9, 64),
+    };
+    const y64 = oracle.conv3x3(data.x, shape4(shape), data.w, cout, data.b);
+    const dx64 = oracle.conv3x3Grads(data.x, shape4(shape), data.w, cout, data.dy).dx;
+    const correct = 'mt[(k * p.tiles_pad + t4 * 4u + q) * p.cout_pad + co]';
+    const broken = 'mt[(k * p.cout_pad + co) * p.tiles_pad + t4 * 4u + q]';
+    for (const variant of WINOGRAD.filter((v) => v.suits && convVariantsFor(gpu()).includes(v))) {
+      const good = await forwardAndInputGrad(gpu(), variant, shape, cout, data);
+      expect(relativeError(good.y, y64), variant.name).toBeLessThan(EXACT_TOLERANCE);
+      expect(relativeError(good.dx, dx64), variant.name).toBeLessThan(EXACT_TOLERANCE);
+      const bad = await forwardAndInputGrad(withBrokenShader(gpu(), 'lib/winograd_output', correct, broken), variant, shape, cout, data);
+      expect(relativeError(bad.y, y64), variant.name).toBeGreaterThan(EXACT_TOLERANCE);
+      expect(relativeError(bad.dx, dx64), variant.name).toBeGreaterThan(EXACT_TOLERANCE);
+    }
+  });
+});
+
 describe('conv3x3 Winograd numerics at VGG channel counts', () => {
   const gpu = useGpu();
   // He-scaled synthetic weights (as VGG-19's), inputs ReLU-like in [0, 1), 64 and 256 channels.
@@ -300,10 +329,35 @@ describe('conv3x3 Winograd in the autotuner and the style step', () => {
     // Every Winograd variant ran at least once. (result.ms lists only the variants timed to the
     // end: one whose first run took over twice the best so far is dropped from it, which on a
     // busy machine can be every Winograd variant at this small shape.)
-    expect(winogradRuns() - before).toBeGreaterThanOrEqual(WINOGRAD.filter((v) => convVariantsFor(ctx).includes(v)).length);
+    const suited = WINOGRAD.filter((v) => convVariantsFor(ctx).includes(v) && v.suits?.(shape, 32) !== false);
+    expect(suited.some((v) => v.suits)).toBe(true); // 16 tiles of F(4×4): the transposed F(4×4) GEMMs are timed too
+    expect(winogradRuns() - before).toBeGreaterThanOrEqual(suited.length);
     expect(convVariantsFor(ctx).map((v) => v.name)).toContain(result!.chosen);
     expect(result!.ms[result!.chosen]).toBe(Math.min(...Object.values(result!.ms)));
     tuningFor(ctx).clear();
+  });
+
+  it(`the autotuner times the transposed GEMMs only on convs over at most ${FEW_TILES} tiles`, async () => {
+    const ctx = gpu();
+    tuningFor(ctx).clear();
+    const labels: string[] = [];
+    const dispatch = ctx.dispatch.bind(ctx);
+    ctx.dispatch = (d) => {
+      labels.push(d.label);
+      return dispatch(d);
+    };
+    const transposedRuns = async (shape: [number, number, number, number]) => {
+      labels.length = 0;
+      await autotuneConv(ctx, [{ shape, cout: 8 }], { runs: 1 });
+      return labels.filter((l) => l.includes('ᵀ')).length;
+    };
+    try {
+      expect(await transposedRuns([1, 8, 8, 8])).toBeGreaterThan(0); // 8 tiles of F(4×4), 16 of F(2×2)
+      expect(await transposedRuns([1, 8, 24, 32])).toBe(0); // 48 of F(4×4), 192 of F(2×2)
+    } finally {
+      ctx.dispatch = dispatch;
+      tuningFor(ctx).clear();
+    }
   });
 
   it('a style step with every conv on a Winograd variant keeps its loss and image gradient within 10⁻⁴ of the direct one', async () => {

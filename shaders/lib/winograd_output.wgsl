@@ -1,12 +1,15 @@
 // The Winograd output transform's arithmetic, shared by conv3x3_winograd_output (scalar stores) and
 // conv3x3_winograd_output_vec4: the M×M output tiles t4·4 .. t4·4+3 of channel co, which lie side
 // by side in one tile row (the launcher pads rows to 4 tiles), are Aᵀ m[·, co, t] A, plus bias[co]
-// with HAS_BIAS; m [POINTS, cout_pad, tiles_pad] is read as vec4s. The including shader declares
-// `m`, `bias`, `Params` and `p` and stores the result.
+// with HAS_BIAS; m [POINTS, cout_pad, tiles_pad] is read as vec4s, or with TRANSPOSED (the GEMM ran
+// with its operands' roles swapped: conv3x3_winograd.ts) mt [POINTS, tiles_pad, cout_pad] as floats.
+// The including shader declares `m` and `mt` (the same buffer), `bias`, `Params` and `p` and stores
+// the result.
 const M: u32 = 2u;
 #include "lib/winograd"
 override HAS_BIAS: bool = true;
 override MASK: bool = false;
+override TRANSPOSED: bool = false;
 
 const ROW: u32 = 4u * M; // output pixels of one row of the four tiles
 
@@ -22,7 +25,13 @@ struct Outputs {
 fn output_tiles(co: u32, t4: u32) -> Outputs {
   let tvecs = p.tiles_pad / 4u;
   var s: array<vec4f, POINTS>;
-  for (var k = 0u; k < POINTS; k++) { s[k] = m[(k * p.cout_pad + co) * tvecs + t4]; }
+  if (TRANSPOSED) {
+    for (var k = 0u; k < POINTS; k++) {
+      for (var q = 0u; q < 4u; q++) { s[k][q] = mt[(k * p.tiles_pad + t4 * 4u + q) * p.cout_pad + co]; }
+    }
+  } else {
+    for (var k = 0u; k < POINTS; k++) { s[k] = m[(k * p.cout_pad + co) * tvecs + t4]; }
+  }
   var as_: array<vec4f, M * ALPHA>; // Aᵀ s
   for (var a = 0u; a < M; a++) {
     for (var b = 0u; b < ALPHA; b++) {

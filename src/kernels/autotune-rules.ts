@@ -47,12 +47,25 @@ export function reusableChoice(
   return undefined;
 }
 
-/** A variant's family: the direct kernels (with or without subgroups), Winograd F(2) or F(4) (likewise), the tiled GEMM. */
+/**
+ * A variant's family: the direct kernels (with or without subgroups), Winograd F(2) or F(4) (likewise,
+ * and their transposed GEMMs apart: they win elsewhere), the tiled GEMM.
+ */
 export function variantFamily(name: string): string {
   if (name.startsWith('tiled')) return 'tiled';
-  const wino = /^(sg-)?wino(\d)/.exec(name);
+  const wino = /^(sg-)?wino(\dT?)/.exec(name);
   if (wino) return `${wino[1] ?? ''}wino${wino[2]}`;
   return name.startsWith('sg-') ? 'sg-direct' : 'direct';
+}
+
+/**
+ * The families pruning may judge: those whose variants are timed on every conv. One timed only where
+ * it suits (the transposed GEMMs: convs over few tiles) has no record on the others to be judged
+ * by, and costs little: it is never pruned.
+ */
+export function prunableFamilies(variants: ReadonlyArray<{ name: string; suits?: unknown }>): string[] {
+  const somewhere = new Set(variants.filter((v) => v.suits).map((v) => variantFamily(v.name)));
+  return [...new Set(variants.map((v) => variantFamily(v.name)))].filter((f) => !somewhere.has(f));
 }
 
 /**

@@ -14,7 +14,15 @@ import { conv3x3Forward, convBands } from './conv3x3.js';
 import { CONV_VARIANTS, convTuningKey, convVariantsFor } from './conv3x3_variants.js';
 import { releaseWinogradWeights } from './conv3x3_winograd.js';
 import { tuningFor } from './tuning.js';
-import { parseConvKey, proxyRows, prunedFamilies, reusableChoice, variantFamily, type ConvShape4 } from './autotune-rules.js';
+import {
+  parseConvKey,
+  proxyRows,
+  prunableFamilies,
+  prunedFamilies,
+  reusableChoice,
+  variantFamily,
+  type ConvShape4,
+} from './autotune-rules.js';
 
 export interface ConvShape {
   /** Input [N, Cin, H, W]. */
@@ -119,7 +127,7 @@ async function tuneShape(
   // Timestamps time the GPU's work alone, so one run more does for a contender; wall clock needs a few.
   const runs = options.runs ?? (ctx.profiler.supported ? 1 : 3);
   const variants = convVariantsFor(ctx);
-  const families = [...new Set(variants.map((v) => variantFamily(v.name)))];
+  const families = prunableFamilies(variants);
   const pruned = options.exhaustive
     ? new Set<string>()
     : prunedFamilies(tuningFor(ctx).owned(), shape, cout, families, variantFamily(variants[0]!.name));
@@ -129,7 +137,7 @@ async function tuneShape(
   let best = Infinity;
   for (const variant of variants) {
     if (options.signal?.aborted) break;
-    if (pruned.has(variantFamily(variant.name))) continue;
+    if (pruned.has(variantFamily(variant.name)) || variant.suits?.(shape, cout) === false) continue;
     const time = (n: number, warmUp: number) => measureGpuMs(ctx, () => [conv3x3Forward(ctx, x, w, undefined, { variant })], n, warmUp);
     const first = await firstRun(ctx, variant.name, time);
     // The fastest run, not the median: on a shared or software device (lavapipe's timestamps time

@@ -5,7 +5,7 @@
 import type { DeviceTensor, GpuContext } from '../gpu/index.js';
 import type { ConvCall } from './conv3x3_call.js';
 import { conv3x3Tiled, TILED_CONV_VARIANTS, tiledVariantFits, type TiledConvVariant } from './conv3x3_tiled.js';
-import { conv3x3Winograd } from './conv3x3_winograd.js';
+import { conv3x3Winograd, winogradTiles } from './conv3x3_winograd.js';
 import { tuningFor } from './tuning.js';
 
 /**
@@ -26,13 +26,34 @@ export interface ConvVariant {
    * pxVecs then mean what that implementation says. Absent for the direct variants.
    */
   run?: (ctx: GpuContext, call: ConvCall) => DeviceTensor;
+  /** Where the autotuner times it: convs of x [N, Cin, H, W] into cout channels it may win (absent: every conv). */
+  suits?: (shape: readonly number[], cout: number) => boolean;
 }
 
-/** Winograd F(m×m, 3×3) (conv3x3_winograd.ts): coBlock channels × pxVecs vec4s of tiles per GEMM invocation. */
-function winograd(m: 2 | 4, coBlock: number, pxVecs: number, subgroup: boolean): ConvVariant {
-  const config = { m, coBlock, tVecs: pxVecs, wg: 8, subgroup };
-  const name = `${subgroup ? 'sg-' : ''}wino${m}-co${coBlock}-t${4 * pxVecs}`;
-  return { name, coBlock, pxVecs, ...(subgroup ? { subgroupWg: 8 } : {}), run: (ctx, call) => conv3x3Winograd(ctx, config, call) };
+/**
+ * The transposed Winograd GEMMs are timed on convs over at most this many tiles. On lavapipe
+ * (AMD Zen 5, 512→512 channels) they beat the others over 8–16 tiles of F(4×4) (VGG's 8×8 and
+ * 16×16 layers at small sizes) and lost from 24 (12×25 px) up.
+ */
+export const FEW_TILES = 32;
+
+/**
+ * Winograd F(m×m, 3×3) (conv3x3_winograd.ts): coBlock channels × pxVecs vec4s of tiles per GEMM
+ * invocation; transposed, coBlock tiles × pxVecs vec4s of channels (for convs over few tiles).
+ */
+function winograd(m: 2 | 4, coBlock: number, pxVecs: number, subgroup: boolean, transposed = false): ConvVariant {
+  const config = { m, coBlock, tVecs: pxVecs, wg: 8, subgroup, transposed };
+  const blocks = transposed ? `t${coBlock}-co${4 * pxVecs}` : `co${coBlock}-t${4 * pxVecs}`;
+  const name = `${subgroup ? 'sg-' : ''}wino${m}${transposed ? 'T' : ''}-${blocks}`;
+  const suits = (shape: readonly number[]) => winogradTiles(m, shape[0]!, shape[2]!, shape[3]!) <= FEW_TILES;
+  return {
+    name,
+    coBlock,
+    pxVecs,
+    ...(subgroup ? { subgroupWg: 8 } : {}),
+    run: (ctx, call) => conv3x3Winograd(ctx, config, call),
+    ...(transposed ? { suits } : {}),
+  };
 }
 
 /** The tiled implicit GEMM (conv3x3_tiled.ts): workgroup memory, no subgroups; coBlock is its channels per invocation. */
@@ -47,7 +68,8 @@ function tiled(t: TiledConvVariant): ConvVariant {
 
 /**
  * Variants of conv3x3_forward_subgroup (faster where the adapter has subgroups), of conv3x3_forward,
- * then Winograd ones (the GEMM through subgroups, then without), then the tiled implicit GEMM
+ * then Winograd ones (the GEMM through subgroups, then without, then transposed for convs over few
+ * tiles: timed only there), then the tiled implicit GEMM
  * (workgroup memory, for GPUs with wide subgroups or none): the direct kernels stay the
  * untuned default, as exact as f32 gets and never slower than Winograd by much.
  */
@@ -70,6 +92,10 @@ export const CONV_VARIANTS: readonly ConvVariant[] = [
   winograd(2, 32, 1, true),
   winograd(4, 8, 2, false),
   winograd(2, 8, 2, false),
+  winograd(4, 16, 2, true, true),
+  winograd(4, 8, 2, false, true),
+  winograd(4, 8, 4, false, true),
+  winograd(2, 8, 2, false, true),
   ...TILED_CONV_VARIANTS.map(tiled),
 ];
 
@@ -84,7 +110,7 @@ export function convVariantsFor(ctx: GpuContext): readonly ConvVariant[] {
 }
 
 /** Bumped whenever CONV_VARIANTS change, so that choices among older variants are measured again. */
-const TUNING_GENERATION = 4;
+const TUNING_GENERATION = 5;
 
 /** The autotuner's key for a convolution of x [N, Cin, H, W] into `cout` channels. */
 export function convTuningKey(shape: readonly number[], cout: number): string {

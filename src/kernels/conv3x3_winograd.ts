@@ -20,6 +20,13 @@ export interface WinogradConfig {
   wg: number;
   /** The GEMM shares its weight loads through subgroups (conv3x3_winograd_gemm_subgroup). */
   subgroup?: boolean;
+  /**
+   * The GEMM runs with its operands' roles swapped, out[ξ, t, co] = Σ_ci v[ξ, ci, t] · u[ξ, ci, co]:
+   * a workgroup shares coBlock tiles' loads and its invocations split the output channels (tVecs
+   * vec4s each). For convs over few tiles (VGG's 16×16 and 8×8 layers at small sizes: 8–16 tiles
+   * of F(4×4)), where the untransposed GEMM's invocations, which split the tiles, mostly idle.
+   */
+  transposed?: boolean;
   /** Scratch per chunk of tiles (default WINOGRAD_SCRATCH_BYTES; tests make it small to cross chunks cheaply). */
   scratchBytes?: number;
 }
@@ -138,7 +145,10 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const { m } = config;
   const [n, cin, height, width] = x.shape as [number, number, number, number];
   const cout = w.shape[0]!;
-  const coutPad = roundUp(cout, config.coBlock);
+  const { transposed = false } = config;
+  // The dimension a GEMM workgroup shares is padded to its block, the one its invocations split to vec4s.
+  const coutPad = roundUp(cout, transposed ? 4 : config.coBlock);
+  const tileStep = transposed ? config.coBlock : 4;
   const points = (m + 2) ** 2;
   // Tile rows padded to a multiple of 4 tiles: each vec4 of tiles lies in one row (the padding
   // tiles lie outside the image: zeros in, nothing stored).
@@ -148,7 +158,7 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const y = ctx.empty([n, cout, height, width], 'conv3x3 output');
   const bytesPerTile = points * (cin + coutPad) * 4;
   const chunk = Math.min(
-    roundUp(tiles, 4),
+    roundUp(tiles, tileStep),
     Math.max(64, Math.floor(Math.min(config.scratchBytes ?? WINOGRAD_SCRATCH_BYTES, ctx.bindingBytes) / bytesPerTile / 64) * 64),
   );
   const v = ctx.empty([points, cin, chunk], 'conv3x3 winograd input tiles');
@@ -156,7 +166,7 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
   const consts = { M: m };
   // The chunks allocate nothing (a counting device runs one of each size: src/gpu/counting.ts).
   forEachChunk(ctx, tiles, chunk, (tile0, count) => {
-    const tilesPad = roundUp(count, 4);
+    const tilesPad = roundUp(count, tileStep);
     const geometry = { height, width, tiles_w: tilesW, tiles_h: tilesH, tile0, tiles: count, tiles_pad: tilesPad };
     ctx.dispatch({
       kernel: 'conv3x3_winograd_input',
@@ -167,13 +177,16 @@ export function conv3x3Winograd(ctx: GpuContext, config: WinogradConfig, call: C
       consts,
       workgroups: gridFor(ctx, (cin * tilesPad) / 4, 'conv3x3_winograd_input', consts),
     });
-    batchedGemm(ctx, config, `conv3x3_winograd_gemm(${call.label} F${m})`, { u, v, out: products }, { points, cin, coutPad, tilesPad });
+    const gemmLabel = `conv3x3_winograd_gemm(${call.label} F${m}${transposed ? 'ᵀ' : ''})`;
+    if (transposed)
+      batchedGemm(ctx, config, gemmLabel, { u: v, v: u, out: products }, { points, cin, coutPad: tilesPad, tilesPad: coutPad });
+    else batchedGemm(ctx, config, gemmLabel, { u, v, out: products }, { points, cin, coutPad, tilesPad });
     ctx.dispatch({
       kernel: width % 4 === 0 ? 'conv3x3_winograd_output_vec4' : 'conv3x3_winograd_output',
       label: `conv3x3_winograd_output(${call.label} F${m})`,
       params: { n: (cout * tilesPad) / 4, cout, cout_pad: coutPad, ...geometry },
-      buffers: [products.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer, mask ? mask.buffer : ctx.placeholder],
-      overrides: { HAS_BIAS: bias ? 1 : 0, MASK: mask ? 1 : 0 },
+      buffers: [products.buffer, bias ? bias.buffer : ctx.placeholder, y.buffer, mask ? mask.buffer : ctx.placeholder, products.buffer],
+      overrides: { HAS_BIAS: bias ? 1 : 0, MASK: mask ? 1 : 0, TRANSPOSED: transposed ? 1 : 0 },
       consts,
       workgroups: gridFor(ctx, (cout * tilesPad) / 4, 'conv3x3_winograd_output', consts), // both declare the same workgroup size
     });

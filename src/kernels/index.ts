@@ -41,7 +41,7 @@ export { autotuneConv, type ConvShape, type TuneResult } from './autotune.js';
 export { Tuning, tuningFor, type TuningStore } from './tuning.js';
 export { type ConvOptions } from './conv3x3.js';
 export type { ConvCall } from './conv3x3_call.js';
-export { CONV_VARIANTS, convTuningKey, convVariantsFor, type ConvVariant } from './conv3x3_variants.js';
+export { CONV_VARIANTS, convTuningKey, convVariantsFor, FEW_TILES, type ConvVariant } from './conv3x3_variants.js';
 export {
   conv3x3Winograd,
   limitWinogradCache,

@@ -80,17 +80,18 @@ export function countWeightBytes(upTo: number): number {
 }
 
 /**
- * The variants to count where the autotuner may pick Winograd: one per tile size (the one padding
- * channels most), the largest tile first (its transformed weights are the most a convolution
- * keeps). Each convolution may get either; their scratch differs with the tile size.
+ * The variants to count where the autotuner may pick Winograd: one per tile size and GEMM layout
+ * (the one padding most: channels, or tiles where transposed), the largest tile first (its
+ * transformed weights are the most a convolution keeps). Each convolution may get any; their
+ * scratch differs with the tile size and the padding.
  */
 function winogradVariants(ctx: GpuContext): string[] {
-  const byTile = new Map<number, ConvVariant>();
+  const byKind = new Map<string, ConvVariant>();
   for (const v of convVariantsFor(ctx)) {
-    const tile = Number(/wino(\d)-/.exec(v.name)?.[1]);
-    if (tile && v.coBlock > (byTile.get(tile)?.coBlock ?? 0)) byTile.set(tile, v);
+    const kind = /wino(\dT?)-/.exec(v.name)?.[1];
+    if (kind && v.coBlock > (byKind.get(kind)?.coBlock ?? 0)) byKind.set(kind, v);
   }
-  return [...byTile.entries()].sort(([a], [b]) => b - a).map(([, v]) => v.name);
+  return [...byKind.entries()].sort(([a], [b]) => Number(b[0]) - Number(a[0]) || a.length - b.length).map(([, v]) => v.name);
 }
 
 /**
