@@ -3,12 +3,15 @@
 // gives a destroyed buffer's memory back only once the queue has run past it and Dawn ticks, so every
 // byte destroyed is a byte that may stay resident a while (lavapipe keeps buffers in host memory).
 // These tests hold what the pool does about it: it destroys the fewest bytes that bring it under the
-// limit, only after submitting the work that may still use them, and counts what it destroyed.
+// limit, only after submitting the work that may still use them, counts what it destroyed, and then
+// submits an empty command buffer (the context's), so that their memory waits for the work before
+// them and not for the kernels recorded next.
 // The peak RSS of whole jobs under a budget is measured by bench/memory-rss.ts (figures in
 // docs/memory.md): too noisy on two shared cores to assert here.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BufferPool } from '../src/gpu/pool.js';
+import { useGpu } from './helpers/gpu.js';
 
 /** A device that hands out fake buffers and logs what happens to them. */
 function fakeDevice(log: string[]): GPUDevice {
@@ -45,5 +48,43 @@ describe('the pool under a limit', () => {
     pool.acquire(200); // 208 bytes (a multiple of 16): 768 live + 256 pooled, 24 over, the 256 is enough
     expect(log).toEqual(['destroy 128', 'destroy 512', 'destroy 256']);
     expect(pool.stats()).toMatchObject({ liveBytes: 768, pooledBytes: 0, destroyedBytes: 896 });
+  });
+});
+
+describe('the pool and the context let Dawn free what the pool destroys', () => {
+  it('runs afterTrim once the buffers are destroyed, and not where nothing was', () => {
+    const log: string[] = [];
+    const pool = new BufferPool(fakeDevice(log), 0, 'test');
+    pool.limit(
+      1000,
+      () => log.push('submit recorded work'),
+      () => log.push('submit an empty command buffer'),
+    );
+    const a = pool.acquire(600);
+    pool.acquire(600); // over the limit, but nothing pooled to destroy
+    expect(log).toEqual(['submit recorded work']);
+    pool.release(a);
+    pool.acquire(400); // 1200 + 400: the pooled 600 goes
+    expect(log).toEqual(['submit recorded work', 'submit recorded work', 'destroy 608', 'submit an empty command buffer']);
+  });
+
+  const gpu = useGpu();
+  it('submits an empty command buffer after the pool destroys under --max-memory', () => {
+    const ctx = gpu();
+    const submit = vi.spyOn(ctx.device.queue, 'submit');
+    try {
+      ctx.limitMemory(1024 * 1024);
+      const held = ctx.empty([200 * 1024]); // 800 KiB live
+      ctx.empty([50 * 1024]).release(); // 200 KiB pooled
+      submit.mockClear();
+      const more = ctx.empty([60 * 1024]); // 1040 KiB wanted: the pooled buffer goes
+      expect(ctx.memory().destroyedBytes).toBe(200 * 1024);
+      expect(submit).toHaveBeenCalledTimes(1); // nothing was recorded: only the empty one
+      held.release();
+      more.release();
+    } finally {
+      ctx.limitMemory(Infinity);
+      submit.mockRestore();
+    }
   });
 });

@@ -208,7 +208,10 @@ export class GpuContext {
    * destroyed before a new buffer would pass it (the memory plan keeps the live bytes under it).
    */
   limitMemory(bytes: number): void {
-    this.storage.limit(bytes, () => this.submit());
+    // After destroying, an empty submission: their memory is freed once the queue has run it (the
+    // work before them) and Dawn ticks, not once the kernels recorded next have run.
+    const fence = () => this.device.queue.submit([this.device.createCommandEncoder().finish()]);
+    this.storage.limit(bytes, () => this.submit(), fence);
   }
 
   /** Frees the pooled (unused) buffers and restarts the peak from the live bytes, to measure one job. */

@@ -30,6 +30,7 @@ export class BufferPool {
   private destroyedBytes = 0;
   private limitBytes = Infinity;
   private beforeTrim: () => void = () => {};
+  private afterTrim: () => void = () => {};
 
   constructor(
     private readonly device: GPUDevice,
@@ -68,16 +69,19 @@ export class BufferPool {
 
   /**
    * Keeps live + pooled bytes at most `bytes` where it can: before a new buffer would pass it, pooled
-   * buffers are destroyed (the fewest bytes that bring it under), after `beforeTrim` (which must
-   * submit recorded work that may still use them). Live bytes alone may still pass it.
+   * buffers are destroyed (the fewest bytes that bring it under), after `beforeTrim` (which must submit
+   * recorded work that may still use them); then `afterTrim` runs. Live bytes alone may still pass it.
    *
    * The budget holds the pool, not the driver's memory: Dawn frees a destroyed buffer's memory only
-   * once the queue has run the submission pending at destroy(), and only when it ticks, which it does
-   * not while JavaScript records a step. With lavapipe that memory is host memory (docs/memory.md).
+   * once the queue has run the submission pending at destroy(), and only when it ticks (at each submit,
+   * and from the event loop). `afterTrim` should submit (an empty command buffer will do), so that the
+   * pending submission is not the kernels recorded next. With lavapipe that memory is host memory
+   * (docs/memory.md).
    */
-  limit(bytes: number, beforeTrim: () => void): void {
+  limit(bytes: number, beforeTrim: () => void, afterTrim: () => void = () => {}): void {
     this.limitBytes = bytes;
     this.beforeTrim = beforeTrim;
+    this.afterTrim = afterTrim;
   }
 
   private shrink(): void {
@@ -97,6 +101,7 @@ export class BufferPool {
       this.pooledBytes -= size;
     }
     this.destroyedBytes += before - this.pooledBytes;
+    if (this.pooledBytes < before) this.afterTrim();
   }
 
   /** Destroys every pooled (not live) buffer. */
