@@ -177,6 +177,20 @@ export function scalePeakBytes(
   return scaleMemory(job, width, height, recompute, previous, winogradCache).peak;
 }
 
+/**
+ * Always there: the content and style images (RGB at the largest scale's size, here this one's) and,
+ * with style masks, each mask's weights at that size, as the pool allocates them (pooledBytes).
+ */
+export function imageBytes(
+  job: Pick<MemoryJob, 'styleMaskCount'>,
+  width: number,
+  height: number,
+  styles: ReadonlyArray<{ width: number; height: number }>,
+): number {
+  const masks = (job.styleMaskCount ?? 0) * pooledBytes(4 * width * height);
+  return pooledBytes(4 * 3 * width * height) + masks + styles.reduce((sum, s) => sum + pooledBytes(4 * 3 * s.width * s.height), 0);
+}
+
 /** scalePeakBytes, with the counts of its graph (memory-model.ts). */
 function scaleMemory(
   job: MemoryJob,
@@ -201,10 +215,7 @@ function scaleMemory(
     recompute,
     winogradCache,
   );
-  // Always there: weights, the content and style images (RGB at the largest scale's size, here this one's).
-  // With style masks, each mask's weights at the largest scale's size (here this one's) too.
-  const masks = (job.styleMaskCount ?? 0) * pooledBytes(4 * width * height);
-  const images = vector + masks + styles.reduce((sum, s) => sum + pooledBytes(4 * 3 * s.width * s.height), 0);
+  const images = imageBytes(job, width, height, styles);
   const base = counted.weightBytes + images;
   // The targets: content and style images in the normalised space, one forward each (no gradient).
   const before = base + images + (previous ? pooledBytes(4 * 3 * previous.width * previous.height) : 0);
