@@ -31,11 +31,13 @@ export interface ConvVariant {
 }
 
 /**
- * The transposed Winograd GEMMs are timed on convs over at most this many tiles. On lavapipe
- * (AMD Zen 5, 512→512 channels) they beat the others over 8–16 tiles of F(4×4) (VGG's 8×8 and
- * 16×16 layers at small sizes) and lost from 24 (12×25 px) up.
+ * The transposed Winograd GEMMs are timed on convs over at most this many tiles. On lavapipe (AMD
+ * EPYC Zen 5, one quiet run, the whole conv alone) they won over the 16 tiles of F(4×4) of VGG's
+ * 16×16 layers (512→512: 8.1 ms against 11.1 for the best other variant; 256→512: 4.7 against 5.5),
+ * came within 25 % of the best over 8 tiles (8×8 and 6×12 px, where the direct kernel or F(2×2) won)
+ * and lost over 24 (12×25 px: 17.2 against 11.2); each one timed costs a pipeline compiled.
  */
-export const FEW_TILES = 32;
+export const FEW_TILES = 16;
 
 /**
  * Winograd F(m×m, 3×3) (conv3x3_winograd.ts): coBlock channels × pxVecs vec4s of tiles per GEMM
@@ -93,9 +95,7 @@ export const CONV_VARIANTS: readonly ConvVariant[] = [
   winograd(4, 8, 2, false),
   winograd(2, 8, 2, false),
   winograd(4, 16, 2, true, true),
-  winograd(4, 8, 2, false, true),
   winograd(4, 8, 4, false, true),
-  winograd(2, 8, 2, false, true),
   ...TILED_CONV_VARIANTS.map(tiled),
 ];
 
